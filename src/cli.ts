@@ -1,0 +1,162 @@
+/**
+ * `codegen <schema files or globs...> [-o dir] [--check] [--watch] [--force]`
+ * Exit codes: 0 success, 1 `--check` found differences, 2 schema errors or bad usage.
+ */
+import { watch } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { isDynamicPattern } from 'tinyglobby';
+import { formatDiagnostic } from './frontend/index.js';
+import { generate } from './generate.js';
+import { checkOutput, OutputError, writeOutput } from './output/sync.js';
+import { GENERATOR_VERSION } from './packageRoot.js';
+import { readSchemaSources, resolveSchemaPaths, UsageError } from './sources.js';
+
+export const EXIT_OK = 0;
+export const EXIT_DIFFERENCES = 1;
+export const EXIT_ERRORS = 2;
+
+export interface CliOptions {
+  readonly out: string;
+  readonly check: boolean;
+  readonly watch: boolean;
+  readonly force: boolean;
+  readonly name?: string;
+}
+
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+}
+
+const DEFAULT_IO: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+};
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** One generation (or check). Returns the exit code; never throws for user mistakes. */
+export async function runOnce(schemaArgs: readonly string[], options: CliOptions, io: Io = DEFAULT_IO): Promise<number> {
+  const started = performance.now();
+  try {
+    const paths = await resolveSchemaPaths(schemaArgs, io.cwd);
+    const sources = await readSchemaSources(paths, io.cwd);
+    const result = await generate(sources, options.name === undefined ? {} : { packageName: options.name });
+    if (!result.ok) {
+      for (const diagnostic of result.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);
+      io.stderr(`codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`);
+      return EXIT_ERRORS;
+    }
+    const out = path.resolve(io.cwd, options.out);
+    const elapsed = (): string => `${Math.round(performance.now() - started)} ms`;
+    const tables = plural(result.schema.tables.length, 'table');
+    if (options.check) {
+      const report = await checkOutput(out, result.files, GENERATOR_VERSION);
+      const differences = [
+        ...report.stale.map((file) => `  stale    ${file}`),
+        ...report.missing.map((file) => `  missing  ${file}`),
+        ...report.extra.map((file) => `  extra    ${file}`),
+      ];
+      if (differences.length === 0) {
+        io.stdout(`codegen: ${options.out} is up to date (${tables}, ${plural(result.files.size + 1, 'file')}) in ${elapsed()}\n`);
+        return EXIT_OK;
+      }
+      io.stdout(`codegen: ${options.out} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`);
+      return EXIT_DIFFERENCES;
+    }
+    const report = await writeOutput(out, result.files, GENERATOR_VERSION, { force: options.force });
+    for (const file of report.keptEdited) {
+      io.stderr(`codegen: warning: ${file} is no longer generated but was edited by hand, so it was left in place\n`);
+    }
+    const summary =
+      report.written.length === 0 && report.removed.length === 0
+        ? `nothing changed (${plural(report.unchanged.length, 'file')} up to date)`
+        : `${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`;
+    io.stdout(`codegen: ${tables} → ${options.out}: ${summary} in ${elapsed()}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof OutputError) {
+      io.stderr(`codegen: ${error.message}\n`);
+      return EXIT_ERRORS;
+    }
+    throw error;
+  }
+}
+
+/** The leading path segments of a glob that contain no pattern characters (`.` if none). */
+function staticBase(pattern: string): string {
+  const segments = pattern.split('/');
+  const fixed: string[] = [];
+  for (const segment of segments.slice(0, -1)) {
+    if (/[*?[\]{}()!]/.test(segment)) break;
+    fixed.push(segment);
+  }
+  return fixed.join('/') || '.';
+}
+
+/** Regenerates whenever a schema file changes; keeps running through schema errors. */
+async function runWatch(schemaArgs: readonly string[], options: CliOptions, io: Io): Promise<never> {
+  await runOnce(schemaArgs, options, io);
+  const directories = new Set<string>();
+  for (const file of await resolveSchemaPaths(schemaArgs, io.cwd).catch(() => [] as string[])) {
+    directories.add(path.dirname(path.resolve(io.cwd, file)));
+  }
+  // A glob may match files that do not exist yet: watch the directory its static part names.
+  for (const arg of schemaArgs) {
+    const resolved = path.resolve(io.cwd, arg);
+    if (isDynamicPattern(arg)) directories.add(path.resolve(io.cwd, staticBase(arg)));
+    else if ((await stat(resolved).catch(() => undefined))?.isDirectory()) directories.add(resolved);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const schedule = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(async () => {
+        io.stdout('codegen: schema changed, regenerating\n');
+        await runOnce(schemaArgs, options, io);
+      });
+    }, 100);
+  };
+  for (const dir of directories) {
+    watch(dir, (_event, name) => {
+      if (name === null || /\.(graphql|gql|graphqls)$/.test(name)) schedule();
+    });
+  }
+  io.stdout(`codegen: watching ${[...directories].map((dir) => path.relative(io.cwd, dir) || '.').join(', ')} (Ctrl-C to stop)\n`);
+  return new Promise<never>(() => {});
+}
+
+export async function main(argv: readonly string[], io: Io = DEFAULT_IO): Promise<number> {
+  const program = new Command()
+    .name('codegen')
+    .description('Generate a standalone, typed TypeScript server from Harper GraphQL schema files.')
+    .version(GENERATOR_VERSION)
+    .argument('<schemas...>', 'schema files, directories or globs (several files are merged into one schema)')
+    .option('-o, --out <dir>', 'output directory', './server')
+    .option('--check', 'write nothing; exit 1 and list the files that differ from what generation would produce', false)
+    .option('--watch', 'regenerate whenever a schema file changes', false)
+    .option('--force', 'write into a non-empty directory that codegen did not generate', false)
+    .option('--name <package>', 'name of the generated package (package.json "name")')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_ERRORS;
+    throw error;
+  }
+  const options = program.opts<CliOptions>();
+  if (options.check && options.watch) {
+    io.stderr('codegen: --check and --watch cannot be combined\n');
+    return EXIT_ERRORS;
+  }
+  if (options.watch) return runWatch(program.processedArgs[0] as string[], options, io);
+  return runOnce(program.processedArgs[0] as string[], options, io);
+}

@@ -1,0 +1,93 @@
+/**
+ * Harper's schema dialect as the front end understands it: the directives, their arguments and where
+ * they go, and which scalars may hold keys and times (docs/contract.md section 2).
+ */
+import { SCALAR_NAMES } from '../../templates/runtime/meta.js';
+import type { ScalarName } from '../../templates/runtime/meta.js';
+
+/** What a directive argument accepts. */
+export type ArgumentKind =
+  /** A storage name (`@table(table:, database:)`) or URL segment (`@export(name:)`). */
+  | 'segment'
+  /** The name of an attribute (`@relationship(from:, to:)`), written bare or as a string. */
+  | 'attribute'
+  /** A whole number of seconds greater than zero (`@table(expiration:)`). */
+  | 'seconds';
+
+export interface DirectiveSpec {
+  readonly name: string;
+  /** Directives on a type describe the table; directives on a field describe an attribute. */
+  readonly location: 'type' | 'field';
+  /** Argument names in the order the signature is printed. */
+  readonly arguments: ReadonlyMap<string, ArgumentKind>;
+  /** How the directive is written, for messages: `@table(table: String, ...)`. */
+  readonly signature: string;
+}
+
+function directive(name: string, location: 'type' | 'field', args: ReadonlyArray<readonly [string, ArgumentKind]>): DirectiveSpec {
+  const printedArgs = args.map(([argument, kind]) => `${argument}: ${kind === 'seconds' ? 'Int' : 'String'}`);
+  return {
+    name,
+    location,
+    arguments: new Map(args),
+    signature: printedArgs.length === 0 ? `@${name}` : `@${name}(${printedArgs.join(', ')})`,
+  };
+}
+
+export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
+  [
+    directive('table', 'type', [
+      ['table', 'segment'],
+      ['database', 'segment'],
+      ['expiration', 'seconds'],
+    ]),
+    directive('export', 'type', [['name', 'segment']]),
+    directive('sealed', 'type', []),
+    directive('primaryKey', 'field', []),
+    directive('indexed', 'field', []),
+    directive('relationship', 'field', [
+      ['from', 'attribute'],
+      ['to', 'attribute'],
+    ]),
+    directive('createdTime', 'field', []),
+    directive('updatedTime', 'field', []),
+  ].map((spec) => [spec.name, spec]),
+);
+
+const SCALARS: ReadonlySet<string> = new Set(SCALAR_NAMES);
+
+export function isScalarName(name: string): name is ScalarName {
+  return SCALARS.has(name);
+}
+
+/** Scalars a primary key may have: the runtime generates UUIDs for the text ones, integers for the numeric ones. */
+export const KEY_SCALARS: readonly ScalarName[] = ['ID', 'String', 'Int', 'Long', 'Float'];
+
+/** Scalars that can hold a server-set time (contract section 2: ISO string, date, or epoch milliseconds). */
+export const TIME_SCALARS: readonly ScalarName[] = ['String', 'Date', 'Int', 'Long', 'Float', 'Any'];
+
+/**
+ * Keys compare equal only within one family: a text key never equals a number. `Any` holds either.
+ * Scalars outside both families cannot hold a key.
+ */
+export function keyFamily(scalar: ScalarName): 'text' | 'number' | 'any' | null {
+  switch (scalar) {
+    case 'ID':
+    case 'String':
+      return 'text';
+    case 'Int':
+    case 'Long':
+    case 'Float':
+      return 'number';
+    case 'Any':
+      return 'any';
+    default:
+      return null;
+  }
+}
+
+/** Types whose fields are GraphQL operations; a generated server serves REST, not GraphQL operations. */
+export const ROOT_OPERATION_TYPES: ReadonlySet<string> = new Set(['Query', 'Mutation', 'Subscription']);
+
+/** Characters allowed in table, database and export names: they become storage names and URL segments. */
+export const SEGMENT_PATTERN = /^[A-Za-z0-9_-]+$/;

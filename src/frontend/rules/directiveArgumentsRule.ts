@@ -1,0 +1,68 @@
+import { Kind, print } from 'graphql';
+import type { ConstDirectiveNode, ConstValueNode } from 'graphql';
+import type { Rule, RuleContext } from '../context.js';
+import { fieldsOf } from '../ast.js';
+import { DIRECTIVES, SEGMENT_PATTERN } from '../dialect.js';
+import type { ArgumentKind, DirectiveSpec } from '../dialect.js';
+import { didYouMean } from '../suggest.js';
+
+const ATTRIBUTE_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/** Directive arguments are the declared ones, each given once, with a value of the right kind. */
+export const directiveArgumentsRule: Rule = (context) => {
+  for (const type of context.schema.types) {
+    for (const directive of type.directives ?? []) check(context, directive);
+    for (const field of fieldsOf(type)) {
+      for (const directive of field.directives ?? []) check(context, directive);
+    }
+  }
+};
+
+function check(context: RuleContext, directive: ConstDirectiveNode): void {
+  const spec = DIRECTIVES.get(directive.name.value);
+  // Unknown directives are reported by the known-directives rule; their arguments mean nothing.
+  if (spec === undefined) return;
+  const seen = new Set<string>();
+  for (const argument of directive.arguments ?? []) {
+    const name = argument.name.value;
+    const kind = spec.arguments.get(name);
+    if (kind === undefined) {
+      context.report(argument, `Unknown argument "${name}" on @${spec.name}; ${accepted(name, spec)}`);
+      continue;
+    }
+    if (seen.has(name)) {
+      context.report(argument, `Argument "${name}" is given twice on @${spec.name}; keep one`);
+      continue;
+    }
+    seen.add(name);
+    const problem = valueProblem(kind, argument.value);
+    if (problem !== undefined) {
+      context.report(argument.value, `Argument "${name}" of @${spec.name} expects ${problem}, got ${print(argument.value)}`);
+    }
+  }
+}
+
+function accepted(name: string, spec: DirectiveSpec): string {
+  if (spec.arguments.size === 0) return `@${spec.name} takes no arguments`;
+  return didYouMean(name, spec.arguments.keys()) ?? `it accepts ${spec.signature}`;
+}
+
+/** What the value should have been, or undefined when it is fine. */
+function valueProblem(kind: ArgumentKind, value: ConstValueNode): string | undefined {
+  switch (kind) {
+    case 'segment': {
+      const text = value.kind === Kind.STRING || value.kind === Kind.ENUM ? value.value : undefined;
+      if (text !== undefined && SEGMENT_PATTERN.test(text)) return undefined;
+      return 'a name made of letters, digits, "_" or "-" (it becomes a storage name or URL segment)';
+    }
+    case 'attribute': {
+      const text = value.kind === Kind.STRING || value.kind === Kind.ENUM ? value.value : undefined;
+      if (text !== undefined && ATTRIBUTE_NAME.test(text)) return undefined;
+      return 'the name of an attribute, like organizerId';
+    }
+    case 'seconds': {
+      if (value.kind === Kind.INT && Number.isSafeInteger(Number(value.value)) && Number(value.value) > 0) return undefined;
+      return 'a whole number of seconds greater than 0';
+    }
+  }
+}

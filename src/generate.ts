@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { CONFIG_VARIABLES } from '../templates/runtime/config.js';
+import type { SchemaMeta } from '../templates/runtime/meta.js';
+import type { FileMap } from './emit/fileMap.js';
+import { emitServer } from './emit/server.js';
+import { formatFiles } from './format/format.js';
+import type { Diagnostic, SchemaSource } from './frontend/index.js';
+import { loadSchema } from './frontend/index.js';
+import { PACKAGE_JSON } from './packageRoot.js';
+import { loadRuntime } from './templates.js';
+
+export interface GenerateOptions {
+  /** Name of the generated package (its package.json `name`). */
+  readonly packageName?: string;
+}
+
+export type GenerateResult =
+  | { readonly ok: true; readonly schema: SchemaMeta; readonly files: FileMap }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+export const DEFAULT_PACKAGE_NAME = 'codegen-server';
+
+/** Versions the generated server pins: the same ones this repository builds and tests with. */
+function dependencyVersions(): Record<string, string> {
+  return { ...PACKAGE_JSON.dependencies, ...PACKAGE_JSON.devDependencies };
+}
+
+/** Schema sources → formatted files of a generated server (or the schema's diagnostics). */
+export async function generate(sources: readonly SchemaSource[], options: GenerateOptions = {}): Promise<GenerateResult> {
+  const loaded = loadSchema(sources);
+  if (!loaded.ok) return loaded;
+  const files = emitServer(loaded.schema, {
+    sources: [...new Set(sources.map((source) => path.basename(source.path)))].sort(),
+    runtime: await loadRuntime(),
+    versions: dependencyVersions(),
+    packageName: options.packageName ?? DEFAULT_PACKAGE_NAME,
+    configVariables: CONFIG_VARIABLES,
+  });
+  return { ok: true, schema: loaded.schema, files: await formatFiles(files) };
+}

@@ -1,0 +1,135 @@
+/**
+ * Schema metadata: the description of tables and attributes that the generator derives from the
+ * GraphQL schema. The generator's intermediate representation uses these exact types, and every
+ * generated server embeds one `SchemaMeta` literal that the runtime reads. Plain, frozen data only.
+ */
+
+/** The scalar types of Harper's schema dialect. */
+export type ScalarName =
+  | 'ID'
+  | 'String'
+  | 'Int'
+  | 'Long'
+  | 'Float'
+  | 'Boolean'
+  | 'Date'
+  | 'BigInt'
+  | 'Bytes'
+  | 'Any';
+
+export const SCALAR_NAMES: readonly ScalarName[] = [
+  'ID',
+  'String',
+  'Int',
+  'Long',
+  'Float',
+  'Boolean',
+  'Date',
+  'BigInt',
+  'Bytes',
+  'Any',
+];
+
+/** The type of an attribute value, or of each element when the attribute is a list. */
+export type ValueType =
+  | { readonly kind: 'scalar'; readonly name: ScalarName }
+  /** A nested value of a plain (non-table) object type, stored inside the record. */
+  | { readonly kind: 'object'; readonly name: string }
+  /** A record of another table; only ever the type of a relationship attribute. */
+  | { readonly kind: 'table'; readonly name: string };
+
+/**
+ * How an attribute relates its record to records of another table.
+ *
+ * - `many-to-one`: `from` (an attribute of this table) holds the key of one target record.
+ * - `many-to-many`: `from` (a list attribute of this table) holds the keys of target records.
+ * - `one-to-many`: target records whose attribute `to` holds this record's key.
+ */
+export type RelationshipMeta =
+  | {
+      readonly kind: 'many-to-one';
+      /** Name of the target table's type. */
+      readonly target: string;
+      /** Attribute of this table holding the target's key. */
+      readonly from: string;
+      /** The target table's primary key attribute. */
+      readonly targetKey: string;
+    }
+  | {
+      readonly kind: 'many-to-many';
+      readonly target: string;
+      /** List attribute of this table holding the targets' keys. */
+      readonly from: string;
+      readonly targetKey: string;
+    }
+  | {
+      readonly kind: 'one-to-many';
+      readonly target: string;
+      /** Attribute of the target table holding this record's key (it may be a list). */
+      readonly to: string;
+      /** This table's primary key attribute. */
+      readonly localKey: string;
+    };
+
+export interface AttributeMeta {
+  readonly name: string;
+  /** The value type; for a list attribute, the type of each element. */
+  readonly type: ValueType;
+  /** `[T]`: the value is an array of `type`. */
+  readonly list: boolean;
+  /** `T!` or `[T]!`: the attribute must be present and not null. */
+  readonly nonNull: boolean;
+  /** `[T!]`: elements of a list may not be null. False for non-list attributes. */
+  readonly elementNonNull: boolean;
+  readonly primaryKey: boolean;
+  /** `@indexed` (the primary key is not listed as indexed: the table itself is keyed by it). */
+  readonly indexed: boolean;
+  /** `@createdTime` / `@updatedTime`. */
+  readonly timestamp: 'created' | 'updated' | null;
+  /** Present on `@relationship` attributes, which are computed and never stored. */
+  readonly relationship: RelationshipMeta | null;
+}
+
+export interface ObjectTypeMeta {
+  /** Name of a plain object type used for nested values. */
+  readonly name: string;
+  readonly attributes: readonly AttributeMeta[];
+}
+
+export interface TableMeta {
+  /** The GraphQL type name; also the name of the generated interface. */
+  readonly name: string;
+  /** Storage name of the table (`@table(table:)`, default: the type name). */
+  readonly tableName: string;
+  /** `@table(database:)`, default `data`. */
+  readonly database: string;
+  /** URL segment when exported (`@export(name:)`, default the type name); null without `@export`. */
+  readonly exportName: string | null;
+  /** Name of the primary key attribute. */
+  readonly primaryKey: string;
+  /** Type of the primary key; decides how keys are generated (UUID v4 or increasing integers). */
+  readonly keyType: ScalarName;
+  /** `@sealed`: writes holding undeclared attributes are refused. */
+  readonly sealed: boolean;
+  /** `@table(expiration:)` in seconds, or null. */
+  readonly expiration: number | null;
+  /** Every declared attribute, in declaration order, relationship attributes included. */
+  readonly attributes: readonly AttributeMeta[];
+}
+
+export interface SchemaMeta {
+  /** Tables in a stable order (by type name). */
+  readonly tables: readonly TableMeta[];
+  /** Plain object types in a stable order (by type name). */
+  readonly objectTypes: readonly ObjectTypeMeta[];
+}
+
+/** Finds an attribute by name. */
+export function attributeOf(table: TableMeta | ObjectTypeMeta, name: string): AttributeMeta | undefined {
+  return table.attributes.find((attribute) => attribute.name === name);
+}
+
+/** Attributes that are stored in records (everything but relationship attributes). */
+export function storedAttributes(table: TableMeta | ObjectTypeMeta): readonly AttributeMeta[] {
+  return table.attributes.filter((attribute) => attribute.relationship === null);
+}
