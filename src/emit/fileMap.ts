@@ -12,6 +12,8 @@ export type FileKind = 'generated' | 'scaffold';
 export interface OutputFile {
   readonly contents: string;
   readonly kind: FileKind;
+  /** Already in its final form (the runtime's files, which the repository keeps formatted): not reformatted. */
+  readonly verbatim?: boolean;
 }
 
 /** Relative POSIX paths to files. Iterate with `sortedPaths` for a stable order. */

@@ -121,8 +121,8 @@ const GITIGNORE = 'node_modules/\ndist/\ndata/\n';
 export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   const header = generatedHeader({ sources: options.sources });
   const files = new Map<string, OutputFile>();
-  const add = (path: string, contents: string): void => {
-    files.set(path, { contents, kind: 'generated' });
+  const add = (path: string, contents: string, verbatim = false): void => {
+    files.set(path, { contents, kind: 'generated', verbatim });
   };
 
   add('package.json', emitPackageJson(options));
@@ -138,7 +138,7 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
     add(`src/types/${type.name}.ts`, emitObjectTypeModule(type, header, literal(type)));
   }
   for (const [path, contents] of options.runtime) {
-    add(`src/runtime/${path}`, RUNTIME_HEADER + contents);
+    add(`src/runtime/${path}`, RUNTIME_HEADER + contents, true);
   }
   return files;
 }

@@ -41,6 +41,11 @@ export function isRelationship(field: FieldDefinitionNode): boolean {
   return hasDirective(field, 'relationship');
 }
 
+/** The stored attribute marked `@primaryKey` (the first, if a broken schema marks several). */
+export function primaryKeyOf(type: ObjectTypeDefinitionNode): FieldDefinitionNode | undefined {
+  return fieldsOf(type).find((field) => hasDirective(field, 'primaryKey') && !isRelationship(field));
+}
+
 export function fieldsOf(type: ObjectTypeDefinitionNode): readonly FieldDefinitionNode[] {
   return type.fields ?? [];
 }
@@ -72,4 +77,3 @@ export function fieldType(type: TypeNode): FieldType {
     node = node.type;
   }
 }
-

@@ -94,6 +94,11 @@ export class RuleContext {
     this.diagnostics.push({ ...positionOf(node), message, rule: this.rule });
   }
 
+  /** For what has no node, like a schema that lacks something altogether. */
+  reportAt(path: string, line: number, column: number, message: string): void {
+    this.diagnostics.push({ path, line, column, message, rule: this.rule });
+  }
+
   /** `path:line:col` of a node, for messages that point at a second place. */
   locate(node: ASTNode): string {
     const { path, line, column } = positionOf(node);

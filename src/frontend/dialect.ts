@@ -89,5 +89,11 @@ export function keyFamily(scalar: ScalarName): 'text' | 'number' | 'any' | null 
 /** Types whose fields are GraphQL operations; a generated server serves REST, not GraphQL operations. */
 export const ROOT_OPERATION_TYPES: ReadonlySet<string> = new Set(['Query', 'Mutation', 'Subscription']);
 
+/** The database of a table without `@table(database:)`. */
+export const DEFAULT_DATABASE = 'data';
+
 /** Characters allowed in table, database and export names: they become storage names and URL segments. */
 export const SEGMENT_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** A GraphQL name: what `@relationship(from:, to:)` must hold to name an attribute. */
+export const ATTRIBUTE_NAME_PATTERN = /^[_A-Za-z][_0-9A-Za-z]*$/;

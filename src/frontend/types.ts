@@ -20,5 +20,4 @@ export interface Diagnostic {
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly schema: SchemaMeta }
-  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+  { readonly ok: true; readonly schema: SchemaMeta } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };

@@ -2,11 +2,9 @@ import { Kind, print } from 'graphql';
 import type { ConstDirectiveNode, ConstValueNode } from 'graphql';
 import type { Rule, RuleContext } from '../context.js';
 import { fieldsOf } from '../ast.js';
-import { DIRECTIVES, SEGMENT_PATTERN } from '../dialect.js';
+import { ATTRIBUTE_NAME_PATTERN, DIRECTIVES, SEGMENT_PATTERN } from '../dialect.js';
 import type { ArgumentKind, DirectiveSpec } from '../dialect.js';
 import { didYouMean } from '../suggest.js';
-
-const ATTRIBUTE_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 /** Directive arguments are the declared ones, each given once, with a value of the right kind. */
 export const directiveArgumentsRule: Rule = (context) => {
@@ -57,7 +55,7 @@ function valueProblem(kind: ArgumentKind, value: ConstValueNode): string | undef
     }
     case 'attribute': {
       const text = value.kind === Kind.STRING || value.kind === Kind.ENUM ? value.value : undefined;
-      if (text !== undefined && ATTRIBUTE_NAME.test(text)) return undefined;
+      if (text !== undefined && ATTRIBUTE_NAME_PATTERN.test(text)) return undefined;
       return 'the name of an attribute, like organizerId';
     }
     case 'seconds': {

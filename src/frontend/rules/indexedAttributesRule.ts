@@ -15,7 +15,10 @@ export const indexedAttributesRule: Rule = (context) => {
       }
       const name = fieldType(field.type).named.name.value;
       if (context.schema.objectType(name) !== undefined) {
-        context.report(directive, `${where} holds the object type "${name}", whose values cannot be index keys; index a scalar attribute instead`);
+        context.report(
+          directive,
+          `${where} holds the object type "${name}", whose values cannot be index keys; index a scalar attribute instead`,
+        );
       }
     }
   }

@@ -1,15 +1,16 @@
 import type { FieldDefinitionNode } from 'graphql';
 import type { Rule } from '../context.js';
-import { fieldsOf, findDirective } from '../ast.js';
+import { fieldsOf, findDirective, isRelationship } from '../ast.js';
 
-/** A `@table` type marks exactly one field with `@primaryKey`. */
+/** A `@table` type marks exactly one stored field with `@primaryKey`. */
 export const primaryKeyRule: Rule = (context) => {
   for (const type of context.schema.tables) {
     const typeName = type.name.value;
     let first: FieldDefinitionNode | undefined;
     for (const field of fieldsOf(type)) {
       const directive = findDirective(field, 'primaryKey');
-      if (directive === undefined) continue;
+      // A relationship marked @primaryKey is the relationship-field-directives rule's to report.
+      if (directive === undefined || isRelationship(field)) continue;
       if (first === undefined) {
         first = field;
         continue;

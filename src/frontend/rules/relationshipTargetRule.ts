@@ -17,7 +17,10 @@ export const relationshipTargetRule: Rule = (context) => {
       const targetType = context.schema.objectType(target);
       // Unknown names are the known-types rule's to report.
       if (targetType === undefined || context.schema.table(target) !== undefined) continue;
-      context.report(named, `${where} points to "${target}", which is not a @table; add @table (and a @primaryKey) to "${target}", or remove @relationship`);
+      context.report(
+        named,
+        `${where} points to "${target}", which is not a @table; add @table (and a @primaryKey) to "${target}", or remove @relationship`,
+      );
     }
   }
 };

@@ -14,10 +14,7 @@ export const timestampsRule: Rule = (context) => {
       if (directive === undefined || isRelationship(field)) continue;
       const where = `"${type.name.value}.${field.name.value}"`;
       if (created !== undefined && updated !== undefined) {
-        context.report(
-          updated,
-          `${where} has both @createdTime and @updatedTime; use two attributes, one for each`,
-        );
+        context.report(updated, `${where} has both @createdTime and @updatedTime; use two attributes, one for each`);
       }
       const shape = fieldType(field.type);
       const name = shape.named.name.value;

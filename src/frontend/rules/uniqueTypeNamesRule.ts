@@ -17,7 +17,10 @@ export const uniqueTypeNamesRule: Rule = (context) => {
         first.set(name.value, name);
         continue;
       }
-      context.report(name, `Type "${name.value}" is already defined at ${context.locate(earlier)}; rename one of them or merge their fields`);
+      context.report(
+        name,
+        `Type "${name.value}" is already defined at ${context.locate(earlier)}; rename one of them or merge their fields`,
+      );
     }
   }
 };

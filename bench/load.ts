@@ -1,0 +1,141 @@
+/**
+ * Drives one case against a server with autocannon and reports what a reader needs: throughput,
+ * exact latency percentiles, the server's CPU and memory over the measured window, and how many
+ * answers were not 2xx.
+ */
+import autocannon from 'autocannon';
+import { requestHeaders, type CaseRequest } from './cases.js';
+import { LatencyRecorder } from './latency.js';
+import { watchProcess, type ProcessUsage } from './procStats.js';
+import { roundTo } from './round.js';
+
+export interface LoadOptions {
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+}
+
+export interface CaseFigures {
+  readonly rps: number;
+  readonly p50_ms: number | null;
+  readonly p99_ms: number | null;
+  readonly requests: number;
+  readonly non2xx: number;
+  /** Connection errors and timeouts. */
+  readonly errors: number;
+  /** Answers per status code, e.g. `{ "200": 41234 }`. */
+  readonly statuses: Readonly<Record<string, number>>;
+  /** Server CPU over the measured window, in cores (1 = one core busy the whole time). */
+  readonly cpu_cores: number | null;
+  /** Requests answered per second of server CPU: the server's efficiency, whatever limited the load. */
+  readonly requests_per_cpu_s: number | null;
+  /**
+   * CPU of this process (the load generator) in cores. Near 1, autocannon itself is the limit: its
+   * single thread cannot send more, and req/s says more about the client than about the server.
+   */
+  readonly client_cpu_cores: number;
+  readonly rss_mb: number | null;
+  readonly seconds: number;
+}
+
+export interface LoadTarget {
+  readonly url: string;
+  /** The server process, whose CPU and memory are measured. */
+  readonly pid: number;
+}
+
+export interface RequestSource {
+  /** Returns each request in turn. */
+  readonly next: () => CaseRequest;
+  /** False when every request is the same. */
+  readonly varies: boolean;
+}
+
+/**
+ * Distinct requests each connection cycles through when a case varies. They are encoded before the
+ * load starts: building a request per send costs autocannon's single thread a fifth of its time,
+ * and the ceiling would then measure the client instead of the server.
+ */
+const REQUESTS_PER_CONNECTION = 1_000;
+
+function encodeRequests(source: RequestSource): autocannon.Request[] {
+  return Array.from({ length: source.varies ? REQUESTS_PER_CONNECTION : 1 }, () => {
+    const request = source.next();
+    return { ...request, headers: requestHeaders(request) };
+  });
+}
+
+/** What was observed between autocannon's `start` and `done`. */
+interface Window {
+  readonly result: autocannon.Result;
+  readonly seconds: number;
+  readonly latencies: LatencyRecorder;
+  readonly server: ProcessUsage;
+  /** CPU seconds this process spent. */
+  readonly clientCpuSeconds: number;
+}
+
+function drive(target: LoadTarget, source: RequestSource, connections: number, seconds: number): Promise<Window> {
+  const latencies = new LatencyRecorder();
+  let started = performance.now();
+  let server = watchProcess(target.pid);
+  let clientCpu = process.cpuUsage();
+  const instance = autocannon(
+    {
+      url: target.url,
+      connections,
+      duration: seconds,
+      setupClient: (client) => client.setRequests(encodeRequests(source)),
+    },
+    () => {},
+  );
+  // The window opens once every connection has its requests, so that encoding them is not counted.
+  instance.on('start', () => {
+    started = performance.now();
+    server.stop();
+    server = watchProcess(target.pid);
+    clientCpu = process.cpuUsage();
+  });
+  instance.on('response', (_client, _status, _bytes, milliseconds) => latencies.record(milliseconds));
+  return new Promise((resolve, reject) => {
+    instance.on('done', (result) => {
+      const { user, system } = process.cpuUsage(clientCpu);
+      resolve({
+        result,
+        seconds: (performance.now() - started) / 1000,
+        latencies,
+        server: server.stop(),
+        clientCpuSeconds: (user + system) / 1e6,
+      });
+    });
+    instance.on('error', (error: unknown) => {
+      server.stop();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+}
+
+/** Warms the server up, then measures `durationSeconds` of load. */
+export async function measure(target: LoadTarget, source: RequestSource, options: LoadOptions): Promise<CaseFigures> {
+  if (options.warmupSeconds > 0) await drive(target, source, options.connections, options.warmupSeconds);
+  const { result, seconds, latencies, server, clientCpuSeconds } = await drive(target, source, options.connections, options.durationSeconds);
+  const [p50, p99] = latencies.percentiles([0.5, 0.99]);
+  const statuses: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = Number(count ?? 0);
+  const rps = result.requests.total / seconds;
+  const { cpuCores, peakRssBytes } = server;
+  return {
+    rps: roundTo(rps, 1),
+    p50_ms: roundTo(p50, 3),
+    p99_ms: roundTo(p99, 3),
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statuses,
+    cpu_cores: roundTo(cpuCores, 3),
+    requests_per_cpu_s: cpuCores === null || cpuCores === 0 ? null : Math.round(rps / cpuCores),
+    client_cpu_cores: roundTo(clientCpuSeconds / seconds, 3),
+    rss_mb: roundTo(peakRssBytes === null ? null : peakRssBytes / 1_048_576, 1),
+    seconds: roundTo(seconds, 3),
+  };
+}

@@ -1,0 +1,183 @@
+/** What a run prints: markdown tables for people, then one line of JSON for machines. */
+import { numericLeaves } from './realtimeHook.js';
+import { roundTo } from './round.js';
+import { isFlagged, type BenchResults, type CaseResult } from './results.js';
+
+function number(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined) return '–';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function note(result: CaseResult): string {
+  if (result.error !== null) return `⚠ ${result.error.split('\n')[0]?.slice(0, 120) ?? ''}`;
+  const figures = result.figures;
+  if (figures === null) return '';
+  const problems: string[] = [];
+  if (figures.non2xx > 0) {
+    const statuses = Object.entries(figures.statuses)
+      .filter(([status]) => !status.startsWith('2'))
+      .map(([status, count]) => `${count}×${status}`);
+    problems.push(`${figures.non2xx} non-2xx (${statuses.join(', ')})`);
+  }
+  if (figures.errors > 0) problems.push(`${figures.errors} connection errors/timeouts`);
+  if (problems.length > 0) return `⚠ ${problems.join('; ')}`;
+  return figures.client_cpu_cores >= CLIENT_BOUND_CORES ? 'client-bound (autocannon at a full core)' : '';
+}
+
+/** Load generator CPU from which a case's req/s is taken to measure the client more than the server. */
+const CLIENT_BOUND_CORES = 0.9;
+
+function percent(cores: number | null | undefined): string {
+  return cores === null || cores === undefined ? '–' : `${number(cores * 100)} %`;
+}
+
+function caseRow(label: string, result: CaseResult): string[] {
+  const figures = result.figures;
+  return [
+    label,
+    number(figures?.rps),
+    number(figures?.p50_ms, 2),
+    number(figures?.p99_ms, 2),
+    number(result.ratio_to_ceiling, 2),
+    percent(figures?.cpu_cores),
+    number(figures?.requests_per_cpu_s),
+    percent(figures?.client_cpu_cores),
+    number(figures?.rss_mb),
+    number(result.sample_bytes),
+    note(result),
+  ];
+}
+
+const CASE_HEADER = [
+  'case',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  '× ceiling',
+  'server CPU',
+  'req per server CPU-s',
+  'client CPU',
+  'server RSS MB',
+  'answer bytes',
+  'note',
+];
+
+export function markdown(results: BenchResults): string {
+  const { settings } = results;
+  const sections: string[] = [
+    `## codegen bench: shop server, ${number(settings.products)} products, ${settings.connections} connections, ` +
+      `${settings.duration_s} s per case (${settings.warmup_s} s warm-up)`,
+  ];
+  const rows = [
+    ...(results.ceiling === null ? [] : [caseRow('ceiling (bare node:http)', results.ceiling)]),
+    ...Object.values(results.cases).map((result) => caseRow(result.name, result)),
+  ];
+  sections.push(table(CASE_HEADER, rows));
+
+  const levels = Object.keys(results.scaling);
+  if (levels.length > 0) {
+    const names = [...new Set(levels.flatMap((level) => Object.keys(results.scaling[level] ?? {})))];
+    const header = ['products', ...names.flatMap((name) => [`${name} req/s`, `${name} p99 ms`])];
+    const scalingRows = levels.map((level) => [
+      number(Number(level)),
+      ...names.flatMap((name) => {
+        const result = results.scaling[level]?.[name];
+        const flag = result !== undefined && isFlagged(result) ? ' ⚠' : '';
+        return [`${number(result?.figures?.rps)}${flag}`, number(result?.figures?.p99_ms, 2)];
+      }),
+    ]);
+    sections.push(`### scaling\n\n${table(header, scalingRows)}`);
+  }
+
+  sections.push(
+    `### bulk load (POST /Product/ with arrays of 1,000)\n\n${table(
+      ['products after', 'added', 'seconds', 'records/s'],
+      results.load.map((load) => [number(load.products), number(load.added), number(load.seconds, 1), number(load.records_per_s)]),
+    )}`,
+  );
+
+  const realtime = results.realtime;
+  if (realtime.status === 'measured') {
+    const leaves = numericLeaves(realtime.figures).map(([key, value]) => [key, number(value, Number.isInteger(value) ? 0 : 2)]);
+    leaves.push(['server CPU', percent(realtime.cpu_cores)]);
+    leaves.push(['server RSS MB', number(realtime.rss_mb)]);
+    sections.push(`### real-time (bench/realtime.ts)\n\n${table(['figure', 'value'], leaves)}`);
+  } else {
+    sections.push(`### real-time\n\n${realtime.status === 'failed' ? `⚠ failed: ${realtime.error}` : `skipped: ${realtime.reason}`}`);
+  }
+
+  const generator = results.generator;
+  if (generator !== null) {
+    sections.push(
+      'error' in generator
+        ? `### generator\n\n⚠ ${generator.error}`
+        : `### generator (synthetic ${generator.tables}-table schema, wall time of the CLI)\n\n${table(
+            ['generate ms', '--check ms', '--check clean'],
+            [[number(generator.generate_ms), number(generator.check_ms), generator.check_clean ? 'yes' : '⚠ no']],
+          )}`,
+    );
+  }
+
+  sections.push(
+    `### targets\n\n${table(
+      ['target', 'measured', 'required', 'met'],
+      results.targets.map((target) => [
+        target.target,
+        number(target.measured, 2),
+        number(target.required, target.required < 10 ? 1 : 0),
+        target.met === null ? 'not measured' : target.met ? 'yes' : '**no**',
+      ]),
+    )}`,
+  );
+  return `${sections.join('\n\n')}\n`;
+}
+
+function summary(result: CaseResult): Record<string, number | string | null> {
+  const figures = result.figures;
+  return {
+    rps: roundTo(figures?.rps, 0),
+    p50_ms: roundTo(figures?.p50_ms, 3),
+    p99_ms: roundTo(figures?.p99_ms, 3),
+    ratio_to_ceiling: roundTo(result.ratio_to_ceiling, 3),
+    non2xx: figures?.non2xx ?? null,
+    errors: figures?.errors ?? null,
+    ...(result.error === null ? {} : { error: result.error.split('\n')[0] ?? '' }),
+  };
+}
+
+function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
+}
+
+/** Names of the cases whose figures are not to be trusted as they stand (`get_one@10000` for a scaling level). */
+export function flaggedCases(results: BenchResults): string[] {
+  return [
+    ...(results.ceiling !== null && isFlagged(results.ceiling) ? ['ceiling'] : []),
+    ...Object.values(results.cases).filter(isFlagged).map((result) => result.name),
+    // The full suite's level holds the same results as `cases`, already listed above.
+    ...Object.entries(results.scaling).flatMap(([level, cases]) =>
+      (Number(level) === results.settings.products ? [] : Object.values(cases))
+        .filter(isFlagged)
+        .map((result) => `${result.name}@${level}`),
+    ),
+    ...(results.realtime.status === 'failed' ? ['realtime'] : []),
+  ];
+}
+
+/** The last line of stdout: the headline figures, for scripts and CI. */
+export function jsonLine(results: BenchResults): string {
+  return JSON.stringify({
+    ceiling_rps: roundTo(results.ceiling?.figures?.rps, 0),
+    products: results.settings.products,
+    cases: mapValues(results.cases, summary),
+    scaling: mapValues(results.scaling, (cases) => mapValues(cases, summary)),
+    realtime: results.realtime.status === 'measured' ? results.realtime.figures : null,
+    generator: results.generator,
+    flagged: flaggedCases(results),
+  });
+}

@@ -1,0 +1,93 @@
+/** The shape of a run's figures, and the targets they are held against. */
+import type { GeneratorFigures } from './generatorSpeed.js';
+import type { CaseFigures } from './load.js';
+
+export interface CaseResult {
+  readonly name: string;
+  readonly description: string;
+  readonly products: number;
+  /** Status and size of one answer taken before the load, to show what the case returns. */
+  readonly sample_status: number | null;
+  readonly sample_bytes: number | null;
+  /** Why the case could not be measured, or null. */
+  readonly error: string | null;
+  readonly figures: CaseFigures | null;
+  /** req/s divided by the ceiling's req/s. */
+  readonly ratio_to_ceiling: number | null;
+}
+
+export interface LoadFigures {
+  readonly products: number;
+  readonly added: number;
+  readonly seconds: number;
+  readonly records_per_s: number;
+}
+
+export type RealtimeResult =
+  | { readonly status: 'measured'; readonly figures: unknown; readonly cpu_cores: number | null; readonly rss_mb: number | null }
+  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'skipped'; readonly reason: string };
+
+export interface TargetResult {
+  readonly target: string;
+  readonly measured: number | null;
+  readonly required: number;
+  /** null when the figures it needs were not measured in this run. */
+  readonly met: boolean | null;
+}
+
+export interface BenchResults {
+  readonly date: string;
+  readonly environment: Readonly<Record<string, string | number | null>>;
+  readonly settings: {
+    readonly products: number;
+    readonly connections: number;
+    readonly duration_s: number;
+    readonly warmup_s: number;
+    readonly quick: boolean;
+    readonly seed: number;
+  };
+  readonly load: readonly LoadFigures[];
+  readonly ceiling: CaseResult | null;
+  /** The full suite, at `settings.products`. */
+  readonly cases: Readonly<Record<string, CaseResult>>;
+  /** The scaling cases per product count. */
+  readonly scaling: Readonly<Record<string, Readonly<Record<string, CaseResult>>>>;
+  readonly realtime: RealtimeResult;
+  readonly generator: GeneratorFigures | { readonly error: string } | null;
+  readonly targets: readonly TargetResult[];
+}
+
+/** A case whose figures cannot be trusted as they stand: it failed, or some answers were not 2xx. */
+export function isFlagged(result: CaseResult): boolean {
+  return result.error !== null || result.figures === null || result.figures.non2xx > 0 || result.figures.errors > 0;
+}
+
+function rps(result: CaseResult | undefined): number | null {
+  return result === undefined || isFlagged(result) ? null : (result.figures?.rps ?? null);
+}
+
+function target(name: string, measured: number | null, required: number): TargetResult {
+  return { target: name, measured, required, met: measured === null ? null : measured >= required };
+}
+
+function ratio(numerator: number | null, denominator: number | null): number | null {
+  return numerator === null || denominator === null || denominator === 0 ? null : numerator / denominator;
+}
+
+/** The brief's targets, computed from what was measured (never asserted anywhere). */
+export function evaluateTargets(
+  ceiling: CaseResult | null,
+  cases: Readonly<Record<string, CaseResult>>,
+  scaling: BenchResults['scaling'],
+): TargetResult[] {
+  const ceilingRps = ceiling === null ? null : rps(ceiling);
+  const atTenThousand = rps(scaling['10000']?.query_limit20);
+  const atOneMillion = rps(scaling['1000000']?.query_limit20);
+  return [
+    target('get_one ≥ 0.6 × ceiling', ratio(rps(cases.get_one), ceilingRps), 0.6),
+    target('query_limit20 ≥ 0.3 × get_one', ratio(rps(cases.query_limit20), rps(cases.get_one)), 0.3),
+    target('post ≥ 10,000 req/s', rps(cases.post), 10_000),
+    target('query_limit20 at 1M products ≥ 0.5 × at 10k', ratio(atOneMillion, atTenThousand), 0.5),
+  ];
+}

@@ -1,0 +1,89 @@
+/** Building the IR: a valid set of schema files becomes one `SchemaMeta` (docs/contract.md section 2). */
+import { Kind } from 'graphql';
+import type { FieldDefinitionNode, ObjectTypeDefinitionNode } from 'graphql';
+import type { AttributeMeta, ObjectTypeMeta, RelationshipMeta, SchemaMeta, TableMeta, ValueType } from '../../templates/runtime/meta.js';
+import { fieldType, fieldsOf, findArgument, findDirective, hasDirective, isTable, nameArgument, primaryKeyOf } from './ast.js';
+import type { SchemaIndex } from './context.js';
+import { DEFAULT_DATABASE, isScalarName } from './dialect.js';
+import { compareText } from './text.js';
+
+/**
+ * The IR of a schema that passed validation. Tables and object types are sorted by name, attributes keep
+ * their declaration order. Throws only when given a schema that validation would have refused (a bug).
+ */
+export function buildSchema(schema: SchemaIndex): SchemaMeta {
+  const types = [...schema.distinctTypes].sort((a, b) => compareText(a.name.value, b.name.value));
+  return {
+    tables: types.filter(isTable).map((type) => tableMeta(schema, type)),
+    objectTypes: types.filter((type) => !isTable(type)).map((type) => objectTypeMeta(schema, type)),
+  };
+}
+
+function tableMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): TableMeta {
+  const name = type.name.value;
+  const table = findDirective(type, 'table');
+  const exported = findDirective(type, 'export');
+  const expiration = table === undefined ? undefined : findArgument(table, 'expiration')?.value;
+  const key = primaryKeyOf(type);
+  const keyType = key === undefined ? undefined : fieldType(key.type).named.name.value;
+  if (key === undefined || keyType === undefined || !isScalarName(keyType)) {
+    throw new Error(`Table "${name}" reached the IR builder without a valid primary key`);
+  }
+  return {
+    name,
+    tableName: nameArgument(table, 'table') ?? name,
+    database: nameArgument(table, 'database') ?? DEFAULT_DATABASE,
+    exportName: exported === undefined ? null : (nameArgument(exported, 'name') ?? name),
+    primaryKey: key.name.value,
+    keyType,
+    sealed: hasDirective(type, 'sealed'),
+    expiration: expiration?.kind === Kind.INT ? Number(expiration.value) : null,
+    attributes: fieldsOf(type).map((field) => attributeMeta(schema, type, field)),
+  };
+}
+
+function objectTypeMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): ObjectTypeMeta {
+  return { name: type.name.value, attributes: fieldsOf(type).map((field) => attributeMeta(schema, type, field)) };
+}
+
+function attributeMeta(schema: SchemaIndex, owner: ObjectTypeDefinitionNode, field: FieldDefinitionNode): AttributeMeta {
+  const shape = fieldType(field.type);
+  const primaryKey = hasDirective(field, 'primaryKey');
+  return {
+    name: field.name.value,
+    type: valueType(schema, shape.named.name.value),
+    list: shape.list,
+    nonNull: shape.nonNull,
+    elementNonNull: shape.list && shape.elementNonNull,
+    primaryKey,
+    // The table is keyed by its primary key; an index of it would repeat the table.
+    indexed: !primaryKey && hasDirective(field, 'indexed'),
+    timestamp: hasDirective(field, 'createdTime') ? 'created' : hasDirective(field, 'updatedTime') ? 'updated' : null,
+    relationship: hasDirective(field, 'relationship') ? relationshipMeta(schema, owner, field) : null,
+  };
+}
+
+function valueType(schema: SchemaIndex, name: string): ValueType {
+  if (isScalarName(name)) return { kind: 'scalar', name };
+  return schema.table(name) !== undefined ? { kind: 'table', name } : { kind: 'object', name };
+}
+
+function relationshipMeta(schema: SchemaIndex, owner: ObjectTypeDefinitionNode, field: FieldDefinitionNode): RelationshipMeta {
+  const directive = findDirective(field, 'relationship');
+  const shape = fieldType(field.type);
+  const target = shape.named.name.value;
+  const from = nameArgument(directive, 'from');
+  const to = nameArgument(directive, 'to');
+  if (from !== undefined) {
+    const targetKey = keyName(schema.table(target), target);
+    return shape.list ? { kind: 'many-to-many', target, from, targetKey } : { kind: 'many-to-one', target, from, targetKey };
+  }
+  if (to !== undefined) return { kind: 'one-to-many', target, to, localKey: keyName(owner, owner.name.value) };
+  throw new Error(`Relationship "${owner.name.value}.${field.name.value}" reached the IR builder with neither from: nor to:`);
+}
+
+function keyName(table: ObjectTypeDefinitionNode | undefined, name: string): string {
+  const key = table === undefined ? undefined : primaryKeyOf(table);
+  if (key === undefined) throw new Error(`Table "${name}" reached the IR builder without a primary key`);
+  return key.name.value;
+}

@@ -1,0 +1,111 @@
+/**
+ * The server's configuration, read from environment variables. `CONFIG_VARIABLES` is the one list
+ * of them: the loader reads it, and the generator renders the generated README's table from it.
+ */
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Largest accepted request body, in bytes (413 beyond). */
+  readonly maxBodyBytes: number;
+  /** Longest accepted request target (path and query), in characters (414 beyond). */
+  readonly maxUrlLength: number;
+  /** Time a client has to send the request headers. */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send the whole request, body included. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  /** How long a shutdown waits for in-flight requests before closing their sockets. */
+  readonly shutdownTimeoutMs: number;
+  /** Origins allowed by CORS: null when CORS is off, `['*']` for any origin. */
+  readonly corsOrigins: readonly string[] | null;
+}
+
+export interface ConfigVariable {
+  readonly name: string;
+  /** The default as written in the environment; empty when the variable is unset by default. */
+  readonly default: string;
+  readonly description: string;
+}
+
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'PORT', default: '9926', description: 'TCP port to listen on (0 picks a free port).' },
+  { name: 'HOST', default: '127.0.0.1', description: 'Interface to listen on (`0.0.0.0` for every interface).' },
+  { name: 'DATA_DIR', default: './data', description: 'Directory of the LMDB database; created when missing.' },
+  { name: 'MAX_BODY_BYTES', default: '10485760', description: 'Largest request body in bytes; larger bodies get 413.' },
+  { name: 'MAX_URL_LENGTH', default: '8192', description: 'Longest request URL in characters; longer URLs get 414.' },
+  { name: 'HEADERS_TIMEOUT_MS', default: '10000', description: 'Time a client has to send its request headers.' },
+  { name: 'REQUEST_TIMEOUT_MS', default: '30000', description: 'Time a client has to send its whole request.' },
+  { name: 'KEEP_ALIVE_TIMEOUT_MS', default: '5000', description: 'How long an idle keep-alive connection stays open.' },
+  {
+    name: 'SHUTDOWN_TIMEOUT_MS',
+    default: '10000',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take before their sockets are closed.',
+  },
+  {
+    name: 'CORS_ORIGINS',
+    default: '',
+    description: 'Enables CORS: `*` for any origin, or a comma-separated list of allowed origins. Off when empty.',
+  },
+];
+
+/** A configuration that cannot be used; its message lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Reads the configuration from `env`; throws a `ConfigError` naming every invalid variable. */
+export function loadConfig(env: Environment): ServerConfig {
+  const problems: string[] = [];
+  const text = (name: string): string => {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') return value.trim();
+    return CONFIG_VARIABLES.find((variable) => variable.name === name)?.default ?? '';
+  };
+  const integer = (name: string, min: number, max: number): number => {
+    const raw = text(name);
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return min;
+    }
+    return value;
+  };
+
+  const config: ServerConfig = {
+    port: integer('PORT', 0, 65535),
+    host: text('HOST'),
+    dataDir: text('DATA_DIR'),
+    maxBodyBytes: integer('MAX_BODY_BYTES', 1, 2 ** 31),
+    maxUrlLength: integer('MAX_URL_LENGTH', 64, 1 << 20),
+    headersTimeoutMs: integer('HEADERS_TIMEOUT_MS', 1, 3_600_000),
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 1, 3_600_000),
+    keepAliveTimeoutMs: integer('KEEP_ALIVE_TIMEOUT_MS', 1, 3_600_000),
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
+    corsOrigins: corsOrigins(text('CORS_ORIGINS')),
+  };
+  if (config.host === '') problems.push('HOST must not be empty');
+  if (config.dataDir === '') problems.push('DATA_DIR must not be empty');
+  // Node rejects a request whose headers outlast the whole-request timeout; keep them ordered.
+  if (problems.length === 0 && config.headersTimeoutMs > config.requestTimeoutMs) {
+    problems.push('HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function corsOrigins(raw: string): readonly string[] | null {
+  if (raw === '') return null;
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  return origins.length === 0 ? null : origins;
+}

@@ -1,0 +1,115 @@
+/**
+ * Request bodies (contract section 4.1): read up to the size limit, then decoded by their content
+ * type. JSON is assumed when the type is absent and the body looks like JSON.
+ */
+import type { IncomingMessage } from 'node:http';
+import { Decoder as CborDecoder } from 'cbor-x';
+import { Unpackr } from 'msgpackr';
+import { clientError } from './errors.js';
+
+const cbor = new CborDecoder({ useRecords: false, mapsAsObjects: true });
+const msgpack = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
+
+/** Reads the whole body, refusing (413) one larger than `limit` bytes before or while it arrives. */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = request.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        // Stop buffering; the answer closes the connection, which discards the rest.
+        request.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = (): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+  });
+}
+
+function tooLarge(limit: number) {
+  return clientError('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes`, { limit });
+}
+
+/** The body formats a write accepts. */
+type BodyFormat = 'json' | 'cbor' | 'msgpack';
+
+const BODY_TYPES: ReadonlyMap<string, BodyFormat> = new Map([
+  ['application/json', 'json'],
+  ['application/cbor', 'cbor'],
+  ['application/x-msgpack', 'msgpack'],
+  ['application/msgpack', 'msgpack'],
+  ['application/vnd.msgpack', 'msgpack'],
+]);
+
+/** Decodes a body by its `Content-Type`; malformed → 400, unsupported type → 415, empty → 400. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  if (body.length === 0) throw clientError('BODY_REQUIRED', 'This request needs a body: the record to write');
+  const format = bodyFormat(body, contentType);
+  try {
+    switch (format) {
+      case 'json':
+        return JSON.parse(body.toString('utf8'));
+      case 'cbor':
+        return cbor.decode(body);
+      case 'msgpack':
+        return msgpack.unpack(body);
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw clientError('MALFORMED_BODY', `The body is not valid ${FORMAT_NAMES[format]}: ${reason}`);
+  }
+}
+
+const FORMAT_NAMES: Readonly<Record<BodyFormat, string>> = { json: 'JSON', cbor: 'CBOR', msgpack: 'MessagePack' };
+
+function bodyFormat(body: Buffer, contentType: string | undefined): BodyFormat {
+  if (contentType === undefined || contentType.trim() === '') {
+    if (looksLikeJson(body)) return 'json';
+    throw clientError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'The body has no Content-Type; send application/json, application/cbor or application/x-msgpack',
+    );
+  }
+  const mediaType = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  const format = BODY_TYPES.get(mediaType);
+  if (format === undefined) {
+    throw clientError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type ${mediaType} is not supported; send application/json, application/cbor or application/x-msgpack`,
+      { contentType: mediaType },
+    );
+  }
+  return format;
+}
+
+/** Whether the first non-blank byte opens a JSON object or array. */
+function looksLikeJson(body: Buffer): boolean {
+  for (const byte of body) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
+}

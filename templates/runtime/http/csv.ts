@@ -1,0 +1,50 @@
+/**
+ * CSV answers (contract section 6): a header row, then one row per record; arrays and objects
+ * are written as JSON inside their cell. Rows end with CRLF (RFC 4180).
+ */
+import { toJson } from './json.js';
+
+/** The columns for a list of records: the given ones first, then any other attribute of `sample`. */
+export function columnsFor(declared: readonly string[], sample: unknown): string[] {
+  const columns = [...declared];
+  if (isRecord(sample)) {
+    for (const name of Object.keys(sample)) if (!columns.includes(name)) columns.push(name);
+  }
+  return columns;
+}
+
+export function csvHeader(columns: readonly string[]): string {
+  return `${columns.map(csvCell).join(',')}\r\n`;
+}
+
+/** One CSV row: a record's cells in column order, or a bare value in one cell. */
+export function csvRow(value: unknown, columns: readonly string[]): string {
+  if (!isRecord(value)) return `${csvCell(value)}\r\n`;
+  let row = '';
+  for (let i = 0; i < columns.length; i++) {
+    if (i > 0) row += ',';
+    row += csvCell(value[columns[i] ?? '']);
+  }
+  return `${row}\r\n`;
+}
+
+function csvCell(value: unknown): string {
+  let text: string;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') text = value;
+  else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? '' : value.toISOString();
+  else if (typeof value === 'object') text = toJson(value);
+  else text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** A record as CSV sees it: a plain object, not a date, bytes or array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Uint8Array)
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * The catalogue of error codes: every error answer carries one of these stable codes, with the
+ * status it always has. Clients may branch on the code; the message is for people.
+ * Every module of the runtime raises client mistakes through `clientError(code, …)`.
+ */
+import { ClientError } from '../errors.js';
+
+export const ERROR_CODES = {
+  /** The URL could not be decoded (malformed percent-encoding). */
+  BAD_URL: 400,
+  /** A write without a body. */
+  BODY_REQUIRED: 400,
+  /** The body could not be decoded in its content type (JSON, CBOR, MessagePack). */
+  MALFORMED_BODY: 400,
+  /** The body decoded, but is not a record (object), or for POST an array of records. */
+  BODY_NOT_RECORD: 400,
+  /** A record broke the schema; `problems` lists each one with its path. */
+  VALIDATION_FAILED: 400,
+  /** The key in the URL does not fit the table's key type, or is too long to store. */
+  INVALID_KEY: 400,
+  /** The query string is malformed; the message says where. */
+  QUERY_SYNTAX: 400,
+  /** The query names an attribute the table does not declare; `attributes` lists the declared ones. */
+  QUERY_UNKNOWN_ATTRIBUTE: 400,
+  /** A query value does not convert to its attribute's type. */
+  QUERY_INVALID_VALUE: 400,
+  /** The query uses a form this server does not support on this resource. */
+  QUERY_UNSUPPORTED: 400,
+  /** The query exceeds a limit (nesting depth, number of terms, list values). */
+  QUERY_TOO_COMPLEX: 400,
+  /** No resource at this path (unknown or unexported table, unknown route). */
+  NOT_FOUND: 404,
+  /** The resource exists but not this method; the `Allow` header lists the methods it has. */
+  METHOD_NOT_ALLOWED: 405,
+  /** The `Accept` header names no format this server can send. */
+  NOT_ACCEPTABLE: 406,
+  /** POST of a record whose key already exists. */
+  RECORD_EXISTS: 409,
+  /** `If-Match` names a version that is no longer current; nothing was written. */
+  PRECONDITION_FAILED: 412,
+  /** The body is larger than the server accepts (`MAX_BODY_BYTES`). */
+  PAYLOAD_TOO_LARGE: 413,
+  /** The URL is longer than the server accepts (`MAX_URL_LENGTH`). */
+  URL_TOO_LONG: 414,
+  /** The body's `Content-Type` is not JSON, CBOR or MessagePack. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A bug or a failed store; logged with its stack on the server. */
+  INTERNAL_ERROR: 500,
+  /** The server cannot serve the request now (shutting down, store unavailable). */
+  UNAVAILABLE: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A client mistake with its catalogued status; `details` become extra members of the JSON body. */
+export function clientError(
+  code: ErrorCode,
+  message: string,
+  details: Readonly<Record<string, unknown>> = {},
+): ClientError {
+  return new ClientError(ERROR_CODES[code], code, message, details);
+}
+
+/** The JSON body of an error answer: `{"error": message, "code": code, ...details}`. */
+export function errorBody(code: string, message: string, details: Readonly<Record<string, unknown>> = {}): string {
+  return JSON.stringify({ error: message, code, ...details });
+}

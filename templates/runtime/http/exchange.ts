@@ -1,0 +1,89 @@
+/**
+ * One request and its answer. Every answer goes out through `send`, which adds the headers every
+ * answer carries: `Server-Timing` (time spent in the store, contract section 6), CORS when enabled,
+ * and `Connection: close` while the server shuts down.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientError } from '../errors.js';
+import type { CorsPolicy } from './cors.js';
+import { encodeValue } from './encode.js';
+import { errorBody } from './errors.js';
+import { CONTENT_TYPES, type Format } from './negotiate.js';
+
+const JSON_TYPE = CONTENT_TYPES.json;
+
+export class Exchange {
+  /** Milliseconds spent in the store for this request, reported in `Server-Timing`. */
+  dbMs = 0;
+  /** Set when the server is shutting down: the connection closes after this answer. */
+  closeConnection = false;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    private readonly cors: CorsPolicy | null,
+  ) {}
+
+  /** Runs a synchronous store read, adding its duration to `dbMs`. */
+  timed<T>(read: () => T): T {
+    const start = performance.now();
+    try {
+      return read();
+    } finally {
+      this.dbMs += performance.now() - start;
+    }
+  }
+
+  /** Runs a store write, adding its duration (durable commit included) to `dbMs`. */
+  async timedWrite<T>(write: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await write();
+    } finally {
+      this.dbMs += performance.now() - start;
+    }
+  }
+
+  /** The headers every answer carries, after `headers`. */
+  headers(headers: string[]): string[] {
+    headers.push('Server-Timing', `db;dur=${this.dbMs.toFixed(3)}`);
+    if (this.cors !== null) headers.push(...this.cors.headers(this.request));
+    if (this.closeConnection) headers.push('Connection', 'close');
+    return headers;
+  }
+
+  /** Sends a whole answer. HEAD answers get the same headers and no body (node drops it). */
+  send(status: number, headers: string[], body?: Buffer | string): void {
+    if (body !== undefined) {
+      headers.push('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+    } else if (status !== 204 && status !== 304) {
+      headers.push('Content-Length', '0');
+    }
+    this.response.writeHead(status, this.headers(headers));
+    this.response.end(body);
+  }
+
+  /** Sends a value in the negotiated format. */
+  sendValue(status: number, format: Format, value: unknown, headers: string[] = [], columns?: readonly string[]): void {
+    headers.push('Content-Type', CONTENT_TYPES[format]);
+    this.send(status, headers, encodeValue(format, value, columns));
+  }
+
+  /** Sends an error answer: always JSON `{"error", "code", …details}`. */
+  sendError(error: unknown, headers: string[] = []): void {
+    if (this.response.headersSent) {
+      // Part of the answer is already out (a stream failed midway): all we can do is cut it short.
+      this.response.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    if (error instanceof ClientError) {
+      if (error.status === 413) this.closeConnection = true;
+      headers.push('Content-Type', JSON_TYPE);
+      this.send(error.status, headers, errorBody(error.code, error.message, error.details));
+      return;
+    }
+    console.error(`${this.request.method} ${this.request.url} failed:`, error);
+    headers.push('Content-Type', JSON_TYPE);
+    this.send(500, headers, errorBody('INTERNAL_ERROR', 'The server failed to answer this request; it has been logged'));
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The HTTP server: routes each request (routes are precomputed from the schema), answers it, and
+ * drains in-flight requests on shutdown. The real-time module plugs in through one hook,
+ * `RealtimeHandler`: it receives upgrade requests and GETs that ask for `text/event-stream`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { App, TableResource } from '../rest/app.js';
+import { COLLECTION_METHODS, createRecords, deleteRecords, listRecords } from '../rest/collectionRequests.js';
+import { describeTable } from '../rest/describe.js';
+import {
+  ATTRIBUTE_METHODS,
+  RECORD_METHODS,
+  deleteRecord,
+  getAttribute,
+  getRecord,
+  patchRecord,
+  putRecord,
+} from '../rest/recordRequests.js';
+import type { Key } from '../store/types.js';
+import { CorsPolicy } from './cors.js';
+import { clientError } from './errors.js';
+import { Exchange } from './exchange.js';
+import { acceptsEventStream, negotiate, type Format } from './negotiate.js';
+import { Router, type Route } from './router.js';
+
+/** What the real-time module (WebSocket, Server-Sent Events) is handed by the HTTP server. */
+export interface RealtimeHandler {
+  /** A WebSocket upgrade request: the server's `upgrade` event is this module's alone. */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** A GET (or HEAD) of `/T/`, `/T/?…` or `/T/<id>` whose `Accept` asks for `text/event-stream`. */
+  eventStream(request: IncomingMessage, response: ServerResponse, target: EventStreamTarget): void;
+  /** Ends every subscription; called first on shutdown. */
+  close(): Promise<void>;
+}
+
+export interface EventStreamTarget {
+  readonly resource: TableResource;
+  /** The record subscribed to, for `/T/<id>`; undefined for the table. */
+  readonly key?: Key;
+  /** The raw query string of `/T/?…` ('' when none). */
+  readonly query: string;
+}
+
+const DESCRIBE_METHODS = 'GET, HEAD, OPTIONS';
+const HEALTH_METHODS = 'GET, HEAD, OPTIONS';
+const ACCEPTED_TYPES = ['application/json', 'application/cbor', 'application/x-msgpack', 'text/csv'];
+/** How often node checks the header and request timeouts of open connections. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+export class HttpServer {
+  readonly server: Server;
+  private readonly router: Router;
+  private readonly cors: CorsPolicy | null;
+  private inFlight = 0;
+  private closing: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    private readonly app: App,
+    private readonly realtime?: RealtimeHandler,
+  ) {
+    const config = app.config;
+    this.router = new Router(app.resources);
+    this.cors = config.corsOrigins === null ? null : new CorsPolicy(config.corsOrigins);
+    this.server = createServer(
+      {
+        headersTimeout: config.headersTimeoutMs,
+        requestTimeout: config.requestTimeoutMs,
+        keepAliveTimeout: config.keepAliveTimeoutMs,
+        connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+        // Long URLs are answered with 414 by us, not 431 by node's header limit.
+        maxHeaderSize: Math.max(16 * 1024, config.maxUrlLength + 8 * 1024),
+      },
+      this.onRequest,
+    );
+    if (realtime) this.server.on('upgrade', (request, socket, head) => realtime.upgrade(request, socket, head));
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish (at most `shutdownTimeoutMs`),
+   * then closes every socket.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    await this.realtime?.close();
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.app.config.shutdownTimeoutMs);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private readonly onResponseClose = (): void => {
+    this.inFlight--;
+    if (this.inFlight === 0) this.drained?.();
+  };
+
+  private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    this.inFlight++;
+    response.once('close', this.onResponseClose);
+    const exchange = new Exchange(request, response, this.cors);
+    if (this.closing !== undefined) exchange.closeConnection = true;
+    try {
+      const answered = this.dispatch(exchange);
+      if (answered !== undefined) answered.catch((error: unknown) => exchange.sendError(error));
+    } catch (error) {
+      exchange.sendError(error);
+    }
+  };
+
+  private dispatch(exchange: Exchange): Promise<void> | void {
+    const url = exchange.request.url ?? '/';
+    if (url.length > this.app.config.maxUrlLength) {
+      throw clientError('URL_TOO_LONG', `The URL is longer than the limit of ${this.app.config.maxUrlLength} characters`);
+    }
+    const mark = url.indexOf('?');
+    const path = mark < 0 ? url : url.slice(0, mark);
+    const query = mark < 0 ? '' : url.slice(mark + 1);
+    const route = this.router.match(path);
+    switch (route.kind) {
+      case 'record':
+        return this.record(exchange, route, query);
+      case 'collection':
+        return this.collection(exchange, route.resource, route.format, query);
+      case 'describe':
+        return this.describe(exchange, route.resource, query);
+      case 'health':
+        return this.health(exchange);
+      case 'unknown':
+        throw clientError('NOT_FOUND', `Nothing is served at ${path.slice(0, 200)}`);
+    }
+  }
+
+  private record(exchange: Exchange, route: Extract<Route, { kind: 'record' }>, query: string): Promise<void> | void {
+    const method = exchange.request.method;
+    const { resource, id, attribute } = route;
+    if (method === 'OPTIONS') return this.options(exchange, attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS);
+    if (query !== '') {
+      throw clientError('QUERY_UNSUPPORTED', 'A single record takes no query; query the table at its collection URL', {
+        position: 0,
+      });
+    }
+    if (attribute !== undefined) {
+      if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, ATTRIBUTE_METHODS);
+      return getAttribute(this.app, exchange, resource, id, attribute, this.format(exchange, route.format));
+    }
+    switch (method) {
+      case 'GET':
+      case 'HEAD':
+        if (this.wantsEventStream(exchange)) {
+          const key = resource.table.parseKey(id);
+          if (key === undefined) throw clientError('INVALID_KEY', `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`);
+          return this.realtime?.eventStream(exchange.request, exchange.response, { resource, key, query });
+        }
+        return getRecord(exchange, resource, id, this.format(exchange, route.format));
+      case 'PUT':
+        return putRecord(this.app, exchange, resource, id);
+      case 'PATCH':
+        return patchRecord(this.app, exchange, resource, id);
+      case 'DELETE':
+        return deleteRecord(exchange, resource, id, this.format(exchange, route.format));
+      default:
+        return this.methodNotAllowed(exchange, RECORD_METHODS);
+    }
+  }
+
+  private collection(
+    exchange: Exchange,
+    resource: TableResource,
+    suffix: Format | undefined,
+    query: string,
+  ): Promise<void> | void {
+    switch (exchange.request.method) {
+      case 'GET':
+      case 'HEAD':
+        if (this.wantsEventStream(exchange)) {
+          return this.realtime?.eventStream(exchange.request, exchange.response, { resource, query });
+        }
+        return listRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
+      case 'POST':
+        if (query !== '') throw clientError('QUERY_UNSUPPORTED', 'POST takes no query', { position: 0 });
+        return createRecords(this.app, exchange, resource, this.format(exchange, suffix));
+      case 'DELETE':
+        return deleteRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
+      case 'OPTIONS':
+        return this.options(exchange, COLLECTION_METHODS);
+      default:
+        return this.methodNotAllowed(exchange, COLLECTION_METHODS);
+    }
+  }
+
+  private describe(exchange: Exchange, resource: TableResource, query: string): void {
+    const method = exchange.request.method;
+    if (method === 'OPTIONS') return this.options(exchange, DESCRIBE_METHODS);
+    if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, DESCRIBE_METHODS);
+    if (query !== '') throw clientError('QUERY_UNSUPPORTED', 'The table description takes no query', { position: 0 });
+    const format = this.format(exchange, undefined);
+    const count = exchange.timed(() => this.app.store.read().count(resource.meta.name));
+    exchange.sendValue(200, format, describeTable(resource.meta, count));
+  }
+
+  /** 200 when the store can be read and written, 503 otherwise. */
+  private async health(exchange: Exchange): Promise<void> {
+    const method = exchange.request.method;
+    if (method === 'OPTIONS') return this.options(exchange, HEALTH_METHODS);
+    if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, HEALTH_METHODS);
+    const format = this.format(exchange, undefined);
+    try {
+      const store = this.app.store;
+      const first = this.app.schema.tables[0];
+      if (first !== undefined) exchange.timed(() => store.read().count(first.name));
+      // An empty transaction still takes the writer lock and commits durably.
+      await exchange.timedWrite(() => store.write(() => true));
+    } catch (error) {
+      console.error('health check failed:', error);
+      throw clientError('UNAVAILABLE', 'The store cannot be read or written');
+    }
+    exchange.sendValue(200, format, { status: 'ok' });
+  }
+
+  private options(exchange: Exchange, allow: string): void {
+    const headers = ['Allow', allow];
+    if (this.cors !== null) headers.push(...this.cors.preflightHeaders(exchange.request, allow));
+    exchange.send(204, headers);
+  }
+
+  private methodNotAllowed(exchange: Exchange, allow: string): void {
+    const method = exchange.request.method ?? '';
+    exchange.sendError(
+      clientError('METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allow}`, { allow: allow.split(', ') }),
+      ['Allow', allow],
+    );
+  }
+
+  /** The answer's format: the URL suffix, else the `Accept` header; 406 when nothing fits. */
+  private format(exchange: Exchange, suffix: Format | undefined): Format {
+    if (suffix !== undefined) return suffix;
+    const format = negotiate(exchange.request.headers.accept);
+    if (format === null) {
+      throw clientError('NOT_ACCEPTABLE', `None of the accepted types can be sent; available: ${ACCEPTED_TYPES.join(', ')}`, {
+        available: ACCEPTED_TYPES,
+      });
+    }
+    return format;
+  }
+
+  private wantsEventStream(exchange: Exchange): boolean {
+    const accept = exchange.request.headers.accept;
+    return (
+      this.realtime !== undefined &&
+      accept !== undefined &&
+      accept.includes('text/event-stream') &&
+      acceptsEventStream(accept)
+    );
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Streams a list answer (contract section 4: collections are streamed): values are encoded one at
+ * a time and written in chunks, waiting for the socket to drain, so memory stays flat however many
+ * records match. The first value is read before the status line goes out, so that a failure to
+ * start reading is still a proper error answer.
+ */
+import { once } from 'node:events';
+import { listEncoder } from './encode.js';
+import type { Exchange } from './exchange.js';
+import { CONTENT_TYPES, type Format } from './negotiate.js';
+
+/** Text is gathered into chunks of about this many characters before each socket write. */
+const CHUNK_SIZE = 16 * 1024;
+
+export async function streamList(
+  exchange: Exchange,
+  format: Format,
+  values: Iterable<unknown>,
+  columns: readonly string[],
+  headers: string[] = [],
+): Promise<void> {
+  const { request, response } = exchange;
+  const iterator = values[Symbol.iterator]();
+  try {
+    const first = exchange.timed(() => iterator.next());
+    headers.push('Content-Type', CONTENT_TYPES[format]);
+    response.writeHead(200, exchange.headers(headers));
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
+    const encoder = listEncoder(format, columns);
+    let pending: (Buffer | string)[] = [encoder.start()];
+    let pendingSize = 0;
+    const flush = async (): Promise<boolean> => {
+      const chunk = pending.length === 1 ? pending[0] : joinPieces(pending);
+      pending = [];
+      pendingSize = 0;
+      if (chunk === undefined || chunk.length === 0) return true;
+      if (!response.write(chunk)) {
+        await Promise.race([once(response, 'drain'), once(response, 'close')]);
+      }
+      return !response.destroyed;
+    };
+    for (let next = first; next.done !== true; next = iterator.next()) {
+      const piece = encoder.item(next.value);
+      pending.push(piece);
+      pendingSize += piece.length;
+      // A client that went away stops the reading too.
+      if (pendingSize >= CHUNK_SIZE && !(await flush())) return;
+    }
+    pending.push(encoder.end());
+    await flush();
+    response.end();
+  } finally {
+    // Closes the store cursor when the loop ended early.
+    iterator.return?.();
+  }
+}
+
+function joinPieces(pieces: readonly (Buffer | string)[]): Buffer | string {
+  if (pieces.every((piece) => typeof piece === 'string')) return pieces.join('');
+  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+}

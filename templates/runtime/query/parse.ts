@@ -1,0 +1,694 @@
+/**
+ * The query string's syntax: raw query string → syntax tree. Nothing here knows attribute types;
+ * `coerce.ts` resolves names and converts values. Values stay raw (undecoded) so that typed
+ * decoding can see `null` and type prefixes as written, and so that escapes are always literal.
+ *
+ * Structural characters (`&`, `|`, `(`, `)`, `[`, `]`) must be written raw. Operator characters
+ * (`=`, `!`, `<`, `>`) and the punctuation inside select()/sort()/limit() may also arrive
+ * percent-encoded, because common URL encoders escape them; names never contain them.
+ */
+import { QUERY_LIMITS, queryError, syntaxError } from './errors.js';
+import { decodePercent, escapedByte } from './percent.js';
+import type { Operator } from './types.js';
+
+export interface RawValue {
+  /** As written in the URL, not yet percent-decoded. */
+  readonly raw: string;
+  readonly position: number;
+}
+
+export interface SyntaxComparison {
+  readonly kind: 'comparison';
+  /** The attribute path, decoded (`attendees.name`). */
+  readonly name: string;
+  readonly position: number;
+  readonly operator: Operator;
+  /** Typed decoding (contract 5.3); false for the strict forms `=`, `===`, `!==`. */
+  readonly typed: boolean;
+  /** One value, or the list of `=in=`/`=out=`. */
+  readonly values: readonly RawValue[];
+}
+
+export interface SyntaxGroup {
+  readonly kind: 'and' | 'or';
+  readonly children: readonly SyntaxCondition[];
+}
+
+export type SyntaxCondition = SyntaxComparison | SyntaxGroup;
+
+export type SyntaxSelectItem =
+  | { readonly kind: 'name'; readonly name: string; readonly position: number; readonly nested: readonly SyntaxSelectItem[] | null }
+  | { readonly kind: 'all'; readonly position: number }
+  | { readonly kind: 'id'; readonly position: number }
+  | { readonly kind: 'updatedTime'; readonly position: number };
+
+export type SyntaxSelection =
+  | { readonly kind: 'value'; readonly item: SyntaxSelectItem }
+  | { readonly kind: 'object'; readonly items: readonly SyntaxSelectItem[] }
+  | { readonly kind: 'array'; readonly items: readonly SyntaxSelectItem[] };
+
+export interface SyntaxSortKey {
+  readonly name: string;
+  readonly descending: boolean;
+  readonly position: number;
+}
+
+export interface SyntaxQuery {
+  readonly conditions: SyntaxCondition | null;
+  readonly select: SyntaxSelection | null;
+  readonly sort: readonly SyntaxSortKey[];
+  /** Answers skipped, from `limit(start,end)` or `offset=`. */
+  readonly offset: number;
+  /** Answers after the offset, or null for all. */
+  readonly limit: number | null;
+  readonly timezone: { readonly name: string; readonly position: number } | null;
+}
+
+const FIQL_OPERATORS: Readonly<Record<string, Operator>> = {
+  eq: 'eq',
+  ne: 'ne',
+  lt: 'lt',
+  le: 'le',
+  gt: 'gt',
+  ge: 'ge',
+  lte: 'le',
+  gte: 'ge',
+  sw: 'sw',
+  ew: 'ew',
+  ct: 'ct',
+  in: 'in',
+  out: 'out',
+};
+
+/** Names that continue a range without repeating the attribute: `a=gt=x&lt=y`. */
+const RANGE_WORDS: Readonly<Record<string, Operator>> = { lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', lte: 'le', gte: 'ge' };
+const RANGE_OPERATORS: ReadonlySet<Operator> = new Set(['lt', 'le', 'gt', 'ge']);
+
+const CALLS = new Set(['select', 'sort', 'limit']);
+const RESERVED_PARAMETERS = new Set(['sort', 'limit', 'offset', 'timezone']);
+
+const STRUCTURAL = '&|()[]';
+const OPERATOR_CHARS = '=!<>';
+const ENCODED: Readonly<Record<string, string>> = { '(': '%28', '[': '%5B', '=': '%3D', ',': '%2C' };
+
+type Separator = '&' | '|';
+
+type Entry =
+  | { readonly kind: 'condition'; readonly node: SyntaxCondition }
+  | { readonly kind: 'call'; readonly name: string; readonly position: number; readonly apply: (state: TopLevel) => void }
+  | { readonly kind: 'parameter'; readonly name: string; readonly value: RawValue; readonly position: number }
+  | { readonly kind: 'empty'; readonly position: number };
+
+interface ListItem {
+  readonly entry: Entry;
+  /** The separator written before this entry (null for the first). */
+  readonly separator: Separator | null;
+  readonly separatorPosition: number;
+}
+
+/** What the top level's calls and reserved parameters set, checked for repetition. */
+interface TopLevel {
+  select: SyntaxSelection | null;
+  sort: SyntaxSortKey[] | null;
+  limitCall: { start: number; end: number | null; twoArguments: boolean } | null;
+  limitParameter: number | null;
+  offsetParameter: { count: number; position: number } | null;
+  timezone: { name: string; position: number } | null;
+}
+
+/**
+ * Parses the raw query string. `isDeclared` tells whether a name is a declared attribute of the
+ * queried table: declared attributes win over the reserved parameters and the range words.
+ */
+export function parseSyntax(raw: string, isDeclared: (name: string) => boolean): SyntaxQuery {
+  return new Parser(raw, isDeclared).parse();
+}
+
+class Parser {
+  private pos = 0;
+  private terms = 0;
+
+  constructor(
+    private readonly src: string,
+    private readonly isDeclared: (name: string) => boolean,
+  ) {}
+
+  parse(): SyntaxQuery {
+    const items = this.parseList(0);
+    if (this.pos < this.src.length) {
+      throw syntaxError(`Unbalanced '${this.src[this.pos]}'`, this.pos);
+    }
+    const state: TopLevel = {
+      select: null,
+      sort: null,
+      limitCall: null,
+      limitParameter: null,
+      offsetParameter: null,
+      timezone: null,
+    };
+    const conditions: ListItem[] = [];
+    items.forEach((item, index) => {
+      const { entry } = item;
+      if (entry.kind === 'condition') {
+        conditions.push(item);
+        return;
+      }
+      // Calls, parameters and empty entries stand beside the conditions, joined with '&' only;
+      // so conditions on either side of them are joined by that '&' too.
+      for (const neighbour of [item, items[index + 1]]) {
+        if (neighbour?.separator !== '|') continue;
+        if (entry.kind === 'empty') throw syntaxError('Empty condition', entry.position);
+        throw syntaxError(`${describe(entry)} must be joined to the rest of the query with '&', not '|'`, neighbour.separatorPosition);
+      }
+      if (entry.kind === 'call') entry.apply(state);
+      else if (entry.kind === 'parameter') this.applyParameter(entry, state);
+    });
+    const { offset, limit } = this.resolveLimit(state);
+    return {
+      conditions: combine(conditions),
+      select: state.select,
+      sort: state.sort ?? [],
+      offset,
+      limit,
+      timezone: state.timezone,
+    };
+  }
+
+  // ---- lists and groups ------------------------------------------------------------------------
+
+  private parseList(depth: number): ListItem[] {
+    const items: ListItem[] = [];
+    let separator: Separator | null = null;
+    let separatorPosition = -1;
+    for (;;) {
+      items.push({ entry: this.parseEntry(depth), separator, separatorPosition });
+      const char = this.src[this.pos];
+      if (char !== '&' && char !== '|') return items;
+      separator = char;
+      separatorPosition = this.pos;
+      this.pos += 1;
+    }
+  }
+
+  private parseGroup(depth: number): SyntaxCondition {
+    const open = this.src[this.pos]!;
+    const close = open === '(' ? ')' : ']';
+    const at = this.pos;
+    if (depth + 1 > QUERY_LIMITS.maxDepth) {
+      throw queryError('QUERY_TOO_COMPLEX', `Groups nest deeper than ${QUERY_LIMITS.maxDepth} levels (at character ${at})`, {
+        position: at,
+        limit: 'maxDepth',
+      });
+    }
+    this.pos += 1;
+    const items = this.parseList(depth + 1);
+    if (this.src[this.pos] !== close) {
+      if (this.pos >= this.src.length) throw syntaxError(`Unclosed '${open}'`, at);
+      throw syntaxError(`Expected '${close}' to close the '${open}' at character ${at}`, this.pos);
+    }
+    this.pos += 1;
+    for (const { entry } of items) {
+      if (entry.kind === 'empty') throw syntaxError('Empty condition in a group', entry.position);
+    }
+    const node = combine(items);
+    if (node === null) throw syntaxError('Empty group', at);
+    return node;
+  }
+
+  // ---- entries ---------------------------------------------------------------------------------
+
+  private parseEntry(depth: number): Entry {
+    const char = this.src[this.pos];
+    if (char === undefined || char === '&' || char === '|' || char === ')' || char === ']') {
+      return { kind: 'empty', position: this.pos };
+    }
+    if (char === '(' || char === '[') return { kind: 'condition', node: this.parseGroup(depth) };
+
+    const position = this.pos;
+    const name = this.scanName();
+    if (name === '') {
+      throw syntaxError('A condition needs an attribute name (a chained range such as &=lt=5 must follow a condition)', position);
+    }
+    if (this.src[this.pos] === '(') {
+      if (!CALLS.has(name)) throw syntaxError(`Unknown function '${name}()'; the query calls are select(), sort() and limit()`, position);
+      if (depth > 0) throw syntaxError(`${name}() must stand at the top level of the query, not inside a group`, position);
+      return this.parseCall(name, position);
+    }
+    if (RESERVED_PARAMETERS.has(name) && !this.isDeclared(name)) {
+      if (depth > 0) throw syntaxError(`'${name}=' must stand at the top level of the query, not inside a group`, position);
+      const operator = this.parseOperator(name);
+      if (operator.form !== '=') {
+        throw syntaxError(`'${name}' is a query parameter, written ${name}=<value>; '${operator.form}' does not apply to it`, position);
+      }
+      return { kind: 'parameter', name, value: this.scanValue(), position };
+    }
+    const first = this.parseComparison(name, position);
+    const chain = [first];
+    while (this.continueChain(first, chain)) {
+      // each continuation was appended to `chain`
+    }
+    return { kind: 'condition', node: chain.length === 1 ? first : { kind: 'and', children: chain } };
+  }
+
+  /** Reads a name up to a raw structural character or an operator character. */
+  private scanName(): string {
+    const start = this.pos;
+    while (this.pos < this.src.length) {
+      if (STRUCTURAL.includes(this.src[this.pos]!)) break;
+      const logical = this.logicalAt(this.pos)!;
+      if (OPERATOR_CHARS.includes(logical.char)) break;
+      this.pos += logical.width;
+    }
+    return decodePercent(this.src.slice(start, this.pos), start);
+  }
+
+  /** The ASCII character at `index`, reading a `%XX` escape of an ASCII byte as that character. */
+  private logicalAt(index: number): { char: string; width: number } | null {
+    const raw = this.src[index];
+    if (raw === undefined) return null;
+    if (raw === '%') {
+      const byte = escapedByte(this.src, index);
+      if (byte >= 0 && byte < 0x80) return { char: String.fromCharCode(byte), width: 3 };
+    }
+    return { char: raw, width: 1 };
+  }
+
+  private parseOperator(name: string): { operator: Operator; typed: boolean; form: string } {
+    const at = this.pos;
+    const first = this.logicalAt(at);
+    if (first === null || !OPERATOR_CHARS.includes(first.char)) {
+      throw syntaxError(`Expected an operator such as '=', '==' or '=gt=' after '${name}'`, at);
+    }
+    const secondAt = at + first.width;
+    const second = this.logicalAt(secondAt);
+    const thirdAt = secondAt + (second?.width ?? 0);
+    const third = this.logicalAt(thirdAt);
+    const twoChars = second?.char === '=';
+    switch (first.char) {
+      case '=': {
+        if (twoChars) {
+          if (third?.char === '=') {
+            this.pos = thirdAt + third.width;
+            return { operator: 'eq', typed: false, form: '===' };
+          }
+          this.pos = thirdAt;
+          return { operator: 'eq', typed: true, form: '==' };
+        }
+        let end = secondAt;
+        while (end < this.src.length && isLetter(this.src.charCodeAt(end))) end += 1;
+        const closing = end > secondAt ? this.logicalAt(end) : null;
+        if (closing?.char === '=') {
+          const word = this.src.slice(secondAt, end);
+          const operator = FIQL_OPERATORS[word];
+          if (operator === undefined) {
+            throw syntaxError(
+              `Unknown operator '=${word}=' (a literal '=' in a value must be written %3D)`,
+              at,
+            );
+          }
+          this.pos = end + closing.width;
+          return { operator, typed: true, form: `=${word}=` };
+        }
+        this.pos = secondAt;
+        return { operator: 'eq', typed: false, form: '=' };
+      }
+      case '!':
+        if (!twoChars) throw syntaxError(`Expected '=' after '!'`, secondAt);
+        if (third?.char === '=') {
+          this.pos = thirdAt + third.width;
+          return { operator: 'ne', typed: false, form: '!==' };
+        }
+        this.pos = thirdAt;
+        return { operator: 'ne', typed: true, form: '!=' };
+      case '<':
+        this.pos = twoChars ? thirdAt : secondAt;
+        return twoChars ? { operator: 'le', typed: true, form: '<=' } : { operator: 'lt', typed: true, form: '<' };
+      default:
+        this.pos = twoChars ? thirdAt : secondAt;
+        return twoChars ? { operator: 'ge', typed: true, form: '>=' } : { operator: 'gt', typed: true, form: '>' };
+    }
+  }
+
+  private parseComparison(name: string, position: number): SyntaxComparison {
+    const { operator, typed, form } = this.parseOperator(name);
+    this.countTerm(position);
+    if (operator === 'in' || operator === 'out') {
+      return { kind: 'comparison', name, position, operator, typed, values: this.scanList(form) };
+    }
+    const value = this.scanValue();
+    // `a==abc*` is starts-with; an escaped star (%2A) stays a literal character.
+    if (form === '==' && value.raw.endsWith('*')) {
+      return { kind: 'comparison', name, position, operator: 'sw', typed, values: [{ raw: value.raw.slice(0, -1), position: value.position }] };
+    }
+    return { kind: 'comparison', name, position, operator, typed, values: [value] };
+  }
+
+  /**
+   * Continues a range on the previous entry's attribute: `a=gt=x&=lt=y`, or `a=gt=x&lt=y` when
+   * `lt` is not a declared attribute. Appends the continuation to `chain`.
+   */
+  private continueChain(first: SyntaxComparison, chain: SyntaxComparison[]): boolean {
+    if (this.src[this.pos] !== '&') return false;
+    const at = this.pos + 1;
+    const logical = this.logicalAt(at);
+    if (logical !== null && OPERATOR_CHARS.includes(logical.char)) {
+      this.pos = at;
+      chain.push(this.parseComparison(first.name, at));
+      return true;
+    }
+    let end = at;
+    while (end < this.src.length && isLetter(this.src.charCodeAt(end))) end += 1;
+    const word = this.src.slice(at, end);
+    const operator = RANGE_WORDS[word];
+    if (operator === undefined || this.isDeclared(word)) return false;
+    if (!chain.every((comparison) => RANGE_OPERATORS.has(comparison.operator))) return false;
+    const equals = this.logicalAt(end);
+    if (equals?.char !== '=' || this.logicalAt(end + equals.width)?.char === '=') return false;
+    this.pos = end + equals.width;
+    this.countTerm(at);
+    chain.push({ kind: 'comparison', name: first.name, position: at, operator, typed: true, values: [this.scanValue()] });
+    return true;
+  }
+
+  /** A value runs to the next raw `&`, `|`, `)` or `]`. */
+  private scanValue(): RawValue {
+    const start = this.pos;
+    while (this.pos < this.src.length) {
+      const char = this.src[this.pos]!;
+      if (char === '&' || char === '|' || char === ')' || char === ']') break;
+      if (char === '(' || char === '[' || char === '=') {
+        throw syntaxError(`A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`, this.pos);
+      }
+      this.pos += 1;
+    }
+    return { raw: this.src.slice(start, this.pos), position: start };
+  }
+
+  /** `(v1,v2,…)` after `=in=` / `=out=`. */
+  private scanList(form: string): RawValue[] {
+    const open = this.pos;
+    if (this.src[open] !== '(') throw syntaxError(`'${form}' takes a parenthesized list such as (a,b)`, open);
+    this.pos += 1;
+    const values: RawValue[] = [];
+    if (this.src[this.pos] === ')') {
+      this.pos += 1;
+      return values;
+    }
+    for (;;) {
+      const start = this.pos;
+      while (this.pos < this.src.length && this.src[this.pos] !== ',' && this.src[this.pos] !== ')') {
+        const char = this.src[this.pos]!;
+        if (STRUCTURAL.includes(char) || char === '=') {
+          if (char === '&' || char === '|' || char === ']') throw syntaxError(`Unclosed list opened`, open);
+          throw syntaxError(`A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`, this.pos);
+        }
+        this.pos += 1;
+      }
+      if (this.pos >= this.src.length) throw syntaxError('Unclosed list', open);
+      values.push({ raw: this.src.slice(start, this.pos), position: start });
+      if (values.length > QUERY_LIMITS.maxListValues) {
+        throw queryError('QUERY_TOO_COMPLEX', `A list holds more than ${QUERY_LIMITS.maxListValues} values (at character ${start})`, {
+          position: start,
+          limit: 'maxListValues',
+        });
+      }
+      const separator = this.src[this.pos];
+      this.pos += 1;
+      if (separator === ')') return values;
+    }
+  }
+
+  private countTerm(position: number): void {
+    this.terms += 1;
+    if (this.terms > QUERY_LIMITS.maxTerms) {
+      throw queryError('QUERY_TOO_COMPLEX', `The query has more than ${QUERY_LIMITS.maxTerms} terms (at character ${position})`, {
+        position,
+        limit: 'maxTerms',
+      });
+    }
+  }
+
+  // ---- calls: select(), sort(), limit() ---------------------------------------------------------
+
+  private parseCall(name: string, position: number): Entry {
+    this.pos += 1; // '('
+    if (name === 'select') {
+      const selection = this.parseSelect(position);
+      return {
+        kind: 'call',
+        name,
+        position,
+        apply: (state) => {
+          if (state.select !== null) throw syntaxError('select() is given twice', position);
+          state.select = selection;
+        },
+      };
+    }
+    if (name === 'sort') {
+      const keys = this.parseSortCall(position);
+      return {
+        kind: 'call',
+        name,
+        position,
+        apply: (state) => {
+          if (state.sort !== null) throw syntaxError('The sort order is given twice', position);
+          state.sort = keys;
+        },
+      };
+    }
+    const limit = this.parseLimitCall(position);
+    return {
+      kind: 'call',
+      name,
+      position,
+      apply: (state) => {
+        if (state.limitCall !== null || state.limitParameter !== null) throw syntaxError('The limit is given twice', position);
+        state.limitCall = limit;
+      },
+    };
+  }
+
+  private peek(): string | undefined {
+    return this.logicalAt(this.pos)?.char;
+  }
+
+  private advance(): void {
+    this.pos += this.logicalAt(this.pos)?.width ?? 0;
+  }
+
+  private expect(char: string, what: string): void {
+    if (this.peek() !== char) {
+      if (this.pos >= this.src.length) throw syntaxError(`Expected '${char}' ${what}, found the end of the query`, this.pos);
+      throw syntaxError(`Expected '${char}' ${what}`, this.pos);
+    }
+    this.advance();
+  }
+
+  /** A name inside a call: up to call punctuation or a raw separator. */
+  private scanCallName(stops: string): string {
+    const start = this.pos;
+    while (this.pos < this.src.length) {
+      if (STRUCTURAL.includes(this.src[this.pos]!)) break;
+      const logical = this.logicalAt(this.pos)!;
+      if (stops.includes(logical.char)) break;
+      this.pos += logical.width;
+    }
+    return decodePercent(this.src.slice(start, this.pos), start);
+  }
+
+  private parseSelect(position: number): SyntaxSelection {
+    if (this.peek() === ')') throw syntaxError('select() needs at least one attribute', position);
+    if (this.peek() === '[') {
+      this.advance();
+      const items = this.parseSelectItems(']', 1);
+      this.expect(']', 'to close the array of select()');
+      this.expect(')', 'to close select()');
+      return { kind: 'array', items };
+    }
+    const items: SyntaxSelectItem[] = [];
+    let trailingComma = false;
+    for (;;) {
+      items.push(this.parseSelectItem(1));
+      if (this.peek() !== ',') break;
+      this.advance();
+      if (this.peek() === ')') {
+        trailingComma = true;
+        break;
+      }
+    }
+    this.expect(')', 'to close select()');
+    const only = items[0]!;
+    if (items.length === 1 && !trailingComma && only.kind !== 'all') return { kind: 'value', item: only };
+    return { kind: 'object', items };
+  }
+
+  private parseSelectItems(close: string, depth: number): SyntaxSelectItem[] {
+    const items: SyntaxSelectItem[] = [];
+    for (;;) {
+      items.push(this.parseSelectItem(depth));
+      if (this.peek() !== ',') return items;
+      this.advance();
+      if (this.peek() === close) throw syntaxError(`Expected an attribute name before '${close}'`, this.pos);
+    }
+  }
+
+  private parseSelectItem(depth: number): SyntaxSelectItem {
+    const position = this.pos;
+    if (depth > QUERY_LIMITS.maxDepth) {
+      throw queryError('QUERY_TOO_COMPLEX', `select() nests deeper than ${QUERY_LIMITS.maxDepth} levels (at character ${position})`, {
+        position,
+        limit: 'maxDepth',
+      });
+    }
+    this.countTerm(position);
+    if (this.peek() === '*') {
+      this.advance();
+      return { kind: 'all', position };
+    }
+    const name = this.scanCallName(',{}[]()*');
+    if (name === '') {
+      throw syntaxError(this.pos >= this.src.length ? 'Unclosed select(' : 'Expected an attribute name in select()', this.pos);
+    }
+    if (name.startsWith('$')) {
+      if (name === '$id') return { kind: 'id', position };
+      if (name === '$updatedtime' || name === '$updatedTime') return { kind: 'updatedTime', position };
+      throw syntaxError(`Unknown select() property '${name}'; use $id or $updatedtime`, position);
+    }
+    if (this.peek() !== '{') return { kind: 'name', name, position, nested: null };
+    this.advance();
+    const nested = this.parseSelectItems('}', depth + 1);
+    this.expect('}', `to close the projection of '${name}'`);
+    return { kind: 'name', name, position, nested };
+  }
+
+  private parseSortCall(position: number): SyntaxSortKey[] {
+    if (this.peek() === ')') throw syntaxError('sort() needs at least one attribute', position);
+    const keys: SyntaxSortKey[] = [];
+    for (;;) {
+      const keyPosition = this.pos;
+      let descending = false;
+      const sign = this.peek();
+      if (sign === '+' || sign === '-') {
+        descending = sign === '-';
+        this.advance();
+      }
+      const name = this.scanCallName(',()');
+      if (name === '') throw syntaxError('Expected an attribute name in sort()', this.pos);
+      this.countTerm(keyPosition);
+      keys.push({ name, descending, position: keyPosition });
+      if (this.peek() !== ',') break;
+      this.advance();
+    }
+    this.expect(')', 'to close sort()');
+    return keys;
+  }
+
+  private parseLimitCall(position: number): { start: number; end: number | null; twoArguments: boolean } {
+    const first = this.parseCount('limit()');
+    if (this.peek() === ')') {
+      this.advance();
+      return { start: 0, end: first, twoArguments: false };
+    }
+    this.expect(',', 'or \')\' in limit()');
+    const end = this.parseCount('limit()');
+    this.expect(')', 'to close limit()');
+    if (end < first) throw syntaxError(`limit(${first},${end}) ends before it starts`, position);
+    return { start: first, end, twoArguments: true };
+  }
+
+  private parseCount(where: string): number {
+    const start = this.pos;
+    while (this.pos < this.src.length && isDigit(this.src.charCodeAt(this.pos))) this.pos += 1;
+    return toCount(this.src.slice(start, this.pos), where, start);
+  }
+
+  // ---- reserved parameters: sort=, limit=, offset=, timezone= -----------------------------------
+
+  private applyParameter(entry: { name: string; value: RawValue; position: number }, state: TopLevel): void {
+    const { name, value, position } = entry;
+    const text = decodePercent(value.raw, value.position);
+    switch (name) {
+      case 'sort': {
+        if (state.sort !== null) throw syntaxError('The sort order is given twice', position);
+        state.sort = this.parseSortParameter(text, value.position);
+        return;
+      }
+      case 'limit':
+        if (state.limitCall !== null || state.limitParameter !== null) throw syntaxError('The limit is given twice', position);
+        state.limitParameter = toCount(text, 'limit=', value.position);
+        return;
+      case 'offset':
+        if (state.offsetParameter !== null) throw syntaxError('offset= is given twice', position);
+        state.offsetParameter = { count: toCount(text, 'offset=', value.position), position };
+        return;
+      default:
+        if (state.timezone !== null) throw syntaxError('timezone= is given twice', position);
+        if (text === '') throw syntaxError('timezone= needs a zone name such as America/New_York', value.position);
+        state.timezone = { name: text, position: value.position };
+    }
+  }
+
+  private parseSortParameter(text: string, position: number): SyntaxSortKey[] {
+    if (text === '') throw syntaxError('sort= needs at least one attribute', position);
+    let offset = 0;
+    return text.split(',').map((part) => {
+      const keyPosition = position + offset;
+      offset += part.length + 1;
+      const descending = part.startsWith('-');
+      const name = part.startsWith('-') || part.startsWith('+') ? part.slice(1) : part;
+      if (name === '') throw syntaxError('Expected an attribute name in sort=', keyPosition);
+      this.countTerm(keyPosition);
+      return { name, descending, position: keyPosition };
+    });
+  }
+
+  private resolveLimit(state: TopLevel): { offset: number; limit: number | null } {
+    const offset = state.offsetParameter?.count ?? null;
+    if (state.limitCall !== null) {
+      const { start, end, twoArguments } = state.limitCall;
+      if (offset !== null && twoArguments) {
+        throw syntaxError('offset= cannot be combined with limit(start,end); use one of them', state.offsetParameter!.position);
+      }
+      const skip = offset ?? start;
+      return { offset: skip, limit: end === null ? null : end - start };
+    }
+    return { offset: offset ?? 0, limit: state.limitParameter };
+  }
+}
+
+function combine(items: readonly ListItem[]): SyntaxCondition | null {
+  const conditions: SyntaxCondition[] = [];
+  let kind: Separator | null = null;
+  for (const { entry, separator, separatorPosition } of items) {
+    if (entry.kind !== 'condition') continue;
+    if (conditions.length > 0 && separator !== null) {
+      if (kind !== null && separator !== kind) {
+        throw syntaxError(`'&' and '|' cannot be mixed in one group; group them with ( ) or [ ]`, separatorPosition);
+      }
+      kind = separator;
+    }
+    conditions.push(entry.node);
+  }
+  if (conditions.length === 0) return null;
+  if (conditions.length === 1) return conditions[0]!;
+  return { kind: kind === '|' ? 'or' : 'and', children: conditions };
+}
+
+function describe(entry: Entry & { kind: 'call' | 'parameter' }): string {
+  return entry.kind === 'call' ? `${entry.name}()` : `'${entry.name}='`;
+}
+
+function toCount(text: string, where: string, position: number): number {
+  if (!/^\d+$/.test(text)) throw syntaxError(`${where} takes a non-negative integer, not '${text}'`, position);
+  const count = Number(text);
+  if (!Number.isSafeInteger(count)) throw syntaxError(`${where} is too large: ${text}`, position);
+  return count;
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}

@@ -1,0 +1,300 @@
+/**
+ * The planner: chooses the driver that reads the fewest records for a query. Every condition that
+ * an index (or the primary key) can answer is a candidate, its size measured with `countIndex`
+ * (capped, so planning stays cheap); conditions on one attribute are intersected into one range;
+ * an OR is a union of its branches' best drivers; a relationship condition is a candidate when
+ * its related side is the more selective one. Whatever drives, the whole condition tree is then
+ * checked on each candidate record, so a driver only has to cover every match.
+ *
+ * With a sort and a limit, a driver that already yields the sort order stops early, so the cost
+ * of a candidate is the part of it that is read before `limit` matches are found.
+ */
+import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
+import { attributeOf } from '../meta.js';
+import { indexValuesOf } from '../store/indexValues.js';
+import type { IndexRange, Key, KeyRange, ReadTxn } from '../store/types.js';
+import { driverEntries, sortedKeys, type Driver } from './drivers.js';
+import { comparisonMatches } from './match.js';
+import { comparisonRanges, indexValue, intersectRanges } from './ranges.js';
+import { isKey } from './relationships.js';
+import type { Comparison, Condition, Query, SortKey } from './types.js';
+
+/** Most index entries counted for one candidate while planning. */
+const PLAN_COUNT_CAP = 10_000;
+
+/** Types whose index holds every record exactly once per value, in the filter's order. */
+const WALKABLE_TYPES: ReadonlySet<string> = new Set(['ID', 'String', 'Int', 'Long', 'Float', 'Boolean', 'Date', 'BigInt']);
+
+export interface Plan {
+  readonly driver: Driver;
+  /** Records come in the order of the first sort key (trivially true without a sort). */
+  readonly ordered: boolean;
+  /** Records the driver is expected to read. */
+  readonly estimate: number;
+}
+
+interface Candidate {
+  readonly driver: Driver;
+  readonly estimate: number;
+  /** Yields records in the order of the first sort key (always true without a sort). */
+  readonly ordered: boolean;
+  /** Preference among equal costs: lower wins. */
+  readonly rank: number;
+  /** Measures a condition (not a full scan or walk), so it bounds the number of matches. */
+  readonly selective: boolean;
+}
+
+export function planQuery(txn: ReadTxn, schema: SchemaMeta, table: TableMeta, query: Query): Plan {
+  return new Planner(txn, schema).plan(table, query);
+}
+
+class Planner {
+  constructor(
+    private readonly txn: ReadTxn,
+    private readonly schema: SchemaMeta,
+  ) {}
+
+  plan(table: TableMeta, query: Query): Plan {
+    const total = this.txn.count(table.name);
+    const sortFirst = query.sort[0] ?? null;
+    const candidates = this.candidates(table, conjunctsOf(query.conditions), sortFirst, total);
+    const keySorted = sortFirst !== null && isLocal(sortFirst) && sortFirst.target.isKey;
+    candidates.push({
+      driver: { kind: 'scan', reverse: keySorted && sortFirst.descending },
+      estimate: total,
+      ordered: sortFirst === null || keySorted,
+      rank: 6,
+      selective: false,
+    });
+    const walk = sortWalk(sortFirst, total);
+    if (walk !== null) candidates.push(walk);
+
+    const estimates = candidates.filter((candidate) => candidate.selective).map((candidate) => candidate.estimate);
+    const matches = Math.max(1, Math.min(total, ...estimates));
+    const end = query.limit === null ? null : query.offset + query.limit;
+    const cost = (candidate: Candidate): number => {
+      if (end === null || !candidate.ordered) return candidate.estimate;
+      // Matches spread evenly over the candidate's records: `end` of them are found after
+      // reading end/matches of its records.
+      return Math.min(candidate.estimate, (end * candidate.estimate) / matches);
+    };
+    let best = candidates[0]!;
+    let bestCost = cost(best);
+    for (const candidate of candidates.slice(1)) {
+      const candidateCost = cost(candidate);
+      const better =
+        candidateCost < bestCost ||
+        (candidateCost === bestCost && (candidate.ordered ? 1 : 0) - (best.ordered ? 1 : 0) > 0) ||
+        (candidateCost === bestCost && candidate.ordered === best.ordered && candidate.rank < best.rank);
+      if (better) {
+        best = candidate;
+        bestCost = candidateCost;
+      }
+    }
+    return { driver: best.driver, ordered: best.ordered, estimate: best.estimate };
+  }
+
+  /** Candidates for a conjunction of conditions on `table`. */
+  private candidates(table: TableMeta, conjuncts: readonly Condition[], sortFirst: SortKey | null, total: number): Candidate[] {
+    const groups = new Map<string, Comparison[]>();
+    const unions: Condition[] = [];
+    const joins: Comparison[] = [];
+    for (const condition of conjuncts) {
+      if (condition.kind !== 'comparison') unions.push(condition);
+      else if (condition.hops.length > 0) joins.push(condition);
+      else if (isIndexable(condition)) {
+        const name = condition.target.attribute.name;
+        groups.set(name, [...(groups.get(name) ?? []), condition]);
+      }
+    }
+
+    const candidates: Candidate[] = [];
+    let best = total;
+    const add = (candidate: Candidate | null): void => {
+      if (candidate === null) return;
+      candidates.push(candidate);
+      best = Math.min(best, candidate.estimate);
+    };
+    // Keys first (they cost nothing to measure), then point conditions, then ranges: the
+    // smaller the best estimate so far, the less counting the later candidates need.
+    const ordered = [...groups.values()].sort((a, b) => groupRank(a) - groupRank(b));
+    for (const group of ordered) {
+      const ranges = group
+        .map((comparison) => comparisonRanges(comparison, comparison.target.isKey))
+        .filter((list): list is IndexRange[] => list !== null)
+        .reduce((all, list) => intersectRanges(all, list));
+      const target = group[0]!.target;
+      add(target.isKey ? keyCandidate(ranges, sortFirst, total) : this.indexCandidate(table, target.attribute, ranges, sortFirst, best));
+    }
+    for (const union of unions) add(this.unionCandidate(table, union, sortFirst, total));
+    for (const join of joins) add(this.joinCandidate(table, join, sortFirst, best, total));
+    return candidates;
+  }
+
+  private indexCandidate(
+    table: TableMeta,
+    attribute: AttributeMeta,
+    ranges: readonly IndexRange[],
+    sortFirst: SortKey | null,
+    best: number,
+  ): Candidate {
+    const multi = isMulti(attribute);
+    const inOrder = sortFirst === null || (!multi && isLocal(sortFirst) && !sortFirst.target.isKey && sortFirst.target.attribute.name === attribute.name);
+    const reverse = sortFirst !== null && inOrder && sortFirst.descending;
+    return {
+      driver: { kind: 'index', attribute: attribute.name, multi, ranges, reverse },
+      estimate: this.countRanges(table, attribute.name, ranges, best),
+      ordered: inOrder,
+      rank: ranges.every(isPoint) ? 1 : 2,
+      selective: true,
+    };
+  }
+
+  /** Index entries in the ranges, counting no further than needed to compare with `best`. */
+  private countRanges(table: TableMeta, attribute: string, ranges: readonly IndexRange[], best: number): number {
+    const cap = Math.min(PLAN_COUNT_CAP, best * 16 + 16);
+    let count = 0;
+    for (const range of ranges) {
+      count += this.txn.countIndex(table.name, attribute, range, cap - count);
+      if (count >= cap) break;
+    }
+    return count;
+  }
+
+  private unionCandidate(table: TableMeta, union: Condition, sortFirst: SortKey | null, total: number): Candidate | null {
+    // Conjunctions are flattened when the query is built, so a junction here is an OR.
+    if (union.kind !== 'or') return null;
+    const branches: Driver[] = [];
+    let estimate = 0;
+    for (const branch of union.children) {
+      const candidates = this.candidates(table, conjunctsOf(branch), null, total);
+      if (candidates.length === 0) return null;
+      const best = candidates.reduce((a, b) => (b.estimate < a.estimate ? b : a));
+      branches.push(best.driver);
+      estimate += best.estimate;
+    }
+    return { driver: { kind: 'union', branches }, estimate, ordered: sortFirst === null, rank: 4, selective: true };
+  }
+
+  /**
+   * A condition through a relationship, driven from the related side: find the related records
+   * that match, then the records of this table that point at them (or that they point at).
+   * Only worth it, and only tried, when the related side is more selective than `best`.
+   */
+  private joinCandidate(table: TableMeta, comparison: Comparison, sortFirst: SortKey | null, best: number, total: number): Candidate | null {
+    const hop = comparison.hops[0]!;
+    const relationship = hop.attribute.relationship;
+    if (relationship === null) return null;
+    let foreignKey: AttributeMeta | undefined;
+    if (relationship.kind !== 'one-to-many') {
+      foreignKey = attributeOf(table, relationship.from);
+      if (foreignKey === undefined || !foreignKey.indexed) return null;
+    }
+    const inner: Comparison = { ...comparison, hops: comparison.hops.slice(1) };
+    const innerTotal = this.txn.count(hop.to.name);
+    const innerCandidates = this.candidates(hop.to, [inner], null, innerTotal);
+    const innerBest = innerCandidates.reduce<{ driver: Driver; estimate: number }>(
+      (a, b) => (b.estimate < a.estimate ? b : a),
+      { driver: { kind: 'scan', reverse: false }, estimate: innerTotal },
+    );
+    const bound = Math.min(best, total);
+    if (innerBest.estimate >= bound) return null;
+
+    const found: Key[] = [];
+    for (const entry of driverEntries(this.txn, hop.to.name, innerBest.driver)) {
+      if (!comparisonMatches(this.txn, inner, entry.key, entry.value, 0)) continue;
+      if (relationship.kind === 'one-to-many') {
+        for (const value of indexValuesOf(entry.value[relationship.to])) if (isKey(value)) found.push(value);
+      } else found.push(entry.key);
+      // More related keys than the best candidate's records: not the more selective side.
+      if (found.length > bound) return null;
+    }
+    const keys = sortedKeys(found);
+    if (foreignKey === undefined) {
+      const inOrder = sortFirst === null || (isLocal(sortFirst) && sortFirst.target.isKey);
+      return {
+        driver: { kind: 'keys', keys, reverse: inOrder && sortFirst !== null && sortFirst.descending },
+        estimate: keys.length,
+        ordered: inOrder,
+        rank: 3,
+        selective: true,
+      };
+    }
+    const points = keys.map((key): IndexRange => ({ start: { value: indexValue(key), inclusive: true }, end: { value: indexValue(key), inclusive: true } }));
+    return { ...this.indexCandidate(table, foreignKey, points, sortFirst, best), rank: 3 };
+  }
+}
+
+function conjunctsOf(condition: Condition | null): readonly Condition[] {
+  if (condition === null) return [];
+  return condition.kind === 'and' ? condition.children : [condition];
+}
+
+function isLocal(key: SortKey): boolean {
+  return key.hops.length === 0 && key.target.nested.length === 0;
+}
+
+/** Whether an index (or the key) can answer this comparison. */
+function isIndexable(comparison: Comparison): boolean {
+  const { target } = comparison;
+  if (target.nested.length > 0) return false;
+  if (!target.isKey) {
+    const { attribute } = target;
+    if (!attribute.indexed || attribute.type.kind !== 'scalar') return false;
+    if (attribute.type.name === 'Bytes') return false;
+  }
+  return comparisonRanges(comparison, target.isKey) !== null;
+}
+
+/** A record may have several entries in this attribute's index. */
+function isMulti(attribute: AttributeMeta): boolean {
+  return attribute.list || attribute.type.kind !== 'scalar' || attribute.type.name === 'Any';
+}
+
+function isPoint(range: IndexRange): boolean {
+  return range.start !== undefined && range.end !== undefined && range.start.inclusive && range.end.inclusive && range.start.value === range.end.value;
+}
+
+function groupRank(group: readonly Comparison[]): number {
+  const first = group[0]!;
+  if (first.target.isKey) return 0;
+  return group.some((comparison) => comparison.operator === 'eq' || comparison.operator === 'in') ? 1 : 2;
+}
+
+function keyCandidate(ranges: readonly IndexRange[], sortFirst: SortKey | null, total: number): Candidate {
+  const inOrder = sortFirst === null || (isLocal(sortFirst) && sortFirst.target.isKey);
+  const reverse = inOrder && sortFirst !== null && sortFirst.descending;
+  const base = { ordered: inOrder, rank: 0, selective: true };
+  if (ranges.every(isPoint)) {
+    const keys = sortedKeys(ranges.map((range) => range.start?.value).filter(isKey));
+    return { ...base, driver: { kind: 'keys', keys, reverse }, estimate: keys.length };
+  }
+  const keyRanges = ranges.map(toKeyRange);
+  // Without a count of keys in a range, estimate a share of the table: a quarter for a one-sided
+  // range, a sixteenth for a bounded one.
+  const estimate = keyRanges.reduce((sum, range) => sum + Math.ceil(total / (range.start && range.end ? 16 : 4)), 0);
+  const drivers: Driver[] = keyRanges.map((range) => ({ kind: 'keyRange', range, reverse }));
+  const driver: Driver = drivers.length === 1 ? drivers[0]! : { kind: 'union', branches: reverse ? drivers.reverse() : drivers };
+  return { ...base, driver, estimate };
+}
+
+function toKeyRange(range: IndexRange): KeyRange {
+  const start = range.start !== undefined && isKey(range.start.value) ? { value: range.start.value, inclusive: range.start.inclusive } : undefined;
+  const end = range.end !== undefined && isKey(range.end.value) ? { value: range.end.value, inclusive: range.end.inclusive } : undefined;
+  if (start === undefined) return end === undefined ? {} : { end };
+  return end === undefined ? { start } : { start, end };
+}
+
+/** Walking the first sort key's index (or the keys) in order, filtering as it goes. */
+function sortWalk(sortFirst: SortKey | null, total: number): Candidate | null {
+  if (sortFirst === null || !isLocal(sortFirst) || sortFirst.target.isKey) return null;
+  const { attribute } = sortFirst.target;
+  if (!attribute.indexed || attribute.list || attribute.type.kind !== 'scalar' || !WALKABLE_TYPES.has(attribute.type.name)) return null;
+  return {
+    driver: { kind: 'index', attribute: attribute.name, multi: false, ranges: [{}], reverse: sortFirst.descending },
+    estimate: total,
+    ordered: true,
+    rank: 5,
+    selective: false,
+  };
+}

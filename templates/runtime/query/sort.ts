@@ -1,0 +1,136 @@
+/**
+ * Sort order (contract 5.2): by each sort key in turn, in index order (null first ascending),
+ * then by primary key in the direction of the first sort key, which is the order an index walk
+ * yields. A key with several values (a list, a to-many relationship) sorts by its smallest value
+ * ascending and its largest descending, the element at which an index walk meets the record.
+ */
+import type { Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
+import { relatedEntries } from './relationships.js';
+import type { SortKey } from './types.js';
+import { comparable, compareValues, type Comparable } from './values.js';
+
+export interface SortedEntry {
+  readonly entry: RecordEntry;
+  readonly values: readonly Comparable[];
+}
+
+export function sortValues(txn: ReadTxn, keys: readonly SortKey[], entry: RecordEntry): Comparable[] {
+  return keys.map((sortKey) => sortValue(txn, sortKey, entry.key, entry.value));
+}
+
+function sortValue(txn: ReadTxn, sortKey: SortKey, key: Key, record: StoredValue): Comparable {
+  let best: Comparable | undefined;
+  const consider = (value: Comparable): void => {
+    if (best === undefined) best = value;
+    else {
+      const order = compareValues(value, best);
+      if (sortKey.descending ? order > 0 : order < 0) best = value;
+    }
+  };
+  collect(txn, sortKey, 0, key, record, consider);
+  return best ?? null;
+}
+
+function collect(
+  txn: ReadTxn,
+  sortKey: SortKey,
+  depth: number,
+  key: Key,
+  record: StoredValue,
+  consider: (value: Comparable) => void,
+): void {
+  const hop = sortKey.hops[depth];
+  if (hop !== undefined) {
+    for (const related of relatedEntries(txn, hop.to, hop.attribute, key, record)) {
+      collect(txn, sortKey, depth + 1, related.key, related.value, consider);
+    }
+    return;
+  }
+  const { target } = sortKey;
+  if (target.isKey) {
+    consider(key);
+    return;
+  }
+  const visit = (value: unknown, level: number): void => {
+    if (Array.isArray(value)) {
+      for (const element of value) visit(element, level);
+      return;
+    }
+    if (level < target.nested.length) {
+      if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+        visit((value as Record<string, unknown>)[target.nested[level]!.name], level + 1);
+      } else consider(null);
+      return;
+    }
+    const candidate = comparable(value);
+    if (candidate !== undefined) consider(candidate);
+  };
+  visit(record[target.attribute.name], 0);
+}
+
+/** Compares two sorted entries by the sort keys, then by primary key. */
+export function sortComparator(keys: readonly SortKey[]): (a: SortedEntry, b: SortedEntry) => number {
+  const keyDirection = keys[0]?.descending === true ? -1 : 1;
+  return (a, b) => {
+    for (let index = 0; index < keys.length; index += 1) {
+      const order = compareValues(a.values[index]!, b.values[index]!);
+      if (order !== 0) return keys[index]!.descending ? -order : order;
+    }
+    return keyDirection * compareValues(a.entry.key, b.entry.key);
+  };
+}
+
+/**
+ * The `size` first entries in comparator order, holding no more than `size` at a time: a binary
+ * max-heap whose root is the worst entry kept.
+ */
+export class TopK {
+  private readonly heap: SortedEntry[] = [];
+
+  constructor(
+    private readonly size: number,
+    private readonly compare: (a: SortedEntry, b: SortedEntry) => number,
+  ) {}
+
+  add(item: SortedEntry): void {
+    if (this.size === 0) return;
+    const { heap } = this;
+    if (heap.length < this.size) {
+      heap.push(item);
+      this.siftUp(heap.length - 1);
+      return;
+    }
+    if (this.compare(item, heap[0]!) >= 0) return;
+    heap[0] = item;
+    this.siftDown(0);
+  }
+
+  /** The kept entries, best first. */
+  sorted(): SortedEntry[] {
+    return [...this.heap].sort(this.compare);
+  }
+
+  private siftUp(index: number): void {
+    const { heap } = this;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (this.compare(heap[index]!, heap[parent]!) <= 0) return;
+      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
+      index = parent;
+    }
+  }
+
+  private siftDown(index: number): void {
+    const { heap } = this;
+    for (;;) {
+      const left = index * 2 + 1;
+      const right = left + 1;
+      let largest = index;
+      if (left < heap.length && this.compare(heap[left]!, heap[largest]!) > 0) largest = left;
+      if (right < heap.length && this.compare(heap[right]!, heap[largest]!) > 0) largest = right;
+      if (largest === index) return;
+      [heap[index], heap[largest]] = [heap[largest]!, heap[index]!];
+      index = largest;
+    }
+  }
+}

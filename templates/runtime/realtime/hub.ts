@@ -1,0 +1,183 @@
+/**
+ * The subscription hub: the one listener of the store's commits. Each commit is delivered, after
+ * it committed and in commit order, to the subscriptions it concerns, found through per-table
+ * registries: by key for record subscriptions, all of them for table subscriptions, and for
+ * filtered views through the view index (views a new value may enter) and the membership index
+ * (views a record may leave).
+ */
+import type { SchemaMeta } from '../meta.js';
+import type { Change, Commit, Key, ReadTxn, Store } from '../store/types.js';
+import type { RealtimeOptions } from './options.js';
+import type { EventSink } from './sink.js';
+import { Dispatch, RecordSubscription, Subscription, TableSubscription, type SubscriptionHost } from './subscription.js';
+import type { SubscriptionTarget } from './target.js';
+import { ViewIndex, ViewMembership } from './viewIndex.js';
+import { ViewSubscription, type ViewHost } from './viewSubscription.js';
+
+/** The subscriptions of one table. */
+class TableRegistry {
+  readonly records = new Map<Key, Set<RecordSubscription>>();
+  readonly tables = new Set<TableSubscription>();
+  readonly views = new ViewIndex<ViewSubscription>();
+  readonly members = new ViewMembership<ViewSubscription>();
+  viewCount = 0;
+
+  get empty(): boolean {
+    return this.records.size === 0 && this.tables.size === 0 && this.viewCount === 0;
+  }
+}
+
+export interface HubStats {
+  readonly subscriptions: number;
+  /** Tables with at least one subscription. */
+  readonly tables: number;
+  /** Records held by filtered views, counted once per view. */
+  readonly viewMembers: number;
+}
+
+export class SubscriptionHub implements SubscriptionHost, ViewHost {
+  /**
+   * The version of the last commit dispatched. It starts at the clock: versions are commit times,
+   * and no write is in flight while the server starts, so every commit a read could see ahead of
+   * the hub is later than this.
+   */
+  lastVersion = Date.now();
+  private readonly registries = new Map<string, TableRegistry>();
+  private readonly subscriptions = new Set<Subscription>();
+  private viewMembers = 0;
+  /** Bumped per change; a view visited twice for one change (index and membership) acts once. */
+  private visit = 0;
+  private readonly stopListening: () => void;
+
+  constructor(
+    readonly schema: SchemaMeta,
+    private readonly store: Store,
+    readonly options: RealtimeOptions,
+  ) {
+    this.stopListening = store.onCommit((commit) => this.dispatch(commit));
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
+  stats(): HubStats {
+    return { subscriptions: this.subscriptions.size, tables: this.registries.size, viewMembers: this.viewMembers };
+  }
+
+  /** Registers a subscription and starts sending it the initial state. */
+  subscribe(target: SubscriptionTarget, sink: EventSink): Subscription {
+    const registry = this.registryOf(target.table.name, true);
+    let subscription: Subscription;
+    switch (target.kind) {
+      case 'record': {
+        const record = new RecordSubscription(target.table, target.key, sink, this);
+        let subscribers = registry.records.get(target.key);
+        if (subscribers === undefined) registry.records.set(target.key, (subscribers = new Set()));
+        subscribers.add(record);
+        subscription = record;
+        break;
+      }
+      case 'table': {
+        const table = new TableSubscription(target.table, sink, this);
+        registry.tables.add(table);
+        subscription = table;
+        break;
+      }
+      case 'view': {
+        const view = new ViewSubscription(target.table, target.query, sink, this);
+        registry.views.add(view, view.equality);
+        registry.viewCount++;
+        subscription = view;
+        break;
+      }
+    }
+    this.subscriptions.add(subscription);
+    void subscription.start();
+    return subscription;
+  }
+
+  /** Stops listening to the store and ends every subscription's registration. */
+  close(): void {
+    this.stopListening();
+    for (const subscription of [...this.subscriptions]) subscription.close();
+  }
+
+  read(): ReadTxn {
+    return this.store.read();
+  }
+
+  detach(subscription: Subscription): void {
+    if (!this.subscriptions.delete(subscription)) return;
+    const registry = this.registryOf(subscription.table.name, false);
+    if (registry === undefined) return;
+    if (subscription instanceof RecordSubscription) {
+      const subscribers = registry.records.get(subscription.key);
+      subscribers?.delete(subscription);
+      if (subscribers?.size === 0) registry.records.delete(subscription.key);
+    } else if (subscription instanceof TableSubscription) {
+      registry.tables.delete(subscription);
+    } else if (subscription instanceof ViewSubscription) {
+      registry.views.remove(subscription, subscription.equality);
+      registry.viewCount--;
+    }
+    if (registry.empty) this.registries.delete(subscription.table.name);
+  }
+
+  addMember(view: ViewSubscription, key: Key): void {
+    this.registryOf(view.table.name, false)?.members.add(key, view);
+    this.viewMembers++;
+  }
+
+  removeMember(view: ViewSubscription, key: Key): void {
+    this.registryOf(view.table.name, false)?.members.remove(key, view);
+    this.viewMembers--;
+  }
+
+  private registryOf(table: string, create: true): TableRegistry;
+  private registryOf(table: string, create: false): TableRegistry | undefined;
+  private registryOf(table: string, create: boolean): TableRegistry | undefined {
+    let registry = this.registries.get(table);
+    if (registry === undefined && create) this.registries.set(table, (registry = new TableRegistry()));
+    return registry;
+  }
+
+  private dispatch(commit: Commit): void {
+    if (this.registries.size > 0) {
+      const dispatch = new Dispatch(this);
+      for (const change of distinctChanges(commit.changes)) this.deliver(change, dispatch);
+    }
+    this.lastVersion = commit.version;
+  }
+
+  private deliver(change: Change, dispatch: Dispatch): void {
+    const registry = this.registries.get(change.table);
+    if (registry === undefined) return;
+    registry.records.get(change.key)?.forEach((subscription) => subscription.receive(change, dispatch));
+    for (const subscription of registry.tables) subscription.receive(change, dispatch);
+    if (registry.viewCount === 0) return;
+    const visit = ++this.visit;
+    const receive = (view: ViewSubscription): void => {
+      if (view.visit === visit) return;
+      view.visit = visit;
+      view.receive(change, dispatch);
+    };
+    registry.members.forMembers(change.key, receive);
+    if (change.value !== undefined) registry.views.forCandidates(change.key, change.value, receive);
+  }
+}
+
+/**
+ * The changes of a commit, one per record: a transaction that wrote a record twice is one event
+ * for its subscribers, carrying the record as committed, at the place of its last write.
+ */
+function distinctChanges(changes: readonly Change[]): readonly Change[] {
+  if (changes.length < 2) return changes;
+  const last = new Map<string, Change>();
+  for (const change of changes) {
+    const id = `${change.table}\u0000${typeof change.key}\u0000${change.key}`;
+    last.delete(id);
+    last.set(id, change);
+  }
+  return last.size === changes.length ? changes : [...last.values()];
+}

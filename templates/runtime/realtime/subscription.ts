@@ -1,0 +1,250 @@
+/**
+ * A subscription: one connection's interest in a record, a table or a filtered view of a table.
+ *
+ * It first sends the initial state (the record, every record, or the current matches), then every
+ * change. The initial state may be large and the consumer slow, so it is read and sent in batches,
+ * each from a fresh read once the previous batch has left the process. Changes that commit
+ * meanwhile are already being delivered by the hub (the subscription is registered before the
+ * first read): they are held and sent right after the initial state, and a record they concern is
+ * not sent again by a later batch.
+ *
+ * A read may already see a commit whose event the hub has not dispatched yet. Such a record is sent
+ * with its version, and remembered, so that the event, when it arrives, is recognised and dropped.
+ */
+import type { TableMeta } from '../meta.js';
+import type { Change, Key, ReadTxn } from '../store/types.js';
+import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
+import type { RealtimeOptions } from './options.js';
+import { CLOSE_CODES, type EventSink } from './sink.js';
+
+/** What a subscription needs from the hub that serves it. */
+export interface SubscriptionHost {
+  readonly options: RealtimeOptions;
+  /** Version of the last commit the hub has dispatched; reads see at least that much. */
+  readonly lastVersion: number;
+  read(): ReadTxn;
+  /** Forgets the subscription: it receives nothing more. */
+  detach(subscription: Subscription): void;
+}
+
+/** State shared by every subscription that receives the changes of one commit. */
+export class Dispatch {
+  readonly localTime = Date.now();
+  private txn: ReadTxn | undefined;
+  private sharedChange: Change | undefined;
+  private sharedEvent: OutgoingEvent | undefined;
+
+  constructor(private readonly host: SubscriptionHost) {}
+
+  read(): ReadTxn {
+    return (this.txn ??= this.host.read());
+  }
+
+  /** The event carrying `change` as stored, built once for all the subscribers that want it so. */
+  eventFor(change: Change): OutgoingEvent {
+    if (this.sharedChange !== change || this.sharedEvent === undefined) {
+      this.sharedChange = change;
+      this.sharedEvent = new OutgoingEvent(
+        change.type === 'put'
+          ? putMessage(change.key, change.value, change.version, this.localTime)
+          : deleteMessage(change.key, change.version, this.localTime),
+      );
+    }
+    return this.sharedEvent;
+  }
+}
+
+/** Records per batch of the initial state, so that a batch never holds a read for long. */
+const MAX_BATCH_RECORDS = 512;
+
+type Phase = 'initial' | 'live' | 'closed';
+
+export abstract class Subscription {
+  private phase: Phase = 'initial';
+  /** Events of changes committed while the initial state is being sent, in commit order. */
+  private held: OutgoingEvent[] = [];
+  private heldBytes = 0;
+  /** Records of the initial state that a not yet dispatched event may repeat: key → version sent. */
+  private sentAhead: Map<Key, number> | null = null;
+  private sentAheadUpTo = 0;
+  private batchRecords = 0;
+
+  constructor(
+    readonly table: TableMeta,
+    protected readonly sink: EventSink,
+    protected readonly host: SubscriptionHost,
+  ) {}
+
+  get closed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  protected get sendingInitialState(): boolean {
+    return this.phase === 'initial';
+  }
+
+  /**
+   * Sends the initial state, then the held events, then goes live. Called once, by the hub, right
+   * after registering the subscription; the first batch is read and sent before it returns.
+   */
+  async start(): Promise<void> {
+    try {
+      while (!this.sendInitialBatch()) {
+        await this.sink.flushed();
+        if (this.phase === 'closed') return;
+      }
+      if (this.phase === 'closed') return;
+      const held = this.held;
+      this.held = [];
+      this.heldBytes = 0;
+      this.phase = 'live';
+      for (const event of held) this.emit(event);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Called by the hub, in commit order, with each change that may concern this subscription. */
+  receive(change: Change, dispatch: Dispatch): void {
+    if (this.phase === 'closed' || this.repeatsInitialState(change)) return;
+    try {
+      this.apply(change, dispatch);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Ends the subscription (the connection closed, or the server shuts down). */
+  close(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.held = [];
+    this.sentAhead = null;
+    this.host.detach(this);
+    this.released();
+  }
+
+  /** Reads and sends the next batch of the initial state; true once it is complete. */
+  protected abstract sendInitialBatch(): boolean;
+
+  /** Turns one change into the events this subscription sends, through `emit`. */
+  protected abstract apply(change: Change, dispatch: Dispatch): void;
+
+  /** Frees what the subscription registered beyond the hub's own tables. */
+  protected released(): void {}
+
+  /** Sends one record of the initial state. */
+  protected sendInitial(key: Key, value: unknown, version: number): void {
+    this.batchRecords++;
+    this.rememberSentAhead(key, version);
+    this.sink.send(new OutgoingEvent(putMessage(key, value, version, Date.now())));
+    this.checkBuffer(0);
+  }
+
+  /**
+   * Remembers a record read at `version` when the hub has not dispatched that commit yet: its
+   * event (or an earlier one of the same record) will arrive later and must be dropped.
+   */
+  protected rememberSentAhead(key: Key, version: number): void {
+    if (version <= this.host.lastVersion) return;
+    this.sentAhead ??= new Map();
+    this.sentAhead.set(key, version);
+    if (version > this.sentAheadUpTo) this.sentAheadUpTo = version;
+  }
+
+  /** Whether the current batch of the initial state is big enough to wait for the consumer. */
+  protected batchFull(): boolean {
+    if (this.phase === 'closed') return true;
+    const full =
+      this.batchRecords >= MAX_BATCH_RECORDS || this.sink.bufferedBytes >= this.host.options.sendBufferLimit / 4;
+    if (full) this.batchRecords = 0;
+    return full;
+  }
+
+  /** Sends an event now, or holds it until the initial state is out. */
+  protected emit(event: OutgoingEvent): void {
+    if (this.phase === 'live') {
+      this.sink.send(event);
+      this.checkBuffer(0);
+    } else if (this.phase === 'initial') {
+      this.held.push(event);
+      this.heldBytes += event.frame(this.sink.format).length;
+      this.checkBuffer(this.heldBytes);
+    }
+  }
+
+  private repeatsInitialState(change: Change): boolean {
+    const sentAhead = this.sentAhead;
+    if (sentAhead === null) return false;
+    if (this.phase === 'live' && change.version > this.sentAheadUpTo) {
+      // Every commit a read could have seen ahead of the hub has now been dispatched.
+      this.sentAhead = null;
+      return false;
+    }
+    const sent = sentAhead.get(change.key);
+    return sent !== undefined && change.version <= sent;
+  }
+
+  private checkBuffer(heldBytes: number): void {
+    const limit = this.host.options.sendBufferLimit;
+    if (this.sink.bufferedBytes + heldBytes <= limit) return;
+    this.end(CLOSE_CODES.tryAgainLater, `send buffer limit of ${limit} bytes exceeded: the client does not read fast enough`);
+  }
+
+  private fail(error: unknown): void {
+    console.error('real-time subscription failed', error);
+    this.end(CLOSE_CODES.unavailable, 'internal error');
+  }
+
+  private end(code: typeof CLOSE_CODES.tryAgainLater | typeof CLOSE_CODES.unavailable, reason: string): void {
+    if (this.phase === 'closed') return;
+    this.close();
+    this.sink.close(code, reason);
+  }
+}
+
+/** `/T/<id>`: the record, then each of its changes. */
+export class RecordSubscription extends Subscription {
+  constructor(
+    table: TableMeta,
+    readonly key: Key,
+    sink: EventSink,
+    host: SubscriptionHost,
+  ) {
+    super(table, sink, host);
+  }
+
+  protected sendInitialBatch(): boolean {
+    const entry = this.host.read().get(this.table.name, this.key);
+    if (entry !== undefined) this.sendInitial(entry.key, entry.value, entry.version);
+    return true;
+  }
+
+  protected apply(change: Change, dispatch: Dispatch): void {
+    this.emit(dispatch.eventFor(change));
+  }
+}
+
+/** `/T/`: every record in key order, then every change of the table. */
+export class TableSubscription extends Subscription {
+  /** The last key sent by the initial state; the next batch starts after it. */
+  private after: { key: Key } | null = null;
+  /** Keys whose changes arrived during the initial state: their events tell the client already. */
+  private settled = new Set<Key>();
+
+  protected sendInitialBatch(): boolean {
+    const range = this.after === null ? undefined : { start: { value: this.after.key, inclusive: false } };
+    for (const entry of this.host.read().scan(this.table.name, range)) {
+      this.after = { key: entry.key };
+      if (!this.settled.has(entry.key)) this.sendInitial(entry.key, entry.value, entry.version);
+      if (this.batchFull()) return this.closed;
+    }
+    this.settled = new Set();
+    return true;
+  }
+
+  protected apply(change: Change, dispatch: Dispatch): void {
+    if (this.sendingInitialState) this.settled.add(change.key);
+    this.emit(dispatch.eventFor(change));
+  }
+}

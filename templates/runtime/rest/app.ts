@@ -1,0 +1,48 @@
+/**
+ * The application a running server is made of: the schema, the store, the typed tables and the
+ * REST resources of the exported ones. The HTTP layer, and the real-time module, work from this.
+ */
+import type { ServerConfig } from '../config.js';
+import type { SchemaMeta, TableMeta } from '../meta.js';
+import type { Store, StoredValue } from '../store/types.js';
+import { Table } from '../table.js';
+
+/** A table as the REST layer handles it, its records untyped (validation guards their shape). */
+export type AnyTable = Table<StoredValue, StoredValue, StoredValue>;
+
+/** An exported table: what `/<exportName>/…` serves. */
+export interface TableResource {
+  readonly meta: TableMeta;
+  readonly table: AnyTable;
+  /** Names that `/T/<id>.<name>` reads: every declared attribute, relationships included. */
+  readonly attributeNames: ReadonlySet<string>;
+  /** CSV columns for records: the stored attributes, in declaration order. */
+  readonly columns: readonly string[];
+}
+
+export interface App {
+  readonly schema: SchemaMeta;
+  readonly store: Store;
+  readonly config: ServerConfig;
+  /** Every table by type name, exported or not. */
+  readonly tables: ReadonlyMap<string, AnyTable>;
+  /** Exported tables by their URL segment. */
+  readonly resources: ReadonlyMap<string, TableResource>;
+}
+
+export function createApp(schema: SchemaMeta, store: Store, config: ServerConfig): App {
+  const tables = new Map<string, AnyTable>();
+  const resources = new Map<string, TableResource>();
+  for (const meta of schema.tables) {
+    const table: AnyTable = new Table(schema, meta, store);
+    tables.set(meta.name, table);
+    if (meta.exportName === null) continue;
+    resources.set(meta.exportName, {
+      meta,
+      table,
+      attributeNames: new Set(meta.attributes.map((attribute) => attribute.name)),
+      columns: meta.attributes.filter((attribute) => attribute.relationship === null).map((attribute) => attribute.name),
+    });
+  }
+  return { schema, store, config, tables, resources };
+}

@@ -1,0 +1,61 @@
+/**
+ * Requests on a table's records: `/T/` and `/T/?<query>` (GET, HEAD, POST, DELETE).
+ * Contract section 4: lists are streamed; POST creates one record or, from an array, several in
+ * one transaction; DELETE with a query deletes every match in one transaction.
+ */
+import { decodeBody, readBody } from '../http/body.js';
+import { clientError } from '../http/errors.js';
+import type { Exchange } from '../http/exchange.js';
+import type { Format } from '../http/negotiate.js';
+import { streamList } from '../http/stream.js';
+import type { StoredValue } from '../store/types.js';
+import { isPlainObject } from '../validate.js';
+import type { App, TableResource } from './app.js';
+import { collectionQuery } from './collection.js';
+
+export const COLLECTION_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS';
+
+/** GET/HEAD: the matching records (all of them, in key order, without a query), streamed. */
+export async function listRecords(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  rawQuery: string,
+  format: Format,
+): Promise<void> {
+  const query = exchange.timed(() => collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery));
+  await streamList(exchange, format, query.results(app.store.read()), query.columns ?? resource.columns);
+}
+
+/** POST: creates a record (201, `Location`, the key) or, for an array, every record (201, the keys). */
+export async function createRecords(app: App, exchange: Exchange, resource: TableResource, format: Format): Promise<void> {
+  const body = decodeBody(
+    await readBody(exchange.request, app.config.maxBodyBytes),
+    exchange.request.headers['content-type'],
+  );
+  if (Array.isArray(body)) {
+    const records = body as StoredValue[];
+    const keys = await exchange.timedWrite(() => resource.table.createMany(records));
+    exchange.sendValue(201, format, keys);
+    return;
+  }
+  if (!isPlainObject(body)) {
+    throw clientError('BODY_NOT_RECORD', 'POST takes a record (an object) or an array of records');
+  }
+  const key = await exchange.timedWrite(() => resource.table.create(body));
+  // The bare id, a reference relative to the collection's URL [harper].
+  exchange.sendValue(201, format, key, ['Location', encodeURIComponent(String(key))]);
+}
+
+/** DELETE: deletes every matching record in one transaction; 200 `true`. */
+export async function deleteRecords(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  rawQuery: string,
+  format: Format,
+): Promise<void> {
+  const query = collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery);
+  await exchange.timedWrite(() => resource.table.deleteMatching((txn) => query.keys(txn)));
+  exchange.sendValue(200, format, true);
+}

@@ -1,0 +1,133 @@
+/**
+ * Requests on one record: `/T/<id>` (GET, HEAD, PUT, PATCH, DELETE) and `/T/<id>.<attribute>`
+ * (GET, HEAD). Contract section 4; ETags and preconditions per section 6.
+ */
+import { readBody, decodeBody } from '../http/body.js';
+import { etagOf, ifMatchHolds, noneMatchHits } from '../http/etag.js';
+import { clientError } from '../http/errors.js';
+import type { Exchange } from '../http/exchange.js';
+import { CONTENT_TYPES, type Format } from '../http/negotiate.js';
+import { toJson } from '../http/json.js';
+import type { Key, StoredValue } from '../store/types.js';
+import type { WriteOptions } from '../table.js';
+import { isPlainObject } from '../validate.js';
+import type { App, TableResource } from './app.js';
+import { resolveRelationship } from './relationships.js';
+
+export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
+export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
+
+/** GET/HEAD of a whole record: 200 with its strong ETag, 304 when `If-None-Match` matches, 404. */
+export function getRecord(exchange: Exchange, resource: TableResource, id: string, format: Format): void {
+  const key = resource.table.parseKey(id);
+  const entry = key === undefined ? undefined : exchange.timed(() => resource.table.getEntry(key));
+  if (entry === undefined) {
+    exchange.send(404, []);
+    return;
+  }
+  const etag = etagOf(entry.version);
+  const ifNoneMatch = exchange.request.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) {
+    exchange.send(304, ['ETag', etag]);
+    return;
+  }
+  if (format === 'json') {
+    // The common case, written without going through the generic encoder.
+    exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', etag], Buffer.from(toJson(entry.record)));
+    return;
+  }
+  exchange.sendValue(200, format, entry.record, ['ETag', etag], resource.columns);
+}
+
+/** GET/HEAD of one attribute of a record; a relationship attribute is resolved to its record(s). */
+export function getAttribute(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  id: string,
+  name: string,
+  format: Format,
+): void {
+  const key = resource.table.parseKey(id);
+  const entry = key === undefined ? undefined : exchange.timed(() => resource.table.getEntry(key));
+  if (entry === undefined) {
+    exchange.send(404, []);
+    return;
+  }
+  const attribute = resource.meta.attributes.find((candidate) => candidate.name === name);
+  const value =
+    attribute?.relationship != null
+      ? exchange.timed(() => resolveRelationship(app.schema, attribute, entry.record, app.store.read()))
+      : (entry.record[name] ?? null);
+  exchange.sendValue(200, format, value);
+}
+
+/** PUT: create or replace the whole record. 204. */
+export async function putRecord(app: App, exchange: Exchange, resource: TableResource, id: string): Promise<void> {
+  const key = keyForWrite(resource, id);
+  const body = await recordBody(app, exchange);
+  await exchange.timedWrite(() => resource.table.put(key, body, preconditionOf(exchange)));
+  exchange.send(204, []);
+}
+
+/** PATCH: merge top-level attributes into the record, creating it when missing. 204. */
+export async function patchRecord(app: App, exchange: Exchange, resource: TableResource, id: string): Promise<void> {
+  const key = keyForWrite(resource, id);
+  const body = await recordBody(app, exchange);
+  await exchange.timedWrite(() => resource.table.patch(key, body, preconditionOf(exchange)));
+  exchange.send(204, []);
+}
+
+/** DELETE: 200 `true`, whether or not the record existed. */
+export async function deleteRecord(
+  exchange: Exchange,
+  resource: TableResource,
+  id: string,
+  format: Format,
+): Promise<void> {
+  const key = resource.table.parseKey(id);
+  const options = preconditionOf(exchange);
+  if (key === undefined) {
+    // No record can have this key; only a precondition can make that an error.
+    if (options.precondition) throw preconditionFailed();
+  } else {
+    await exchange.timedWrite(() => resource.table.delete(key, options));
+  }
+  exchange.sendValue(200, format, true);
+}
+
+function keyForWrite(resource: TableResource, id: string): Key {
+  const key = resource.table.parseKey(id);
+  if (key === undefined) {
+    throw clientError(
+      'INVALID_KEY',
+      `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}: its key type is ${resource.meta.keyType}`,
+    );
+  }
+  return key;
+}
+
+/** The request's body as a record (an object), or a 400. */
+async function recordBody(app: App, exchange: Exchange): Promise<StoredValue> {
+  const body = decodeBody(
+    await readBody(exchange.request, app.config.maxBodyBytes),
+    exchange.request.headers['content-type'],
+  );
+  if (!isPlainObject(body)) {
+    throw clientError('BODY_NOT_RECORD', 'The body must be a record: a JSON (or CBOR, MessagePack) object');
+  }
+  return body;
+}
+
+/** The write's `If-Match` precondition, when the request has one. */
+function preconditionOf(exchange: Exchange): WriteOptions {
+  const ifMatch = exchange.request.headers['if-match'];
+  if (ifMatch === undefined) return {};
+  return {
+    precondition: (version) => ifMatchHolds(ifMatch, version === undefined ? undefined : etagOf(version)),
+  };
+}
+
+function preconditionFailed() {
+  return clientError('PRECONDITION_FAILED', 'If-Match cannot hold: the record does not exist');
+}

@@ -1,0 +1,390 @@
+/**
+ * The LMDB store: one LMDB environment in the data directory, one database per table (records
+ * keyed by primary key, each carrying its version) and one duplicate-sorted database per index
+ * (index value → primary keys). Every write runs in an lmdb-js child transaction inside lmdb-js's
+ * batched asynchronous commits, so concurrent writes share one durable commit (one fsync) while a
+ * transaction that throws is rolled back alone.
+ */
+import { mkdirSync } from 'node:fs';
+import { open } from 'lmdb';
+import type { SchemaMeta, TableMeta } from '../meta.js';
+import { indexValuesOf } from './indexValues.js';
+import type {
+  Change,
+  Commit,
+  IndexEntry,
+  IndexRange,
+  IndexValue,
+  Key,
+  KeyRange,
+  Range,
+  ReadTxn,
+  RecordEntry,
+  Store,
+  StoredValue,
+  WriteTxn,
+} from './types.js';
+
+export interface LmdbStoreOptions {
+  /** Directory of the LMDB environment; created when missing. */
+  readonly path: string;
+}
+
+type Environment = ReturnType<typeof open>;
+type LmdbDatabase = ReturnType<Environment['openDB']>;
+type LmdbRangeOptions = NonNullable<Parameters<LmdbDatabase['getRange']>[0]>;
+
+/** The environment's databases, shared by the store, its reader and its write transactions. */
+interface Databases {
+  readonly meta: LmdbDatabase;
+  table(name: string): TableStorage;
+}
+
+interface TableStorage {
+  readonly meta: TableMeta;
+  readonly records: LmdbDatabase;
+  /** Index databases by attribute name. */
+  readonly indexes: ReadonlyMap<string, LmdbDatabase>;
+}
+
+/** Several transactions may commit within one millisecond; each still gets its own version. */
+const VERSION_STEP = 1 / 1024;
+const META_DB = 'meta';
+/**
+ * Record values may hold integers beyond 64 bits (BigInt attributes). lmdb-js takes msgpackr
+ * options per database as `encoder`, which its typings declare only on the root environment.
+ */
+const RECORD_DB_OPTIONS = { useVersions: true, encoder: { useBigIntExtension: true } };
+const LAST_VERSION = 'lastVersion';
+const BUILT_INDEXES = 'builtIndexes';
+
+export function openLmdbStore(schema: SchemaMeta, options: LmdbStoreOptions): Store {
+  return new LmdbStore(schema, options.path);
+}
+
+class LmdbStore implements Store, Databases {
+  private readonly env: Environment;
+  readonly meta: LmdbDatabase;
+  private readonly tables = new Map<string, TableStorage>();
+  private readonly reader: LmdbReader;
+  private readonly listeners = new Set<(commit: Commit) => void>();
+  /** Commits in the order their transactions ran, waiting for their commit to be acknowledged. */
+  private readonly pending: PendingCommit[] = [];
+  private lastVersion: number;
+  private closed = false;
+
+  constructor(schema: SchemaMeta, path: string) {
+    mkdirSync(path, { recursive: true });
+    const indexCount = schema.tables.reduce((n, table) => n + indexedAttributes(table).length, 0);
+    this.env = open({
+      path,
+      maxDbs: schema.tables.length + indexCount + 8,
+      // Without overlapping sync the commit promise resolves only once the data is on disk.
+      overlappingSync: false,
+    });
+    this.meta = this.env.openDB(META_DB, {});
+    for (const table of schema.tables) {
+      const indexes = new Map<string, LmdbDatabase>();
+      for (const attribute of indexedAttributes(table)) {
+        indexes.set(
+          attribute,
+          this.env.openDB(indexDbName(table, attribute), { dupSort: true, encoding: 'ordered-binary' }),
+        );
+      }
+      const records = this.env.openDB(tableDbName(table), RECORD_DB_OPTIONS);
+      this.tables.set(table.name, { meta: table, records, indexes });
+    }
+    const stored: unknown = this.meta.get(LAST_VERSION);
+    this.lastVersion = typeof stored === 'number' ? stored : 0;
+    this.reader = new LmdbReader(this);
+    this.buildMissingIndexes();
+  }
+
+  read(): ReadTxn {
+    return this.reader;
+  }
+
+  write<T>(work: (txn: WriteTxn) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('The store is closed'));
+    let pending: PendingCommit | undefined;
+    const committed = this.env.childTransaction(() => {
+      const version = this.nextVersion();
+      const txn = new LmdbWriteTxn(this, version);
+      const result = work(txn);
+      if (result instanceof Promise) {
+        // An open write transaction across an await would hold the single writer lock.
+        throw new Error('Store.write work must be synchronous');
+      }
+      this.meta.putSync(LAST_VERSION, version);
+      pending = { version, changes: txn.changes, state: 'waiting' };
+      this.pending.push(pending);
+      return result;
+    });
+    return committed.then(
+      (result) => {
+        if (pending) pending.state = 'committed';
+        this.publishCommitted();
+        return result;
+      },
+      (error: unknown) => {
+        if (pending) pending.state = 'failed';
+        this.publishCommitted();
+        throw error;
+      },
+    );
+  }
+
+  onCommit(listener: (commit: Commit) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.env.close();
+  }
+
+  table(name: string): TableStorage {
+    const storage = this.tables.get(name);
+    if (!storage) throw new Error(`Unknown table ${name}`);
+    return storage;
+  }
+
+  private nextVersion(): number {
+    const now = Date.now();
+    this.lastVersion = now > this.lastVersion ? now : this.lastVersion + VERSION_STEP;
+    return this.lastVersion;
+  }
+
+  /** Tells listeners about every acknowledged commit, never out of transaction order. */
+  private publishCommitted(): void {
+    while (this.pending.length > 0 && this.pending[0]?.state !== 'waiting') {
+      const head = this.pending.shift();
+      if (!head || head.state === 'failed' || head.changes.length === 0) continue;
+      const commit: Commit = { version: head.version, changes: head.changes };
+      for (const listener of this.listeners) {
+        try {
+          listener(commit);
+        } catch (error) {
+          // One failing listener must not keep the others (or the writer) from their commits.
+          console.error('commit listener failed', error);
+        }
+      }
+    }
+  }
+
+  /**
+   * Builds, from the stored records, every declared index this data directory has not built yet
+   * (an attribute newly marked `@indexed`), and drops indexes that are no longer declared.
+   */
+  private buildMissingIndexes(): void {
+    const stored: unknown = this.meta.get(BUILT_INDEXES);
+    const built = new Set(Array.isArray(stored) ? stored.filter((n): n is string => typeof n === 'string') : []);
+    const declared = new Set<string>();
+    const toBuild: { storage: TableStorage; attribute: string; db: LmdbDatabase }[] = [];
+    for (const storage of this.tables.values()) {
+      for (const [attribute, db] of storage.indexes) {
+        const name = indexDbName(storage.meta, attribute);
+        declared.add(name);
+        if (!built.has(name)) toBuild.push({ storage, attribute, db });
+      }
+    }
+    const obsolete = [...built].filter((name) => !declared.has(name));
+    if (toBuild.length === 0 && obsolete.length === 0 && built.size === declared.size) return;
+    this.env.transactionSync(() => {
+      for (const { storage, attribute, db } of toBuild) {
+        db.clearSync();
+        for (const { key, value } of storage.records.getRange({})) {
+          for (const indexed of indexValuesOf((value as StoredValue)[attribute])) db.putSync(asLmdbKey(indexed), key as Key);
+        }
+      }
+      for (const name of obsolete) {
+        this.env.openDB(name, { dupSort: true, encoding: 'ordered-binary' }).dropSync();
+      }
+      this.meta.putSync(BUILT_INDEXES, [...declared].sort());
+    });
+  }
+}
+
+interface PendingCommit {
+  readonly version: number;
+  readonly changes: readonly Change[];
+  state: 'waiting' | 'committed' | 'failed';
+}
+
+/**
+ * Reads. lmdb-js reads through the current write transaction when called inside one, so the same
+ * reader serves both `Store.read()` and the reads of a `WriteTxn`.
+ */
+class LmdbReader implements ReadTxn {
+  constructor(protected readonly dbs: Databases) {}
+
+  get(table: string, key: Key): RecordEntry | undefined {
+    const entry = this.dbs.table(table).records.getEntry(key);
+    if (entry === undefined) return undefined;
+    return { key, value: entry.value as StoredValue, version: entry.version ?? 0 };
+  }
+
+  scan(table: string, range?: KeyRange): Iterable<RecordEntry> {
+    const options = rangeOptions(range, false);
+    options.versions = true;
+    return this.dbs.table(table)
+      .records.getRange(options)
+      .map(({ key, value, version }) => ({ key: key as Key, value: value as StoredValue, version: version ?? 0 }));
+  }
+
+  scanIndex(table: string, attribute: string, range?: IndexRange): Iterable<IndexEntry> {
+    return this.index(table, attribute)
+      .getRange(rangeOptions(range, true))
+      .map(({ key, value }) => ({ value: key as IndexValue, key: value as Key }));
+  }
+
+  countIndex(table: string, attribute: string, range?: IndexRange, limit?: number): number {
+    const index = this.index(table, attribute);
+    const start = range?.start;
+    const end = range?.end;
+    if (start && end && start.inclusive && end.inclusive && start.value === end.value) {
+      // Equality: LMDB knows the number of duplicates of a key without walking them.
+      const count = index.getValuesCount(asLmdbKey(start.value));
+      return limit === undefined ? count : Math.min(count, limit);
+    }
+    const options = rangeOptions({ ...range, reverse: false }, true);
+    if (limit === undefined) return index.getCount(options);
+    let count = 0;
+    for (const value of index.getKeys(options)) {
+      count += index.getValuesCount(value);
+      if (count >= limit) return limit;
+    }
+    return count;
+  }
+
+  count(table: string): number {
+    return this.dbs.table(table).records.getCount({});
+  }
+
+  private index(table: string, attribute: string): LmdbDatabase {
+    const index = this.dbs.table(table).indexes.get(attribute);
+    if (!index) throw new Error(`Table ${table} has no index on ${attribute}`);
+    return index;
+  }
+}
+
+class LmdbWriteTxn extends LmdbReader implements WriteTxn {
+  readonly changes: Change[] = [];
+
+  constructor(
+    dbs: Databases,
+    private readonly version: number,
+  ) {
+    super(dbs);
+  }
+
+  put(table: string, key: Key, value: StoredValue): void {
+    const storage = this.dbs.table(table);
+    const previous = storage.records.get(key) as StoredValue | undefined;
+    for (const [attribute, index] of storage.indexes) {
+      updateIndex(index, key, previous?.[attribute], value[attribute], previous !== undefined);
+    }
+    storage.records.putSync(key, value, this.version);
+    this.changes.push({ table, key, type: 'put', value, version: this.version });
+  }
+
+  delete(table: string, key: Key): boolean {
+    const storage = this.dbs.table(table);
+    const previous = storage.records.get(key) as StoredValue | undefined;
+    if (previous === undefined) return false;
+    for (const [attribute, index] of storage.indexes) {
+      for (const value of indexValuesOf(previous[attribute])) index.removeSync(asLmdbKey(value), key);
+    }
+    storage.records.removeSync(key);
+    this.changes.push({ table, key, type: 'delete', version: this.version });
+    return true;
+  }
+
+  nextKey(table: string): number {
+    const records = this.dbs.table(table).records;
+    const counterKey = ['nextKey', table];
+    const counter: unknown = this.dbs.meta.get(counterKey);
+    // Keys a client chose itself (PUT /T/100) are never handed out either. Numbers sort before
+    // strings, so the highest number is the last key below the empty string.
+    let highest = 0;
+    for (const key of records.getKeys({ start: '', exclusiveStart: true, reverse: true, limit: 1 })) {
+      if (typeof key === 'number') highest = key;
+    }
+    const next = Math.max(typeof counter === 'number' ? counter : 1, Math.floor(highest) + 1);
+    this.dbs.meta.putSync(counterKey, next + 1);
+    return next;
+  }
+}
+
+/** Replaces the index entries of `key` for one attribute, touching only entries that changed. */
+function updateIndex(
+  index: LmdbDatabase,
+  key: Key,
+  previousValue: unknown,
+  nextValue: unknown,
+  existed: boolean,
+): void {
+  const before = existed ? indexValuesOf(previousValue) : [];
+  const after = indexValuesOf(nextValue);
+  if (before.length === 1 && after.length === 1 && before[0] === after[0]) return;
+  for (const value of before) if (!after.includes(value)) index.removeSync(asLmdbKey(value), key);
+  for (const value of after) if (!before.includes(value)) index.putSync(asLmdbKey(value), key);
+}
+
+/**
+ * Translates a store range into lmdb-js range options. lmdb-js walks a reverse range from `start`
+ * (the high end) down to `end`. An index range that is open at the bottom must start at `null`
+ * explicitly: lmdb-js's default first key skips null.
+ */
+function rangeOptions<T extends IndexValue | Key>(range: Range<T> | undefined, isIndex: boolean): LmdbRangeOptions {
+  const options: LmdbRangeOptions = {};
+  const low = range?.start;
+  const high = range?.end;
+  if (range?.reverse) {
+    options.reverse = true;
+    if (high) {
+      options.start = high.value as Key;
+      options.exclusiveStart = !high.inclusive;
+    }
+    if (low) {
+      options.end = low.value as Key;
+      options.inclusiveEnd = low.inclusive;
+    } else if (isIndex) {
+      options.end = asLmdbKey(null);
+      options.inclusiveEnd = true;
+    }
+  } else {
+    if (low) {
+      options.start = low.value as Key;
+      options.exclusiveStart = !low.inclusive;
+    } else if (isIndex) {
+      options.start = asLmdbKey(null);
+    }
+    if (high) {
+      options.end = high.value as Key;
+      options.inclusiveEnd = high.inclusive;
+    }
+  }
+  return options;
+}
+
+/** lmdb-js orders `null` first among keys, but its typings leave `null` out of `Key`. */
+function asLmdbKey(value: IndexValue): Key {
+  return value as Key;
+}
+
+function indexedAttributes(table: TableMeta): string[] {
+  return table.attributes
+    .filter((attribute) => attribute.indexed && attribute.relationship === null && !attribute.primaryKey)
+    .map((attribute) => attribute.name);
+}
+
+function tableDbName(table: TableMeta): string {
+  return `table:${table.database}.${table.tableName}`;
+}
+
+function indexDbName(table: TableMeta, attribute: string): string {
+  return `index:${table.database}.${table.tableName}.${attribute}`;
+}

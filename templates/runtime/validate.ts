@@ -1,0 +1,406 @@
+/**
+ * What a write accepts (contract section 4.1). A validator checks a body against its table's
+ * declared attributes, collects every problem (each with its path, like `address.city` or
+ * `tags[2]`), and returns the record in its stored form: dates as `Date`, big integers as
+ * `bigint`, bytes as buffers. No silent coercion: `"3"` is not an `Int`.
+ */
+import type { AttributeMeta, ObjectTypeMeta, ScalarName, SchemaMeta, TableMeta } from './meta.js';
+import { clientError } from './http/errors.js';
+import type { ClientError } from './errors.js';
+import { STORE_LIMITS } from './store/limits.js';
+import type { Key, StoredValue } from './store/types.js';
+
+export interface Problem {
+  /** Where the problem is: `price`, `address.city`, `tags[2]`, `[3].name` in a list of records. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * `create` (POST): the whole record, its key optional (generated when absent).
+ * `replace` (PUT): the whole record; the key comes from the URL, so one in the body is ignored.
+ * `patch` (PATCH): only the attributes present are checked; the key comes from the URL.
+ */
+export type WriteKind = 'create' | 'replace' | 'patch';
+
+/** Deeper values are refused: encoders and decoders recurse, and no record needs this depth. */
+const MAX_DEPTH = 64;
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+const LONG_LIMIT = 2 ** 53;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const INTEGER_TEXT = /^-?\d+$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The shape of a value to check: an attribute of a table or of a nested object type. */
+type ValueShape = Pick<AttributeMeta, 'name' | 'type' | 'list' | 'nonNull' | 'elementNonNull' | 'indexed'>;
+
+export class RecordValidator {
+  private readonly attributes: ReadonlyMap<string, AttributeMeta>;
+  private readonly required: readonly AttributeMeta[];
+  private readonly objectTypes: ReadonlyMap<string, ObjectTypeMeta>;
+
+  constructor(
+    schema: SchemaMeta,
+    private readonly table: TableMeta,
+  ) {
+    this.attributes = new Map(table.attributes.map((attribute) => [attribute.name, attribute]));
+    this.required = table.attributes.filter(
+      (attribute) =>
+        attribute.nonNull && !attribute.primaryKey && attribute.timestamp === null && attribute.relationship === null,
+    );
+    this.objectTypes = new Map(schema.objectTypes.map((objectType) => [objectType.name, objectType]));
+  }
+
+  /** The record in stored form, or throws one 400 (`VALIDATION_FAILED`) listing every problem. */
+  validate(body: unknown, kind: WriteKind): StoredValue {
+    const problems: Problem[] = [];
+    const record = this.check(body, kind, '', problems);
+    if (problems.length > 0 || record === undefined) throw validationError(problems);
+    return record;
+  }
+
+  /**
+   * Checks one body, adding its problems (paths prefixed by `at`) to `problems`. Returns the
+   * stored form (without server-set timestamps), or undefined when the body is not an object.
+   */
+  check(body: unknown, kind: WriteKind, at: string, problems: Problem[]): StoredValue | undefined {
+    if (!isPlainObject(body)) {
+      problems.push({ path: at, message: `must be a record (an object), got ${describe(body)}` });
+      return undefined;
+    }
+    const record: StoredValue = {};
+    for (const name of Object.keys(body)) {
+      const value = body[name];
+      const path = at === '' ? name : `${at}.${name}`;
+      if (name === '__proto__') {
+        problems.push({ path, message: 'is a reserved name and cannot be an attribute' });
+        continue;
+      }
+      const attribute = this.attributes.get(name);
+      if (attribute === undefined) {
+        if (this.table.sealed) {
+          problems.push({ path, message: `is not declared by ${this.table.name}, which is @sealed` });
+        } else {
+          checkStorable(value, path, 0, problems);
+          record[name] = value;
+        }
+        continue;
+      }
+      if (attribute.relationship !== null) {
+        problems.push({
+          path,
+          message: `is a relationship, computed when read, and cannot be written${relationshipHint(attribute)}`,
+        });
+        continue;
+      }
+      // The server sets timestamps on every write; whatever the client sent is overwritten.
+      if (attribute.timestamp !== null) continue;
+      if (attribute.primaryKey) {
+        // On PUT and PATCH the URL's key wins over the body's.
+        if (kind !== 'create') continue;
+        const key = checkKey(this.table, value, path, problems);
+        if (key !== undefined) record[name] = key;
+        continue;
+      }
+      record[name] = this.checkValue(attribute, value, path, 0, problems);
+    }
+    if (kind !== 'patch') problems.push(...this.missingRequired(body, at));
+    return record;
+  }
+
+  /** A problem for each required attribute that `record` lacks. */
+  missingRequired(record: Readonly<Record<string, unknown>>, at = ''): Problem[] {
+    return this.required
+      .filter((attribute) => record[attribute.name] === undefined)
+      .map((attribute) => ({ path: at === '' ? attribute.name : `${at}.${attribute.name}`, message: 'is required' }));
+  }
+
+  /** Adds a problem when `key` cannot be a key of this table. */
+  checkKeyValue(key: unknown, problems: Problem[]): void {
+    checkKey(this.table, key, this.table.primaryKey, problems);
+  }
+
+  private checkValue(shape: ValueShape, value: unknown, path: string, depth: number, problems: Problem[]): unknown {
+    if (value === null) {
+      if (shape.nonNull) problems.push({ path, message: `must not be null (${typeName(shape)})` });
+      return null;
+    }
+    if (value === undefined) {
+      problems.push({ path, message: `has no value; expected ${typeName(shape)}` });
+      return undefined;
+    }
+    if (depth > MAX_DEPTH) {
+      problems.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep` });
+      return undefined;
+    }
+    if (shape.list) {
+      if (!Array.isArray(value)) {
+        problems.push({ path, message: `must be a list (${typeName(shape)}), got ${describe(value)}` });
+        return undefined;
+      }
+      return value.map((element: unknown, i) => {
+        const elementPath = `${path}[${i}]`;
+        if (element === null) {
+          if (shape.elementNonNull) problems.push({ path: elementPath, message: 'must not be null' });
+          return null;
+        }
+        return this.checkSingle(shape, element, elementPath, depth + 1, problems);
+      });
+    }
+    return this.checkSingle(shape, value, path, depth, problems);
+  }
+
+  /** One non-null value of the shape's element type. */
+  private checkSingle(shape: ValueShape, value: unknown, path: string, depth: number, problems: Problem[]): unknown {
+    const type = shape.type;
+    if (type.kind === 'object') return this.checkObject(type.name, value, path, depth + 1, problems);
+    if (type.kind === 'table') {
+      problems.push({ path, message: 'is a relationship and cannot be written' });
+      return undefined;
+    }
+    // `ID` also takes a list of strings [harper].
+    if (type.name === 'ID' && !shape.list && Array.isArray(value)) {
+      return value.map((element: unknown, i) => {
+        const scalar = checkScalar('ID', element, `${path}[${i}]`, problems);
+        if (shape.indexed) checkIndexable(scalar, `${path}[${i}]`, problems);
+        return scalar;
+      });
+    }
+    if (type.name === 'Any') {
+      checkStorable(value, path, depth, problems);
+      return value;
+    }
+    const scalar = checkScalar(type.name, value, path, problems);
+    if (shape.indexed) checkIndexable(scalar, path, problems);
+    return scalar;
+  }
+
+  private checkObject(typeName: string, value: unknown, path: string, depth: number, problems: Problem[]): unknown {
+    const objectType = this.objectTypes.get(typeName);
+    if (!isPlainObject(value)) {
+      problems.push({ path, message: `must be an object (${typeName}), got ${describe(value)}` });
+      return undefined;
+    }
+    if (objectType === undefined) {
+      // The generator only emits known object types; treat an unknown one as open.
+      checkStorable(value, path, depth, problems);
+      return value;
+    }
+    const result: StoredValue = {};
+    const declared = new Map(objectType.attributes.map((attribute) => [attribute.name, attribute]));
+    for (const name of Object.keys(value)) {
+      const fieldPath = `${path}.${name}`;
+      const attribute = declared.get(name);
+      if (name === '__proto__') {
+        problems.push({ path: fieldPath, message: 'is a reserved name and cannot be an attribute' });
+      } else if (attribute === undefined) {
+        if (this.table.sealed) {
+          problems.push({ path: fieldPath, message: `is not declared by ${typeName} (${this.table.name} is @sealed)` });
+        } else {
+          checkStorable(value[name], fieldPath, depth + 1, problems);
+          result[name] = value[name];
+        }
+      } else {
+        result[name] = this.checkValue(attribute, value[name], fieldPath, depth + 1, problems);
+      }
+    }
+    // A nested object is written whole (PATCH replaces it), so its required fields always apply.
+    for (const attribute of objectType.attributes) {
+      if (attribute.nonNull && value[attribute.name] === undefined) {
+        problems.push({ path: `${path}.${attribute.name}`, message: 'is required' });
+      }
+    }
+    return result;
+  }
+}
+
+/** The 400 for a list of problems: the first one in the message, all of them in `problems`. */
+export function validationError(problems: readonly Problem[]): ClientError {
+  const first = problems[0];
+  const summary = first === undefined ? 'the record is not valid' : `${first.path || 'the record'} ${first.message}`;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return clientError('VALIDATION_FAILED', `Invalid record: ${summary}${more}`, { problems });
+}
+
+/** Checks a primary key value against the table's key type; returns it, or undefined with a problem. */
+export function checkKey(table: TableMeta, value: unknown, path: string, problems: Problem[]): Key | undefined {
+  if (value === null || value === undefined) {
+    problems.push({ path, message: 'the primary key must not be null' });
+    return undefined;
+  }
+  if (isNumericKeyType(table.keyType)) {
+    const key = checkScalar(table.keyType, value, path, problems);
+    return typeof key === 'number' ? key : undefined;
+  }
+  if (typeof value !== 'string') {
+    problems.push({ path, message: `the primary key must be a string (${table.keyType}), got ${describe(value)}` });
+    return undefined;
+  }
+  if (value === '') {
+    problems.push({ path, message: 'the primary key must not be empty' });
+    return undefined;
+  }
+  if (Buffer.byteLength(value) > STORE_LIMITS.maxKeyBytes) {
+    problems.push({ path, message: `the primary key is longer than ${STORE_LIMITS.maxKeyBytes} bytes` });
+    return undefined;
+  }
+  return value;
+}
+
+/** Key types whose keys are numbers (generated as increasing integers). */
+export function isNumericKeyType(keyType: ScalarName): boolean {
+  return keyType === 'Int' || keyType === 'Long' || keyType === 'Float';
+}
+
+function checkScalar(name: ScalarName, value: unknown, path: string, problems: Problem[]): unknown {
+  const fail = (expected: string): undefined => {
+    problems.push({ path, message: `must be ${expected}, got ${describe(value)}` });
+    return undefined;
+  };
+  switch (name) {
+    case 'ID':
+    case 'String':
+      return typeof value === 'string' ? value : fail(`a string (${name})`);
+    case 'Boolean':
+      return typeof value === 'boolean' ? value : fail('a boolean (Boolean)');
+    case 'Int': {
+      const number = numberOf(value);
+      return Number.isInteger(number) && number >= INT_MIN && number <= INT_MAX
+        ? number
+        : fail('an integer within 32 bits (Int)');
+    }
+    case 'Long': {
+      const number = numberOf(value);
+      return Number.isInteger(number) && Math.abs(number) <= LONG_LIMIT
+        ? number
+        : fail('an integer within ±2^53 (Long)');
+    }
+    case 'Float': {
+      const number = numberOf(value);
+      return Number.isFinite(number) ? number : fail('a finite number (Float)');
+    }
+    case 'Date':
+      return dateOf(value) ?? fail('an ISO 8601 date string or epoch milliseconds (Date)');
+    case 'BigInt':
+      if (typeof value === 'bigint') return value;
+      if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+      if (typeof value === 'string' && INTEGER_TEXT.test(value)) return BigInt(value);
+      return fail('an integer or a string of digits (BigInt)');
+    case 'Bytes':
+      if (value instanceof Uint8Array) return value;
+      if (typeof value === 'string' && BASE64.test(value)) return Buffer.from(value, 'base64');
+      return fail('binary data or a base64 string (Bytes)');
+    case 'Any':
+      return value;
+  }
+}
+
+/**
+ * A number from a JSON number, or from a 64-bit integer that CBOR and MessagePack decode as a
+ * bigint (a wire artifact, not a coercion); NaN for anything else.
+ */
+function numberOf(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint' && value >= -BigInt(LONG_LIMIT) && value <= BigInt(LONG_LIMIT)) return Number(value);
+  return Number.NaN;
+}
+
+/** A date from a `Date`, an ISO 8601 string (UTC when it names no zone) or epoch milliseconds. */
+export function dateOf(value: unknown): Date | undefined {
+  let date: Date;
+  if (value instanceof Date) date = value;
+  else if (typeof value === 'number') date = new Date(value);
+  else if (typeof value === 'string') {
+    const match = ISO_DATE.exec(value);
+    if (!match) return undefined;
+    // A date-time without a zone is UTC, whatever zone the server runs in.
+    date = new Date(match[1] === undefined && value.includes('T') ? `${value}Z` : value);
+  } else return undefined;
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function checkIndexable(value: unknown, path: string, problems: Problem[]): void {
+  if (typeof value === 'string' && value.length * 3 > STORE_LIMITS.maxKeyBytes) {
+    if (Buffer.byteLength(value) > STORE_LIMITS.maxKeyBytes) {
+      problems.push({ path, message: `is indexed and longer than the ${STORE_LIMITS.maxKeyBytes} bytes an index holds` });
+    }
+  }
+}
+
+/** Values the store can keep as they are: JSON's values, dates, big integers and bytes. */
+function checkStorable(value: unknown, path: string, depth: number, problems: Problem[]): void {
+  if (depth > MAX_DEPTH) {
+    problems.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep` });
+    return;
+  }
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) problems.push({ path, message: `must be a finite number, got ${value}` });
+      return;
+    case 'object':
+      if (value === null || value instanceof Uint8Array) return;
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) problems.push({ path, message: 'is an invalid date' });
+        return;
+      }
+      if (Array.isArray(value)) {
+        value.forEach((element: unknown, i) => checkStorable(element, `${path}[${i}]`, depth + 1, problems));
+        return;
+      }
+      if (isPlainObject(value)) {
+        for (const name of Object.keys(value)) {
+          if (name === '__proto__') problems.push({ path: `${path}.${name}`, message: 'is a reserved name' });
+          else checkStorable(value[name], `${path}.${name}`, depth + 1, problems);
+        }
+        return;
+      }
+      problems.push({ path, message: `holds a value that cannot be stored (${describe(value)})` });
+      return;
+    default:
+      problems.push({ path, message: `holds a value that cannot be stored (${describe(value)})` });
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function typeName(shape: ValueShape): string {
+  const element = shape.type.name;
+  const bang = shape.nonNull ? '!' : '';
+  return shape.list ? `[${element}${shape.elementNonNull ? '!' : ''}]${bang}` : `${element}${bang}`;
+}
+
+function relationshipHint(attribute: AttributeMeta): string {
+  const relationship = attribute.relationship;
+  if (relationship === null || relationship.kind === 'one-to-many') return '';
+  return `; write ${relationship.from} instead`;
+}
+
+/** A short description of a value for messages: its type, and the value itself when short. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date) return 'a date';
+  if (value instanceof Uint8Array) return 'binary data';
+  switch (typeof value) {
+    case 'string':
+      return value.length <= 40 ? `the string ${JSON.stringify(value)}` : 'a string';
+    case 'number':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`;
+    case 'bigint':
+      return `integer ${value.toString()}`;
+    case 'object':
+      return isPlainObject(value) ? 'an object' : `a ${value.constructor?.name ?? 'value'}`;
+    default:
+      return typeof value;
+  }
+}
