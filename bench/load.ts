@@ -6,13 +6,15 @@
 import autocannon from 'autocannon';
 import { requestHeaders, type CaseRequest } from './cases.js';
 import { LatencyRecorder } from './latency.js';
-import { watchProcess, type ProcessUsage } from './procStats.js';
+import { waitForQuietMachine, watchProcess, type ProcessUsage } from './procStats.js';
 import { roundTo } from './round.js';
 
 export interface LoadOptions {
   readonly connections: number;
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
+  /** Longest wait for other processes to leave the machine quiet before a case starts. */
+  readonly quietWaitSeconds: number;
 }
 
 export interface CaseFigures {
@@ -34,6 +36,13 @@ export interface CaseFigures {
    * single thread cannot send more, and req/s says more about the client than about the server.
    */
   readonly client_cpu_cores: number;
+  /**
+   * Cores busy with neither the server nor the load generator (other processes on the machine).
+   * Well above 0, the machine was shared during the case and its figures are lower than they should be.
+   */
+  readonly other_cpu_cores: number | null;
+  /** Seconds waited for a quiet machine before the case; null when it was still busy after the longest wait. */
+  readonly quiet_wait_s: number | null;
   readonly rss_mb: number | null;
   readonly seconds: number;
 }
@@ -117,13 +126,15 @@ function drive(target: LoadTarget, source: RequestSource, connections: number, s
 
 /** Warms the server up, then measures `durationSeconds` of load. */
 export async function measure(target: LoadTarget, source: RequestSource, options: LoadOptions): Promise<CaseFigures> {
+  const quietWait = await waitForQuietMachine(options.quietWaitSeconds);
   if (options.warmupSeconds > 0) await drive(target, source, options.connections, options.warmupSeconds);
   const { result, seconds, latencies, server, clientCpuSeconds } = await drive(target, source, options.connections, options.durationSeconds);
   const [p50, p99] = latencies.percentiles([0.5, 0.99]);
   const statuses: Record<string, number> = {};
   for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = Number(count ?? 0);
   const rps = result.requests.total / seconds;
-  const { cpuCores, peakRssBytes } = server;
+  const { cpuCores, peakRssBytes, machineBusyCores } = server;
+  const clientCores = clientCpuSeconds / seconds;
   return {
     rps: roundTo(rps, 1),
     p50_ms: roundTo(p50, 3),
@@ -134,7 +145,10 @@ export async function measure(target: LoadTarget, source: RequestSource, options
     statuses,
     cpu_cores: roundTo(cpuCores, 3),
     requests_per_cpu_s: cpuCores === null || cpuCores === 0 ? null : Math.round(rps / cpuCores),
-    client_cpu_cores: roundTo(clientCpuSeconds / seconds, 3),
+    client_cpu_cores: roundTo(clientCores, 3),
+    other_cpu_cores:
+      machineBusyCores === null || cpuCores === null ? null : roundTo(Math.max(0, machineBusyCores - cpuCores - clientCores), 3),
+    quiet_wait_s: roundTo(quietWait, 1),
     rss_mb: roundTo(peakRssBytes === null ? null : peakRssBytes / 1_048_576, 1),
     seconds: roundTo(seconds, 3),
   };

@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Seconds of unmeasured load before each case, so the JIT and caches are warm. */
   readonly warmupSeconds: number;
   readonly connections: number;
+  /** Longest wait, before each case, for other processes to leave the machine quiet. */
+  readonly quietWaitSeconds: number;
   /** The HTTP cases to run (all unless `--cases` narrows them). */
   readonly cases: readonly HttpCaseName[];
   readonly realtime: boolean;
@@ -37,6 +39,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --duration <s>         measured seconds per case (default 10; 2 with --quick)
   --warmup <s>           unmeasured seconds before each case (default 2; 0.5 with --quick)
   --connections <n>      concurrent connections (default 50)
+  --quiet-wait <s>       longest wait before each case for other processes to leave the CPUs idle
+                         (default 20; 2 with --quick; 0 never waits)
   --cases <a,b,...>      only these HTTP cases (${HTTP_CASE_NAMES.join(', ')})
   --no-realtime          skip the real-time cases of bench/realtime.ts
   --generator-tables <n> tables in the synthetic schema timed through the generator (default 200; 0 skips)
@@ -44,7 +48,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --work-dir <dir>       where the shop server is generated and built (default bench/.work)
   --server <main.js>     measure this already built shop server (e.g. generated-examples/shop/dist/main.js)
   --profile <dir>        run the server under node --cpu-prof and write its profile into <dir>
-  --seed <n>             seed of the data set and the random ids (default 1)`;
+  --seed <n>             seed of the data set and the random ids (default 1)
+  --help                 this text`;
 
 export class UsageError extends Error {}
 
@@ -87,6 +92,7 @@ function parse(argv: readonly string[]) {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
+      'quiet-wait': { type: 'string' },
       cases: { type: 'string' },
       'no-realtime': { type: 'boolean', default: false },
       'generator-tables': { type: 'string' },
@@ -109,7 +115,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
   }
   const quick = values.quick === true;
   const products = values.products === undefined ? (quick ? 10_000 : 100_000) : positiveInteger('products', values.products);
-  const defaultLevels = quick ? [] : [10_000, ...(values.large === true ? [1_000_000] : [])];
+  const defaultLevels = [...(quick ? [] : [10_000]), ...(values.large === true ? [1_000_000] : [])];
   const requested =
     values.scale === undefined ? defaultLevels : values.scale.split(',').map((text) => positiveInteger('scale', text));
   const resolve = (dir: string): string => path.resolve(repoRoot, dir);
@@ -119,6 +125,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
     durationSeconds: values.duration === undefined ? (quick ? 2 : 10) : positiveNumber('duration', values.duration),
     warmupSeconds: values.warmup === undefined ? (quick ? 0.5 : 2) : nonNegativeNumber('warmup', values.warmup),
     connections: values.connections === undefined ? 50 : positiveInteger('connections', values.connections),
+    quietWaitSeconds: values['quiet-wait'] === undefined ? (quick ? 2 : 20) : nonNegativeNumber('quiet-wait', values['quiet-wait']),
     cases: values.cases === undefined ? HTTP_CASE_NAMES : caseNames(values.cases),
     realtime: values['no-realtime'] !== true,
     generatorTables:

@@ -34,6 +34,27 @@ export function rssBytesFromStatus(status: string): number | null {
   return match === null ? null : Number(match[1]) * 1024;
 }
 
+/** Busy CPU seconds of the whole machine (all cores) from the text of /proc/stat: everything but idle and iowait. */
+export function busySecondsFromProcStat(stat: string, ticksPerSecond: number = TICKS_PER_SECOND): number {
+  const line = stat.split('\n', 1)[0] ?? '';
+  const [label, ...fields] = line.trim().split(/\s+/);
+  // cpu user nice system idle iowait irq softirq steal …; guest time is already inside user.
+  const ticks = fields.slice(0, 8).map(Number);
+  if (label !== 'cpu' || ticks.length < 5 || ticks.some((value) => !Number.isFinite(value))) {
+    throw new Error(`unreadable /proc/stat line: ${line}`);
+  }
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / ticksPerSecond;
+}
+
+export function machineBusySeconds(): number | null {
+  try {
+    return busySecondsFromProcStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export function cpuSeconds(pid: number): number | null {
   try {
     return cpuSecondsFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -55,12 +76,19 @@ export interface ProcessUsage {
   readonly cpuCores: number | null;
   /** The largest resident set size seen during the window. */
   readonly peakRssBytes: number | null;
+  /** Busy cores of the whole machine over the window, whoever used them. */
+  readonly machineBusyCores: number | null;
+}
+
+function perSecond(start: number | null, end: number | null, seconds: number): number | null {
+  return start === null || end === null || seconds === 0 ? null : (end - start) / seconds;
 }
 
 /** Watches a process from now until `stop()`: CPU over the window, RSS sampled a few times a second. */
 export function watchProcess(pid: number): { stop(): ProcessUsage } {
   const started = performance.now();
   const cpuAtStart = cpuSeconds(pid);
+  const machineAtStart = machineBusySeconds();
   let peak = rssBytes(pid);
   const sample = (): void => {
     const rss = rssBytes(pid);
@@ -71,10 +99,35 @@ export function watchProcess(pid: number): { stop(): ProcessUsage } {
     stop() {
       clearInterval(timer);
       sample();
-      const cpuAtEnd = cpuSeconds(pid);
       const seconds = (performance.now() - started) / 1000;
-      const cpuCores = cpuAtStart === null || cpuAtEnd === null || seconds === 0 ? null : (cpuAtEnd - cpuAtStart) / seconds;
-      return { cpuCores, peakRssBytes: peak };
+      return {
+        cpuCores: perSecond(cpuAtStart, cpuSeconds(pid), seconds),
+        peakRssBytes: peak,
+        machineBusyCores: perSecond(machineAtStart, machineBusySeconds(), seconds),
+      };
     },
   };
+}
+
+/** Busy cores of the whole machine below which it counts as quiet (nothing of ours is running then). */
+const QUIET_CORES = 0.3;
+const QUIET_SAMPLE_MS = 300;
+
+/**
+ * Waits, up to `maxSeconds`, until the machine is quiet: other processes (tests, builds) sharing it
+ * would take CPU from the server and the load generator and depress a case's figures. Returns the
+ * seconds waited, or null when the machine was still busy at the end (or /proc/stat is unreadable).
+ */
+export async function waitForQuietMachine(maxSeconds: number): Promise<number | null> {
+  if (maxSeconds <= 0) return 0;
+  const started = performance.now();
+  for (;;) {
+    const before = machineBusySeconds();
+    await new Promise((resolve) => setTimeout(resolve, QUIET_SAMPLE_MS));
+    const after = machineBusySeconds();
+    if (before === null || after === null) return null;
+    const waited = (performance.now() - started) / 1000;
+    if ((after - before) / (QUIET_SAMPLE_MS / 1000) < QUIET_CORES) return waited;
+    if (waited >= maxSeconds) return null;
+  }
 }

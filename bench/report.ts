@@ -26,11 +26,16 @@ function note(result: CaseResult): string {
   }
   if (figures.errors > 0) problems.push(`${figures.errors} connection errors/timeouts`);
   if (problems.length > 0) return `⚠ ${problems.join('; ')}`;
-  return figures.client_cpu_cores >= CLIENT_BOUND_CORES ? 'client-bound (autocannon at a full core)' : '';
+  const remarks: string[] = [];
+  if (figures.client_cpu_cores >= CLIENT_BOUND_CORES) remarks.push('client-bound (autocannon at a full core)');
+  if ((figures.other_cpu_cores ?? 0) >= BUSY_MACHINE_CORES) remarks.push('machine shared with other work');
+  return remarks.join('; ');
 }
 
 /** Load generator CPU from which a case's req/s is taken to measure the client more than the server. */
 const CLIENT_BOUND_CORES = 0.9;
+/** CPU used by other processes from which a case's figures are taken to be depressed by them. */
+const BUSY_MACHINE_CORES = 0.25;
 
 function percent(cores: number | null | undefined): string {
   return cores === null || cores === undefined ? '–' : `${number(cores * 100)} %`;
@@ -46,7 +51,9 @@ function caseRow(label: string, result: CaseResult): string[] {
     number(result.ratio_to_ceiling, 2),
     percent(figures?.cpu_cores),
     number(figures?.requests_per_cpu_s),
+    number(result.cpu_ratio_to_ceiling, 2),
     percent(figures?.client_cpu_cores),
+    percent(figures?.other_cpu_cores),
     number(figures?.rss_mb),
     number(result.sample_bytes),
     note(result),
@@ -61,7 +68,9 @@ const CASE_HEADER = [
   '× ceiling',
   'server CPU',
   'req per server CPU-s',
+  '× ceiling per CPU-s',
   'client CPU',
+  'other CPU',
   'server RSS MB',
   'answer bytes',
   'note',
@@ -74,7 +83,7 @@ export function markdown(results: BenchResults): string {
       `${settings.duration_s} s per case (${settings.warmup_s} s warm-up)`,
   ];
   const rows = [
-    ...(results.ceiling === null ? [] : [caseRow('ceiling (bare node:http)', results.ceiling)]),
+    ...results.ceiling.runs.map((run) => caseRow(run.name, run)),
     ...Object.values(results.cases).map((result) => caseRow(result.name, result)),
   ];
   sections.push(table(CASE_HEADER, rows));
@@ -144,6 +153,7 @@ function summary(result: CaseResult): Record<string, number | string | null> {
     p50_ms: roundTo(figures?.p50_ms, 3),
     p99_ms: roundTo(figures?.p99_ms, 3),
     ratio_to_ceiling: roundTo(result.ratio_to_ceiling, 3),
+    cpu_ratio_to_ceiling: roundTo(result.cpu_ratio_to_ceiling, 3),
     non2xx: figures?.non2xx ?? null,
     errors: figures?.errors ?? null,
     ...(result.error === null ? {} : { error: result.error.split('\n')[0] ?? '' }),
@@ -157,7 +167,7 @@ function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T) =>
 /** Names of the cases whose figures are not to be trusted as they stand (`get_one@10000` for a scaling level). */
 export function flaggedCases(results: BenchResults): string[] {
   return [
-    ...(results.ceiling !== null && isFlagged(results.ceiling) ? ['ceiling'] : []),
+    ...results.ceiling.runs.filter(isFlagged).map((run) => run.name),
     ...Object.values(results.cases).filter(isFlagged).map((result) => result.name),
     // The full suite's level holds the same results as `cases`, already listed above.
     ...Object.entries(results.scaling).flatMap(([level, cases]) =>
@@ -172,7 +182,7 @@ export function flaggedCases(results: BenchResults): string[] {
 /** The last line of stdout: the headline figures, for scripts and CI. */
 export function jsonLine(results: BenchResults): string {
   return JSON.stringify({
-    ceiling_rps: roundTo(results.ceiling?.figures?.rps, 0),
+    ceiling_rps: roundTo(results.ceiling.rps, 0),
     products: results.settings.products,
     cases: mapValues(results.cases, summary),
     scaling: mapValues(results.scaling, (cases) => mapValues(cases, summary)),

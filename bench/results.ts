@@ -1,6 +1,7 @@
 /** The shape of a run's figures, and the targets they are held against. */
 import type { GeneratorFigures } from './generatorSpeed.js';
 import type { CaseFigures } from './load.js';
+import { roundTo } from './round.js';
 
 export interface CaseResult {
   readonly name: string;
@@ -14,6 +15,11 @@ export interface CaseResult {
   readonly figures: CaseFigures | null;
   /** req/s divided by the ceiling's req/s. */
   readonly ratio_to_ceiling: number | null;
+  /**
+   * Requests per server CPU-second divided by the ceiling's: the same comparison made on the
+   * server's efficiency, which holds when the load generator or a shared machine limits req/s.
+   */
+  readonly cpu_ratio_to_ceiling: number | null;
 }
 
 export interface LoadFigures {
@@ -27,6 +33,17 @@ export type RealtimeResult =
   | { readonly status: 'measured'; readonly figures: unknown; readonly cpu_cores: number | null; readonly rss_mb: number | null }
   | { readonly status: 'failed'; readonly error: string }
   | { readonly status: 'skipped'; readonly reason: string };
+
+export interface CeilingResult {
+  /**
+   * The ceiling's req/s that ratios are taken against: the better of its measurements before and
+   * after the suite (two, so that a machine whose load changed during the run shows it).
+   */
+  readonly rps: number | null;
+  /** The better of its requests per server CPU-second. */
+  readonly requests_per_cpu_s: number | null;
+  readonly runs: readonly CaseResult[];
+}
 
 export interface TargetResult {
   readonly target: string;
@@ -48,7 +65,7 @@ export interface BenchResults {
     readonly seed: number;
   };
   readonly load: readonly LoadFigures[];
-  readonly ceiling: CaseResult | null;
+  readonly ceiling: CeilingResult;
   /** The full suite, at `settings.products`. */
   readonly cases: Readonly<Record<string, CaseResult>>;
   /** The scaling cases per product count. */
@@ -68,7 +85,7 @@ function rps(result: CaseResult | undefined): number | null {
 }
 
 function target(name: string, measured: number | null, required: number): TargetResult {
-  return { target: name, measured, required, met: measured === null ? null : measured >= required };
+  return { target: name, measured: roundTo(measured, 3), required, met: measured === null ? null : measured >= required };
 }
 
 function ratio(numerator: number | null, denominator: number | null): number | null {
@@ -77,11 +94,10 @@ function ratio(numerator: number | null, denominator: number | null): number | n
 
 /** The brief's targets, computed from what was measured (never asserted anywhere). */
 export function evaluateTargets(
-  ceiling: CaseResult | null,
+  ceilingRps: number | null,
   cases: Readonly<Record<string, CaseResult>>,
   scaling: BenchResults['scaling'],
 ): TargetResult[] {
-  const ceilingRps = ceiling === null ? null : rps(ceiling);
   const atTenThousand = rps(scaling['10000']?.query_limit20);
   const atOneMillion = rps(scaling['1000000']?.query_limit20);
   return [

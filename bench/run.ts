@@ -8,119 +8,96 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../src/packageRoot.js';
-import { HTTP_CASES, requestHeaders, SCALING_CASE_NAMES, type HttpCase } from './cases.js';
+import { HTTP_CASES, SCALING_CASE_NAMES, type HttpCaseName } from './cases.js';
 import { loadFixedRecords, loadProducts } from './dataset.js';
 import { measureGenerator } from './generatorSpeed.js';
-import { measure, type LoadOptions, type LoadTarget, type RequestSource } from './load.js';
+import type { LoadOptions } from './load.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.js';
-import { watchProcess } from './procStats.js';
-import { seededRandom } from './random.js';
-import { recordResponse } from './recordedResponse.js';
-import { roundTo } from './round.js';
-import { loadRealtimeBench, type RealtimeBench } from './realtimeHook.js';
 import { flaggedCases, jsonLine, markdown } from './report.js';
 import { evaluateTargets, isFlagged, type BenchResults, type CaseResult, type LoadFigures, type RealtimeResult } from './results.js';
-import { buildShopServer } from './shopServer.js';
+import { roundTo } from './round.js';
 import { startServer, stopAllServers, type ServerProcess } from './serverProcess.js';
+import { buildShopServer } from './shopServer.js';
+import { caseSource, errorMessage, log, runCase, runRealtime, startCeiling } from './suite.js';
 
-const CEILING_SCRIPT = fileURLToPath(new URL('./ceiling.js', import.meta.url));
-
-function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
+/** The shop fixture's server, generated and built by the generator in this repository; its entry point. */
+async function generatedServer(options: BenchOptions): Promise<string> {
+  log(`generating and building the shop server in ${path.relative(PACKAGE_ROOT, options.workDir)}`);
+  const built = await buildShopServer(PACKAGE_ROOT, options.workDir);
+  log(built.compiled ? 'compiled the generated server' : 'generated server unchanged since its last build; not compiling again');
+  return built.entry;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+interface Measured {
+  readonly load: LoadFigures[];
+  readonly ceilingRuns: CaseResult[];
+  readonly cases: Record<string, CaseResult>;
+  readonly scaling: Record<string, Record<string, CaseResult>>;
+  realtime: RealtimeResult;
 }
 
-/** One answer to the case's first request, so a broken case is reported instead of measured. */
-async function sample(url: string, source: RequestSource): Promise<{ status: number; bytes: number; body: string }> {
-  const request = source.next();
-  const response = await fetch(`${url}${request.path}`, {
-    method: request.method,
-    headers: requestHeaders(request),
-    ...(request.body === undefined ? {} : { body: request.body }),
-  });
-  const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, bytes: body.length, body: body.toString('utf8') };
-}
-
-async function runCase(
-  target: LoadTarget,
-  label: { name: string; description: string },
-  products: number,
-  source: RequestSource,
-  load: LoadOptions,
-): Promise<CaseResult> {
-  const base = { name: label.name, description: label.description, products, ratio_to_ceiling: null };
-  log(`${label.name} at ${products.toLocaleString('en-US')} products`);
-  let answer: Awaited<ReturnType<typeof sample>>;
+/** The full suite at the configured product count: ceiling, every HTTP case, real-time, ceiling again. */
+async function fullSuite(server: ServerProcess, options: BenchOptions, load: LoadOptions, scratch: string, measured: Measured): Promise<void> {
+  const ceiling = await startCeiling(server, scratch, options.seed, options.products, load);
+  if (!('measure' in ceiling)) measured.ceilingRuns.push(ceiling);
   try {
-    answer = await sample(target.url, source);
-  } catch (error) {
-    return { ...base, sample_status: null, sample_bytes: null, error: `sample request failed: ${errorMessage(error)}`, figures: null };
-  }
-  const sampled = { ...base, sample_status: answer.status, sample_bytes: answer.bytes };
-  if (answer.status < 200 || answer.status > 299) {
-    return { ...sampled, error: `sample request answered ${answer.status}: ${answer.body.slice(0, 300)}`, figures: null };
-  }
-  try {
-    return { ...sampled, error: null, figures: await measure(target, source, load) };
-  } catch (error) {
-    return { ...sampled, error: `load failed: ${errorMessage(error)}`, figures: null };
-  }
-}
-
-function caseSource(httpCase: HttpCase, seed: number, products: number): RequestSource {
-  const random = seededRandom(seed);
-  return { next: () => httpCase.request(random, products), varies: httpCase.varies };
-}
-
-/** The bare node:http server replaying one `get_one` answer, driven exactly like `get_one`. */
-async function runCeiling(server: ServerProcess, options: BenchOptions, scratch: string, load: LoadOptions): Promise<CaseResult> {
-  const recorded = await recordResponse(`${server.url}/Product/p0`);
-  const description = 'bare node:http answering the exact bytes of one get_one answer';
-  if (recorded.status !== 200) {
-    const error = `GET /Product/p0 answered ${recorded.status}, so there is no get_one answer to replay`;
-    return { name: 'ceiling', description, products: options.products, sample_status: recorded.status, sample_bytes: null, error, figures: null, ratio_to_ceiling: null };
-  }
-  const responseFile = path.join(scratch, 'ceiling-response.json');
-  await writeFile(responseFile, JSON.stringify(recorded));
-  const ceiling = await startServer({ name: 'ceiling server', script: CEILING_SCRIPT, args: [responseFile], env: { PORT: '0', HOST: '127.0.0.1' } });
-  try {
-    const source = caseSource(HTTP_CASES.get_one, options.seed, options.products);
-    const result = await runCase(ceiling, { name: 'ceiling', description }, options.products, source, load);
-    return { ...result, ratio_to_ceiling: 1 };
+    if ('measure' in ceiling) measured.ceilingRuns.push(await ceiling.measure('ceiling (before)'));
+    for (const name of options.cases) {
+      measured.cases[name] = await runCase(server, HTTP_CASES[name], options.products, caseSource(HTTP_CASES[name], options.seed, options.products), load);
+    }
+    measured.realtime = options.realtime
+      ? await runRealtime(server, { quick: options.quick, durationSeconds: options.durationSeconds, connections: options.connections })
+      : { status: 'skipped', reason: '--no-realtime' };
+    if ('measure' in ceiling) measured.ceilingRuns.push(await ceiling.measure('ceiling (after)'));
   } finally {
-    await ceiling.stop();
+    if ('measure' in ceiling) await ceiling.stop();
   }
 }
 
-async function runRealtime(server: ServerProcess, options: BenchOptions): Promise<RealtimeResult> {
-  if (!options.realtime) return { status: 'skipped', reason: '--no-realtime' };
-  let runRealtimeBench: RealtimeBench | undefined;
+/** Loads the products level by level; the full suite runs at its level, the scaling cases at every level. */
+async function measureServer(entry: string, options: BenchOptions, scratch: string): Promise<Measured> {
+  const load: LoadOptions = {
+    connections: options.connections,
+    durationSeconds: options.durationSeconds,
+    warmupSeconds: options.warmupSeconds,
+    quietWaitSeconds: options.quietWaitSeconds,
+  };
+  const measured: Measured = { load: [], ceilingRuns: [], cases: {}, scaling: {}, realtime: { status: 'skipped', reason: 'the full suite did not run' } };
+  if (options.profileDir !== undefined) await mkdir(options.profileDir, { recursive: true });
+  const server = await startServer({
+    name: 'shop server',
+    script: entry,
+    cwd: path.dirname(path.dirname(entry)),
+    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: path.join(scratch, 'data') },
+    nodeArgs: options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`],
+  });
+  log(`shop server listening on ${server.url} (pid ${server.pid})`);
   try {
-    runRealtimeBench = await loadRealtimeBench();
-  } catch (error) {
-    return { status: 'failed', error: errorMessage(error) };
+    await loadFixedRecords(server.url, options.seed);
+    let loaded = 0;
+    for (const level of options.scalingLevels) {
+      log(`loading products ${loaded.toLocaleString('en-US')}…${level.toLocaleString('en-US')}`);
+      const seconds = await loadProducts(server.url, loaded, level, options.seed);
+      measured.load.push({ products: level, added: level - loaded, seconds: roundTo(seconds, 2), records_per_s: Math.round((level - loaded) / seconds) });
+      loaded = level;
+      const isFullSuite = level === options.products;
+      if (isFullSuite) await fullSuite(server, options, load, scratch, measured);
+      const names = SCALING_CASE_NAMES.filter((name: HttpCaseName) => options.cases.includes(name));
+      const atLevel: Record<string, CaseResult> = {};
+      for (const name of names) {
+        // At the full suite's level the scaling cases have just been measured.
+        atLevel[name] =
+          (isFullSuite ? measured.cases[name] : undefined) ??
+          (await runCase(server, HTTP_CASES[name], level, caseSource(HTTP_CASES[name], options.seed, level), load));
+      }
+      if (names.length > 0) measured.scaling[String(level)] = atLevel;
+    }
+  } finally {
+    const code = await server.stop();
+    if (code !== 0) log(`⚠ the shop server exited with ${code} on SIGTERM:\n${server.output().slice(-2000)}`);
   }
-  if (runRealtimeBench === undefined) return { status: 'skipped', reason: 'bench/realtime.ts is not there yet' };
-  log('real-time cases (bench/realtime.ts)');
-  const usage = watchProcess(server.pid);
-  try {
-    const figures = await runRealtimeBench(server.url, {
-      quick: options.quick,
-      durationSeconds: options.durationSeconds,
-      connections: options.connections,
-    });
-    const { cpuCores, peakRssBytes } = usage.stop();
-    return { status: 'measured', figures, cpu_cores: roundTo(cpuCores, 3), rss_mb: roundTo(peakRssBytes === null ? null : peakRssBytes / 1_048_576, 1) };
-  } catch (error) {
-    usage.stop();
-    return { status: 'failed', error: errorMessage(error) };
-  }
+  return measured;
 }
 
 function gitCommit(): string | null {
@@ -143,80 +120,47 @@ function environment(): Record<string, string | number | null> {
   };
 }
 
-/** The shop fixture's server, generated and built by the generator in this repository; its entry point. */
-async function generatedServer(options: BenchOptions): Promise<string> {
-  log(`generating and building the shop server in ${path.relative(PACKAGE_ROOT, options.workDir)}`);
-  const built = await buildShopServer(PACKAGE_ROOT, options.workDir);
-  log(built.compiled ? 'compiled the generated server' : 'generated server unchanged since its last build; not compiling again');
-  return built.entry;
+interface CeilingFigures {
+  readonly rps: number | null;
+  readonly requests_per_cpu_s: number | null;
+}
+
+function ratio(value: number | null | undefined, ceiling: number | null): number | null {
+  return value === null || value === undefined || ceiling === null ? null : roundTo(value / ceiling, 3);
+}
+
+function withRatio(result: CaseResult, ceiling: CeilingFigures): CaseResult {
+  return {
+    ...result,
+    ratio_to_ceiling: ratio(result.figures?.rps, ceiling.rps),
+    cpu_ratio_to_ceiling: ratio(result.figures?.requests_per_cpu_s, ceiling.requests_per_cpu_s),
+  };
+}
+
+function withRatios(results: Readonly<Record<string, CaseResult>>, ceiling: CeilingFigures): Record<string, CaseResult> {
+  return Object.fromEntries(Object.entries(results).map(([name, result]) => [name, withRatio(result, ceiling)]));
+}
+
+/** The better of the ceiling's measurements (the worse one was held back by something else). */
+function bestCeiling(runs: readonly CaseResult[]): CeilingFigures {
+  const usable = runs.filter((run) => !isFlagged(run)).map((run) => run.figures);
+  const best = (values: (number | null | undefined)[]): number | null => {
+    const present = values.filter((value): value is number => value !== null && value !== undefined);
+    return present.length === 0 ? null : Math.max(...present);
+  };
+  return { rps: best(usable.map((figures) => figures?.rps)), requests_per_cpu_s: best(usable.map((figures) => figures?.requests_per_cpu_s)) };
 }
 
 async function bench(options: BenchOptions): Promise<BenchResults> {
-  const date = new Date();
+  const date = new Date().toISOString();
   const entry = options.serverEntry ?? (await generatedServer(options));
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'codegen-bench-'));
-  const load: LoadOptions = { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
-  const loads: LoadFigures[] = [];
-  const scaling: Record<string, Record<string, CaseResult>> = {};
-  let cases: Record<string, CaseResult> = {};
-  let ceiling: CaseResult | null = null;
-  let realtime: RealtimeResult = { status: 'skipped', reason: 'the full suite did not run' };
+  let measured: Measured;
   try {
-    if (options.profileDir !== undefined) await mkdir(options.profileDir, { recursive: true });
-    const server = await startServer({
-      name: 'shop server',
-      script: entry,
-      cwd: path.dirname(path.dirname(entry)),
-      env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: path.join(scratch, 'data') },
-      nodeArgs: options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`],
-    });
-    log(`shop server listening on ${server.url} (pid ${server.pid})`);
-    try {
-      await loadFixedRecords(server.url, options.seed);
-      let loaded = 0;
-      for (const level of options.scalingLevels) {
-        log(`loading products ${loaded.toLocaleString('en-US')}…${level.toLocaleString('en-US')}`);
-        const seconds = await loadProducts(server.url, loaded, level, options.seed);
-        loads.push({ products: level, added: level - loaded, seconds: roundTo(seconds, 2), records_per_s: Math.round((level - loaded) / seconds) });
-        loaded = level;
-        const fullSuite = level === options.products;
-        if (fullSuite) {
-          ceiling = await runCeiling(server, options, scratch, load);
-          for (const name of options.cases) {
-            cases[name] = await runCase(server, HTTP_CASES[name], level, caseSource(HTTP_CASES[name], options.seed, level), load);
-          }
-          realtime = await runRealtime(server, options);
-        }
-        const names = SCALING_CASE_NAMES.filter((name) => options.cases.includes(name));
-        const atLevel: Record<string, CaseResult> = {};
-        for (const name of names) {
-          // At the full suite's level the scaling cases have just been measured.
-          atLevel[name] =
-            (fullSuite ? cases[name] : undefined) ??
-            (await runCase(server, HTTP_CASES[name], level, caseSource(HTTP_CASES[name], options.seed, level), load));
-        }
-        if (names.length > 0) scaling[String(level)] = atLevel;
-      }
-    } finally {
-      const code = await server.stop();
-      if (code !== 0) log(`⚠ the shop server exited with ${code} on SIGTERM:\n${server.output().slice(-2000)}`);
-    }
+    measured = await measureServer(entry, options, scratch);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-
-  const ceilingRps = ceiling !== null && !isFlagged(ceiling) ? (ceiling.figures?.rps ?? null) : null;
-  const withRatio = (result: CaseResult): CaseResult => ({
-    ...result,
-    ratio_to_ceiling: ceilingRps === null || result.figures === null ? null : roundTo(result.figures.rps / ceilingRps, 3),
-  });
-  cases = Object.fromEntries(Object.entries(cases).map(([name, result]) => [name, withRatio(result)]));
-  const scaled = Object.fromEntries(
-    Object.entries(scaling).map(([level, atLevel]) => [
-      level,
-      Object.fromEntries(Object.entries(atLevel).map(([name, result]) => [name, withRatio(result)])),
-    ]),
-  );
 
   let generator: BenchResults['generator'] = null;
   if (options.generatorTables > 0) {
@@ -224,8 +168,11 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
     generator = await measureGenerator(PACKAGE_ROOT, options.generatorTables).catch((error: unknown) => ({ error: errorMessage(error) }));
   }
 
+  const ceiling = bestCeiling(measured.ceilingRuns);
+  const cases = withRatios(measured.cases, ceiling);
+  const scaling = Object.fromEntries(Object.entries(measured.scaling).map(([level, atLevel]) => [level, withRatios(atLevel, ceiling)]));
   return {
-    date: date.toISOString(),
+    date,
     environment: environment(),
     settings: {
       products: options.products,
@@ -235,13 +182,13 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       quick: options.quick,
       seed: options.seed,
     },
-    load: loads,
-    ceiling,
+    load: measured.load,
+    ceiling: { ...ceiling, runs: measured.ceilingRuns.map((run) => withRatio(run, ceiling)) },
     cases,
-    scaling: scaled,
-    realtime,
+    scaling,
+    realtime: measured.realtime,
     generator,
-    targets: evaluateTargets(ceiling, cases, scaled),
+    targets: evaluateTargets(ceiling.rps, cases, scaling),
   };
 }
 
@@ -251,6 +198,10 @@ function fileStamp(date: string): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let options: BenchOptions;
   try {
     options = parseOptions(argv, PACKAGE_ROOT);

@@ -19,8 +19,16 @@ export interface ServerConfig {
   readonly keepAliveTimeoutMs: number;
   /** How long a shutdown waits for in-flight requests before closing their sockets. */
   readonly shutdownTimeoutMs: number;
+  /** How many records per table the GET-by-id cache holds (0 turns it off). */
+  readonly recordCacheSize: number;
   /** Origins allowed by CORS: null when CORS is off, `['*']` for any origin. */
   readonly corsOrigins: readonly string[] | null;
+  /** Bytes a real-time connection may have waiting to be sent before it is closed (1013). */
+  readonly realtimeSendBufferBytes: number;
+  /** Interval between pings of open WebSockets; one that missed the previous pong is cut. */
+  readonly realtimePingIntervalMs: number;
+  /** Interval between keep-alive comments on Server-Sent Events streams. */
+  readonly sseKeepAliveMs: number;
 }
 
 export interface ConfigVariable {
@@ -45,10 +53,26 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take before their sockets are closed.',
   },
   {
+    name: 'RECORD_CACHE_SIZE',
+    default: '10000',
+    description: 'Records per table kept in memory (with their JSON) for fast `GET /T/<id>`; 0 turns the cache off.',
+  },
+  {
     name: 'CORS_ORIGINS',
     default: '',
     description: 'Enables CORS: `*` for any origin, or a comma-separated list of allowed origins. Off when empty.',
   },
+  {
+    name: 'REALTIME_SEND_BUFFER_BYTES',
+    default: '4194304',
+    description: 'Bytes a WebSocket or event stream may have waiting to be sent; a slower consumer is closed (1013).',
+  },
+  {
+    name: 'REALTIME_PING_INTERVAL_MS',
+    default: '30000',
+    description: 'Interval between pings of open WebSockets; a socket that misses a pong is closed.',
+  },
+  { name: 'SSE_KEEP_ALIVE_MS', default: '30000', description: 'Interval between keep-alive comments on event streams.' },
 ];
 
 /** A configuration that cannot be used; its message lists every problem. */
@@ -89,7 +113,11 @@ export function loadConfig(env: Environment): ServerConfig {
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 1, 3_600_000),
     keepAliveTimeoutMs: integer('KEEP_ALIVE_TIMEOUT_MS', 1, 3_600_000),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
+    recordCacheSize: integer('RECORD_CACHE_SIZE', 0, 10_000_000),
     corsOrigins: corsOrigins(text('CORS_ORIGINS')),
+    realtimeSendBufferBytes: integer('REALTIME_SEND_BUFFER_BYTES', 1024, 2 ** 31),
+    realtimePingIntervalMs: integer('REALTIME_PING_INTERVAL_MS', 10, 3_600_000),
+    sseKeepAliveMs: integer('SSE_KEEP_ALIVE_MS', 10, 3_600_000),
   };
   if (config.host === '') problems.push('HOST must not be empty');
   if (config.dataDir === '') problems.push('DATA_DIR must not be empty');

@@ -5,6 +5,7 @@
 import { loadConfig, type ServerConfig } from './config.js';
 import { HttpServer, type RealtimeHandler } from './http/server.js';
 import type { SchemaMeta } from './meta.js';
+import { createRealtime } from './realtime/index.js';
 import { createApp, type App } from './rest/app.js';
 import { openLmdbStore } from './store/lmdb.js';
 
@@ -15,7 +16,7 @@ export interface ServerOptions {
   readonly handleSignals?: boolean;
   /** Where the `listening on …` line goes; `console.log` by default. */
   readonly log?: (line: string) => void;
-  /** The real-time module, built once the application exists. */
+  /** The real-time module, built once the application exists (`createRealtime` by default). */
   readonly realtime?: (app: App) => RealtimeHandler;
 }
 
@@ -34,7 +35,7 @@ export async function runServer(schema: SchemaMeta, options: ServerOptions = {})
   const log = options.log ?? ((line: string) => console.log(line));
   const store = openLmdbStore(schema, { path: config.dataDir });
   const app = createApp(schema, store, config);
-  const http = new HttpServer(app, options.realtime?.(app));
+  const http = new HttpServer(app, (options.realtime ?? createRealtime)(app));
   let address;
   try {
     address = await http.listen(config.port, config.host);

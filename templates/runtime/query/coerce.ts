@@ -37,8 +37,8 @@ const LONG_MAX = 2 ** 53;
 const MAX_EPOCH_MS = 8.64e15;
 
 /** Operators whose values may be instants compared with date-time strings. */
-const INSTANT_OPERATORS: ReadonlySet<Operator> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
-const RANGE_OPERATORS: ReadonlySet<Operator> = new Set(['lt', 'le', 'gt', 'ge']);
+const INSTANT_OPERATORS: ReadonlySet<Operator> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'between']);
+const RANGE_OPERATORS: ReadonlySet<Operator> = new Set(['lt', 'le', 'gt', 'ge', 'between']);
 const STRING_OPERATORS: ReadonlySet<Operator> = new Set(['sw', 'ew', 'ct']);
 
 /** A value after typed decoding, before conversion to the attribute's type. */
@@ -106,21 +106,29 @@ class Coercer {
     const element = elementTypeOf(target);
     const { operator } = node;
     checkOperator(node, element);
-    let instant = false;
-    const values = node.values.map((raw) => {
-      const converted = this.convert(raw, node, target, element);
-      instant = converted.instant;
-      return converted.value;
-    });
-    if (RANGE_OPERATORS.has(operator) && values[0] === null) {
+    const converted = node.values.map((raw) => this.convert(raw, node, target, element));
+    let values = converted.map((item) => item.value);
+    let instant = converted.some((item) => item.instant);
+    if (instant && !converted.every((item) => item.instant)) {
+      // A range with one zone-less date bound and one written with its zone (or as plain text):
+      // compare instants when the other bound is a date-time too, else compare the strings.
+      const instants = values.map((value, index) => (converted[index]!.instant ? value : typeof value === 'string' ? isoInstant(value) : null));
+      if (instants.every((value) => value !== null)) values = instants;
+      else {
+        instant = false;
+        values = node.values.map((raw, index) => (converted[index]!.instant ? decodePercent(raw.raw, raw.position) : values[index]!));
+      }
+    }
+    const nullAt = values.findIndex((value) => value === null);
+    if (RANGE_OPERATORS.has(operator) && nullAt >= 0) {
       throw queryError('INVALID_VALUE', `null cannot be compared with '${operator}' on '${node.name}'; use ==null or !=null`, {
-        position: node.values[0]!.position,
+        position: node.values[nullAt]!.position,
         attribute: node.name,
         value: 'null',
         expected: 'a value that is not null',
       });
     }
-    return { kind: 'comparison', path: node.name, hops, target, operator, values, instant, position: node.position };
+    return { kind: 'comparison', path: node.name, hops, target, operator, values, bounds: node.bounds, instant, position: node.position };
   }
 
   /** Follows `a.b.c` through relationships and nested object types. */
@@ -448,6 +456,13 @@ function describeDecoded(decoded: Decoded, raw: RawValue): string {
     default:
       return raw.raw;
   }
+}
+
+/** Epoch ms of an ISO date-time that names its zone (or a UTC date), else null. */
+function isoInstant(text: string): number | null {
+  const date = parseIsoDate(text);
+  if (date === null) return null;
+  return wallTimeToUtc(date.wall) - (date.offsetMinutes ?? 0) * 60_000;
 }
 
 function epochOrFail(epoch: number, fail: (expected: string) => never): number {

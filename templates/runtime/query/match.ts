@@ -102,6 +102,18 @@ function buildTester(comparison: Comparison): (value: unknown) => boolean {
         return value.includes(text);
       };
     }
+    case 'between': {
+      const upper = values[1] ?? null;
+      const bounds = comparison.bounds ?? { lowerInclusive: false, upperInclusive: false };
+      return (value) => {
+        const candidate = read(value);
+        if (candidate === undefined || candidate === null || !sameFamily(candidate, first) || !sameFamily(candidate, upper)) return false;
+        return (
+          rangeHolds(bounds.lowerInclusive ? 'ge' : 'gt', compareValues(candidate, first)) &&
+          rangeHolds(bounds.upperInclusive ? 'le' : 'lt', compareValues(candidate, upper))
+        );
+      };
+    }
     default:
       return (value) => {
         const candidate = read(value);

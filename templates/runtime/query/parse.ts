@@ -9,7 +9,7 @@
  */
 import { QUERY_LIMITS, queryError, syntaxError } from './errors.js';
 import { decodePercent, escapedByte } from './percent.js';
-import type { Operator } from './types.js';
+import type { Operator, RangeBounds } from './types.js';
 
 export interface RawValue {
   /** As written in the URL, not yet percent-decoded. */
@@ -25,8 +25,10 @@ export interface SyntaxComparison {
   readonly operator: Operator;
   /** Typed decoding (contract 5.3); false for the strict forms `=`, `===`, `!==`. */
   readonly typed: boolean;
-  /** One value, or the list of `=in=`/`=out=`. */
+  /** One value, the list of `=in=`/`=out=`, or [lower, upper] of a chained range. */
   readonly values: readonly RawValue[];
+  /** Set exactly for a chained range (operator `between`). */
+  readonly bounds: RangeBounds | null;
 }
 
 export interface SyntaxGroup {
@@ -82,7 +84,8 @@ const FIQL_OPERATORS: Readonly<Record<string, Operator>> = {
 
 /** Names that continue a range without repeating the attribute: `a=gt=x&lt=y`. */
 const RANGE_WORDS: Readonly<Record<string, Operator>> = { lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', lte: 'le', gte: 'ge' };
-const RANGE_OPERATORS: ReadonlySet<Operator> = new Set(['lt', 'le', 'gt', 'ge']);
+const LOWER_BOUNDS: ReadonlySet<Operator> = new Set(['gt', 'ge']);
+const UPPER_BOUNDS: ReadonlySet<Operator> = new Set(['lt', 'le']);
 
 const CALLS = new Set(['select', 'sort', 'limit']);
 const RESERVED_PARAMETERS = new Set(['sort', 'limit', 'offset', 'timezone']);
@@ -243,11 +246,7 @@ class Parser {
       return { kind: 'parameter', name, value: this.scanValue(), position };
     }
     const first = this.parseComparison(name, position);
-    const chain = [first];
-    while (this.continueChain(first, chain)) {
-      // each continuation was appended to `chain`
-    }
-    return { kind: 'condition', node: chain.length === 1 ? first : { kind: 'and', children: chain } };
+    return { kind: 'condition', node: this.continueRange(first) ?? first };
   }
 
   /** Reads a name up to a raw structural character or an operator character. */
@@ -279,10 +278,16 @@ class Parser {
     if (first === null || !OPERATOR_CHARS.includes(first.char)) {
       throw syntaxError(`Expected an operator such as '=', '==' or '=gt=' after '${name}'`, at);
     }
+    // An operator that starts raw continues raw: in `title=%3D` the escaped '=' is the value.
+    // One that starts escaped may go on either way, as encoders escape '<' but not '='.
+    const next = (index: number): { char: string; width: number } | null => {
+      const logical = this.logicalAt(index);
+      return logical !== null && first.width === 1 && logical.width !== 1 ? null : logical;
+    };
     const secondAt = at + first.width;
-    const second = this.logicalAt(secondAt);
+    const second = next(secondAt);
     const thirdAt = secondAt + (second?.width ?? 0);
-    const third = this.logicalAt(thirdAt);
+    const third = next(thirdAt);
     const twoChars = second?.char === '=';
     switch (first.char) {
       case '=': {
@@ -296,7 +301,7 @@ class Parser {
         }
         let end = secondAt;
         while (end < this.src.length && isLetter(this.src.charCodeAt(end))) end += 1;
-        const closing = end > secondAt ? this.logicalAt(end) : null;
+        const closing = end > secondAt ? next(end) : null;
         if (closing?.char === '=') {
           const word = this.src.slice(secondAt, end);
           const operator = FIQL_OPERATORS[word];
@@ -333,41 +338,73 @@ class Parser {
     const { operator, typed, form } = this.parseOperator(name);
     this.countTerm(position);
     if (operator === 'in' || operator === 'out') {
-      return { kind: 'comparison', name, position, operator, typed, values: this.scanList(form) };
+      return { kind: 'comparison', name, position, operator, typed, values: this.scanList(form), bounds: null };
     }
     const value = this.scanValue();
     // `a==abc*` is starts-with; an escaped star (%2A) stays a literal character.
     if (form === '==' && value.raw.endsWith('*')) {
-      return { kind: 'comparison', name, position, operator: 'sw', typed, values: [{ raw: value.raw.slice(0, -1), position: value.position }] };
+      const prefix = { raw: value.raw.slice(0, -1), position: value.position };
+      return { kind: 'comparison', name, position, operator: 'sw', typed, values: [prefix], bounds: null };
     }
-    return { kind: 'comparison', name, position, operator, typed, values: [value] };
+    return { kind: 'comparison', name, position, operator, typed, values: [value], bounds: null };
   }
 
   /**
-   * Continues a range on the previous entry's attribute: `a=gt=x&=lt=y`, or `a=gt=x&lt=y` when
-   * `lt` is not a declared attribute. Appends the continuation to `chain`.
+   * A range on one attribute written as one condition: `a=gt=x&=lt=y`, or `a=gt=x&lt=y` when `lt`
+   * is not a declared attribute (contract 5.1). The two bounds apply to the same value, or to the
+   * same element of a list. Returns null when no continuation follows.
    */
-  private continueChain(first: SyntaxComparison, chain: SyntaxComparison[]): boolean {
-    if (this.src[this.pos] !== '&') return false;
+  private continueRange(first: SyntaxComparison): SyntaxComparison | null {
+    if (this.src[this.pos] !== '&') return null;
     const at = this.pos + 1;
     const logical = this.logicalAt(at);
-    if (logical !== null && OPERATOR_CHARS.includes(logical.char)) {
-      this.pos = at;
-      chain.push(this.parseComparison(first.name, at));
-      return true;
+    const explicit = logical !== null && OPERATOR_CHARS.includes(logical.char);
+    let word = '';
+    if (!explicit) {
+      let end = at;
+      while (end < this.src.length && isLetter(this.src.charCodeAt(end))) end += 1;
+      word = this.src.slice(at, end);
+      const equals = this.logicalAt(end);
+      const bareRange =
+        RANGE_WORDS[word] !== undefined &&
+        !this.isDeclared(word) &&
+        equals?.char === '=' &&
+        this.logicalAt(end + equals.width)?.char !== '=';
+      if (!bareRange || !isBound(first.operator)) return null;
     }
-    let end = at;
-    while (end < this.src.length && isLetter(this.src.charCodeAt(end))) end += 1;
-    const word = this.src.slice(at, end);
-    const operator = RANGE_WORDS[word];
-    if (operator === undefined || this.isDeclared(word)) return false;
-    if (!chain.every((comparison) => RANGE_OPERATORS.has(comparison.operator))) return false;
-    const equals = this.logicalAt(end);
-    if (equals?.char !== '=' || this.logicalAt(end + equals.width)?.char === '=') return false;
-    this.pos = end + equals.width;
+    const isLower = LOWER_BOUNDS.has(first.operator);
+    if (!isBound(first.operator)) {
+      throw syntaxError(`Only a range (gt, ge, lt, le) continues with a second bound, as in ${first.name}=gt=<low>&=lt=<high>`, at);
+    }
+    this.pos = at;
+    let operator: Operator;
+    if (explicit) operator = this.parseOperator(first.name).operator;
+    else {
+      operator = RANGE_WORDS[word]!;
+      this.pos = at + word.length;
+      this.pos += this.logicalAt(this.pos)!.width;
+    }
+    if (!(isLower ? UPPER_BOUNDS : LOWER_BOUNDS).has(operator)) {
+      throw syntaxError(`A range continues with ${isLower ? 'an upper bound (lt or le)' : 'a lower bound (gt or ge)'}`, at);
+    }
     this.countTerm(at);
-    chain.push({ kind: 'comparison', name: first.name, position: at, operator, typed: true, values: [this.scanValue()] });
-    return true;
+    const second = this.scanValue();
+    if (this.src[this.pos] === '&' && OPERATOR_CHARS.includes(this.logicalAt(this.pos + 1)?.char ?? '')) {
+      throw syntaxError('A range has two bounds; start another condition with the attribute name', this.pos + 1);
+    }
+    const firstValue = first.values[0]!;
+    const [lower, upper] = isLower ? [firstValue, second] : [second, firstValue];
+    const lowerOperator = isLower ? first.operator : operator;
+    const upperOperator = isLower ? operator : first.operator;
+    return {
+      kind: 'comparison',
+      name: first.name,
+      position: first.position,
+      operator: 'between',
+      typed: true,
+      values: [lower, upper],
+      bounds: { lowerInclusive: lowerOperator === 'ge', upperInclusive: upperOperator === 'le' },
+    };
   }
 
   /** A value runs to the next raw `&`, `|`, `)` or `]`. */
@@ -683,6 +720,10 @@ function toCount(text: string, where: string, position: number): number {
   const count = Number(text);
   if (!Number.isSafeInteger(count)) throw syntaxError(`${where} is too large: ${text}`, position);
   return count;
+}
+
+function isBound(operator: Operator): boolean {
+  return LOWER_BOUNDS.has(operator) || UPPER_BOUNDS.has(operator);
 }
 
 function isLetter(code: number): boolean {

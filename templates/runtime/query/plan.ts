@@ -22,8 +22,11 @@ import type { Comparison, Condition, Query, SortKey } from './types.js';
 /** Most index entries counted for one candidate while planning. */
 const PLAN_COUNT_CAP = 10_000;
 
-/** Types whose index holds every record exactly once per value, in the filter's order. */
-const WALKABLE_TYPES: ReadonlySet<string> = new Set(['ID', 'String', 'Int', 'Long', 'Float', 'Boolean', 'Date', 'BigInt']);
+/**
+ * Types whose index holds every record exactly once, ordered exactly as the sort compares values
+ * (BigInts are indexed as rounded numbers, so their index order is not quite theirs).
+ */
+const WALKABLE_TYPES: ReadonlySet<string> = new Set(['ID', 'String', 'Int', 'Long', 'Float', 'Boolean', 'Date']);
 
 export interface Plan {
   readonly driver: Driver;
@@ -103,7 +106,10 @@ class Planner {
       if (condition.kind !== 'comparison') unions.push(condition);
       else if (condition.hops.length > 0) joins.push(condition);
       else if (isIndexable(condition)) {
-        const name = condition.target.attribute.name;
+        // Conditions on a single-valued attribute hold for the same value, so their ranges
+        // intersect; on a list each may hold for another element, so each is its own candidate.
+        const { attribute, isKey } = condition.target;
+        const name = isKey || !isMulti(attribute) ? attribute.name : `${attribute.name}#${groups.size}`;
         groups.set(name, [...(groups.get(name) ?? []), condition]);
       }
     }
@@ -139,7 +145,9 @@ class Planner {
     best: number,
   ): Candidate {
     const multi = isMulti(attribute);
-    const inOrder = sortFirst === null || (!multi && isLocal(sortFirst) && !sortFirst.target.isKey && sortFirst.target.attribute.name === attribute.name);
+    const inOrder =
+      sortFirst === null ||
+      (isWalkable(attribute) && isLocal(sortFirst) && !sortFirst.target.isKey && sortFirst.target.attribute.name === attribute.name);
     const reverse = sortFirst !== null && inOrder && sortFirst.descending;
     return {
       driver: { kind: 'index', attribute: attribute.name, multi, ranges, reverse },
@@ -285,11 +293,16 @@ function toKeyRange(range: IndexRange): KeyRange {
   return end === undefined ? { start } : { start, end };
 }
 
-/** Walking the first sort key's index (or the keys) in order, filtering as it goes. */
+/** Whether walking this attribute's index yields each record once, in sort order. */
+export function isWalkable(attribute: AttributeMeta): boolean {
+  return attribute.indexed && !attribute.list && attribute.type.kind === 'scalar' && WALKABLE_TYPES.has(attribute.type.name);
+}
+
+/** Walking the first sort key's index in order, filtering as it goes. */
 function sortWalk(sortFirst: SortKey | null, total: number): Candidate | null {
   if (sortFirst === null || !isLocal(sortFirst) || sortFirst.target.isKey) return null;
   const { attribute } = sortFirst.target;
-  if (!attribute.indexed || attribute.list || attribute.type.kind !== 'scalar' || !WALKABLE_TYPES.has(attribute.type.name)) return null;
+  if (!isWalkable(attribute)) return null;
   return {
     driver: { kind: 'index', attribute: attribute.name, multi: false, ranges: [{}], reverse: sortFirst.descending },
     estimate: total,

@@ -26,8 +26,26 @@ const FAMILY_BOUNDS = {
 export function comparisonRanges(comparison: Comparison, keys: boolean): IndexRange[] | null {
   const { operator, values, instant } = comparison;
   const first = values[0] ?? null;
-  if (instant) return typeof first === 'number' ? instantRanges(operator, first) : null;
+  const second = values[1] ?? null;
+  if (instant) {
+    if (typeof first !== 'number') return null;
+    if (operator !== 'between') return instantRanges(operator, first);
+    const [from] = instantRanges('ge', first) ?? [];
+    const [to] = typeof second === 'number' ? instantRanges('le', second) ?? [] : [];
+    return from === undefined || to === undefined ? null : intersectRanges([from], [to]);
+  }
   switch (operator) {
+    case 'between': {
+      const lower = indexValue(first);
+      const upper = indexValue(second);
+      const bounds = comparison.bounds;
+      // A value within both bounds shares the family of each, so bounds of two families hold nothing.
+      if (familyOf(lower) !== familyOf(upper) || bounds === null) return [];
+      return intersectRanges(
+        [withBounds({ value: lower, inclusive: bounds.lowerInclusive }, undefined)],
+        [withBounds(undefined, { value: upper, inclusive: bounds.upperInclusive })],
+      );
+    }
     case 'eq':
       return normalize([point(first)]);
     case 'in':

@@ -12,9 +12,16 @@ export interface QueryContext {
 
 /**
  * Comparison operators after parsing: every surface form (`==`, `=eq=`, `<`, `=lte=`, `==abc*`, …)
- * maps to one of these. `ne` and `out` are exactly the negations of `eq` and `in`.
+ * maps to one of these. `ne` and `out` are exactly the negations of `eq` and `in`. `between` is a
+ * chained range (`a=gt=x&=lt=y`): one value (one element of a list) within both bounds.
  */
-export type Operator = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'sw' | 'ew' | 'ct' | 'in' | 'out';
+export type Operator = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'sw' | 'ew' | 'ct' | 'in' | 'out' | 'between';
+
+/** Which bounds of a `between` are included; its values are [lower, upper]. */
+export interface RangeBounds {
+  readonly lowerInclusive: boolean;
+  readonly upperInclusive: boolean;
+}
 
 /** A condition value converted to the compared attribute's type (dates as epoch milliseconds). */
 export type ConditionValue = null | boolean | number | string | bigint;
@@ -46,8 +53,10 @@ export interface Comparison {
   readonly hops: readonly Hop[];
   readonly target: Target;
   readonly operator: Operator;
-  /** One value, or the list of `in`/`out`. */
+  /** One value, the list of `in`/`out`, or [lower, upper] of `between`. */
   readonly values: readonly ConditionValue[];
+  /** Set exactly when the operator is `between`. */
+  readonly bounds: RangeBounds | null;
   /**
    * The values are instants (epoch ms) compared with date-time strings of a `String` attribute:
    * a zone-less date read in the query's time zone, or a `date:` value.

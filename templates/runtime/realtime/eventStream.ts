@@ -12,6 +12,15 @@ import { CLOSE_CODES, WriteTracker, type CloseCode, type EventSink } from './sin
 import type { SubscriptionTarget } from './target.js';
 
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+const STREAM_HEADERS = [
+  'Content-Type',
+  'text/event-stream; charset=utf-8',
+  'Cache-Control',
+  'no-cache',
+  // Proxies that buffer answers (nginx) would hold the events back.
+  'X-Accel-Buffering',
+  'no',
+];
 
 class EventStreamSink implements EventSink {
   readonly format = 'json';
@@ -63,18 +72,9 @@ export class EventStreamEndpoint {
     return this.streams.size;
   }
 
-  /** Answers 200 and streams the subscription's events; `headers` are added to the answer's own. */
-  open(response: ServerResponse, target: SubscriptionTarget, headers: readonly string[] = []): void {
-    response.writeHead(200, [
-      'Content-Type',
-      'text/event-stream; charset=utf-8',
-      'Cache-Control',
-      'no-cache',
-      // Proxies that buffer answers (nginx) would hold the events back.
-      'X-Accel-Buffering',
-      'no',
-      ...headers,
-    ]);
+  /** Answers 200 and streams the subscription's events. */
+  open(response: ServerResponse, target: SubscriptionTarget): void {
+    response.writeHead(200, STREAM_HEADERS);
     response.flushHeaders();
     this.streams.add(response);
     const subscription = this.hub.subscribe(target, new EventStreamSink(response));
@@ -82,6 +82,12 @@ export class EventStreamEndpoint {
       this.streams.delete(response);
       subscription.close();
     });
+  }
+
+  /** Answers a HEAD: the headers a stream would have, and no stream. */
+  describe(response: ServerResponse): void {
+    response.writeHead(200, STREAM_HEADERS);
+    response.end();
   }
 
   /** Ends every stream and resolves once all are closed. */

@@ -107,11 +107,7 @@ export abstract class Subscription {
   /** Called by the hub, in commit order, with each change that may concern this subscription. */
   receive(change: Change, dispatch: Dispatch): void {
     if (this.phase === 'closed' || this.repeatsInitialState(change)) return;
-    try {
-      this.apply(change, dispatch);
-    } catch (error) {
-      this.fail(error);
-    }
+    this.guarded(() => this.apply(change, dispatch));
   }
 
   /** Ends the subscription (the connection closed, or the server shuts down). */
@@ -132,6 +128,15 @@ export abstract class Subscription {
 
   /** Frees what the subscription registered beyond the hub's own tables. */
   protected released(): void {}
+
+  /** Runs `work`; a failure ends this subscription (1011), never the hub's delivery to the others. */
+  protected guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
 
   /** Sends one record of the initial state. */
   protected sendInitial(key: Key, value: unknown, version: number): void {

@@ -6,12 +6,15 @@
  *
  * The view keeps the keys it has told the client about (its members): a record leaving the view
  * must reach it whatever its new value is, and the hub finds it through them.
+ *
+ * A condition through a relationship (`organizer.name==Ada`) also depends on other tables: after a
+ * commit that changed one of them, the view lists its matches again and sends the records that
+ * entered (put) or left (delete, unmatched) it, with the version of that commit.
  */
 import type { SchemaMeta, TableMeta } from '../meta.js';
-import { executeQuery, shapeRecord } from '../query/index.js';
-import { conditionMatches } from '../query/match.js';
-import type { Query, QueryContext } from '../query/types.js';
-import type { Change, Key, ReadTxn, RecordEntry } from '../store/types.js';
+import { matchingEntries, recordMatches, shapeRecord } from '../query/index.js';
+import type { Condition, Query, QueryContext } from '../query/types.js';
+import type { Change, Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
 import type { EventSink } from './sink.js';
 import { Subscription, type Dispatch, type SubscriptionHost } from './subscription.js';
@@ -25,6 +28,8 @@ export interface ViewHost extends SubscriptionHost {
 
 export class ViewSubscription extends Subscription {
   readonly equality: ViewEquality | null;
+  /** Tables other than its own that its conditions read through relationships. */
+  readonly relatedTables: ReadonlySet<string>;
   /** Marked by the hub while it delivers one change, so that a view it reaches twice acts once. */
   visit = 0;
   private readonly ctx: QueryContext;
@@ -47,6 +52,7 @@ export class ViewSubscription extends Subscription {
     super(table, sink, viewHost);
     this.ctx = { schema: viewHost.schema, table };
     this.equality = equalityOf(query);
+    this.relatedTables = relatedTablesOf(query.conditions, table.name);
     this.shaped = query.select !== null || query.timezone !== null;
   }
 
@@ -57,7 +63,7 @@ export class ViewSubscription extends Subscription {
       const key = this.pending[this.pendingIndex++]!;
       if (!this.unsent.delete(key)) continue;
       const entry = txn.get(this.table.name, key);
-      if (entry === undefined || !this.matches(txn, entry.key, entry.value)) {
+      if (entry === undefined || !this.matches(txn, entry.value)) {
         // It left the view before the client heard of it; its change may still be on the way.
         this.removeMember(key);
         if (entry !== undefined) this.rememberSentAhead(entry.key, entry.version);
@@ -73,7 +79,7 @@ export class ViewSubscription extends Subscription {
   protected apply(change: Change, dispatch: Dispatch): void {
     const key = change.key;
     const txn = dispatch.read();
-    if (change.value !== undefined && this.matches(txn, key, change.value)) {
+    if (change.value !== undefined && this.matches(txn, change.value)) {
       if (!this.members.has(key)) this.addMember(key);
       this.unsent.delete(key);
       const entry: RecordEntry = { key, value: change.value, version: change.version };
@@ -95,6 +101,32 @@ export class ViewSubscription extends Subscription {
     );
   }
 
+  /**
+   * Lists the matches again after a commit to a related table, and tells the client what entered
+   * or left the view. Records that stayed are not sent again.
+   */
+  reevaluate(dispatch: Dispatch, version: number): void {
+    if (!this.closed) this.guarded(() => this.listChanges(dispatch, version));
+  }
+
+  private listChanges(dispatch: Dispatch, version: number): void {
+    const txn = dispatch.read();
+    const matches = new Map<Key, RecordEntry>();
+    for (const entry of matchingEntries(txn, this.ctx, this.query)) matches.set(entry.key, entry);
+    for (const key of [...this.members]) {
+      if (this.closed) return;
+      if (matches.has(key)) continue;
+      this.removeMember(key);
+      if (!this.unsent.delete(key)) this.emit(new OutgoingEvent(deleteMessage(key, version, dispatch.localTime, true)));
+    }
+    for (const [key, entry] of matches) {
+      if (this.closed) return;
+      if (this.members.has(key)) continue;
+      this.addMember(key);
+      this.emit(new OutgoingEvent(putMessage(key, this.valueFor(txn, entry), version, dispatch.localTime)));
+    }
+  }
+
   protected override released(): void {
     for (const key of this.members) this.viewHost.removeMember(this, key);
     this.members.clear();
@@ -109,7 +141,7 @@ export class ViewSubscription extends Subscription {
   private listMatches(txn: ReadTxn): boolean {
     this.listed = true;
     let sending = true;
-    for (const entry of executeQuery(txn, this.ctx, this.query)) {
+    for (const entry of matchingEntries(txn, this.ctx, this.query)) {
       if (this.closed) return true;
       this.addMember(entry.key);
       if (sending) {
@@ -123,12 +155,12 @@ export class ViewSubscription extends Subscription {
     return this.pending.length === 0;
   }
 
-  private matches(txn: ReadTxn, key: Key, value: RecordEntry['value']): boolean {
-    return this.query.conditions === null || conditionMatches(txn, this.query.conditions, key, value);
+  private matches(txn: ReadTxn, value: StoredValue): boolean {
+    return recordMatches(txn, this.ctx, this.query, value);
   }
 
   private valueFor(txn: ReadTxn, entry: RecordEntry): unknown {
-    return this.shaped ? shapeRecord(txn, this.ctx, this.query, entry) : entry.value;
+    return this.shaped ? shapeRecord(txn, this.ctx, this.query, entry.value, entry) : entry.value;
   }
 
   private addMember(key: Key): void {
@@ -140,4 +172,18 @@ export class ViewSubscription extends Subscription {
     this.members.delete(key);
     this.viewHost.removeMember(this, key);
   }
+}
+
+/** The tables, besides `own`, that the conditions reach through relationships. */
+function relatedTablesOf(condition: Condition | null, own: string): ReadonlySet<string> {
+  const tables = new Set<string>();
+  const visit = (node: Condition): void => {
+    if (node.kind !== 'comparison') {
+      node.children.forEach(visit);
+      return;
+    }
+    for (const hop of node.hops) if (hop.to.name !== own) tables.add(hop.to.name);
+  };
+  if (condition !== null) visit(condition);
+  return tables;
 }

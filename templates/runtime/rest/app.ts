@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { Store, StoredValue } from '../store/types.js';
 import { Table } from '../table.js';
+import { RecordCache, writeThrough } from './recordCache.js';
 
 /** A table as the REST layer handles it, its records untyped (validation guards their shape). */
 export type AnyTable = Table<StoredValue, StoredValue, StoredValue>;
@@ -18,6 +19,8 @@ export interface TableResource {
   readonly attributeNames: ReadonlySet<string>;
   /** CSV columns for records: the stored attributes, in declaration order. */
   readonly columns: readonly string[];
+  /** Recently read or written records, for `GET /T/<id>`. */
+  readonly cache: RecordCache;
 }
 
 export interface App {
@@ -33,16 +36,21 @@ export interface App {
 export function createApp(schema: SchemaMeta, store: Store, config: ServerConfig): App {
   const tables = new Map<string, AnyTable>();
   const resources = new Map<string, TableResource>();
+  const caches = new Map<string, RecordCache>();
   for (const meta of schema.tables) {
     const table: AnyTable = new Table(schema, meta, store);
     tables.set(meta.name, table);
     if (meta.exportName === null) continue;
+    const cache = new RecordCache(config.recordCacheSize);
+    caches.set(meta.name, cache);
     resources.set(meta.exportName, {
+      cache,
       meta,
       table,
       attributeNames: new Set(meta.attributes.map((attribute) => attribute.name)),
       columns: meta.attributes.filter((attribute) => attribute.relationship === null).map((attribute) => attribute.name),
     });
   }
+  if (config.recordCacheSize > 0) store.onCommit(writeThrough(caches));
   return { schema, store, config, tables, resources };
 }

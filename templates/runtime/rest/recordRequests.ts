@@ -7,11 +7,11 @@ import { etagOf, ifMatchHolds, noneMatchHits } from '../http/etag.js';
 import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { CONTENT_TYPES, type Format } from '../http/negotiate.js';
-import { toJson } from '../http/json.js';
 import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions } from '../table.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
+import { RecordCache } from './recordCache.js';
 import { resolveRelationship } from './relationships.js';
 
 export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
@@ -20,23 +20,29 @@ export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
 /** GET/HEAD of a whole record: 200 with its strong ETag, 304 when `If-None-Match` matches, 404. */
 export function getRecord(exchange: Exchange, resource: TableResource, id: string, format: Format): void {
   const key = resource.table.parseKey(id);
-  const entry = key === undefined ? undefined : exchange.timed(() => resource.table.getEntry(key));
-  if (entry === undefined) {
+  if (key === undefined) {
     exchange.send(404, []);
     return;
   }
-  const etag = etagOf(entry.version);
+  let cached = resource.cache.get(key);
+  if (cached === undefined) {
+    const entry = exchange.timed(() => resource.table.getEntry(key));
+    if (entry !== undefined) cached = resource.cache.remember(key, entry.version, entry.record);
+  }
+  if (cached?.record === undefined) {
+    exchange.send(404, []);
+    return;
+  }
   const ifNoneMatch = exchange.request.headers['if-none-match'];
-  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) {
-    exchange.send(304, ['ETag', etag]);
+  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, cached.etag)) {
+    exchange.send(304, ['ETag', cached.etag]);
     return;
   }
   if (format === 'json') {
-    // The common case, written without going through the generic encoder.
-    exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', etag], Buffer.from(toJson(entry.record)));
+    exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', cached.etag], RecordCache.json(cached));
     return;
   }
-  exchange.sendValue(200, format, entry.record, ['ETag', etag], resource.columns);
+  exchange.sendValue(200, format, cached.record, ['ETag', cached.etag], resource.columns);
 }
 
 /** GET/HEAD of one attribute of a record; a relationship attribute is resolved to its record(s). */

@@ -55,8 +55,15 @@ const META_DB = 'meta';
  * options per database as `encoder`, which its typings declare only on the root environment.
  */
 const RECORD_DB_OPTIONS = { useVersions: true, encoder: { useBigIntExtension: true } };
-const LAST_VERSION = 'lastVersion';
+/**
+ * A version no earlier version reached, persisted so that versions keep increasing across a
+ * restart even if the clock went back. Written ahead, about once a second, not on every commit.
+ */
+const VERSION_FLOOR = 'versionFloor';
+const VERSION_FLOOR_LEAD_MS = 1000;
 const BUILT_INDEXES = 'builtIndexes';
+/** lmdb-js `transactionSync` flag: inside a write transaction, run as an abortable child. */
+const ABORTABLE = 1;
 
 export function openLmdbStore(schema: SchemaMeta, options: LmdbStoreOptions): Store {
   return new LmdbStore(schema, options.path);
@@ -68,9 +75,14 @@ class LmdbStore implements Store, Databases {
   private readonly tables = new Map<string, TableStorage>();
   private readonly reader: LmdbReader;
   private readonly listeners = new Set<(commit: Commit) => void>();
-  /** Commits in the order their transactions ran, waiting for their commit to be acknowledged. */
-  private readonly pending: PendingCommit[] = [];
+  /** Writes waiting for the next batch. */
+  private queue: QueuedWrite[] = [];
+  /** A batch transaction is queued in lmdb-js and has not started running its writes yet. */
+  private batchStarted = false;
+  /** A batch is running its writes (a write cannot start another). */
+  private executing = false;
   private lastVersion: number;
+  private versionFloor: number;
   private closed = false;
 
   constructor(schema: SchemaMeta, path: string) {
@@ -94,8 +106,9 @@ class LmdbStore implements Store, Databases {
       const records = this.env.openDB(tableDbName(table), RECORD_DB_OPTIONS);
       this.tables.set(table.name, { meta: table, records, indexes });
     }
-    const stored: unknown = this.meta.get(LAST_VERSION);
-    this.lastVersion = typeof stored === 'number' ? stored : 0;
+    const floor: unknown = this.meta.get(VERSION_FLOOR);
+    this.versionFloor = typeof floor === 'number' ? floor : 0;
+    this.lastVersion = this.versionFloor;
     this.reader = new LmdbReader(this);
     this.buildMissingIndexes();
   }
@@ -104,34 +117,93 @@ class LmdbStore implements Store, Databases {
     return this.reader;
   }
 
+  /**
+   * Queues `work` for the next batch. A batch is one lmdb-js transaction (one durable commit);
+   * each write in it runs in its own child transaction, so one that throws is rolled back alone.
+   */
   write<T>(work: (txn: WriteTxn) => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The store is closed'));
-    let pending: PendingCommit | undefined;
-    const committed = this.env.childTransaction(() => {
-      const version = this.nextVersion();
-      const txn = new LmdbWriteTxn(this, version);
-      const result = work(txn);
-      if (result instanceof Promise) {
-        // An open write transaction across an await would hold the single writer lock.
-        throw new Error('Store.write work must be synchronous');
-      }
-      this.meta.putSync(LAST_VERSION, version);
-      pending = { version, changes: txn.changes, state: 'waiting' };
-      this.pending.push(pending);
-      return result;
+    if (this.executing) return Promise.reject(new Error('Store.write cannot be called inside another write'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.batchStarted) this.startBatch();
     });
-    return committed.then(
-      (result) => {
-        if (pending) pending.state = 'committed';
-        this.publishCommitted();
+  }
+
+  private startBatch(): void {
+    this.batchStarted = true;
+    let outcomes: Outcome[] | undefined;
+    this.env
+      .transaction(() => {
+        this.batchStarted = false;
+        const batch = this.queue;
+        this.queue = [];
+        this.executing = true;
+        try {
+          outcomes = batch.map((write) => this.runWrite(write));
+        } finally {
+          this.executing = false;
+        }
+        if (this.lastVersion >= this.versionFloor) {
+          this.versionFloor = Math.floor(this.lastVersion) + VERSION_FLOOR_LEAD_MS;
+          this.meta.putSync(VERSION_FLOOR, this.versionFloor);
+        }
+      })
+      .then(
+        () => this.settle(outcomes ?? [], undefined),
+        (error: unknown) => {
+          if (outcomes === undefined) {
+            // The batch never ran: fail the writes still waiting for it.
+            this.batchStarted = false;
+            const waiting = this.queue;
+            this.queue = [];
+            for (const write of waiting) write.reject(error);
+          }
+          this.settle(outcomes ?? [], error);
+        },
+      );
+  }
+
+  /** Runs one write in a child transaction of the batch; a throw rolls back that write alone. */
+  private runWrite(write: QueuedWrite): Outcome {
+    const version = this.nextVersion();
+    const txn = new LmdbWriteTxn(this, version);
+    try {
+      const value = this.env.transactionSync(() => {
+        const result = write.work(txn);
+        // An open write transaction across an await would hold the single writer lock.
+        if (result instanceof Promise) throw new Error('Store.write work must be synchronous');
         return result;
-      },
-      (error: unknown) => {
-        if (pending) pending.state = 'failed';
-        this.publishCommitted();
-        throw error;
-      },
-    );
+      }, ABORTABLE);
+      return { write, ok: true, value, commit: { version, changes: txn.changes } };
+    } catch (error) {
+      return { write, ok: false, value: error, commit: undefined };
+    }
+  }
+
+  /** After a batch's commit: listeners hear of each write's changes, in order, then it resolves. */
+  private settle(outcomes: readonly Outcome[], commitError: unknown): void {
+    for (const outcome of outcomes) {
+      if (commitError !== undefined) {
+        outcome.write.reject(commitError);
+      } else if (!outcome.ok) {
+        outcome.write.reject(outcome.value);
+      } else {
+        if (outcome.commit !== undefined && outcome.commit.changes.length > 0) this.publish(outcome.commit);
+        outcome.write.resolve(outcome.value);
+      }
+    }
+  }
+
+  private publish(commit: Commit): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(commit);
+      } catch (error) {
+        // One failing listener must not keep the others (or the writer) from their commits.
+        console.error('commit listener failed', error);
+      }
+    }
   }
 
   onCommit(listener: (commit: Commit) => void): () => void {
@@ -155,23 +227,6 @@ class LmdbStore implements Store, Databases {
     const now = Date.now();
     this.lastVersion = now > this.lastVersion ? now : this.lastVersion + VERSION_STEP;
     return this.lastVersion;
-  }
-
-  /** Tells listeners about every acknowledged commit, never out of transaction order. */
-  private publishCommitted(): void {
-    while (this.pending.length > 0 && this.pending[0]?.state !== 'waiting') {
-      const head = this.pending.shift();
-      if (!head || head.state === 'failed' || head.changes.length === 0) continue;
-      const commit: Commit = { version: head.version, changes: head.changes };
-      for (const listener of this.listeners) {
-        try {
-          listener(commit);
-        } catch (error) {
-          // One failing listener must not keep the others (or the writer) from their commits.
-          console.error('commit listener failed', error);
-        }
-      }
-    }
   }
 
   /**
@@ -207,10 +262,18 @@ class LmdbStore implements Store, Databases {
   }
 }
 
-interface PendingCommit {
-  readonly version: number;
-  readonly changes: readonly Change[];
-  state: 'waiting' | 'committed' | 'failed';
+interface QueuedWrite {
+  readonly work: (txn: WriteTxn) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Outcome {
+  readonly write: QueuedWrite;
+  readonly ok: boolean;
+  /** The work's result, or what it threw. */
+  readonly value: unknown;
+  readonly commit: Commit | undefined;
 }
 
 /**

@@ -1,0 +1,183 @@
+/**
+ * Shaping answers (contract 5.2, 5.5): `select()` projections, relationships resolved into related
+ * records at any depth, and date-times rewritten in the query's time zone.
+ *
+ * - `select(a)` yields bare values, `select([a,b])` arrays, `select(a,b)`/`select(a,)` objects;
+ *   an attribute the record lacks is left out of objects and is null in values and arrays.
+ * - A many-to-one relationship with no related record is left out; to-many ones are lists.
+ * - When the query filters through a to-many relationship at its top level
+ *   (`attendees.name=Alice&select(attendees{name})`), that relationship lists only the related
+ *   records that match.
+ */
+import type { AttributeMeta, ObjectTypeMeta, SchemaMeta, TableMeta } from '../meta.js';
+import { attributeOf } from '../meta.js';
+import type { Key, ReadTxn, StoredValue } from '../store/types.js';
+import { isIsoDateTimeWithZone } from './dates.js';
+import { comparisonMatches, instantOf } from './match.js';
+import { relatedEntries, targetTable } from './relationships.js';
+import { formatInZone } from './timezone.js';
+import type { Comparison, Condition, ObjectSelection, Query, SelectItem } from './types.js';
+
+/** The record being shaped, with what `$id` and `$updatedtime` read. */
+export interface ShapedRecord {
+  readonly key: Key;
+  readonly value: StoredValue;
+  /** null when unknown (a record given without its version). */
+  readonly version: number | null;
+}
+
+/** Conditions on related records, by the name of the relationship they go through. */
+type RelatedFilters = ReadonlyMap<string, readonly Comparison[]>;
+
+const NO_FILTERS: RelatedFilters = new Map();
+
+export class Shaper {
+  private readonly filters: RelatedFilters;
+
+  constructor(
+    private readonly txn: ReadTxn,
+    private readonly schema: SchemaMeta,
+    private readonly table: TableMeta,
+    private readonly query: Query,
+  ) {
+    this.filters = relatedFilters(topLevelConjuncts(query.conditions));
+  }
+
+  shape(record: ShapedRecord): unknown {
+    const { select, timezone } = this.query;
+    if (select === null) return timezone === null ? record.value : this.convertRecord(this.table, record.value);
+    switch (select.kind) {
+      case 'value':
+        return this.itemValue(this.table, select.item, record, this.filters) ?? null;
+      case 'array':
+        return select.items.map((item) => this.itemValue(this.table, item, record, this.filters) ?? null);
+      case 'object':
+        return this.object(this.table, select, record, this.filters);
+    }
+  }
+
+  private object(holder: TableMeta | ObjectTypeMeta | null, selection: ObjectSelection, record: ShapedRecord, filters: RelatedFilters): Record<string, unknown> {
+    const shaped: Record<string, unknown> = {};
+    for (const item of selection.items) {
+      switch (item.kind) {
+        case 'all':
+          Object.assign(shaped, holder === null || this.query.timezone === null ? record.value : this.convertRecord(holder, record.value));
+          break;
+        case 'id':
+          shaped.$id = record.key;
+          break;
+        case 'updatedTime':
+          shaped.$updatedtime = record.version;
+          break;
+        case 'attribute': {
+          const value = this.itemValue(holder, item, record, filters);
+          if (value !== undefined) shaped[item.name] = value;
+        }
+      }
+    }
+    return shaped;
+  }
+
+  /** One selected item's value, or undefined when the record has none. */
+  private itemValue(holder: TableMeta | ObjectTypeMeta | null, item: SelectItem, record: ShapedRecord, filters: RelatedFilters): unknown {
+    switch (item.kind) {
+      case 'all':
+        return this.object(holder, { kind: 'object', items: [item] }, record, filters);
+      case 'id':
+        return record.key;
+      case 'updatedTime':
+        return record.version;
+      case 'attribute':
+        break;
+    }
+    const { attribute, nested } = item;
+    if (attribute?.relationship != null) return this.related(attribute, nested, record, filters);
+    const value = record.value[item.name];
+    if (value === undefined) return undefined;
+    const inner = attribute?.type.kind === 'object' ? this.objectType(attribute.type.name) : null;
+    if (nested !== null) return this.project(inner, nested, value);
+    return this.convert(attribute ?? null, value);
+  }
+
+  private related(attribute: AttributeMeta, nested: ObjectSelection | null, record: ShapedRecord, filters: RelatedFilters): unknown {
+    const relationship = attribute.relationship!;
+    const target = targetTable(this.schema, attribute);
+    const conditions = filters.get(attribute.name) ?? [];
+    const innerFilters = relatedFilters(conditions);
+    const shaped: unknown[] = [];
+    for (const entry of relatedEntries(this.txn, target, attribute, record.key, record.value)) {
+      if (relationship.kind !== 'many-to-one' && !conditions.every((condition) => comparisonMatches(this.txn, condition, entry.key, entry.value, 0))) {
+        continue;
+      }
+      const relatedRecord = { key: entry.key, value: entry.value, version: entry.version };
+      const value = nested === null ? this.wholeRecord(target, entry.value) : this.object(target, nested, relatedRecord, innerFilters);
+      if (relationship.kind === 'many-to-one') return value;
+      shaped.push(value);
+    }
+    return relationship.kind === 'many-to-one' ? undefined : shaped;
+  }
+
+  /** `attr{a,b}` on a nested object value (or a list of them). */
+  private project(objectType: ObjectTypeMeta | null, selection: ObjectSelection, value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((element) => this.project(objectType, selection, element));
+    if (typeof value !== 'object' || value === null || value instanceof Date) return value;
+    return this.object(objectType, selection, { key: '', value: value as StoredValue, version: null }, NO_FILTERS);
+  }
+
+  private wholeRecord(table: TableMeta, value: StoredValue): StoredValue {
+    return this.query.timezone === null ? value : this.convertRecord(table, value);
+  }
+
+  // ---- time zone -------------------------------------------------------------------------------
+
+  private convertRecord(holder: TableMeta | ObjectTypeMeta, value: StoredValue): StoredValue {
+    const converted: StoredValue = {};
+    for (const [name, attributeValue] of Object.entries(value)) {
+      converted[name] = this.convert(attributeOf(holder, name) ?? null, attributeValue);
+    }
+    return converted;
+  }
+
+  /** A value of `attribute` (null: undeclared) with its date-times written in the query's zone. */
+  private convert(attribute: AttributeMeta | null, value: unknown): unknown {
+    const zone = this.query.timezone;
+    if (zone === null || value === null || value === undefined) return value;
+    if (Array.isArray(value)) return value.map((element) => this.convert(attribute, element));
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : formatInZone(value.getTime(), zone);
+    if (attribute === null) return value;
+    const { type } = attribute;
+    if (type.kind === 'object') {
+      if (typeof value !== 'object') return value;
+      return this.convertRecord(this.objectType(type.name), value as StoredValue);
+    }
+    if (type.kind !== 'scalar') return value;
+    if (typeof value === 'number' && attribute.timestamp !== null) return formatInZone(value, zone);
+    if (typeof value === 'string' && type.name === 'String' && isIsoDateTimeWithZone(value)) {
+      const instant = instantOf(value);
+      return typeof instant === 'number' ? formatInZone(instant, zone) : value;
+    }
+    return value;
+  }
+
+  private objectType(name: string): ObjectTypeMeta {
+    const objectType = this.schema.objectTypes.find((candidate) => candidate.name === name);
+    if (objectType === undefined) throw new Error(`Schema metadata names an unknown object type '${name}'`);
+    return objectType;
+  }
+}
+
+function topLevelConjuncts(condition: Condition | null): readonly Condition[] {
+  if (condition === null) return [];
+  return condition.kind === 'and' ? condition.children : [condition];
+}
+
+/** The conditions that go through a relationship, by relationship, with that hop taken. */
+function relatedFilters(conditions: readonly Condition[]): RelatedFilters {
+  const filters = new Map<string, Comparison[]>();
+  for (const condition of conditions) {
+    if (condition.kind !== 'comparison' || condition.hops.length === 0) continue;
+    const name = condition.hops[0]!.attribute.name;
+    filters.set(name, [...(filters.get(name) ?? []), { ...condition, hops: condition.hops.slice(1) }]);
+  }
+  return filters;
+}

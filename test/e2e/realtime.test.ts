@@ -1,0 +1,157 @@
+/**
+ * The seeds' real-time promises, end to end over real sockets: the calendar ("when someone accepts a
+ * meeting, all attendees see the update instantly") and the shop ("subscribe to Product/${id} and
+ * you get notified whenever stock levels change"). Runs the committed generated servers as
+ * processes when they have been built, the same runtime in-process otherwise.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, startGeneratedServer, type ExampleName } from '../helpers/generatedServer.js';
+import { calendarSchema, shopSchema } from '../runtime/fixtures/schemas.js';
+import { connect, EventStreamReader, send, startServer } from '../runtime/realtime/helpers.js';
+
+interface Server {
+  readonly url: string;
+  readonly wsUrl: string;
+  close(): Promise<void>;
+}
+
+async function start(name: ExampleName): Promise<Server> {
+  if (existsSync(path.join(REPO_ROOT, 'generated-examples', name, 'dist', 'main.js'))) {
+    const server = await startGeneratedServer(name);
+    return { url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), close: () => server.dispose() };
+  }
+  const server = await startServer(name === 'calendar' ? calendarSchema : shopSchema);
+  return { url: server.url, wsUrl: server.wsUrl, close: () => server.close() };
+}
+
+describe('calendar: attendees see meetings as they change', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await start('calendar');
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('shows each attendee view the events it gains, their changes, and the ones it loses', async () => {
+    const laptop = await connect(`${server.wsUrl}/Event/?attendeeIds=user123`);
+    const phone = await connect(`${server.wsUrl}/Event/?attendeeIds=user123`);
+    const browser = new EventStreamReader(`${server.url}/Event/?attendeeIds=user123`);
+    expect((await browser.ready).statusCode).toBe(200);
+
+    // Another user's meeting reaches nobody here; the one with user123 reaches every view.
+    expect((await send(`${server.url}/Event/`, 'POST', { title: 'Other team', attendeeIds: ['user456'] })).status).toBe(201);
+    const created = await send(`${server.url}/Event/`, 'POST', {
+      title: 'Design review',
+      organizerId: 'user456',
+      attendeeIds: ['user456', 'user123'],
+      startTime: '2024-08-15T14:00:00Z',
+      status: 'tentative',
+    });
+    expect(created.status).toBe(201);
+    const id = JSON.parse(created.text) as string;
+    for (const view of [laptop, phone, browser]) {
+      const [added] = await view.next();
+      expect(added).toMatchObject({ id, type: 'put', value: { id, title: 'Design review', attendeeIds: ['user456', 'user123'] } });
+      expect(typeof added?.version).toBe('number');
+    }
+
+    // Accepting the meeting is a PATCH; the views get the whole record after it.
+    expect((await send(`${server.url}/Event/${id}`, 'PATCH', { status: 'confirmed' })).status).toBe(204);
+    for (const view of [laptop, phone, browser]) {
+      const [changed] = await view.next();
+      expect(changed).toMatchObject({
+        id,
+        type: 'put',
+        value: { id, title: 'Design review', status: 'confirmed', attendeeIds: ['user456', 'user123'] },
+      });
+      expect(typeof (changed?.value as Record<string, unknown>).createdAt).toBe('string');
+    }
+
+    // Removing the attendee makes the meeting leave their views.
+    expect((await send(`${server.url}/Event/${id}`, 'PATCH', { attendeeIds: ['user456'] })).status).toBe(204);
+    for (const view of [laptop, phone, browser]) {
+      const [left] = await view.next();
+      expect(left).toMatchObject({ id, type: 'delete', reason: 'unmatched' });
+      expect(left).not.toHaveProperty('value');
+    }
+    laptop.close();
+    phone.close();
+    browser.close();
+  });
+
+  it('starts a view with the current matches', async () => {
+    const created = await send(`${server.url}/Event/`, 'POST', { title: 'Standup', attendeeIds: ['user789'] });
+    const id = JSON.parse(created.text) as string;
+    const view = await connect(`${server.wsUrl}/Event/?attendeeIds=user789&select(id,title)`);
+    expect(await view.next()).toEqual([expect.objectContaining({ id, type: 'put', value: { id, title: 'Standup' } })]);
+    view.close();
+  });
+
+  it('keeps ws://…/Event/<id> current: the meeting, then every change until it is deleted', async () => {
+    expect((await send(`${server.url}/Event/meeting-1`, 'PUT', { title: 'Planning', attendeeIds: ['user123'] })).status).toBe(204);
+    const client = await connect(`${server.wsUrl}/Event/meeting-1`);
+    expect(await client.next()).toMatchObject([{ id: 'meeting-1', type: 'put', value: { title: 'Planning' } }]);
+    await send(`${server.url}/Event/meeting-1`, 'PATCH', { startTime: '2024-08-16T09:00:00Z' });
+    expect(await client.next()).toMatchObject([
+      { id: 'meeting-1', type: 'put', value: { title: 'Planning', startTime: '2024-08-16T09:00:00Z' } },
+    ]);
+    expect((await send(`${server.url}/Event/meeting-1`, 'DELETE')).status).toBe(200);
+    const [deleted] = await client.next();
+    expect(deleted).toMatchObject({ id: 'meeting-1', type: 'delete' });
+    expect(deleted).not.toHaveProperty('value');
+    client.close();
+  });
+
+  it('closes a subscription to an unknown table with 1011', async () => {
+    const client = await connect(`${server.wsUrl}/Meeting/`).catch(() => undefined);
+    expect(client).toBeDefined();
+    expect((await client!.closed).code).toBe(1011);
+  });
+});
+
+describe('shop: stock changes reach the product page', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await start('shop');
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('sends the product, then each stock change after a PATCH, in every format', async () => {
+    await send(`${server.url}/Product/product123`, 'PUT', { name: 'Lamp', price: 39.5, inStock: true, stockQuantity: 2 });
+    const page = await connect(`${server.wsUrl}/Product/product123`);
+    const app = await connect(`${server.wsUrl}/Product/product123`, 'cbor');
+    const widget = await connect(`${server.wsUrl}/Product/product123`, 'msgpack');
+    const clients = [page, app, widget];
+    for (const client of clients) {
+      expect(await client.next()).toMatchObject([{ id: 'product123', type: 'put', value: { name: 'Lamp', stockQuantity: 2 } }]);
+    }
+    await send(`${server.url}/Product/product123`, 'PATCH', { stockQuantity: 1 });
+    await send(`${server.url}/Product/product123`, 'PATCH', { stockQuantity: 0, inStock: false });
+    for (const client of clients) {
+      const [first, second] = await client.next(2);
+      expect(first).toMatchObject({ type: 'put', value: { name: 'Lamp', price: 39.5, stockQuantity: 1, inStock: true } });
+      expect(second).toMatchObject({ type: 'put', value: { name: 'Lamp', price: 39.5, stockQuantity: 0, inStock: false } });
+      expect(second!.version).toBeGreaterThan(first!.version);
+    }
+    await send(`${server.url}/Product/product123`, 'DELETE');
+    for (const client of clients) {
+      expect(await client.next()).toMatchObject([{ id: 'product123', type: 'delete' }]);
+      client.close();
+    }
+  });
+
+  it('tells a catalogue view which products come back in stock', async () => {
+    await send(`${server.url}/Product/p-out`, 'PUT', { name: 'Chair', inStock: false, stockQuantity: 0 });
+    const catalogue = await connect(`${server.wsUrl}/Product/?inStock=true&select(id,name,stockQuantity)`);
+    await send(`${server.url}/Product/p-out`, 'PATCH', { inStock: true, stockQuantity: 5 });
+    expect(await catalogue.next()).toMatchObject([
+      { id: 'p-out', type: 'put', value: { id: 'p-out', name: 'Chair', stockQuantity: 5 } },
+    ]);
+    catalogue.close();
+  });
+});
