@@ -94,6 +94,8 @@ function drive(target: LoadTarget, source: RequestSource, connections: number, s
       url: target.url,
       connections,
       duration: seconds,
+      // autocannon stops at the first sample tick after the duration: sampling often keeps runs to length.
+      sampleInt: 100,
       setupClient: (client) => client.setRequests(encodeRequests(source)),
     },
     () => {},

@@ -1,7 +1,9 @@
 /**
  * Where a server's CPU time went, from a profile written by `node --cpu-prof`: self time by
  * function, self time by file, and total time by function (time with the function anywhere on the
- * stack, counted once per sample even under recursion).
+ * stack, counted once per sample even under recursion). Shares are of the busy time: a server
+ * profiled through a whole bench run is mostly idle (between cases, during the ceiling), and idle
+ * samples would only dilute them.
  */
 import path from 'node:path';
 
@@ -28,6 +30,8 @@ export interface Share {
 
 export interface ProfileSummary {
   readonly totalMilliseconds: number;
+  /** Time the main thread was running anything (everything but `(idle)` samples). */
+  readonly busyMilliseconds: number;
   readonly selfByFunction: readonly Share[];
   readonly selfByFile: readonly Share[];
   readonly totalByFunction: readonly Share[];
@@ -70,10 +74,13 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
     map.set(key, (map.get(key) ?? 0) + count);
   };
   let totalHits = 0;
+  let busyHits = 0;
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
     if (hits === 0) continue;
     totalHits += hits;
+    if (node.callFrame.functionName === '(idle)' && node.callFrame.url === '') continue;
+    busyHits += hits;
     add(selfByFunction, functionOf(node), hits);
     add(selfByFile, fileOf(node), hits);
     const onStack = new Set<string>();
@@ -83,12 +90,14 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
     for (const name of onStack) add(totalByFunction, name, hits);
   }
   const totalMilliseconds = (profile.endTime - profile.startTime) / 1000;
-  const divisor = Math.max(totalHits, 1);
+  const busyMilliseconds = totalHits === 0 ? 0 : (busyHits / totalHits) * totalMilliseconds;
+  const divisor = Math.max(busyHits, 1);
   return {
     totalMilliseconds,
-    selfByFunction: ranked(selfByFunction, divisor, totalMilliseconds, top),
-    selfByFile: ranked(selfByFile, divisor, totalMilliseconds, top),
-    totalByFunction: ranked(totalByFunction, divisor, totalMilliseconds, top),
+    busyMilliseconds,
+    selfByFunction: ranked(selfByFunction, divisor, busyMilliseconds, top),
+    selfByFile: ranked(selfByFile, divisor, busyMilliseconds, top),
+    totalByFunction: ranked(totalByFunction, divisor, busyMilliseconds, top),
   };
 }
 
@@ -105,7 +114,8 @@ function shareTable(title: string, shares: readonly Share[]): string {
 
 export function formatSummary(title: string, summary: ProfileSummary): string {
   return [
-    `## ${title}: ${(summary.totalMilliseconds / 1000).toFixed(1)} s profiled`,
+    `## ${title}: ${(summary.totalMilliseconds / 1000).toFixed(1)} s profiled, ` +
+      `main thread busy ${(summary.busyMilliseconds / 1000).toFixed(1)} s (shares below are of the busy time)`,
     shareTable('self time by function', summary.selfByFunction),
     shareTable('self time by file', summary.selfByFile),
     shareTable('total time by function (on the stack)', summary.totalByFunction),

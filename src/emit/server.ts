@@ -54,6 +54,7 @@ function emitPackageJson(options: EmitOptions): string {
       start: 'tsc -p tsconfig.json && node dist/main.js',
       serve: 'node dist/main.js',
       typecheck: 'tsc -p tsconfig.json --noEmit',
+      verify: 'node dist/verify.js',
     },
     dependencies: pinned(RUNTIME_DEPENDENCIES, options.versions),
     devDependencies: pinned(DEV_DEPENDENCIES, options.versions),
@@ -90,6 +91,16 @@ import { runServer } from './runtime/main.js';
 import { schema } from './schema.js';
 
 await runServer(schema);
+`;
+}
+
+/** `src/verify.ts`: `npm run verify [dataDir]` checks the store's indexes against its records. */
+function emitVerify(header: string): string {
+  return `${header}
+import { runVerify } from './runtime/verify.js';
+import { schema } from './schema.js';
+
+process.exitCode = await runVerify(schema, process.argv.slice(2), process.env);
 `;
 }
 
@@ -130,6 +141,7 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('.gitignore', GITIGNORE);
   add('README.md', emitReadme(schema, options));
   add('src/main.ts', emitMain(header));
+  add('src/verify.ts', emitVerify(header));
   add('src/schema.ts', emitSchemaModule(schema, header));
   for (const table of schema.tables) {
     add(`src/tables/${table.name}.ts`, emitTableModule(table, header, tableMetaLiteral(table)));

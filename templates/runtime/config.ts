@@ -72,7 +72,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '30000',
     description: 'Interval between pings of open WebSockets; a socket that misses a pong is closed.',
   },
-  { name: 'SSE_KEEP_ALIVE_MS', default: '30000', description: 'Interval between keep-alive comments on event streams.' },
+  {
+    name: 'SSE_KEEP_ALIVE_MS',
+    default: '30000',
+    description: 'Interval between keep-alive comments on event streams.',
+  },
 ];
 
 /** A configuration that cannot be used; its message lists every problem. */

@@ -2,6 +2,7 @@
  * Starting and stopping a generated server: read the configuration, open the store, listen, and on
  * SIGTERM/SIGINT stop accepting, drain in-flight requests, close sockets and the store, exit 0.
  */
+import type { Server } from 'node:http';
 import { loadConfig, type ServerConfig } from './config.js';
 import { HttpServer, type RealtimeHandler } from './http/server.js';
 import type { SchemaMeta } from './meta.js';
@@ -26,6 +27,8 @@ export interface RunningServer {
   readonly port: number;
   readonly config: ServerConfig;
   readonly app: App;
+  /** The node HTTP server, for tools that need its events. */
+  readonly server: Server;
   /** Stops accepting, drains in-flight requests, closes sockets and the store. */
   close(): Promise<void>;
 }
@@ -71,5 +74,5 @@ export async function runServer(schema: SchemaMeta, options: ServerOptions = {})
   }
 
   log(`listening on ${url}`);
-  return { url, port: address.port, config, app, close };
+  return { url, port: address.port, config, app, server: http.server, close };
 }

@@ -1,14 +1,19 @@
 /**
- * The typed table: every write of a record goes through here (REST, and later user hooks), so
- * validation, server-set timestamps, key generation and preconditions apply in one place.
+ * The typed table: every write of a record goes through here (REST, and writes made by user
+ * hooks), so validation, server-set timestamps, key generation, preconditions and the user's
+ * `beforeWrite`/`beforeDelete` hooks apply in one place. Each write runs in one `WriteSession`
+ * of the table set (`tableSet.ts`), which also runs `afterCommit` hooks once it has committed.
  * Generated code declares each table as e.g. `Table<Product, NewProduct, ProductPatch>`.
  */
 import { randomUUID } from 'node:crypto';
+import { ClientError } from './errors.js';
 import { clientError } from './http/errors.js';
 import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
 import { STORE_LIMITS } from './store/limits.js';
+import { matchingEntries, parseQuery } from './query/index.js';
 import type { Key, ReadTxn, Store, StoredValue, WriteTxn } from './store/types.js';
-import { isNumericKeyType, RecordValidator, validationError, type Problem } from './validate.js';
+import { TableSet, type AnyTable, type RuntimeTableHooks, type WriteSession } from './tableSet.js';
+import { isNumericKeyType, isPlainObject, RecordValidator, validationError, type Problem } from './validate.js';
 
 export interface TableEntry<Rec> {
   readonly record: Rec;
@@ -33,17 +38,24 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   private readonly createdTime: readonly AttributeMeta[];
   private readonly updatedTime: readonly AttributeMeta[];
   private readonly numericKeys: boolean;
+  private readonly tables: TableSet;
+  private readonly hooks: RuntimeTableHooks | undefined;
 
+  /** `tables`: the set this table belongs to, with the user's hooks (a set of its own by default). */
   constructor(
-    schema: SchemaMeta,
+    private readonly schema: SchemaMeta,
     readonly meta: TableMeta,
     private readonly store: Store,
+    tables?: TableSet,
   ) {
     this.name = meta.name;
     this.validator = new RecordValidator(schema, meta);
     this.createdTime = meta.attributes.filter((attribute) => attribute.timestamp === 'created');
     this.updatedTime = meta.attributes.filter((attribute) => attribute.timestamp === 'updated');
     this.numericKeys = isNumericKeyType(meta.keyType);
+    this.tables = tables ?? new TableSet(schema, store);
+    this.tables.add(this as unknown as AnyTable);
+    this.hooks = this.tables.hooksOf(meta.name);
   }
 
   /** The record with this key, as stored. */
@@ -60,7 +72,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   /** Creates a record; its key is generated unless the body has one. Resolves with the key. */
   async create(body: Create): Promise<Key> {
     const record = this.validator.validate(body, 'create');
-    return this.store.write((txn) => this.insert(txn, record));
+    return this.tables.write((session) => this.insert(session, record));
   }
 
   /** Creates every record in one transaction, or none (every problem of every record in one 400). */
@@ -70,20 +82,14 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       .map((body, i) => this.validator.check(body, 'create', `[${i}]`, problems))
       .filter((record): record is StoredValue => record !== undefined);
     if (problems.length > 0) throw validationError(problems);
-    return this.store.write((txn) => records.map((record) => this.insert(txn, record)));
+    return this.tables.write((session) => records.map((record) => this.insert(session, record)));
   }
 
   /** Creates or replaces the whole record; the key given here wins over one in the body. */
   async put(key: Key, body: Create, options: WriteOptions = {}): Promise<void> {
     this.checkKey(key);
     const record = this.validator.validate(body, 'replace');
-    await this.store.write((txn) => {
-      const current = this.current(txn, key, options);
-      const now = Date.now();
-      const stored: StoredValue = { [this.meta.primaryKey]: key, ...record };
-      this.stamp(stored, now, current);
-      txn.put(this.name, key, stored);
-    });
+    await this.tables.write((session) => this.replace(session, key, record, options));
   }
 
   /**
@@ -93,36 +99,53 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   async patch(key: Key, body: Patch, options: WriteOptions = {}): Promise<void> {
     this.checkKey(key);
     const changes = this.validator.validate(body, 'patch');
-    await this.store.write((txn) => {
-      const current = this.current(txn, key, options);
-      const stored: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
-      if (current === undefined) {
-        // A record created by PATCH must still be a whole record.
-        const missing = this.validator.missingRequired(stored);
-        if (missing.length > 0) throw validationError(missing);
-      }
-      this.stamp(stored, Date.now(), current);
-      txn.put(this.name, key, stored);
-    });
+    await this.tables.write((session) => this.merge(session, key, changes, options));
   }
 
   /** Deletes the record; resolves with whether it existed. */
   async delete(key: Key, options: WriteOptions = {}): Promise<boolean> {
-    return this.store.write((txn) => {
-      this.current(txn, key, options);
-      return txn.delete(this.name, key);
-    });
+    return this.tables.write((session) => this.remove(session, key, options));
   }
 
   /** Deletes, in one transaction, every record whose key `select` yields; resolves with how many. */
   async deleteMatching(select: (txn: ReadTxn) => Iterable<Key>): Promise<number> {
-    return this.store.write((txn) => {
+    return this.tables.write((session) => {
       // Collect first: deleting while a cursor walks the same table would move it.
-      const keys = [...select(txn)];
+      const keys = [...select(session.txn)];
       let deleted = 0;
-      for (const key of keys) if (txn.delete(this.name, key)) deleted++;
+      for (const key of keys) if (this.remove(session, key, {})) deleted++;
       return deleted;
     });
+  }
+
+  /** POST inside a session's transaction (a write made by a hook): validated, hooks run. */
+  createIn(session: WriteSession, body: StoredValue): Key {
+    return this.insert(session, this.validator.validate(body, 'create'));
+  }
+
+  /** PUT inside a session's transaction. */
+  putIn(session: WriteSession, key: Key, body: StoredValue): void {
+    this.checkKey(key);
+    this.replace(session, key, this.validator.validate(body, 'replace'), {});
+  }
+
+  /** PATCH inside a session's transaction. */
+  patchIn(session: WriteSession, key: Key, body: StoredValue): void {
+    this.checkKey(key);
+    this.merge(session, key, this.validator.validate(body, 'patch'), {});
+  }
+
+  /** DELETE inside a session's transaction; returns whether the record existed. */
+  deleteIn(session: WriteSession, key: Key): boolean {
+    return this.remove(session, key, {});
+  }
+
+  /** The whole records matching `query` (the REST query language, as after `?`), read in `txn`. */
+  search(txn: ReadTxn, query: string): Rec[] {
+    const context = { schema: this.schema, table: this.meta };
+    const parsed = parseQuery(query, context);
+    if (parsed.select !== null) throw new Error(`search() returns whole records; remove select() from "${query}"`);
+    return Array.from(matchingEntries(txn, context, parsed), (entry) => entry.value as unknown as Rec);
   }
 
   /**
@@ -135,6 +158,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       if (!(this.meta.keyType === 'Float' ? NUMBER_KEY : INTEGER_KEY).test(text)) return undefined;
       const key = Number(text);
       if (this.meta.keyType === 'Int' && (key < -(2 ** 31) || key >= 2 ** 31)) return undefined;
+      if (this.meta.keyType === 'Long' && Math.abs(key) > 2 ** 53) return undefined;
       return Number.isFinite(key) ? key : undefined;
     }
     if (text.length * 3 > STORE_LIMITS.maxKeyBytes && Buffer.byteLength(text) > STORE_LIMITS.maxKeyBytes) {
@@ -143,23 +167,112 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return text;
   }
 
-  private insert(txn: WriteTxn, record: StoredValue): Key {
+  private insert(session: WriteSession, record: StoredValue): Key {
+    const txn = session.txn;
     const given = record[this.meta.primaryKey] as Key | undefined;
     let key: Key;
     if (given !== undefined) {
       if (txn.get(this.name, given) !== undefined) {
-        throw clientError('RECORD_EXISTS', `${this.name} ${JSON.stringify(given)} already exists; use PUT to replace it`, {
-          id: given,
-        });
+        throw clientError(
+          'RECORD_EXISTS',
+          `${this.name} ${JSON.stringify(given)} already exists; use PUT to replace it`,
+          {
+            id: given,
+          },
+        );
       }
       key = given;
     } else {
       key = this.numericKeys ? txn.nextKey(this.name) : randomUUID();
     }
-    const stored: StoredValue = { [this.meta.primaryKey]: key, ...record };
-    this.stamp(stored, Date.now(), undefined);
-    txn.put(this.name, key, stored);
+    this.write(session, key, { [this.meta.primaryKey]: key, ...record }, undefined, 'POST');
     return key;
+  }
+
+  private replace(session: WriteSession, key: Key, record: StoredValue, options: WriteOptions): void {
+    const current = this.current(session.txn, key, options);
+    this.write(session, key, { [this.meta.primaryKey]: key, ...record }, current, 'PUT');
+  }
+
+  private merge(session: WriteSession, key: Key, changes: StoredValue, options: WriteOptions): void {
+    const current = this.current(session.txn, key, options);
+    const merged: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
+    if (current === undefined) {
+      // A record created by PATCH must still be a whole record.
+      const missing = this.validator.missingRequired(merged);
+      if (missing.length > 0) throw validationError(missing);
+    }
+    this.write(session, key, merged, current, 'PATCH');
+  }
+
+  /** Stamps the record's timestamps, runs `beforeWrite`, and writes the result. */
+  private write(
+    session: WriteSession,
+    key: Key,
+    record: StoredValue,
+    previous: StoredValue | undefined,
+    method: 'POST' | 'PUT' | 'PATCH',
+  ): void {
+    const now = Date.now();
+    this.stamp(record, now, previous);
+    const stored = this.hooks?.beforeWrite ? this.beforeWrite(session, key, record, previous, method, now) : record;
+    session.txn.put(this.name, key, stored);
+    if (this.hooks?.afterCommit) session.recordPut(this.name, key, stored, previous);
+  }
+
+  /**
+   * Runs the user's `beforeWrite`. It sees the record (and the previous one) frozen: a change it
+   * makes must come back as its result, which is validated like a client's body.
+   */
+  private beforeWrite(
+    session: WriteSession,
+    key: Key,
+    record: StoredValue,
+    previous: StoredValue | undefined,
+    method: 'POST' | 'PUT' | 'PATCH',
+    now: number,
+  ): StoredValue {
+    const hook = this.hooks!.beforeWrite!;
+    const context = { method, previous: previous === undefined ? undefined : deepFreeze(previous), tables: session.tables };
+    const result = session.runHook(this.name, key, 'beforeWrite', () => hook(deepFreeze(record), context));
+    if (result === undefined) return record;
+    const returnedKey = isPlainObject(result) ? result[this.meta.primaryKey] : undefined;
+    if (returnedKey !== undefined && returnedKey !== key) {
+      throw new Error(`beforeWrite of ${this.name} changed the key of ${JSON.stringify(key)}; a hook cannot change keys`);
+    }
+    let checked: StoredValue;
+    try {
+      checked = this.validator.validate(result, 'replace');
+    } catch (error) {
+      if (!(error instanceof ClientError)) throw error;
+      throw new ClientError(
+        error.status,
+        error.code,
+        `beforeWrite of ${this.name} returned an invalid record: ${error.message}`,
+        error.details,
+      );
+    }
+    const stored: StoredValue = { [this.meta.primaryKey]: key, ...checked };
+    this.stamp(stored, now, previous);
+    return stored;
+  }
+
+  /** Deletes the record when it exists, after the user's `beforeDelete`. */
+  private remove(session: WriteSession, key: Key, options: WriteOptions): boolean {
+    const hooks = this.hooks;
+    if (options.precondition === undefined && !hooks?.beforeDelete && !hooks?.afterCommit) {
+      return session.txn.delete(this.name, key);
+    }
+    const current = this.current(session.txn, key, options);
+    if (current === undefined) return false;
+    const hook = hooks?.beforeDelete;
+    if (hook) {
+      const previous = deepFreeze(current);
+      session.runHook(this.name, key, 'beforeDelete', () => hook(previous, { tables: session.tables }));
+    }
+    session.txn.delete(this.name, key);
+    if (hooks?.afterCommit) session.recordDelete(this.name, key, current);
+    return true;
   }
 
   /** The record's current value, after checking the write's precondition against its version. */
@@ -192,6 +305,17 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     const problem = problems[0];
     if (problem !== undefined) throw clientError('INVALID_KEY', `Invalid key for ${this.name}: ${problem.message}`);
   }
+}
+
+/**
+ * Freezes a record and the objects and arrays in it, so that hook code cannot change what is about
+ * to be stored behind the validator's back. Binary values are left alone (they cannot be frozen).
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  Object.freeze(value);
+  for (const item of Object.values(value)) deepFreeze(item);
+  return value;
 }
 
 /** A timestamp in the form its attribute's type stores (contract section 2). */

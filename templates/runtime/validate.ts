@@ -323,7 +323,10 @@ export function dateOf(value: unknown): Date | undefined {
 function checkIndexable(value: unknown, path: string, problems: Problem[]): void {
   if (typeof value === 'string' && value.length * 3 > STORE_LIMITS.maxKeyBytes) {
     if (Buffer.byteLength(value) > STORE_LIMITS.maxKeyBytes) {
-      problems.push({ path, message: `is indexed and longer than the ${STORE_LIMITS.maxKeyBytes} bytes an index holds` });
+      problems.push({
+        path,
+        message: `is indexed and longer than the ${STORE_LIMITS.maxKeyBytes} bytes an index holds`,
+      });
     }
   }
 }

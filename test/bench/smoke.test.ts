@@ -1,7 +1,7 @@
 /**
  * `npm run bench` end to end in a tiny configuration: generates and builds the shop server, loads
- * 200 products, runs every HTTP case for a second with a few connections, times the generator on a
- * small synthetic schema, and prints its report. No timing is asserted: only that the run completes,
+ * 200 products, runs every HTTP case for a second with a few connections and the real-time cases,
+ * times the generator on a small synthetic schema, and prints its report. No timing is asserted: only that the run completes,
  * every case got 2xx answers, and the last line of stdout is the promised JSON.
  *
  * It runs the compiled harness (`dist/bench/run.js`, built by `npm test`'s `npm run build`), as
@@ -32,6 +32,7 @@ interface JsonLine {
   readonly products: number;
   readonly cases: Readonly<Record<string, Summary>>;
   readonly scaling: Readonly<Record<string, Readonly<Record<string, Summary>>>>;
+  readonly realtime: unknown;
   readonly generator: { readonly tables: number; readonly generate_ms: number; readonly check_ms: number; readonly check_clean: boolean };
   readonly flagged: readonly string[];
 }
@@ -59,7 +60,7 @@ describe('npm run bench, tiny configuration', () => {
       [
         HARNESS,
         ...['--quick', '--products', '200', '--duration', '1', '--warmup', '0.2', '--connections', '4', '--quiet-wait', '0'],
-        ...['--generator-tables', '5', '--no-realtime', '--results-dir', resultsDir],
+        ...['--generator-tables', '5', '--results-dir', resultsDir],
       ],
       { cwd: REPO_ROOT, reject: false, timeout: 90_000 },
     );
@@ -84,6 +85,11 @@ describe('npm run bench, tiny configuration', () => {
     }
     expect(Object.keys(line.scaling['200'] ?? {})).toEqual(['get_one', 'query_limit20']);
     expect(line.generator).toMatchObject({ tables: 5, check_clean: true });
+  });
+
+  it('runs the real-time cases of bench/realtime.ts and carries their figures', () => {
+    expect(line.realtime).toBeTypeOf('object');
+    expect(line.realtime).not.toBeNull();
   });
 
   it('got only 2xx answers in every case, so nothing is flagged and it exits 0', () => {

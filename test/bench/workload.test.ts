@@ -62,7 +62,7 @@ describe('the command line', () => {
   });
 
   it('--quick runs 10k products only, with short cases; --large adds 1M', () => {
-    expect(parseOptions(['--quick'], '/repo')).toMatchObject({ products: 10_000, scalingLevels: [10_000], durationSeconds: 2 });
+    expect(parseOptions(['--quick'], '/repo')).toMatchObject({ products: 10_000, scalingLevels: [10_000], durationSeconds: 1.5 });
     expect(parseOptions(['--large'], '/repo').scalingLevels).toEqual([10_000, 100_000, 1_000_000]);
   });
 

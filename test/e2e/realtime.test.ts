@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startGeneratedServer, type ExampleName } from '../helpers/generatedServer.js';
 import { calendarSchema, shopSchema } from '../runtime/fixtures/schemas.js';
-import { connect, EventStreamReader, send, startServer } from '../runtime/realtime/helpers.js';
+import { connect, EventClient, EventStreamReader, send, startServer } from '../runtime/realtime/helpers.js';
 
 interface Server {
   readonly url: string;
@@ -17,12 +17,12 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function start(name: ExampleName): Promise<Server> {
+async function start(name: ExampleName, env: Readonly<Record<string, string>> = {}): Promise<Server> {
   if (existsSync(path.join(REPO_ROOT, 'generated-examples', name, 'dist', 'main.js'))) {
-    const server = await startGeneratedServer(name);
+    const server = await startGeneratedServer(name, { env });
     return { url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), close: () => server.dispose() };
   }
-  const server = await startServer(name === 'calendar' ? calendarSchema : shopSchema);
+  const server = await startServer(name === 'calendar' ? calendarSchema : shopSchema, {}, env);
   return { url: server.url, wsUrl: server.wsUrl, close: () => server.close() };
 }
 
@@ -105,10 +105,24 @@ describe('calendar: attendees see meetings as they change', () => {
     client.close();
   });
 
+  it('sends one delete per record that a DELETE by query removes', async () => {
+    for (const id of ['gone-1', 'gone-2', 'kept']) {
+      await send(`${server.url}/Event/${id}`, 'PUT', { title: id, status: id === 'kept' ? 'keeper' : 'obsolete' });
+    }
+    const all = await connect(`${server.wsUrl}/Event/?status=in=(obsolete,keeper)`);
+    const initial = await all.next(3);
+    expect(initial.map((message) => message.id).sort()).toEqual(['gone-1', 'gone-2', 'kept']);
+    expect((await send(`${server.url}/Event/?status=obsolete`, 'DELETE')).status).toBe(200);
+    const deleted = await all.next(2);
+    expect(deleted.map((message) => `${message.type} ${message.id}`).sort()).toEqual(['delete gone-1', 'delete gone-2']);
+    expect(deleted[0]!.version).toBe(deleted[1]!.version);
+    await send(`${server.url}/Event/kept`, 'DELETE');
+    expect(await all.next()).toMatchObject([{ id: 'kept', type: 'delete' }]);
+    all.close();
+  });
+
   it('closes a subscription to an unknown table with 1011', async () => {
-    const client = await connect(`${server.wsUrl}/Meeting/`).catch(() => undefined);
-    expect(client).toBeDefined();
-    expect((await client!.closed).code).toBe(1011);
+    expect((await new EventClient(`${server.wsUrl}/Meeting/`).closed).code).toBe(1011);
   });
 });
 
@@ -153,5 +167,22 @@ describe('shop: stock changes reach the product page', () => {
       { id: 'p-out', type: 'put', value: { id: 'p-out', name: 'Chair', stockQuantity: 5 } },
     ]);
     catalogue.close();
+  });
+});
+
+describe('configuration', () => {
+  it('reads the ping interval and the keep-alive interval from the environment', async () => {
+    const server = await start('shop', { REALTIME_PING_INTERVAL_MS: '50', SSE_KEEP_ALIVE_MS: '50' });
+    try {
+      const silent = new EventClient(`${server.wsUrl}/Product/`, 'json', { autoPong: false });
+      await silent.opened;
+      expect((await silent.closed).code).toBe(1006);
+      const reader = new EventStreamReader(`${server.url}/Product/`);
+      await reader.ready;
+      expect(await reader.nextComment()).toMatch(/^:/);
+      reader.close();
+    } finally {
+      await server.close();
+    }
   });
 });

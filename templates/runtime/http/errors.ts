@@ -8,6 +8,8 @@ import { ClientError } from '../errors.js';
 export const ERROR_CODES = {
   /** The URL could not be decoded (malformed percent-encoding). */
   BAD_URL: 400,
+  /** The client stopped sending the request before its end (it may never see this answer). */
+  REQUEST_ABORTED: 400,
   /** A write without a body. */
   BODY_REQUIRED: 400,
   /** The body could not be decoded in its content type (JSON, CBOR, MessagePack). */

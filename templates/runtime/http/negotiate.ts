@@ -105,7 +105,10 @@ export function parseAccept(accept: string): MediaRange[] {
     const slash = mediaType.indexOf('/');
     if (slash < 0) continue;
     const type = mediaType.slice(0, slash).trim().toLowerCase();
-    const subtype = mediaType.slice(slash + 1).trim().toLowerCase();
+    const subtype = mediaType
+      .slice(slash + 1)
+      .trim()
+      .toLowerCase();
     if (type === '' || subtype === '') continue;
     let q = 1;
     for (const parameter of parameters) {

@@ -21,7 +21,7 @@ import {
 import type { Key } from '../store/types.js';
 import { CorsPolicy } from './cors.js';
 import { clientError } from './errors.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type ServerState } from './exchange.js';
 import { acceptsEventStream, negotiate, type Format } from './negotiate.js';
 import { Router, type Route } from './router.js';
 
@@ -49,12 +49,12 @@ const ACCEPTED_TYPES = ['application/json', 'application/cbor', 'application/x-m
 /** How often node checks the header and request timeouts of open connections. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
-export class HttpServer {
+export class HttpServer implements ServerState {
   readonly server: Server;
+  readonly cors: CorsPolicy | null;
   private readonly router: Router;
-  private readonly cors: CorsPolicy | null;
   private inFlight = 0;
-  private closing: Promise<void> | undefined;
+  private shutdownDone: Promise<void> | undefined;
   private drained: (() => void) | undefined;
 
   constructor(
@@ -93,8 +93,12 @@ export class HttpServer {
    * then closes every socket.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.shutdownDone ??= this.shutdown();
+    return this.shutdownDone;
+  }
+
+  get closing(): boolean {
+    return this.shutdownDone !== undefined;
   }
 
   private async shutdown(): Promise<void> {
@@ -122,8 +126,7 @@ export class HttpServer {
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     this.inFlight++;
     response.once('close', this.onResponseClose);
-    const exchange = new Exchange(request, response, this.cors);
-    if (this.closing !== undefined) exchange.closeConnection = true;
+    const exchange = new Exchange(request, response, this);
     try {
       const answered = this.dispatch(exchange);
       if (answered !== undefined) answered.catch((error: unknown) => exchange.sendError(error));
@@ -135,7 +138,10 @@ export class HttpServer {
   private dispatch(exchange: Exchange): Promise<void> | void {
     const url = exchange.request.url ?? '/';
     if (url.length > this.app.config.maxUrlLength) {
-      throw clientError('URL_TOO_LONG', `The URL is longer than the limit of ${this.app.config.maxUrlLength} characters`);
+      throw clientError(
+        'URL_TOO_LONG',
+        `The URL is longer than the limit of ${this.app.config.maxUrlLength} characters`,
+      );
     }
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
@@ -158,7 +164,8 @@ export class HttpServer {
   private record(exchange: Exchange, route: Extract<Route, { kind: 'record' }>, query: string): Promise<void> | void {
     const method = exchange.request.method;
     const { resource, id, attribute } = route;
-    if (method === 'OPTIONS') return this.options(exchange, attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS);
+    const allow = attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS;
+    if (method === 'OPTIONS') return this.options(exchange, allow);
     if (query !== '') {
       throw clientError('QUERY_UNSUPPORTED', 'A single record takes no query; query the table at its collection URL', {
         position: 0,
@@ -173,7 +180,9 @@ export class HttpServer {
       case 'HEAD':
         if (this.wantsEventStream(exchange)) {
           const key = resource.table.parseKey(id);
-          if (key === undefined) throw clientError('INVALID_KEY', `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`);
+          if (key === undefined) {
+            throw clientError('INVALID_KEY', `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`);
+          }
           return this.realtime?.eventStream(exchange.request, exchange.response, { resource, key, query });
         }
         return getRecord(exchange, resource, id, this.format(exchange, route.format));
@@ -251,7 +260,9 @@ export class HttpServer {
   private methodNotAllowed(exchange: Exchange, allow: string): void {
     const method = exchange.request.method ?? '';
     exchange.sendError(
-      clientError('METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allow}`, { allow: allow.split(', ') }),
+      clientError('METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allow}`, {
+        allow: allow.split(', '),
+      }),
       ['Allow', allow],
     );
   }
@@ -261,9 +272,13 @@ export class HttpServer {
     if (suffix !== undefined) return suffix;
     const format = negotiate(exchange.request.headers.accept);
     if (format === null) {
-      throw clientError('NOT_ACCEPTABLE', `None of the accepted types can be sent; available: ${ACCEPTED_TYPES.join(', ')}`, {
-        available: ACCEPTED_TYPES,
-      });
+      throw clientError(
+        'NOT_ACCEPTABLE',
+        `None of the accepted types can be sent; available: ${ACCEPTED_TYPES.join(', ')}`,
+        {
+          available: ACCEPTED_TYPES,
+        },
+      );
     }
     return format;
   }

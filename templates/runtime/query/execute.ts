@@ -24,7 +24,7 @@ export function* matchingEntries(txn: ReadTxn, ctx: QueryContext, query: Query):
     index += 1;
     if (index <= query.offset) continue;
     yield entry;
-    if (index > end) return;
+    if (index >= end) return;
   }
 }
 

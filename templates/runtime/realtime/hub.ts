@@ -60,9 +60,9 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     return this.viewMembers;
   }
 
-  /** Tables that have at least one subscription. */
-  get tableCount(): number {
-    return this.registries.size;
+  /** Tables the hub keeps registrations for: subscribed ones, and ones views read through relationships. */
+  get registeredTableCount(): number {
+    return this.registries.size + this.dependents.size;
   }
 
   /** Registers a subscription and starts sending it the initial state. */

@@ -48,7 +48,9 @@ export function createApp(schema: SchemaMeta, store: Store, config: ServerConfig
       meta,
       table,
       attributeNames: new Set(meta.attributes.map((attribute) => attribute.name)),
-      columns: meta.attributes.filter((attribute) => attribute.relationship === null).map((attribute) => attribute.name),
+      columns: meta.attributes
+        .filter((attribute) => attribute.relationship === null)
+        .map((attribute) => attribute.name),
     });
   }
   if (config.recordCacheSize > 0) store.onCommit(writeThrough(caches));

@@ -124,7 +124,9 @@ function typedValue(attribute: AttributeMeta, text: string): IndexValue {
     }
     case 'Date': {
       const date = /^-?\d+$/.test(text) ? new Date(Number(text)) : dateOf(text);
-      if (date === undefined || Number.isNaN(date.getTime())) throw invalid('an ISO 8601 date or epoch milliseconds (Date)');
+      if (date === undefined || Number.isNaN(date.getTime())) {
+        throw invalid('an ISO 8601 date or epoch milliseconds (Date)');
+      }
       return date.getTime();
     }
     case 'Bytes':

@@ -28,7 +28,12 @@ export async function listRecords(
 }
 
 /** POST: creates a record (201, `Location`, the key) or, for an array, every record (201, the keys). */
-export async function createRecords(app: App, exchange: Exchange, resource: TableResource, format: Format): Promise<void> {
+export async function createRecords(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  format: Format,
+): Promise<void> {
   const body = decodeBody(
     await readBody(exchange.request, app.config.maxBodyBytes),
     exchange.request.headers['content-type'],

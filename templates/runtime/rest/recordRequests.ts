@@ -11,8 +11,8 @@ import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions } from '../table.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
+import { resolveRelationship } from '../query/index.js';
 import { RecordCache } from './recordCache.js';
-import { resolveRelationship } from './relationships.js';
 
 export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
 export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
@@ -63,7 +63,7 @@ export function getAttribute(
   const attribute = resource.meta.attributes.find((candidate) => candidate.name === name);
   const value =
     attribute?.relationship != null
-      ? exchange.timed(() => resolveRelationship(app.schema, attribute, entry.record, app.store.read()))
+      ? exchange.timed(() => resolveRelationship(app.store.read(), app.schema, resource.meta, attribute, entry.record))
       : (entry.record[name] ?? null);
   exchange.sendValue(200, format, value);
 }

@@ -1,9 +1,10 @@
 /**
  * The LMDB store: one LMDB environment in the data directory, one database per table (records
  * keyed by primary key, each carrying its version) and one duplicate-sorted database per index
- * (index value → primary keys). Every write runs in an lmdb-js child transaction inside lmdb-js's
- * batched asynchronous commits, so concurrent writes share one durable commit (one fsync) while a
- * transaction that throws is rolled back alone.
+ * (index value → primary keys). Concurrent writes are gathered into batches: a batch is one
+ * lmdb-js asynchronous transaction, so it costs one durable commit (one fsync) however many writes
+ * it holds, and each write in it runs in a child transaction, so one that throws is rolled back
+ * alone.
  */
 import { mkdirSync } from 'node:fs';
 import { open } from 'lmdb';
@@ -122,8 +123,9 @@ class LmdbStore implements Store, Databases {
    * each write in it runs in its own child transaction, so one that throws is rolled back alone.
    */
   write<T>(work: (txn: WriteTxn) => T): Promise<T> {
+    // Thrown, not rejected: the caller is a write's own work, which then fails and is rolled back.
+    if (this.executing) throw new Error('Store.write cannot be called inside another write');
     if (this.closed) return Promise.reject(new Error('The store is closed'));
-    if (this.executing) return Promise.reject(new Error('Store.write cannot be called inside another write'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.batchStarted) this.startBatch();
@@ -184,10 +186,10 @@ class LmdbStore implements Store, Databases {
   /** After a batch's commit: listeners hear of each write's changes, in order, then it resolves. */
   private settle(outcomes: readonly Outcome[], commitError: unknown): void {
     for (const outcome of outcomes) {
-      if (commitError !== undefined) {
-        outcome.write.reject(commitError);
-      } else if (!outcome.ok) {
+      if (!outcome.ok) {
         outcome.write.reject(outcome.value);
+      } else if (commitError !== undefined) {
+        outcome.write.reject(commitError);
       } else {
         if (outcome.commit !== undefined && outcome.commit.changes.length > 0) this.publish(outcome.commit);
         outcome.write.resolve(outcome.value);
@@ -251,7 +253,8 @@ class LmdbStore implements Store, Databases {
       for (const { storage, attribute, db } of toBuild) {
         db.clearSync();
         for (const { key, value } of storage.records.getRange({})) {
-          for (const indexed of indexValuesOf((value as StoredValue)[attribute])) db.putSync(asLmdbKey(indexed), key as Key);
+          const values = indexValuesOf((value as StoredValue)[attribute]);
+          for (const indexed of values) db.putSync(asLmdbKey(indexed), key as Key);
         }
       }
       for (const name of obsolete) {
@@ -292,7 +295,8 @@ class LmdbReader implements ReadTxn {
   scan(table: string, range?: KeyRange): Iterable<RecordEntry> {
     const options = rangeOptions(range, false);
     options.versions = true;
-    return this.dbs.table(table)
+    return this.dbs
+      .table(table)
       .records.getRange(options)
       .map(({ key, value, version }) => ({ key: key as Key, value: value as StoredValue, version: version ?? 0 }));
   }
@@ -376,6 +380,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       if (typeof key === 'number') highest = key;
     }
     const next = Math.max(typeof counter === 'number' ? counter : 1, Math.floor(highest) + 1);
+    if (!Number.isSafeInteger(next + 1)) throw new Error(`${table} has used every integer key up to 2^53`);
     this.dbs.meta.putSync(counterKey, next + 1);
     return next;
   }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { acceptsEventStream, formatOfSuffix, negotiate, parseAccept } from '../../../templates/runtime/http/negotiate.js';
+import {
+  acceptsEventStream,
+  formatOfSuffix,
+  negotiate,
+  parseAccept,
+} from '../../../templates/runtime/http/negotiate.js';
 
 describe('negotiate', () => {
   it.each([

@@ -76,7 +76,7 @@ describe.each(STORE_KINDS)('the engine agrees with the oracle on the $name store
         }
       }),
       // QUERY_PROPERTY_RUNS raises the count for a longer search than the suite's default.
-      { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? (kind.name === 'lmdb' ? 60 : 150)) },
+      { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? (kind.name === 'lmdb' ? 80 : 300)) },
     );
   });
 });

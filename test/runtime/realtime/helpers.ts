@@ -26,11 +26,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(schema: SchemaMeta, options: Partial<RealtimeOptions> = {}): Promise<TestServer> {
+/** Starts the runtime in this process; `options` override what the environment `env` configures. */
+export async function startServer(
+  schema: SchemaMeta,
+  options: Partial<RealtimeOptions> = {},
+  env: Readonly<Record<string, string>> = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'codegen-realtime-'));
   let realtime: Realtime | undefined;
   const server = await runServer(schema, {
-    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
+    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
     handleSignals: false,
     log: () => {},
     realtime: (app) => (realtime = createRealtime(app, options)),

@@ -400,13 +400,15 @@ describe('registrations', () => {
       hub.subscribe(tableTarget, new RecordingSink()),
       hub.subscribe(view('attendeeIds=u1'), new RecordingSink()),
       hub.subscribe(view('title=sw=Event'), new RecordingSink()),
+      hub.subscribe(view('attendees.name==Ada'), new RecordingSink()),
     ];
-    expect(hub.subscriptionCount).toBe(4);
+    expect(hub.subscriptionCount).toBe(5);
     expect(hub.viewMemberCount).toBe(3);
+    expect(hub.registeredTableCount).toBe(2);
     for (const subscription of subscriptions) subscription.close();
     expect(hub.subscriptionCount).toBe(0);
     expect(hub.viewMemberCount).toBe(0);
-    expect(hub.tableCount).toBe(0);
+    expect(hub.registeredTableCount).toBe(0);
   });
 });
 

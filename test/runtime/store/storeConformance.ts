@@ -337,7 +337,9 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
 
     it('keeps every acknowledged write across a close and reopen', async () => {
       await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.write((txn) => txn.put('Item', `k${i}`, { id: `k${i}`, tags: [`t${i % 3}`] }))),
+        Array.from({ length: 50 }, (_, i) =>
+          store.write((txn) => txn.put('Item', `k${i}`, { id: `k${i}`, tags: [`t${i % 3}`] })),
+        ),
       );
       await reopen();
       expect(store.read().count('Item')).toBe(50);

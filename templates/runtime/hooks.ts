@@ -1,0 +1,210 @@
+/**
+ * The user's own code (contract section 10): the types of the hooks a generated server runs around
+ * every write, and of custom endpoints, plus `defineHooks`, `refuse` and `reply`.
+ *
+ * Each table's hooks live in `src/hooks/<Table>.ts`, a file codegen creates once and never touches
+ * again. Hooks are typed against the generated `Database` interface (one `Table<Rec, New, Patch>`
+ * per table), so a schema change that breaks one is a compile error of `npm run build`.
+ *
+ * Hooks see the **declared** attributes of records only: the index signature of an open table's
+ * interface (`[attribute: string]: unknown`) is dropped, and so are relationship attributes (never
+ * stored). Reading or writing an attribute the schema no longer declares is therefore an error of
+ * the compiler, not an `unknown` that silently type-checks. Undeclared attributes of open tables
+ * are still stored and kept as they are.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { ClientError } from './errors.js';
+import type { Key } from './store/types.js';
+import type { Table } from './table.js';
+
+/** `T` without its index signatures: only the attributes it declares by name. */
+export type Declared<T> = {
+  [K in keyof T as string extends K ? never : number extends K ? never : symbol extends K ? never : K]: T[K];
+};
+
+/** Names of the optional attributes of `T`. */
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
+
+/**
+ * A record as stored, with its declared attributes only. Relationship attributes are the optional
+ * members of the record interface that a create body cannot hold (server-set timestamps are
+ * required members, and stay).
+ */
+export type StoredRecord<Rec, Create> = Omit<Declared<Rec>, Exclude<OptionalKeys<Declared<Rec>>, keyof Declared<Create>>>;
+
+/** The stored record of table `N` of database `DB`, as hooks see it. */
+export type RecordOf<DB, N extends keyof DB> =
+  DB[N] extends Table<infer Rec, infer Create, object> ? StoredRecord<Rec, Create> : never;
+/** The body that creates or replaces a record of table `N` (declared attributes only). */
+export type NewRecordOf<DB, N extends keyof DB> =
+  DB[N] extends Table<object, infer Create, object> ? Declared<Create> : never;
+/** The changes a patch of a record of table `N` can make (declared attributes only). */
+export type PatchOf<DB, N extends keyof DB> = DB[N] extends Table<object, object, infer Patch> ? Declared<Patch> : never;
+
+/** A table's reads: the latest committed state, or inside a transaction its state so far. */
+export interface ReadTable<Rec> {
+  /** The record with this key, or undefined. */
+  get(key: Key): Rec | undefined;
+  /**
+   * The records matching a query in the REST query language, as after `?` in `GET /T/?…`
+   * (`'stockQuantity=lt=10&sort(name)&limit(20)'`; percent-encode `&|()=,` inside values).
+   * Whole records only: a query with `select()` is refused. Without `limit` every match is read.
+   */
+  search(query?: string): Rec[];
+}
+
+/**
+ * A table inside a write's transaction: reads see the transaction's writes so far, and writes
+ * commit or roll back with it. Writes are validated and run the table's own hooks, like writes
+ * over REST. Synchronous, because a transaction cannot wait.
+ */
+export interface TransactionTable<Rec, Create, Patch> extends ReadTable<Rec> {
+  /** Creates a record (the key is generated unless given); returns its key. 409 if it exists. */
+  create(record: Create): Key;
+  /** Creates or replaces the whole record. */
+  put(key: Key, record: Create): void;
+  /** Merges these attributes into the record (creating it when missing), as PATCH does. */
+  patch(key: Key, changes: Patch): void;
+  /** Deletes the record; returns whether it existed. */
+  delete(key: Key): boolean;
+}
+
+export type ReadTables<DB> = { readonly [N in keyof DB]: ReadTable<RecordOf<DB, N>> };
+export type TransactionTables<DB> = {
+  readonly [N in keyof DB]: TransactionTable<RecordOf<DB, N>, NewRecordOf<DB, N>, PatchOf<DB, N>>;
+};
+
+/** What `beforeWrite` is told about the write. */
+export interface WriteContext<DB, Rec> {
+  /** POST creates, PUT replaces, PATCH merges (writes made by hooks count the same way). */
+  readonly method: 'POST' | 'PUT' | 'PATCH';
+  /** The record before this write; undefined when the write creates it. */
+  readonly previous: Readonly<Rec> | undefined;
+  /** Every table, bound to this write's transaction. */
+  readonly tables: TransactionTables<DB>;
+}
+
+export interface DeleteContext<DB> {
+  /** Every table, bound to this delete's transaction. */
+  readonly tables: TransactionTables<DB>;
+}
+
+/** What runs outside any transaction (after a commit, in a custom endpoint) may read and write. */
+export interface ServerContext<DB> {
+  /** Every table, reading the latest committed state. */
+  readonly tables: ReadTables<DB>;
+  /**
+   * Runs `work` in one write transaction: its writes commit together (hooks included) or, if it
+   * throws, not at all. Resolves with `work`'s result once the commit is durable.
+   */
+  write<T>(work: (tables: TransactionTables<DB>) => T): Promise<T>;
+}
+
+/** A committed change of one record, as `afterCommit` receives it. */
+export type CommittedChange<Rec> =
+  | {
+      readonly type: 'put';
+      readonly key: Key;
+      readonly record: Readonly<Rec>;
+      /** The record before the write; undefined when it was created. */
+      readonly previous: Readonly<Rec> | undefined;
+    }
+  | { readonly type: 'delete'; readonly key: Key; readonly previous: Readonly<Rec> };
+
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteRequest {
+  /** The request's method (a HEAD request runs the GET handler). */
+  readonly method: RouteMethod;
+  /** The path, without the query string. */
+  readonly path: string;
+  /** Values of the path's `:name` segments, percent-decoded. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The query string's parameters. */
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** The body, decoded by its content type (JSON, CBOR, MessagePack); 400 when there is none. */
+  body(): Promise<unknown>;
+}
+
+/**
+ * A custom endpoint. A relative `path` is under the table's URL (`'low-stock'` on `Product` serves
+ * `/Product/low-stock`); an absolute one (`'/reports/low-stock'`) is served as it is. A segment
+ * `:name` matches any one segment and is passed in `request.params`.
+ *
+ * The handler's result is the answer: `undefined` → 204, a `reply(...)` → that status, anything
+ * else → 200 with the value, in the format the client accepts. `refuse(...)` answers an error.
+ */
+export interface Route<DB> {
+  readonly method: RouteMethod;
+  readonly path: string;
+  handler(request: RouteRequest, context: ServerContext<DB>): unknown;
+}
+
+/**
+ * The hooks of table `N`. `beforeWrite` and `beforeDelete` run inside the write's transaction, so
+ * they are synchronous; whatever they throw (`refuse(...)` for an answer of your choice) rolls the
+ * whole write back, and nothing is written.
+ */
+export interface TableHooks<DB, N extends keyof DB> {
+  /**
+   * Before a record is written (POST, PUT, PATCH, and writes made by hooks), after validation. It
+   * sees the whole record about to be stored (for PATCH, merged with the previous one; key and
+   * timestamps set). Return nothing to store it as it is, or a changed record, which is validated
+   * again (its key and server-set timestamps cannot change).
+   */
+  beforeWrite?(record: Readonly<RecordOf<DB, N>>, context: WriteContext<DB, RecordOf<DB, N>>): RecordOf<DB, N> | void;
+  /** Before an existing record is deleted (DELETE by id or by query, and deletes made by hooks). */
+  beforeDelete?(previous: Readonly<RecordOf<DB, N>>, context: DeleteContext<DB>): void;
+  /**
+   * After a write's commit is durable, once per changed record of this table. It cannot change the
+   * answer: what it throws (or rejects with) is logged.
+   */
+  afterCommit?(change: CommittedChange<RecordOf<DB, N>>, context: ServerContext<DB>): void | Promise<void>;
+  /** Custom endpoints. */
+  readonly routes?: readonly Route<DB>[];
+}
+
+/** Every table's hooks, by table (type) name. */
+export type Hooks<DB> = { readonly [N in keyof DB]?: TableHooks<DB, N> };
+
+/**
+ * Declares the hooks of one table: `export default defineHooks<Database, 'Product'>({ … })`.
+ * It returns its argument; its type parameters are what type the hooks.
+ */
+export function defineHooks<DB, N extends keyof DB>(hooks: TableHooks<DB, N>): TableHooks<DB, N> {
+  return hooks;
+}
+
+/**
+ * Refuses the request: answers `status` with `{"error": message, "code": code}`. Thrown from a
+ * hook, it also rolls back everything the write did.
+ */
+export function refuse(status: number, message: string, code = 'REFUSED'): never {
+  if (!Number.isInteger(status) || status < 400 || status > 599) {
+    throw new RangeError(`refuse() takes an error status (400-599), got ${status}`);
+  }
+  throw new ClientError(status, code, message);
+}
+
+const REPLY = Symbol('reply');
+
+/** A custom endpoint's answer with a status and headers of its own. */
+export interface Reply {
+  readonly [REPLY]: true;
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Answers a custom endpoint with `status`, `body` (omitted: no body) and extra headers. */
+export function reply(status: number, body?: unknown, headers: Readonly<Record<string, string>> = {}): Reply {
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new RangeError(`reply() takes a status from 200 to 599, got ${status}`);
+  }
+  return { [REPLY]: true, status, body, headers };
+}
+
+export function isReply(value: unknown): value is Reply {
+  return typeof value === 'object' && value !== null && REPLY in value;
+}

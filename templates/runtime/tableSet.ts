@@ -1,0 +1,256 @@
+/**
+ * The tables of a running server, with the user's hooks (contract section 10). Every write of a
+ * `Table` runs through `TableSet.write`: one store transaction with one `WriteSession`, in which
+ * `beforeWrite`/`beforeDelete` run and hook code reads and writes the same transaction; once the
+ * commit is durable, `afterCommit` hears of every record the write changed.
+ *
+ * The hooks here are untyped: the typed forms (`hooks.ts`) are erased once, in `main.ts`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RouteMethod, RouteRequest } from './hooks.js';
+import type { SchemaMeta } from './meta.js';
+import type { Key, Store, StoredValue, WriteTxn } from './store/types.js';
+import type { Table } from './table.js';
+
+/** A table whose records are handled untyped (validation guards their shape). */
+export type AnyTable = Table<StoredValue, StoredValue, StoredValue>;
+
+export interface RuntimeReadTable {
+  get(key: Key): StoredValue | undefined;
+  search(query?: string): StoredValue[];
+}
+
+export interface RuntimeTransactionTable extends RuntimeReadTable {
+  create(record: StoredValue): Key;
+  put(key: Key, record: StoredValue): void;
+  patch(key: Key, changes: StoredValue): void;
+  delete(key: Key): boolean;
+}
+
+export type RuntimeReadTables = Readonly<Record<string, RuntimeReadTable>>;
+export type RuntimeTransactionTables = Readonly<Record<string, RuntimeTransactionTable>>;
+
+export interface RuntimeServerContext {
+  readonly tables: RuntimeReadTables;
+  write<T>(work: (tables: RuntimeTransactionTables) => T): Promise<T>;
+}
+
+/** A change as `afterCommit` receives it. */
+export type RuntimeChange =
+  | {
+      readonly type: 'put';
+      readonly key: Key;
+      readonly record: StoredValue;
+      readonly previous: StoredValue | undefined;
+    }
+  | { readonly type: 'delete'; readonly key: Key; readonly previous: StoredValue };
+
+export interface RuntimeRoute {
+  readonly method: RouteMethod;
+  readonly path: string;
+  handler(request: RouteRequest, context: RuntimeServerContext): unknown;
+}
+
+export interface RuntimeTableHooks {
+  beforeWrite?(
+    record: StoredValue,
+    context: {
+      readonly method: 'POST' | 'PUT' | 'PATCH';
+      readonly previous: StoredValue | undefined;
+      readonly tables: RuntimeTransactionTables;
+    },
+  ): unknown;
+  beforeDelete?(previous: StoredValue, context: { readonly tables: RuntimeTransactionTables }): unknown;
+  afterCommit?(change: RuntimeChange, context: RuntimeServerContext): unknown;
+  readonly routes?: readonly RuntimeRoute[];
+}
+
+/** Every table's hooks by table (type) name. */
+export type RuntimeHooks = Readonly<Record<string, RuntimeTableHooks | undefined>>;
+
+/** A record written in a session, before its commit. */
+type PendingChange = RuntimeChange & { readonly table: string };
+
+/**
+ * Hooks that write records whose hooks write records… : deeper than this, the write fails (a
+ * hook that keeps writing is a bug, and would otherwise never end).
+ */
+const MAX_HOOK_DEPTH = 16;
+/** `afterCommit` hooks whose writes set off `afterCommit` hooks…: deeper than this, they are not run. */
+const MAX_COMMIT_DEPTH = 8;
+
+/** How many `afterCommit` rounds led to the code running now (0 outside any `afterCommit`). */
+const commitDepth = new AsyncLocalStorage<number>();
+
+export class TableSet {
+  private readonly tables = new Map<string, AnyTable>();
+  private readTableViews: RuntimeReadTables | undefined;
+
+  constructor(
+    readonly schema: SchemaMeta,
+    readonly store: Store,
+    private readonly hooks: RuntimeHooks = {},
+  ) {}
+
+  add(table: AnyTable): void {
+    this.tables.set(table.name, table);
+  }
+
+  get(name: string): AnyTable | undefined {
+    return this.tables.get(name);
+  }
+
+  all(): Iterable<AnyTable> {
+    return this.tables.values();
+  }
+
+  hooksOf(table: string): RuntimeTableHooks | undefined {
+    return this.hooks[table];
+  }
+
+  /**
+   * Runs `work` in one write transaction. Resolves with its result once the commit is durable;
+   * then every changed record's `afterCommit` hook is started (not awaited: it cannot change the
+   * answer).
+   */
+  async write<T>(work: (session: WriteSession) => T): Promise<T> {
+    const depth = commitDepth.getStore() ?? 0;
+    let session: WriteSession | undefined;
+    const result = await this.store.write((txn) => {
+      session = new WriteSession(txn, this);
+      return work(session);
+    });
+    if (session !== undefined && session.changes.length > 0) this.afterCommit(session.changes, depth);
+    return result;
+  }
+
+  /** The tables reading the latest committed state. */
+  readTables(): RuntimeReadTables {
+    if (this.readTableViews === undefined) {
+      const views: Record<string, RuntimeReadTable> = {};
+      for (const table of this.tables.values()) {
+        views[table.name] = {
+          get: (key) => table.getEntry(key, this.store.read())?.record,
+          search: (query = '') => table.search(this.store.read(), query),
+        };
+      }
+      this.readTableViews = Object.freeze(views);
+    }
+    return this.readTableViews;
+  }
+
+  /** What code outside a transaction (after a commit, in a custom endpoint) works with. */
+  serverContext(): RuntimeServerContext {
+    return {
+      tables: this.readTables(),
+      write: (work) => this.write((session) => work(session.tables)),
+    };
+  }
+
+  private afterCommit(changes: readonly PendingChange[], depth: number): void {
+    for (const change of changes) {
+      const hook = this.hooks[change.table]?.afterCommit;
+      if (hook === undefined) continue;
+      if (depth >= MAX_COMMIT_DEPTH) {
+        console.error(
+          `afterCommit of ${change.table} not run: afterCommit hooks have set each other off ${depth} times in a row`,
+        );
+        continue;
+      }
+      const { table: _table, ...committed } = change;
+      commitDepth.run(depth + 1, () => {
+        try {
+          const done = hook(committed, this.serverContext());
+          if (isPromiseLike(done)) done.then(undefined, (error: unknown) => logHookFailure(change.table, error));
+        } catch (error) {
+          logHookFailure(change.table, error);
+        }
+      });
+    }
+  }
+}
+
+/**
+ * One write transaction: hook code gets `tables` bound to it, records changed in it are collected
+ * for `afterCommit`, and hooks that would never stop writing are stopped.
+ */
+export class WriteSession {
+  readonly changes: PendingChange[] = [];
+  private readonly active = new Set<string>();
+  private depth = 0;
+  private views: RuntimeTransactionTables | undefined;
+
+  constructor(
+    readonly txn: WriteTxn,
+    private readonly set: TableSet,
+  ) {}
+
+  /** Every table, bound to this transaction. */
+  get tables(): RuntimeTransactionTables {
+    this.views ??= transactionTables(this.set, this);
+    return this.views;
+  }
+
+  /**
+   * Runs a hook of `table` for the record `key`. A hook that writes the very record it is running
+   * for (directly or through other hooks), or hooks nested deeper than any real use needs, fail
+   * the write: they would otherwise recurse forever.
+   */
+  runHook<T>(table: string, key: Key, hookName: string, run: () => T): T {
+    const id = `${table}\u0000${typeof key}\u0000${String(key)}`;
+    if (this.active.has(id)) {
+      throw new Error(
+        `${table} ${JSON.stringify(key)} was written again by a hook while its ${hookName} hook was running; ` +
+          'beforeWrite changes its own record by returning it, not by writing it',
+      );
+    }
+    if (this.depth >= MAX_HOOK_DEPTH) {
+      throw new Error(`Hooks writing records whose hooks write records went deeper than ${MAX_HOOK_DEPTH} levels`);
+    }
+    this.active.add(id);
+    this.depth += 1;
+    try {
+      const result = run();
+      if (isPromiseLike(result)) {
+        throw new Error(
+          `The ${hookName} hook of ${table} returned a promise: it runs inside the write's transaction, which cannot wait, so it must be synchronous (use afterCommit for asynchronous work)`,
+        );
+      }
+      return result;
+    } finally {
+      this.active.delete(id);
+      this.depth -= 1;
+    }
+  }
+
+  recordPut(table: string, key: Key, record: StoredValue, previous: StoredValue | undefined): void {
+    this.changes.push({ table, type: 'put', key, record, previous });
+  }
+
+  recordDelete(table: string, key: Key, previous: StoredValue): void {
+    this.changes.push({ table, type: 'delete', key, previous });
+  }
+}
+
+function transactionTables(set: TableSet, session: WriteSession): RuntimeTransactionTables {
+  const views: Record<string, RuntimeTransactionTable> = {};
+  for (const table of set.all()) {
+    views[table.name] = {
+      get: (key) => table.getEntry(key, session.txn)?.record,
+      search: (query = '') => table.search(session.txn, query),
+      create: (record) => table.createIn(session, record),
+      put: (key, record) => table.putIn(session, key, record),
+      patch: (key, changes) => table.patchIn(session, key, changes),
+      delete: (key) => table.deleteIn(session, key),
+    };
+  }
+  return Object.freeze(views);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function logHookFailure(table: string, error: unknown): void {
+  console.error(`afterCommit of ${table} failed:`, error);
+}
