@@ -14,8 +14,11 @@ import { startServer, type ServerProcess } from './serverProcess.js';
 
 const CEILING_SCRIPT = fileURLToPath(new URL('./ceiling.js', import.meta.url));
 
+const STARTED = performance.now();
+
+/** Progress on stderr (stdout holds only the report), with the seconds since the harness started. */
 export function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
+  process.stderr.write(`bench: [${((performance.now() - STARTED) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
 }
 
 export function errorMessage(error: unknown): string {
@@ -25,7 +28,8 @@ export function errorMessage(error: unknown): string {
 /** A case's requests, from its own seeded generator: the same sequence on every run. */
 export function caseSource(httpCase: HttpCase, seed: number, products: number): RequestSource {
   const random = seededRandom(seed);
-  return { next: () => httpCase.request(random, products), varies: httpCase.varies };
+  // A varying case picks among the products, so that many different requests are worth having.
+  return { next: () => httpCase.request(random, products), variety: httpCase.varies ? products : 1 };
 }
 
 /** One answer to the case's first request, so a broken case is reported instead of measured. */

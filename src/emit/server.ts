@@ -1,6 +1,8 @@
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import type { FileMap, OutputFile } from './fileMap.js';
+import { emitDatabaseModule } from './database.js';
 import { generatedHeader, RUNTIME_HEADER } from './header.js';
+import { emitHooksIndex, emitHooksScaffold, hooksPath } from './hooks.js';
 import { emitReadme } from './readme.js';
 import { literal } from './ts.js';
 import { emitObjectTypeModule, emitTableModule } from './types.js';
@@ -87,10 +89,11 @@ function emitTsconfig(): string {
 
 function emitMain(header: string): string {
   return `${header}
+import { hooks } from './hooks.js';
 import { runServer } from './runtime/main.js';
 import { schema } from './schema.js';
 
-await runServer(schema);
+await runServer(schema, { hooks });
 `;
 }
 
@@ -135,6 +138,10 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   const add = (path: string, contents: string, verbatim = false): void => {
     files.set(path, { contents, kind: 'generated', verbatim });
   };
+  /** The user's files (contract section 10): written when missing, never overwritten. */
+  const scaffold = (path: string, contents: string): void => {
+    files.set(path, { contents, kind: 'scaffold' });
+  };
 
   add('package.json', emitPackageJson(options));
   add('tsconfig.json', emitTsconfig());
@@ -143,6 +150,9 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('src/main.ts', emitMain(header));
   add('src/verify.ts', emitVerify(header));
   add('src/schema.ts', emitSchemaModule(schema, header));
+  add('src/database.ts', emitDatabaseModule(schema, header));
+  add('src/hooks.ts', emitHooksIndex(schema, header));
+  for (const table of schema.tables) scaffold(hooksPath(table), emitHooksScaffold(table));
   for (const table of schema.tables) {
     add(`src/tables/${table.name}.ts`, emitTableModule(table, header, tableMetaLiteral(table)));
   }

@@ -16,10 +16,19 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ClientError } from './errors.js';
 import type { Key } from './store/types.js';
 import type { Table } from './table.js';
+import type { RuntimeHooks } from './tableSet.js';
 
 /** `T` without its index signatures: only the attributes it declares by name. */
 export type Declared<T> = {
-  [K in keyof T as string extends K ? never : number extends K ? never : symbol extends K ? never : K]: T[K];
+  [
+    K in keyof T as string extends K
+      ? never
+      : number extends K
+        ? never
+        : symbol extends K
+          ? never
+          : K
+  ]: T[K];
 };
 
 /** Names of the optional attributes of `T`. */
@@ -30,7 +39,10 @@ type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never
  * members of the record interface that a create body cannot hold (server-set timestamps are
  * required members, and stay).
  */
-export type StoredRecord<Rec, Create> = Omit<Declared<Rec>, Exclude<OptionalKeys<Declared<Rec>>, keyof Declared<Create>>>;
+export type StoredRecord<Rec, Create> = Omit<
+  Declared<Rec>,
+  Exclude<OptionalKeys<Declared<Rec>>, keyof Declared<Create>>
+>;
 
 /** The stored record of table `N` of database `DB`, as hooks see it. */
 export type RecordOf<DB, N extends keyof DB> =
@@ -39,7 +51,8 @@ export type RecordOf<DB, N extends keyof DB> =
 export type NewRecordOf<DB, N extends keyof DB> =
   DB[N] extends Table<object, infer Create, object> ? Declared<Create> : never;
 /** The changes a patch of a record of table `N` can make (declared attributes only). */
-export type PatchOf<DB, N extends keyof DB> = DB[N] extends Table<object, object, infer Patch> ? Declared<Patch> : never;
+export type PatchOf<DB, N extends keyof DB> =
+  DB[N] extends Table<object, object, infer Patch> ? Declared<Patch> : never;
 
 /** A table's reads: the latest committed state, or inside a transaction its state so far. */
 export interface ReadTable<Rec> {
@@ -153,14 +166,20 @@ export interface TableHooks<DB, N extends keyof DB> {
    * timestamps set). Return nothing to store it as it is, or a changed record, which is validated
    * again (its key and server-set timestamps cannot change).
    */
-  beforeWrite?(record: Readonly<RecordOf<DB, N>>, context: WriteContext<DB, RecordOf<DB, N>>): RecordOf<DB, N> | void;
+  beforeWrite?(
+    record: Readonly<RecordOf<DB, N>>,
+    context: WriteContext<DB, RecordOf<DB, N>>,
+  ): RecordOf<DB, N> | void;
   /** Before an existing record is deleted (DELETE by id or by query, and deletes made by hooks). */
   beforeDelete?(previous: Readonly<RecordOf<DB, N>>, context: DeleteContext<DB>): void;
   /**
    * After a write's commit is durable, once per changed record of this table. It cannot change the
    * answer: what it throws (or rejects with) is logged.
    */
-  afterCommit?(change: CommittedChange<RecordOf<DB, N>>, context: ServerContext<DB>): void | Promise<void>;
+  afterCommit?(
+    change: CommittedChange<RecordOf<DB, N>>,
+    context: ServerContext<DB>,
+  ): void | Promise<void>;
   /** Custom endpoints. */
   readonly routes?: readonly Route<DB>[];
 }
@@ -198,7 +217,11 @@ export interface Reply {
 }
 
 /** Answers a custom endpoint with `status`, `body` (omitted: no body) and extra headers. */
-export function reply(status: number, body?: unknown, headers: Readonly<Record<string, string>> = {}): Reply {
+export function reply(
+  status: number,
+  body?: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): Reply {
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new RangeError(`reply() takes a status from 200 to 599, got ${status}`);
   }
@@ -207,4 +230,12 @@ export function reply(status: number, body?: unknown, headers: Readonly<Record<s
 
 export function isReply(value: unknown): value is Reply {
   return typeof value === 'object' && value !== null && REPLY in value;
+}
+
+/**
+ * The hooks as the runtime runs them, untyped. The one place where the generated types are let
+ * go: the runtime works on records of any table, and validation guards what is stored.
+ */
+export function runtimeHooks<DB>(hooks: Hooks<DB>): RuntimeHooks {
+  return hooks as unknown as RuntimeHooks;
 }

@@ -13,7 +13,13 @@ import { STORE_LIMITS } from './store/limits.js';
 import { matchingEntries, parseQuery } from './query/index.js';
 import type { Key, ReadTxn, Store, StoredValue, WriteTxn } from './store/types.js';
 import { TableSet, type AnyTable, type RuntimeTableHooks, type WriteSession } from './tableSet.js';
-import { isNumericKeyType, isPlainObject, RecordValidator, validationError, type Problem } from './validate.js';
+import {
+  isNumericKeyType,
+  isPlainObject,
+  RecordValidator,
+  validationError,
+  type Problem,
+} from './validate.js';
 
 export interface TableEntry<Rec> {
   readonly record: Rec;
@@ -66,7 +72,9 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   getEntry(key: Key, txn: ReadTxn = this.store.read()): TableEntry<Rec> | undefined {
     const entry = txn.get(this.name, key);
     // Validation on every write guarantees that stored values have the record's shape.
-    return entry === undefined ? undefined : { record: entry.value as unknown as Rec, version: entry.version };
+    return entry === undefined
+      ? undefined
+      : { record: entry.value as unknown as Rec, version: entry.version };
   }
 
   /** Creates a record; its key is generated unless the body has one. Resolves with the key. */
@@ -144,8 +152,12 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   search(txn: ReadTxn, query: string): Rec[] {
     const context = { schema: this.schema, table: this.meta };
     const parsed = parseQuery(query, context);
-    if (parsed.select !== null) throw new Error(`search() returns whole records; remove select() from "${query}"`);
-    return Array.from(matchingEntries(txn, context, parsed), (entry) => entry.value as unknown as Rec);
+    if (parsed.select !== null)
+      throw new Error(`search() returns whole records; remove select() from "${query}"`);
+    return Array.from(
+      matchingEntries(txn, context, parsed),
+      (entry) => entry.value as unknown as Rec,
+    );
   }
 
   /**
@@ -158,10 +170,19 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       if (!(this.meta.keyType === 'Float' ? NUMBER_KEY : INTEGER_KEY).test(text)) return undefined;
       const key = Number(text);
       if (this.meta.keyType === 'Int' && (key < -(2 ** 31) || key >= 2 ** 31)) return undefined;
-      if (this.meta.keyType === 'Long' && Math.abs(key) > 2 ** 53) return undefined;
+      // Beyond 2^53 a number is rounded (…993 reads as …992): such a text names no Long key.
+      if (
+        this.meta.keyType === 'Long' &&
+        (Math.abs(key) > 2 ** 53 || BigInt(text) !== BigInt(key))
+      ) {
+        return undefined;
+      }
       return Number.isFinite(key) ? key : undefined;
     }
-    if (text.length * 3 > STORE_LIMITS.maxKeyBytes && Buffer.byteLength(text) > STORE_LIMITS.maxKeyBytes) {
+    if (
+      text.length * 3 > STORE_LIMITS.maxKeyBytes &&
+      Buffer.byteLength(text) > STORE_LIMITS.maxKeyBytes
+    ) {
       return undefined;
     }
     return text;
@@ -189,12 +210,22 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return key;
   }
 
-  private replace(session: WriteSession, key: Key, record: StoredValue, options: WriteOptions): void {
+  private replace(
+    session: WriteSession,
+    key: Key,
+    record: StoredValue,
+    options: WriteOptions,
+  ): void {
     const current = this.current(session.txn, key, options);
     this.write(session, key, { [this.meta.primaryKey]: key, ...record }, current, 'PUT');
   }
 
-  private merge(session: WriteSession, key: Key, changes: StoredValue, options: WriteOptions): void {
+  private merge(
+    session: WriteSession,
+    key: Key,
+    changes: StoredValue,
+    options: WriteOptions,
+  ): void {
     const current = this.current(session.txn, key, options);
     const merged: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
     if (current === undefined) {
@@ -215,7 +246,9 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   ): void {
     const now = Date.now();
     this.stamp(record, now, previous);
-    const stored = this.hooks?.beforeWrite ? this.beforeWrite(session, key, record, previous, method, now) : record;
+    const stored = this.hooks?.beforeWrite
+      ? this.beforeWrite(session, key, record, previous, method, now)
+      : record;
     session.txn.put(this.name, key, stored);
     if (this.hooks?.afterCommit) session.recordPut(this.name, key, stored, previous);
   }
@@ -233,12 +266,20 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     now: number,
   ): StoredValue {
     const hook = this.hooks!.beforeWrite!;
-    const context = { method, previous: previous === undefined ? undefined : deepFreeze(previous), tables: session.tables };
-    const result = session.runHook(this.name, key, 'beforeWrite', () => hook(deepFreeze(record), context));
+    const context = {
+      method,
+      previous: previous === undefined ? undefined : deepFreeze(previous),
+      tables: session.tables,
+    };
+    const result = session.runHook(this.name, key, 'beforeWrite', () =>
+      hook(deepFreeze(record), context),
+    );
     if (result === undefined) return record;
     const returnedKey = isPlainObject(result) ? result[this.meta.primaryKey] : undefined;
     if (returnedKey !== undefined && returnedKey !== key) {
-      throw new Error(`beforeWrite of ${this.name} changed the key of ${JSON.stringify(key)}; a hook cannot change keys`);
+      throw new Error(
+        `beforeWrite of ${this.name} changed the key of ${JSON.stringify(key)}; a hook cannot change keys`,
+      );
     }
     let checked: StoredValue;
     try {
@@ -268,7 +309,9 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     const hook = hooks?.beforeDelete;
     if (hook) {
       const previous = deepFreeze(current);
-      session.runHook(this.name, key, 'beforeDelete', () => hook(previous, { tables: session.tables }));
+      session.runHook(this.name, key, 'beforeDelete', () =>
+        hook(previous, { tables: session.tables }),
+      );
     }
     session.txn.delete(this.name, key);
     if (hooks?.afterCommit) session.recordDelete(this.name, key, current);
@@ -293,7 +336,8 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   private stamp(record: StoredValue, now: number, previous: StoredValue | undefined): void {
     for (const attribute of this.createdTime) {
       const kept = previous?.[attribute.name];
-      record[attribute.name] = kept !== undefined && kept !== null ? kept : timeValue(attribute, now);
+      record[attribute.name] =
+        kept !== undefined && kept !== null ? kept : timeValue(attribute, now);
     }
     for (const attribute of this.updatedTime) record[attribute.name] = timeValue(attribute, now);
   }
@@ -303,7 +347,8 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     const problems: Problem[] = [];
     this.validator.checkKeyValue(key, problems);
     const problem = problems[0];
-    if (problem !== undefined) throw clientError('INVALID_KEY', `Invalid key for ${this.name}: ${problem.message}`);
+    if (problem !== undefined)
+      throw clientError('INVALID_KEY', `Invalid key for ${this.name}: ${problem.message}`);
   }
 }
 
@@ -312,7 +357,13 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
  * to be stored behind the validator's back. Binary values are left alone (they cannot be frozen).
  */
 function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Object.isFrozen(value) ||
+    ArrayBuffer.isView(value)
+  )
+    return value;
   Object.freeze(value);
   for (const item of Object.values(value)) deepFreeze(item);
   return value;

@@ -364,7 +364,9 @@ function keyProblem(table: TableMeta, key: unknown): string | undefined {
         ? undefined
         : 'is not an Int';
     case 'Long':
-      return Number.isSafeInteger(key) ? undefined : 'is not a Long';
+      return Number.isInteger(key) && Math.abs(key as number) <= 2 ** 53
+        ? undefined
+        : 'is not a Long';
     case 'Float':
       return typeof key === 'number' && Number.isFinite(key) ? undefined : 'is not a Float';
     default:

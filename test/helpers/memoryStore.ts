@@ -31,7 +31,10 @@ interface Stored {
 }
 
 /** Data that survives a close, by name. */
-const closedStores = new Map<string, { tables: Map<string, Map<Key, Stored>>; nextKeys: Map<string, number>; lastVersion: number }>();
+const closedStores = new Map<
+  string,
+  { tables: Map<string, Map<Key, Stored>>; nextKeys: Map<string, number>; lastVersion: number }
+>();
 
 export function openMemoryStore(schema: SchemaMeta, name?: string): Store {
   return new MemoryStore(schema, name);
@@ -45,7 +48,8 @@ export function compareIndexValues(a: IndexValue, b: IndexValue): number {
   if (difference !== 0) return difference;
   if (typeof a === 'boolean') return Number(a) - Number(b);
   if (typeof a === 'number') return a === b ? 0 : a < (b as number) ? -1 : 1;
-  if (typeof a === 'string') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b as string, 'utf8'));
+  if (typeof a === 'string')
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b as string, 'utf8'));
   return 0;
 }
 
@@ -71,12 +75,16 @@ class TableState {
     let entries = this.indexes.get(attribute);
     if (entries === undefined) {
       const declared = this.meta.attributes.find((candidate) => candidate.name === attribute);
-      if (declared === undefined || !declared.indexed) throw new Error(`${this.meta.name}.${attribute} is not indexed`);
+      if (declared === undefined || !declared.indexed)
+        throw new Error(`${this.meta.name}.${attribute} is not indexed`);
       entries = [];
       for (const [key, { value }] of this.records) {
-        for (const indexed of indexValuesOf(value[attribute])) entries.push({ value: indexed, key });
+        for (const indexed of indexValuesOf(value[attribute]))
+          entries.push({ value: indexed, key });
       }
-      entries.sort((x, y) => compareIndexValues(x.value, y.value) || compareIndexValues(x.key, y.key));
+      entries.sort(
+        (x, y) => compareIndexValues(x.value, y.value) || compareIndexValues(x.key, y.key),
+      );
       this.indexes.set(attribute, entries);
     }
     return entries;
@@ -89,7 +97,12 @@ class TableState {
 }
 
 /** Index of the first element not before the bound (`after`: the first element after it). */
-function lowerBound<T>(items: readonly T[], valueOf: (item: T) => IndexValue, value: IndexValue, after: boolean): number {
+function lowerBound<T>(
+  items: readonly T[],
+  valueOf: (item: T) => IndexValue,
+  value: IndexValue,
+  after: boolean,
+): number {
   let low = 0;
   let high = items.length;
   while (low < high) {
@@ -101,9 +114,19 @@ function lowerBound<T>(items: readonly T[], valueOf: (item: T) => IndexValue, va
   return low;
 }
 
-function window<T>(items: readonly T[], valueOf: (item: T) => IndexValue, range: Range<IndexValue> | undefined): [number, number] {
-  const start = range?.start === undefined ? 0 : lowerBound(items, valueOf, range.start.value, !range.start.inclusive);
-  const end = range?.end === undefined ? items.length : lowerBound(items, valueOf, range.end.value, range.end.inclusive);
+function window<T>(
+  items: readonly T[],
+  valueOf: (item: T) => IndexValue,
+  range: Range<IndexValue> | undefined,
+): [number, number] {
+  const start =
+    range?.start === undefined
+      ? 0
+      : lowerBound(items, valueOf, range.start.value, !range.start.inclusive);
+  const end =
+    range?.end === undefined
+      ? items.length
+      : lowerBound(items, valueOf, range.end.value, range.end.inclusive);
   return [start, Math.max(start, end)];
 }
 
@@ -182,7 +205,8 @@ class MemoryWrite extends MemoryRead implements WriteTxn {
 
   nextKey(table: string): number {
     let highest = this.nextKeys.get(table) ?? this.store.nextKeys.get(table) ?? 0;
-    for (const key of this.tables(table).records.keys()) if (typeof key === 'number' && key > highest) highest = key;
+    for (const key of this.tables(table).records.keys())
+      if (typeof key === 'number' && key > highest) highest = key;
     const next = Math.floor(highest) + 1;
     this.nextKeys.set(table, next);
     return next;
@@ -201,7 +225,10 @@ class MemoryStore implements Store {
   ) {
     const closed = name === undefined ? undefined : closedStores.get(name);
     for (const meta of schema.tables) {
-      this.tables.set(meta.name, new TableState(meta, new Map(closed?.tables.get(meta.name) ?? [])));
+      this.tables.set(
+        meta.name,
+        new TableState(meta, new Map(closed?.tables.get(meta.name) ?? [])),
+      );
     }
     if (closed !== undefined) {
       this.nextKeys = new Map(closed.nextKeys);
@@ -234,7 +261,8 @@ class MemoryStore implements Store {
       return Promise.reject(error);
     }
     for (const [name, state] of txn.touched) this.tables.set(name, state);
-    for (const [name, next] of txn.nextKeys) this.nextKeys.set(name, Math.max(next, this.nextKeys.get(name) ?? 0));
+    for (const [name, next] of txn.nextKeys)
+      this.nextKeys.set(name, Math.max(next, this.nextKeys.get(name) ?? 0));
     const commit: Commit | null = txn.changes.length > 0 ? { version, changes: txn.changes } : null;
     if (commit !== null) this.lastVersion = version;
     return Promise.resolve().then(() => {

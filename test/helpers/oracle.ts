@@ -11,8 +11,21 @@
  *   ties by primary key in the direction of the first sort key;
  * - select() shapes, relationships resolve, and a time zone rewrites date-times with its offset.
  */
-import type { AttributeMeta, ObjectTypeMeta, SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
-import type { Comparison, Condition, ConditionValue, ObjectSelection, Query, SelectItem, SortKey } from '../../templates/runtime/query/types.js';
+import type {
+  AttributeMeta,
+  ObjectTypeMeta,
+  SchemaMeta,
+  TableMeta,
+} from '../../templates/runtime/meta.js';
+import type {
+  Comparison,
+  Condition,
+  ConditionValue,
+  ObjectSelection,
+  Query,
+  SelectItem,
+  SortKey,
+} from '../../templates/runtime/query/types.js';
 import type { Key, ReadTxn, StoredValue } from '../../templates/runtime/store/types.js';
 
 export interface OracleRecord {
@@ -26,7 +39,12 @@ export type OracleData = ReadonlyMap<string, readonly OracleRecord[]>;
 
 /** Reads every table of `schema` from a transaction. */
 export function snapshot(txn: ReadTxn, schema: SchemaMeta): OracleData {
-  return new Map(schema.tables.map((table) => [table.name, [...txn.scan(table.name)].map(({ key, value, version }) => ({ key, value, version }))]));
+  return new Map(
+    schema.tables.map((table) => [
+      table.name,
+      [...txn.scan(table.name)].map(({ key, value, version }) => ({ key, value, version })),
+    ]),
+  );
 }
 
 const INCOMPARABLE = Symbol('incomparable');
@@ -36,7 +54,8 @@ function canon(value: unknown): Canon {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? INCOMPARABLE : value.getTime();
   if (typeof value === 'number') return Number.isNaN(value) ? INCOMPARABLE : value;
-  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint')
+    return value;
   return INCOMPARABLE;
 }
 
@@ -47,10 +66,14 @@ function family(value: Exclude<Canon, typeof INCOMPARABLE>): number {
   return 2;
 }
 
-function order(a: Exclude<Canon, typeof INCOMPARABLE>, b: Exclude<Canon, typeof INCOMPARABLE>): number {
+function order(
+  a: Exclude<Canon, typeof INCOMPARABLE>,
+  b: Exclude<Canon, typeof INCOMPARABLE>,
+): number {
   const difference = family(a) - family(b);
   if (difference !== 0) return difference;
-  if (typeof a === 'string') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b as string, 'utf8'));
+  if (typeof a === 'string')
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b as string, 'utf8'));
   if (typeof a === 'boolean') return Number(a) - Number(b);
   if (a === null) return 0;
   return a < (b as number | bigint) ? -1 : a > (b as number | bigint) ? 1 : 0;
@@ -61,7 +84,8 @@ function instant(value: unknown): Canon {
   if (value === undefined || value === null) return null;
   if (value instanceof Date || typeof value === 'number') return canon(value);
   if (typeof value !== 'string') return INCOMPARABLE;
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value)) return INCOMPARABLE;
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value))
+    return INCOMPARABLE;
   const zoned = value.length > 10 && !/(Z|[+-]\d{2}:\d{2})$/.test(value) ? `${value}Z` : value;
   const time = Date.parse(zoned);
   return Number.isNaN(time) ? INCOMPARABLE : time;
@@ -75,7 +99,9 @@ export class Oracle {
 
   /** Every matching record, unsorted and unsliced. */
   matches(tableName: string, query: Query): OracleRecord[] {
-    return this.records(tableName).filter((record) => query.conditions === null || this.holds(query.conditions, record));
+    return this.records(tableName).filter(
+      (record) => query.conditions === null || this.holds(query.conditions, record),
+    );
   }
 
   /** The answers, in order when the query sorts; offset and limit applied. */
@@ -83,19 +109,24 @@ export class Oracle {
     let records = this.matches(tableName, query);
     if (query.sort.length > 0) records = this.sorted(records, query.sort);
     const end = query.limit === null ? undefined : query.offset + query.limit;
-    return records.slice(query.offset, end).map((record) => this.shape(this.table(tableName), record, query));
+    return records
+      .slice(query.offset, end)
+      .map((record) => this.shape(this.table(tableName), record, query));
   }
 
   holds(condition: Condition, record: OracleRecord): boolean {
     if (condition.kind === 'comparison') return this.compares(condition, 0, record);
-    if (condition.kind === 'and') return condition.children.every((child) => this.holds(child, record));
+    if (condition.kind === 'and')
+      return condition.children.every((child) => this.holds(child, record));
     return condition.children.some((child) => this.holds(child, record));
   }
 
   private compares(comparison: Comparison, hop: number, record: OracleRecord): boolean {
     if (hop < comparison.hops.length) {
       const step = comparison.hops[hop]!;
-      return this.related(step.attribute, record).some((related) => this.compares(comparison, hop + 1, related));
+      return this.related(step.attribute, record).some((related) =>
+        this.compares(comparison, hop + 1, related),
+      );
     }
     const { target, operator } = comparison;
     let candidates: unknown[];
@@ -104,7 +135,11 @@ export class Oracle {
       candidates = [record.value[target.attribute.name]];
       for (const nested of target.nested) {
         candidates = candidates.flatMap((value) => (Array.isArray(value) ? value : [value]));
-        candidates = candidates.map((value) => (typeof value === 'object' && value !== null && !(value instanceof Date) ? (value as StoredValue)[nested.name] : undefined));
+        candidates = candidates.map((value) =>
+          typeof value === 'object' && value !== null && !(value instanceof Date)
+            ? (value as StoredValue)[nested.name]
+            : undefined,
+        );
       }
       candidates = candidates.flatMap((value) => (Array.isArray(value) ? value : [value]));
     }
@@ -122,7 +157,12 @@ export class Oracle {
     return operator === 'ne' || operator === 'out' ? !found : found;
   }
 
-  private test(operator: string, values: readonly ConditionValue[], raw: unknown, value: Canon): boolean {
+  private test(
+    operator: string,
+    values: readonly ConditionValue[],
+    raw: unknown,
+    value: Canon,
+  ): boolean {
     const equals = (expected: ConditionValue): boolean => {
       if (value === INCOMPARABLE) return false;
       if (expected === null || value === null) return value === expected;
@@ -141,9 +181,21 @@ export class Oracle {
       case 'ct':
         return typeof raw === 'string' && raw.includes(String(expected));
       default: {
-        if (value === INCOMPARABLE || value === null || expected === null || family(value) !== family(expected)) return false;
+        if (
+          value === INCOMPARABLE ||
+          value === null ||
+          expected === null ||
+          family(value) !== family(expected)
+        )
+          return false;
         const result = order(value, expected);
-        return operator === 'lt' ? result < 0 : operator === 'le' ? result <= 0 : operator === 'gt' ? result > 0 : result >= 0;
+        return operator === 'lt'
+          ? result < 0
+          : operator === 'le'
+            ? result <= 0
+            : operator === 'gt'
+              ? result > 0
+              : result >= 0;
       }
     }
   }
@@ -170,7 +222,10 @@ export class Oracle {
   }
 
   private sorted(records: OracleRecord[], keys: readonly SortKey[]): OracleRecord[] {
-    const valued = records.map((record) => ({ record, values: keys.map((key) => this.sortValue(key, record)) }));
+    const valued = records.map((record) => ({
+      record,
+      values: keys.map((key) => this.sortValue(key, record)),
+    }));
     const keyDirection = keys[0]!.descending ? -1 : 1;
     valued.sort((a, b) => {
       for (let index = 0; index < keys.length; index += 1) {
@@ -184,7 +239,8 @@ export class Oracle {
 
   private sortValue(key: SortKey, record: OracleRecord): Exclude<Canon, typeof INCOMPARABLE> {
     let records = [record];
-    for (const hop of key.hops) records = records.flatMap((current) => this.related(hop.attribute, current));
+    for (const hop of key.hops)
+      records = records.flatMap((current) => this.related(hop.attribute, current));
     const values: Exclude<Canon, typeof INCOMPARABLE>[] = [];
     for (const current of records) {
       if (key.target.isKey) {
@@ -210,15 +266,27 @@ export class Oracle {
     const { select } = query;
     const filters = topLevelFilters(query.conditions);
     if (select === null) return this.zoned(table, record.value, query.timezone);
-    if (select.kind === 'value') return this.item(table, select.item, record, query, filters) ?? null;
-    if (select.kind === 'array') return select.items.map((item) => this.item(table, item, record, query, filters) ?? null);
+    if (select.kind === 'value')
+      return this.item(table, select.item, record, query, filters) ?? null;
+    if (select.kind === 'array')
+      return select.items.map((item) => this.item(table, item, record, query, filters) ?? null);
     return this.object(table, select, record, query, filters);
   }
 
-  private object(holder: TableMeta | ObjectTypeMeta | null, selection: ObjectSelection, record: OracleRecord, query: Query, filters: Comparison[]): StoredValue {
+  private object(
+    holder: TableMeta | ObjectTypeMeta | null,
+    selection: ObjectSelection,
+    record: OracleRecord,
+    query: Query,
+    filters: Comparison[],
+  ): StoredValue {
     const result: StoredValue = {};
     for (const item of selection.items) {
-      if (item.kind === 'all') Object.assign(result, holder === null ? record.value : this.zoned(holder, record.value, query.timezone));
+      if (item.kind === 'all')
+        Object.assign(
+          result,
+          holder === null ? record.value : this.zoned(holder, record.value, query.timezone),
+        );
       else if (item.kind === 'id') result.$id = record.key;
       else if (item.kind === 'updatedTime') result.$updatedtime = record.version;
       else {
@@ -229,48 +297,96 @@ export class Oracle {
     return result;
   }
 
-  private item(holder: TableMeta | ObjectTypeMeta | null, item: SelectItem, record: OracleRecord, query: Query, filters: Comparison[]): unknown {
-    if (item.kind === 'all') return this.object(holder, { kind: 'object', items: [item] }, record, query, filters);
+  private item(
+    holder: TableMeta | ObjectTypeMeta | null,
+    item: SelectItem,
+    record: OracleRecord,
+    query: Query,
+    filters: Comparison[],
+  ): unknown {
+    if (item.kind === 'all')
+      return this.object(holder, { kind: 'object', items: [item] }, record, query, filters);
     if (item.kind === 'id') return record.key;
     if (item.kind === 'updatedTime') return record.version;
     const { attribute } = item;
-    if (attribute !== null && attribute.relationship !== null && holder !== null && 'primaryKey' in holder) {
+    if (
+      attribute !== null &&
+      attribute.relationship !== null &&
+      holder !== null &&
+      'primaryKey' in holder
+    ) {
       const target = this.table(attribute.relationship.target);
-      const through = filters.filter((filter) => filter.hops[0]?.attribute === attribute).map((filter) => ({ ...filter, hops: filter.hops.slice(1) }));
+      const through = filters
+        .filter((filter) => filter.hops[0]?.attribute === attribute)
+        .map((filter) => ({ ...filter, hops: filter.hops.slice(1) }));
       let related = this.related(attribute, record);
-      if (attribute.relationship.kind !== 'many-to-one') related = related.filter((candidate) => through.every((filter) => this.compares(filter, 0, candidate)));
+      if (attribute.relationship.kind !== 'many-to-one')
+        related = related.filter((candidate) =>
+          through.every((filter) => this.compares(filter, 0, candidate)),
+        );
       const shaped = related.map((candidate) =>
-        item.nested === null ? this.zoned(target, candidate.value, query.timezone) : this.object(target, item.nested, candidate, query, through),
+        item.nested === null
+          ? this.zoned(target, candidate.value, query.timezone)
+          : this.object(target, item.nested, candidate, query, through),
       );
       return attribute.relationship.kind === 'many-to-one' ? shaped[0] : shaped;
     }
     const value = record.value[item.name];
     if (value === undefined) return undefined;
     if (item.nested !== null) {
-      const objectType = attribute?.type.kind === 'object' ? this.schema.objectTypes.find((type) => type.name === attribute.type.name) ?? null : null;
+      const objectType =
+        attribute?.type.kind === 'object'
+          ? (this.schema.objectTypes.find((type) => type.name === attribute.type.name) ?? null)
+          : null;
       const project = (element: unknown): unknown =>
         typeof element === 'object' && element !== null && !(element instanceof Date)
-          ? this.object(objectType, item.nested!, { key: '', value: element as StoredValue, version: 0 }, query, [])
+          ? this.object(
+              objectType,
+              item.nested!,
+              { key: '', value: element as StoredValue, version: 0 },
+              query,
+              [],
+            )
           : element;
       return Array.isArray(value) ? value.map(project) : project(value);
     }
     return this.zonedValue(attribute, value, query.timezone);
   }
 
-  private zoned(holder: TableMeta | ObjectTypeMeta, value: StoredValue, zone: string | null): StoredValue {
+  private zoned(
+    holder: TableMeta | ObjectTypeMeta,
+    value: StoredValue,
+    zone: string | null,
+  ): StoredValue {
     if (zone === null) return value;
     return Object.fromEntries(
-      Object.entries(value).map(([name, attributeValue]) => [name, this.zonedValue(holder.attributes.find((attribute) => attribute.name === name) ?? null, attributeValue, zone)]),
+      Object.entries(value).map(([name, attributeValue]) => [
+        name,
+        this.zonedValue(
+          holder.attributes.find((attribute) => attribute.name === name) ?? null,
+          attributeValue,
+          zone,
+        ),
+      ]),
     );
   }
 
-  private zonedValue(attribute: AttributeMeta | null, value: unknown, zone: string | null): unknown {
+  private zonedValue(
+    attribute: AttributeMeta | null,
+    value: unknown,
+    zone: string | null,
+  ): unknown {
     if (zone === null || value === null || value === undefined) return value;
-    if (Array.isArray(value)) return value.map((element) => this.zonedValue(attribute, element, zone));
+    if (Array.isArray(value))
+      return value.map((element) => this.zonedValue(attribute, element, zone));
     if (value instanceof Date) return inZone(value.getTime(), zone);
     if (attribute === null || attribute.type.kind !== 'scalar') return value;
     if (typeof value === 'number' && attribute.timestamp !== null) return inZone(value, zone);
-    if (typeof value === 'string' && attribute.type.name === 'String' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    if (
+      typeof value === 'string' &&
+      attribute.type.name === 'String' &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+    ) {
       const time = instant(value);
       return typeof time === 'number' ? inZone(time, zone) : value;
     }
@@ -287,8 +403,12 @@ export class Oracle {
 }
 
 function topLevelFilters(condition: Condition | null): Comparison[] {
-  const conjuncts = condition === null ? [] : condition.kind === 'and' ? condition.children : [condition];
-  return conjuncts.filter((conjunct): conjunct is Comparison => conjunct.kind === 'comparison' && conjunct.hops.length > 0);
+  const conjuncts =
+    condition === null ? [] : condition.kind === 'and' ? condition.children : [condition];
+  return conjuncts.filter(
+    (conjunct): conjunct is Comparison =>
+      conjunct.kind === 'comparison' && conjunct.hops.length > 0,
+  );
 }
 
 /** ISO-8601 with the zone's offset, from Intl's long offset name (`GMT-04:00`). */
@@ -297,7 +417,8 @@ export function inZone(epochMs: number, zone: string): string {
     .formatToParts(new Date(epochMs))
     .find((part) => part.type === 'timeZoneName')!.value;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  const offsetMinutes = match === null ? 0 : (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
+  const offsetMinutes =
+    match === null ? 0 : (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
   const local = new Date(epochMs + offsetMinutes * 60_000).toISOString();
   const wall = local.endsWith('.000Z') ? local.slice(0, 19) : local.slice(0, 23);
   const sign = offsetMinutes < 0 ? '-' : '+';

@@ -13,7 +13,11 @@ const cbor = new CborEncoder({ useRecords: false });
 const msgpack = new Packr({ useRecords: false, largeBigIntToString: true });
 
 /** A whole answer in `format`; `columns` are the CSV columns for records (more are added as found). */
-export function encodeValue(format: Format, value: unknown, columns: readonly string[] = []): Buffer {
+export function encodeValue(
+  format: Format,
+  value: unknown,
+  columns: readonly string[] = [],
+): Buffer {
   switch (format) {
     case 'json':
       return Buffer.from(toJson(value));

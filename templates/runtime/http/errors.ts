@@ -50,6 +50,11 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: 500,
   /** The server cannot serve the request now (shutting down, store unavailable). */
   UNAVAILABLE: 503,
+  /**
+   * The query needs an index that is still being built from existing records (an attribute newly
+   * `@indexed`); `Retry-After` says when to ask again.
+   */
+  INDEX_BUILDING: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -64,6 +69,10 @@ export function clientError(
 }
 
 /** The JSON body of an error answer: `{"error": message, "code": code, ...details}`. */
-export function errorBody(code: string, message: string, details: Readonly<Record<string, unknown>> = {}): string {
+export function errorBody(
+  code: string,
+  message: string,
+  details: Readonly<Record<string, unknown>> = {},
+): string {
   return JSON.stringify({ error: message, code, ...details });
 }

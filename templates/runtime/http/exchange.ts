@@ -62,7 +62,10 @@ export class Exchange {
   /** Sends a whole answer. HEAD answers get the same headers and no body (node drops it). */
   send(status: number, headers: string[], body?: Buffer | string): void {
     if (body !== undefined) {
-      headers.push('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+      headers.push(
+        'Content-Length',
+        String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
+      );
     } else if (status !== 204 && status !== 304) {
       headers.push('Content-Length', '0');
     }
@@ -71,7 +74,13 @@ export class Exchange {
   }
 
   /** Sends a value in the negotiated format. */
-  sendValue(status: number, format: Format, value: unknown, headers: string[] = [], columns?: readonly string[]): void {
+  sendValue(
+    status: number,
+    format: Format,
+    value: unknown,
+    headers: string[] = [],
+    columns?: readonly string[],
+  ): void {
     headers.push('Content-Type', CONTENT_TYPES[format]);
     this.send(status, headers, encodeValue(format, value, columns));
   }
@@ -87,6 +96,9 @@ export class Exchange {
     }
     if (error instanceof ClientError) {
       if (error.status === 413) this.closeConnection = true;
+      // An error that passes away by itself (an index being built) says when to ask again.
+      if (typeof error.details.retryAfter === 'number')
+        headers.push('Retry-After', String(error.details.retryAfter));
       headers.push('Content-Type', JSON_TYPE);
       this.send(error.status, headers, errorBody(error.code, error.message, error.details));
       return;

@@ -16,7 +16,8 @@ export function toJson(value: unknown): string {
     case 'object':
       if (value === null) return 'null';
       if (Array.isArray(value)) return arrayToJson(value);
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`;
+      if (value instanceof Date)
+        return Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`;
       if (value instanceof Uint8Array) return `"${base64Of(value)}"`;
       return objectToJson(value as Record<string, unknown>);
     default:

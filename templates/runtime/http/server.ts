@@ -7,7 +7,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { App, TableResource } from '../rest/app.js';
-import { COLLECTION_METHODS, createRecords, deleteRecords, listRecords } from '../rest/collectionRequests.js';
+import {
+  COLLECTION_METHODS,
+  createRecords,
+  deleteRecords,
+  listRecords,
+} from '../rest/collectionRequests.js';
+import { answerCustomRoute } from '../rest/customRoutes.js';
 import { describeTable } from '../rest/describe.js';
 import {
   ATTRIBUTE_METHODS,
@@ -45,7 +51,12 @@ export interface EventStreamTarget {
 
 const DESCRIBE_METHODS = 'GET, HEAD, OPTIONS';
 const HEALTH_METHODS = 'GET, HEAD, OPTIONS';
-const ACCEPTED_TYPES = ['application/json', 'application/cbor', 'application/x-msgpack', 'text/csv'];
+const ACCEPTED_TYPES = [
+  'application/json',
+  'application/cbor',
+  'application/x-msgpack',
+  'text/csv',
+];
 /** How often node checks the header and request timeouts of open connections. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
@@ -75,7 +86,8 @@ export class HttpServer implements ServerState {
       },
       this.onRequest,
     );
-    if (realtime) this.server.on('upgrade', (request, socket, head) => realtime.upgrade(request, socket, head));
+    if (realtime)
+      this.server.on('upgrade', (request, socket, head) => realtime.upgrade(request, socket, head));
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -146,6 +158,17 @@ export class HttpServer implements ServerState {
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
     const query = mark < 0 ? '' : url.slice(mark + 1);
+    const custom = this.app.customRoutes.match(path);
+    if (custom !== undefined) {
+      return answerCustomRoute(
+        this.app.tableSet,
+        this.app.config.maxBodyBytes,
+        exchange,
+        custom,
+        path,
+        query,
+      );
+    }
     const route = this.router.match(path);
     switch (route.kind) {
       case 'record':
@@ -161,19 +184,35 @@ export class HttpServer implements ServerState {
     }
   }
 
-  private record(exchange: Exchange, route: Extract<Route, { kind: 'record' }>, query: string): Promise<void> | void {
+  private record(
+    exchange: Exchange,
+    route: Extract<Route, { kind: 'record' }>,
+    query: string,
+  ): Promise<void> | void {
     const method = exchange.request.method;
     const { resource, id, attribute } = route;
     const allow = attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS;
     if (method === 'OPTIONS') return this.options(exchange, allow);
     if (query !== '') {
-      throw clientError('QUERY_UNSUPPORTED', 'A single record takes no query; query the table at its collection URL', {
-        position: 0,
-      });
+      throw clientError(
+        'QUERY_UNSUPPORTED',
+        'A single record takes no query; query the table at its collection URL',
+        {
+          position: 0,
+        },
+      );
     }
     if (attribute !== undefined) {
-      if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, ATTRIBUTE_METHODS);
-      return getAttribute(this.app, exchange, resource, id, attribute, this.format(exchange, route.format));
+      if (method !== 'GET' && method !== 'HEAD')
+        return this.methodNotAllowed(exchange, ATTRIBUTE_METHODS);
+      return getAttribute(
+        this.app,
+        exchange,
+        resource,
+        id,
+        attribute,
+        this.format(exchange, route.format),
+      );
     }
     switch (method) {
       case 'GET':
@@ -181,9 +220,16 @@ export class HttpServer implements ServerState {
         if (this.wantsEventStream(exchange)) {
           const key = resource.table.parseKey(id);
           if (key === undefined) {
-            throw clientError('INVALID_KEY', `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`);
+            throw clientError(
+              'INVALID_KEY',
+              `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`,
+            );
           }
-          return this.realtime?.eventStream(exchange.request, exchange.response, { resource, key, query });
+          return this.realtime?.eventStream(exchange.request, exchange.response, {
+            resource,
+            key,
+            query,
+          });
         }
         return getRecord(exchange, resource, id, this.format(exchange, route.format));
       case 'PUT':
@@ -207,11 +253,15 @@ export class HttpServer implements ServerState {
       case 'GET':
       case 'HEAD':
         if (this.wantsEventStream(exchange)) {
-          return this.realtime?.eventStream(exchange.request, exchange.response, { resource, query });
+          return this.realtime?.eventStream(exchange.request, exchange.response, {
+            resource,
+            query,
+          });
         }
         return listRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
       case 'POST':
-        if (query !== '') throw clientError('QUERY_UNSUPPORTED', 'POST takes no query', { position: 0 });
+        if (query !== '')
+          throw clientError('QUERY_UNSUPPORTED', 'POST takes no query', { position: 0 });
         return createRecords(this.app, exchange, resource, this.format(exchange, suffix));
       case 'DELETE':
         return deleteRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
@@ -225,8 +275,12 @@ export class HttpServer implements ServerState {
   private describe(exchange: Exchange, resource: TableResource, query: string): void {
     const method = exchange.request.method;
     if (method === 'OPTIONS') return this.options(exchange, DESCRIBE_METHODS);
-    if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, DESCRIBE_METHODS);
-    if (query !== '') throw clientError('QUERY_UNSUPPORTED', 'The table description takes no query', { position: 0 });
+    if (method !== 'GET' && method !== 'HEAD')
+      return this.methodNotAllowed(exchange, DESCRIBE_METHODS);
+    if (query !== '')
+      throw clientError('QUERY_UNSUPPORTED', 'The table description takes no query', {
+        position: 0,
+      });
     const format = this.format(exchange, undefined);
     const count = exchange.timed(() => this.app.store.read().count(resource.meta.name));
     exchange.sendValue(200, format, describeTable(resource.meta, count));
@@ -236,7 +290,8 @@ export class HttpServer implements ServerState {
   private async health(exchange: Exchange): Promise<void> {
     const method = exchange.request.method;
     if (method === 'OPTIONS') return this.options(exchange, HEALTH_METHODS);
-    if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, HEALTH_METHODS);
+    if (method !== 'GET' && method !== 'HEAD')
+      return this.methodNotAllowed(exchange, HEALTH_METHODS);
     const format = this.format(exchange, undefined);
     try {
       const store = this.app.store;

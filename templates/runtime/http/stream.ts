@@ -71,5 +71,7 @@ function drained(response: ServerResponse): Promise<void> {
 
 function joinPieces(pieces: readonly (Buffer | string)[]): Buffer | string {
   if (pieces.every((piece) => typeof piece === 'string')) return pieces.join('');
-  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+  return Buffer.concat(
+    pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)),
+  );
 }

@@ -25,7 +25,8 @@ const ISO_DATE =
   /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 /** A date-time that carries its own zone: the String values the time zone conversion rewrites. */
-const ISO_DATE_TIME_WITH_ZONE = /^([+-]\d{6}|\d{4})-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$/;
+const ISO_DATE_TIME_WITH_ZONE =
+  /^([+-]\d{6}|\d{4})-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$/;
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -33,7 +34,8 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 export function parseIsoDate(text: string): IsoDate | null {
   const match = ISO_DATE.exec(text);
   if (match === null) return null;
-  const [, year, month, day, hour, minute, second, fraction, zulu, sign, offsetHours, offsetMins] = match;
+  const [, year, month, day, hour, minute, second, fraction, zulu, sign, offsetHours, offsetMins] =
+    match;
   const wall: WallTime = {
     year: Number(year),
     month: Number(month),

@@ -3,7 +3,14 @@
  * covers exactly once, lazily, and can tell whether it covers a given record (which is how a
  * union of drivers avoids yielding a record twice without remembering what it has yielded).
  */
-import type { IndexRange, IndexValue, Key, KeyRange, ReadTxn, RecordEntry } from '../store/types.js';
+import type {
+  IndexRange,
+  IndexValue,
+  Key,
+  KeyRange,
+  ReadTxn,
+  RecordEntry,
+} from '../store/types.js';
 import { indexValuesOf } from '../store/indexValues.js';
 import { rangeContains, rangesContain } from './ranges.js';
 import { compareValues } from './values.js';
@@ -29,7 +36,11 @@ export type Driver =
   /** Each branch in turn, skipping records an earlier branch covers. */
   | { readonly kind: 'union'; readonly branches: readonly Driver[] };
 
-export function* driverEntries(txn: ReadTxn, table: string, driver: Driver): Generator<RecordEntry> {
+export function* driverEntries(
+  txn: ReadTxn,
+  table: string,
+  driver: Driver,
+): Generator<RecordEntry> {
   switch (driver.kind) {
     case 'scan':
       yield* txn.scan(table, driver.reverse ? { reverse: true } : undefined);
@@ -58,12 +69,20 @@ export function* driverEntries(txn: ReadTxn, table: string, driver: Driver): Gen
   }
 }
 
-function* indexEntries(txn: ReadTxn, table: string, driver: Driver & { kind: 'index' }): Generator<RecordEntry> {
+function* indexEntries(
+  txn: ReadTxn,
+  table: string,
+  driver: Driver & { kind: 'index' },
+): Generator<RecordEntry> {
   const { attribute, ranges, reverse, multi } = driver;
   for (let index = 0; index < ranges.length; index += 1) {
     const range = ranges[reverse ? ranges.length - 1 - index : index]!;
     let previous: Key | undefined;
-    for (const { value, key } of txn.scanIndex(table, attribute, reverse ? { ...range, reverse: true } : range)) {
+    for (const { value, key } of txn.scanIndex(
+      table,
+      attribute,
+      reverse ? { ...range, reverse: true } : range,
+    )) {
       if (multi) {
         // A record with several entries in the ranges is yielded at the first one walked.
         if (previous !== undefined && compareValues(previous, key) === 0) continue;
@@ -78,7 +97,12 @@ function* indexEntries(txn: ReadTxn, table: string, driver: Driver & { kind: 'in
 }
 
 /** Whether the record has another index entry in the ranges that a walk meets before `value`. */
-function walkedEarlier(stored: unknown, value: IndexValue, ranges: readonly IndexRange[], reverse: boolean): boolean {
+function walkedEarlier(
+  stored: unknown,
+  value: IndexValue,
+  ranges: readonly IndexRange[],
+  reverse: boolean,
+): boolean {
   for (const element of indexValuesOf(stored)) {
     const order = compareValues(element, value);
     if ((reverse ? order > 0 : order < 0) && rangesContain(ranges, element)) return true;
@@ -96,7 +120,9 @@ export function driverCovers(driver: Driver, entry: RecordEntry): boolean {
     case 'keys':
       return sortedIncludes(driver.keys, entry.key);
     case 'index':
-      return indexValuesOf(entry.value[driver.attribute]).some((element) => rangesContain(driver.ranges, element));
+      return indexValuesOf(entry.value[driver.attribute]).some((element) =>
+        rangesContain(driver.ranges, element),
+      );
     case 'union':
       return driver.branches.some((branch) => driverCovers(branch, entry));
   }

@@ -33,7 +33,11 @@ export function* executeQuery(txn: ReadTxn, ctx: QueryContext, query: Query): Ge
  * The matching records themselves (key, stored value, version), in answer order, limit/offset
  * applied; for DELETE by query and for callers that shape later with `shapeRecord`. Lazy.
  */
-export function matchingEntries(txn: ReadTxn, ctx: QueryContext, query: Query): Iterable<RecordEntry> {
+export function matchingEntries(
+  txn: ReadTxn,
+  ctx: QueryContext,
+  query: Query,
+): Iterable<RecordEntry> {
   return entries(txn, ctx, query);
 }
 
@@ -43,7 +47,12 @@ export function countMatches(txn: ReadTxn, ctx: QueryContext, query: Query): num
 }
 
 /** Whether one stored record matches the query's conditions (real-time filtered views use this). */
-export function recordMatches(txn: ReadTxn, ctx: QueryContext, query: Query, record: StoredValue): boolean {
+export function recordMatches(
+  txn: ReadTxn,
+  ctx: QueryContext,
+  query: Query,
+  record: StoredValue,
+): boolean {
   if (query.conditions === null) return true;
   return conditionMatches(txn, query.conditions, keyOf(ctx.table, record), record);
 }

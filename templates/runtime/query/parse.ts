@@ -39,7 +39,12 @@ export interface SyntaxGroup {
 export type SyntaxCondition = SyntaxComparison | SyntaxGroup;
 
 export type SyntaxSelectItem =
-  | { readonly kind: 'name'; readonly name: string; readonly position: number; readonly nested: readonly SyntaxSelectItem[] | null }
+  | {
+      readonly kind: 'name';
+      readonly name: string;
+      readonly position: number;
+      readonly nested: readonly SyntaxSelectItem[] | null;
+    }
   | { readonly kind: 'all'; readonly position: number }
   | { readonly kind: 'id'; readonly position: number }
   | { readonly kind: 'updatedTime'; readonly position: number };
@@ -83,7 +88,14 @@ const FIQL_OPERATORS: Readonly<Record<string, Operator>> = {
 };
 
 /** Names that continue a range without repeating the attribute: `a=gt=x&lt=y`. */
-const RANGE_WORDS: Readonly<Record<string, Operator>> = { lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', lte: 'le', gte: 'ge' };
+const RANGE_WORDS: Readonly<Record<string, Operator>> = {
+  lt: 'lt',
+  le: 'le',
+  gt: 'gt',
+  ge: 'ge',
+  lte: 'le',
+  gte: 'ge',
+};
 const LOWER_BOUNDS: ReadonlySet<Operator> = new Set(['gt', 'ge']);
 const UPPER_BOUNDS: ReadonlySet<Operator> = new Set(['lt', 'le']);
 
@@ -92,14 +104,28 @@ const RESERVED_PARAMETERS = new Set(['sort', 'limit', 'offset', 'timezone']);
 
 const STRUCTURAL = '&|()[]';
 const OPERATOR_CHARS = '=!<>';
-const ENCODED: Readonly<Record<string, string>> = { '(': '%28', '[': '%5B', '=': '%3D', ',': '%2C' };
+const ENCODED: Readonly<Record<string, string>> = {
+  '(': '%28',
+  '[': '%5B',
+  '=': '%3D',
+};
 
 type Separator = '&' | '|';
 
 type Entry =
   | { readonly kind: 'condition'; readonly node: SyntaxCondition }
-  | { readonly kind: 'call'; readonly name: string; readonly position: number; readonly apply: (state: TopLevel) => void }
-  | { readonly kind: 'parameter'; readonly name: string; readonly value: RawValue; readonly position: number }
+  | {
+      readonly kind: 'call';
+      readonly name: string;
+      readonly position: number;
+      readonly apply: (state: TopLevel) => void;
+    }
+  | {
+      readonly kind: 'parameter';
+      readonly name: string;
+      readonly value: RawValue;
+      readonly position: number;
+    }
   | { readonly kind: 'empty'; readonly position: number };
 
 interface ListItem {
@@ -161,7 +187,10 @@ class Parser {
       for (const neighbour of [item, items[index + 1]]) {
         if (neighbour?.separator !== '|') continue;
         if (entry.kind === 'empty') throw syntaxError('Empty condition', entry.position);
-        throw syntaxError(`${describe(entry)} must be joined to the rest of the query with '&', not '|'`, neighbour.separatorPosition);
+        throw syntaxError(
+          `${describe(entry)} must be joined to the rest of the query with '&', not '|'`,
+          neighbour.separatorPosition,
+        );
       }
       if (entry.kind === 'call') entry.apply(state);
       else if (entry.kind === 'parameter') this.applyParameter(entry, state);
@@ -198,10 +227,14 @@ class Parser {
     const close = open === '(' ? ')' : ']';
     const at = this.pos;
     if (depth + 1 > QUERY_LIMITS.maxDepth) {
-      throw queryError('QUERY_TOO_COMPLEX', `Groups nest deeper than ${QUERY_LIMITS.maxDepth} levels (at character ${at})`, {
-        position: at,
-        limit: 'maxDepth',
-      });
+      throw queryError(
+        'QUERY_TOO_COMPLEX',
+        `Groups nest deeper than ${QUERY_LIMITS.maxDepth} levels (at character ${at})`,
+        {
+          position: at,
+          limit: 'maxDepth',
+        },
+      );
     }
     this.pos += 1;
     const items = this.parseList(depth + 1);
@@ -230,18 +263,36 @@ class Parser {
     const position = this.pos;
     const name = this.scanName();
     if (name === '') {
-      throw syntaxError('A condition needs an attribute name (a chained range such as &=lt=5 must follow a condition)', position);
+      throw syntaxError(
+        'A condition needs an attribute name (a chained range such as &=lt=5 must follow a condition)',
+        position,
+      );
     }
     if (this.src[this.pos] === '(') {
-      if (!CALLS.has(name)) throw syntaxError(`Unknown function '${name}()'; the query calls are select(), sort() and limit()`, position);
-      if (depth > 0) throw syntaxError(`${name}() must stand at the top level of the query, not inside a group`, position);
+      if (!CALLS.has(name))
+        throw syntaxError(
+          `Unknown function '${name}()'; the query calls are select(), sort() and limit()`,
+          position,
+        );
+      if (depth > 0)
+        throw syntaxError(
+          `${name}() must stand at the top level of the query, not inside a group`,
+          position,
+        );
       return this.parseCall(name, position);
     }
     if (RESERVED_PARAMETERS.has(name) && !this.isDeclared(name)) {
-      if (depth > 0) throw syntaxError(`'${name}=' must stand at the top level of the query, not inside a group`, position);
+      if (depth > 0)
+        throw syntaxError(
+          `'${name}=' must stand at the top level of the query, not inside a group`,
+          position,
+        );
       const operator = this.parseOperator(name);
       if (operator.form !== '=') {
-        throw syntaxError(`'${name}' is a query parameter, written ${name}=<value>; '${operator.form}' does not apply to it`, position);
+        throw syntaxError(
+          `'${name}' is a query parameter, written ${name}=<value>; '${operator.form}' does not apply to it`,
+          position,
+        );
       }
       return { kind: 'parameter', name, value: this.scanValue(), position };
     }
@@ -327,10 +378,14 @@ class Parser {
         return { operator: 'ne', typed: true, form: '!=' };
       case '<':
         this.pos = twoChars ? thirdAt : secondAt;
-        return twoChars ? { operator: 'le', typed: true, form: '<=' } : { operator: 'lt', typed: true, form: '<' };
+        return twoChars
+          ? { operator: 'le', typed: true, form: '<=' }
+          : { operator: 'lt', typed: true, form: '<' };
       default:
         this.pos = twoChars ? thirdAt : secondAt;
-        return twoChars ? { operator: 'ge', typed: true, form: '>=' } : { operator: 'gt', typed: true, form: '>' };
+        return twoChars
+          ? { operator: 'ge', typed: true, form: '>=' }
+          : { operator: 'gt', typed: true, form: '>' };
     }
   }
 
@@ -338,13 +393,29 @@ class Parser {
     const { operator, typed, form } = this.parseOperator(name);
     this.countTerm(position);
     if (operator === 'in' || operator === 'out') {
-      return { kind: 'comparison', name, position, operator, typed, values: this.scanList(form), bounds: null };
+      return {
+        kind: 'comparison',
+        name,
+        position,
+        operator,
+        typed,
+        values: this.scanList(form),
+        bounds: null,
+      };
     }
     const value = this.scanValue();
     // `a==abc*` is starts-with; an escaped star (%2A) stays a literal character.
     if (form === '==' && value.raw.endsWith('*')) {
       const prefix = { raw: value.raw.slice(0, -1), position: value.position };
-      return { kind: 'comparison', name, position, operator: 'sw', typed, values: [prefix], bounds: null };
+      return {
+        kind: 'comparison',
+        name,
+        position,
+        operator: 'sw',
+        typed,
+        values: [prefix],
+        bounds: null,
+      };
     }
     return { kind: 'comparison', name, position, operator, typed, values: [value], bounds: null };
   }
@@ -374,7 +445,10 @@ class Parser {
     }
     const isLower = LOWER_BOUNDS.has(first.operator);
     if (!isBound(first.operator)) {
-      throw syntaxError(`Only a range (gt, ge, lt, le) continues with a second bound, as in ${first.name}=gt=<low>&=lt=<high>`, at);
+      throw syntaxError(
+        `Only a range (gt, ge, lt, le) continues with a second bound, as in ${first.name}=gt=<low>&=lt=<high>`,
+        at,
+      );
     }
     this.pos = at;
     let operator: Operator;
@@ -385,12 +459,21 @@ class Parser {
       this.pos += this.logicalAt(this.pos)!.width;
     }
     if (!(isLower ? UPPER_BOUNDS : LOWER_BOUNDS).has(operator)) {
-      throw syntaxError(`A range continues with ${isLower ? 'an upper bound (lt or le)' : 'a lower bound (gt or ge)'}`, at);
+      throw syntaxError(
+        `A range continues with ${isLower ? 'an upper bound (lt or le)' : 'a lower bound (gt or ge)'}`,
+        at,
+      );
     }
     this.countTerm(at);
     const second = this.scanValue();
-    if (this.src[this.pos] === '&' && OPERATOR_CHARS.includes(this.logicalAt(this.pos + 1)?.char ?? '')) {
-      throw syntaxError('A range has two bounds; start another condition with the attribute name', this.pos + 1);
+    if (
+      this.src[this.pos] === '&' &&
+      OPERATOR_CHARS.includes(this.logicalAt(this.pos + 1)?.char ?? '')
+    ) {
+      throw syntaxError(
+        'A range has two bounds; start another condition with the attribute name',
+        this.pos + 1,
+      );
     }
     const firstValue = first.values[0]!;
     const [lower, upper] = isLower ? [firstValue, second] : [second, firstValue];
@@ -414,7 +497,10 @@ class Parser {
       const char = this.src[this.pos]!;
       if (char === '&' || char === '|' || char === ')' || char === ']') break;
       if (char === '(' || char === '[' || char === '=') {
-        throw syntaxError(`A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`, this.pos);
+        throw syntaxError(
+          `A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`,
+          this.pos,
+        );
       }
       this.pos += 1;
     }
@@ -424,7 +510,8 @@ class Parser {
   /** `(v1,v2,…)` after `=in=` / `=out=`. */
   private scanList(form: string): RawValue[] {
     const open = this.pos;
-    if (this.src[open] !== '(') throw syntaxError(`'${form}' takes a parenthesized list such as (a,b)`, open);
+    if (this.src[open] !== '(')
+      throw syntaxError(`'${form}' takes a parenthesized list such as (a,b)`, open);
     this.pos += 1;
     const values: RawValue[] = [];
     if (this.src[this.pos] === ')') {
@@ -433,21 +520,33 @@ class Parser {
     }
     for (;;) {
       const start = this.pos;
-      while (this.pos < this.src.length && this.src[this.pos] !== ',' && this.src[this.pos] !== ')') {
+      while (
+        this.pos < this.src.length &&
+        this.src[this.pos] !== ',' &&
+        this.src[this.pos] !== ')'
+      ) {
         const char = this.src[this.pos]!;
         if (STRUCTURAL.includes(char) || char === '=') {
-          if (char === '&' || char === '|' || char === ']') throw syntaxError(`Unclosed list opened`, open);
-          throw syntaxError(`A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`, this.pos);
+          if (char === '&' || char === '|' || char === ']')
+            throw syntaxError(`Unclosed list`, open);
+          throw syntaxError(
+            `A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`,
+            this.pos,
+          );
         }
         this.pos += 1;
       }
       if (this.pos >= this.src.length) throw syntaxError('Unclosed list', open);
       values.push({ raw: this.src.slice(start, this.pos), position: start });
       if (values.length > QUERY_LIMITS.maxListValues) {
-        throw queryError('QUERY_TOO_COMPLEX', `A list holds more than ${QUERY_LIMITS.maxListValues} values (at character ${start})`, {
-          position: start,
-          limit: 'maxListValues',
-        });
+        throw queryError(
+          'QUERY_TOO_COMPLEX',
+          `A list holds more than ${QUERY_LIMITS.maxListValues} values (at character ${start})`,
+          {
+            position: start,
+            limit: 'maxListValues',
+          },
+        );
       }
       const separator = this.src[this.pos];
       this.pos += 1;
@@ -458,10 +557,14 @@ class Parser {
   private countTerm(position: number): void {
     this.terms += 1;
     if (this.terms > QUERY_LIMITS.maxTerms) {
-      throw queryError('QUERY_TOO_COMPLEX', `The query has more than ${QUERY_LIMITS.maxTerms} terms (at character ${position})`, {
-        position,
-        limit: 'maxTerms',
-      });
+      throw queryError(
+        'QUERY_TOO_COMPLEX',
+        `The query has more than ${QUERY_LIMITS.maxTerms} terms (at character ${position})`,
+        {
+          position,
+          limit: 'maxTerms',
+        },
+      );
     }
   }
 
@@ -499,7 +602,8 @@ class Parser {
       name,
       position,
       apply: (state) => {
-        if (state.limitCall !== null || state.limitParameter !== null) throw syntaxError('The limit is given twice', position);
+        if (state.limitCall !== null || state.limitParameter !== null)
+          throw syntaxError('The limit is given twice', position);
         state.limitCall = limit;
       },
     };
@@ -515,7 +619,8 @@ class Parser {
 
   private expect(char: string, what: string): void {
     if (this.peek() !== char) {
-      if (this.pos >= this.src.length) throw syntaxError(`Expected '${char}' ${what}, found the end of the query`, this.pos);
+      if (this.pos >= this.src.length)
+        throw syntaxError(`Expected '${char}' ${what}, found the end of the query`, this.pos);
       throw syntaxError(`Expected '${char}' ${what}`, this.pos);
     }
     this.advance();
@@ -555,7 +660,8 @@ class Parser {
     }
     this.expect(')', 'to close select()');
     const only = items[0]!;
-    if (items.length === 1 && !trailingComma && only.kind !== 'all') return { kind: 'value', item: only };
+    if (items.length === 1 && !trailingComma && only.kind !== 'all')
+      return { kind: 'value', item: only };
     return { kind: 'object', items };
   }
 
@@ -565,17 +671,22 @@ class Parser {
       items.push(this.parseSelectItem(depth));
       if (this.peek() !== ',') return items;
       this.advance();
-      if (this.peek() === close) throw syntaxError(`Expected an attribute name before '${close}'`, this.pos);
+      if (this.peek() === close)
+        throw syntaxError(`Expected an attribute name before '${close}'`, this.pos);
     }
   }
 
   private parseSelectItem(depth: number): SyntaxSelectItem {
     const position = this.pos;
     if (depth > QUERY_LIMITS.maxDepth) {
-      throw queryError('QUERY_TOO_COMPLEX', `select() nests deeper than ${QUERY_LIMITS.maxDepth} levels (at character ${position})`, {
-        position,
-        limit: 'maxDepth',
-      });
+      throw queryError(
+        'QUERY_TOO_COMPLEX',
+        `select() nests deeper than ${QUERY_LIMITS.maxDepth} levels (at character ${position})`,
+        {
+          position,
+          limit: 'maxDepth',
+        },
+      );
     }
     this.countTerm(position);
     if (this.peek() === '*') {
@@ -584,11 +695,15 @@ class Parser {
     }
     const name = this.scanCallName(',{}[]()*');
     if (name === '') {
-      throw syntaxError(this.pos >= this.src.length ? 'Unclosed select(' : 'Expected an attribute name in select()', this.pos);
+      throw syntaxError(
+        this.pos >= this.src.length ? 'Unclosed select(' : 'Expected an attribute name in select()',
+        this.pos,
+      );
     }
     if (name.startsWith('$')) {
       if (name === '$id') return { kind: 'id', position };
-      if (name === '$updatedtime' || name === '$updatedTime') return { kind: 'updatedTime', position };
+      if (name === '$updatedtime' || name === '$updatedTime')
+        return { kind: 'updatedTime', position };
       throw syntaxError(`Unknown select() property '${name}'; use $id or $updatedtime`, position);
     }
     if (this.peek() !== '{') return { kind: 'name', name, position, nested: null };
@@ -620,13 +735,17 @@ class Parser {
     return keys;
   }
 
-  private parseLimitCall(position: number): { start: number; end: number | null; twoArguments: boolean } {
+  private parseLimitCall(position: number): {
+    start: number;
+    end: number | null;
+    twoArguments: boolean;
+  } {
     const first = this.parseCount('limit()');
     if (this.peek() === ')') {
       this.advance();
       return { start: 0, end: first, twoArguments: false };
     }
-    this.expect(',', 'or \')\' in limit()');
+    this.expect(',', "or ')' in limit()");
     const end = this.parseCount('limit()');
     this.expect(')', 'to close limit()');
     if (end < first) throw syntaxError(`limit(${first},${end}) ends before it starts`, position);
@@ -641,7 +760,10 @@ class Parser {
 
   // ---- reserved parameters: sort=, limit=, offset=, timezone= -----------------------------------
 
-  private applyParameter(entry: { name: string; value: RawValue; position: number }, state: TopLevel): void {
+  private applyParameter(
+    entry: { name: string; value: RawValue; position: number },
+    state: TopLevel,
+  ): void {
     const { name, value, position } = entry;
     const text = decodePercent(value.raw, value.position);
     switch (name) {
@@ -651,7 +773,8 @@ class Parser {
         return;
       }
       case 'limit':
-        if (state.limitCall !== null || state.limitParameter !== null) throw syntaxError('The limit is given twice', position);
+        if (state.limitCall !== null || state.limitParameter !== null)
+          throw syntaxError('The limit is given twice', position);
         state.limitParameter = toCount(text, 'limit=', value.position);
         return;
       case 'offset':
@@ -660,7 +783,8 @@ class Parser {
         return;
       default:
         if (state.timezone !== null) throw syntaxError('timezone= is given twice', position);
-        if (text === '') throw syntaxError('timezone= needs a zone name such as America/New_York', value.position);
+        if (text === '')
+          throw syntaxError('timezone= needs a zone name such as America/New_York', value.position);
         state.timezone = { name: text, position: value.position };
     }
   }
@@ -684,7 +808,10 @@ class Parser {
     if (state.limitCall !== null) {
       const { start, end, twoArguments } = state.limitCall;
       if (offset !== null && twoArguments) {
-        throw syntaxError('offset= cannot be combined with limit(start,end); use one of them', state.offsetParameter!.position);
+        throw syntaxError(
+          'offset= cannot be combined with limit(start,end); use one of them',
+          state.offsetParameter!.position,
+        );
       }
       const skip = offset ?? start;
       return { offset: skip, limit: end === null ? null : end - start };
@@ -700,7 +827,10 @@ function combine(items: readonly ListItem[]): SyntaxCondition | null {
     if (entry.kind !== 'condition') continue;
     if (conditions.length > 0 && separator !== null) {
       if (kind !== null && separator !== kind) {
-        throw syntaxError(`'&' and '|' cannot be mixed in one group; group them with ( ) or [ ]`, separatorPosition);
+        throw syntaxError(
+          `'&' and '|' cannot be mixed in one group; group them with ( ) or [ ]`,
+          separatorPosition,
+        );
       }
       kind = separator;
     }
@@ -716,7 +846,8 @@ function describe(entry: Entry & { kind: 'call' | 'parameter' }): string {
 }
 
 function toCount(text: string, where: string, position: number): number {
-  if (!/^\d+$/.test(text)) throw syntaxError(`${where} takes a non-negative integer, not '${text}'`, position);
+  if (!/^\d+$/.test(text))
+    throw syntaxError(`${where} takes a non-negative integer, not '${text}'`, position);
   const count = Number(text);
   if (!Number.isSafeInteger(count)) throw syntaxError(`${where} is too large: ${text}`, position);
   return count;

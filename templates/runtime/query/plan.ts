@@ -8,12 +8,16 @@
  *
  * With a sort and a limit, a driver that already yields the sort order stops early, so the cost
  * of a candidate is the part of it that is read before `limit` matches are found.
+ *
+ * An index still being built from existing records (contract section 11) is never read; a query
+ * that only such an index could narrow down is refused with 503 until it is built.
  */
 import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
 import { indexValuesOf } from '../store/indexValues.js';
 import type { IndexRange, Key, KeyRange, ReadTxn } from '../store/types.js';
 import { driverEntries, sortedKeys, type Driver } from './drivers.js';
+import { clientError } from '../http/errors.js';
 import { comparisonMatches } from './match.js';
 import { comparisonRanges, indexValue, intersectRanges } from './ranges.js';
 import { isKey } from './relationships.js';
@@ -26,7 +30,15 @@ const PLAN_COUNT_CAP = 10_000;
  * Types whose index holds every record exactly once, ordered exactly as the sort compares values
  * (BigInts are indexed as rounded numbers, so their index order is not quite theirs).
  */
-const WALKABLE_TYPES: ReadonlySet<string> = new Set(['ID', 'String', 'Int', 'Long', 'Float', 'Boolean', 'Date']);
+const WALKABLE_TYPES: ReadonlySet<string> = new Set([
+  'ID',
+  'String',
+  'Int',
+  'Long',
+  'Float',
+  'Boolean',
+  'Date',
+]);
 
 export interface Plan {
   readonly driver: Driver;
@@ -51,7 +63,13 @@ export function planQuery(txn: ReadTxn, schema: SchemaMeta, table: TableMeta, qu
   return new Planner(txn, schema).plan(table, query);
 }
 
+/** Seconds a client is asked to wait (`Retry-After`) for an index being built. */
+const INDEX_BUILDING_RETRY_SECONDS = 1;
+
 class Planner {
+  /** An index that would have been a candidate but is still being built (`Table.attribute`). */
+  private building: string | null = null;
+
   constructor(
     private readonly txn: ReadTxn,
     private readonly schema: SchemaMeta,
@@ -70,9 +88,18 @@ class Planner {
       selective: false,
     });
     const walk = sortWalk(sortFirst, total);
-    if (walk !== null) candidates.push(walk);
+    // Sorting never needs an index (it can sort in memory), so a walk only waits for none.
+    if (
+      walk !== null &&
+      walk.driver.kind === 'index' &&
+      indexReady(this.txn, table.name, walk.driver.attribute)
+    ) {
+      candidates.push(walk);
+    }
 
-    const estimates = candidates.filter((candidate) => candidate.selective).map((candidate) => candidate.estimate);
+    const estimates = candidates
+      .filter((candidate) => candidate.selective)
+      .map((candidate) => candidate.estimate);
     const matches = Math.max(1, Math.min(total, ...estimates));
     const end = query.limit === null ? null : query.offset + query.limit;
     const cost = (candidate: Candidate): number => {
@@ -88,28 +115,53 @@ class Planner {
       const better =
         candidateCost < bestCost ||
         (candidateCost === bestCost && (candidate.ordered ? 1 : 0) - (best.ordered ? 1 : 0) > 0) ||
-        (candidateCost === bestCost && candidate.ordered === best.ordered && candidate.rank < best.rank);
+        (candidateCost === bestCost &&
+          candidate.ordered === best.ordered &&
+          candidate.rank < best.rank);
       if (better) {
         best = candidate;
         bestCost = candidateCost;
       }
     }
+    if (!best.selective && this.building !== null) {
+      throw clientError(
+        'INDEX_BUILDING',
+        `The index of ${this.building} is still being built from the existing records; retry shortly`,
+        { index: this.building, retryAfter: INDEX_BUILDING_RETRY_SECONDS },
+      );
+    }
     return { driver: best.driver, ordered: best.ordered, estimate: best.estimate };
   }
 
+  /** Whether the attribute's index may be read; noted when it would be, but is still being built. */
+  private ready(table: TableMeta, attribute: AttributeMeta): boolean {
+    if (indexReady(this.txn, table.name, attribute.name)) return true;
+    this.building = `${table.name}.${attribute.name}`;
+    return false;
+  }
+
   /** Candidates for a conjunction of conditions on `table`. */
-  private candidates(table: TableMeta, conjuncts: readonly Condition[], sortFirst: SortKey | null, total: number): Candidate[] {
+  private candidates(
+    table: TableMeta,
+    conjuncts: readonly Condition[],
+    sortFirst: SortKey | null,
+    total: number,
+  ): Candidate[] {
     const groups = new Map<string, Comparison[]>();
     const unions: Condition[] = [];
     const joins: Comparison[] = [];
     for (const condition of conjuncts) {
       if (condition.kind !== 'comparison') unions.push(condition);
       else if (condition.hops.length > 0) joins.push(condition);
-      else if (isIndexable(condition)) {
+      else if (
+        isIndexable(condition) &&
+        (condition.target.isKey || this.ready(table, condition.target.attribute))
+      ) {
         // Conditions on a single-valued attribute hold for the same value, so their ranges
         // intersect; on a list each may hold for another element, so each is its own candidate.
         const { attribute, isKey } = condition.target;
-        const name = isKey || !isMulti(attribute) ? attribute.name : `${attribute.name}#${groups.size}`;
+        const name =
+          isKey || !isMulti(attribute) ? attribute.name : `${attribute.name}#${groups.size}`;
         groups.set(name, [...(groups.get(name) ?? []), condition]);
       }
     }
@@ -130,7 +182,11 @@ class Planner {
         .filter((list): list is IndexRange[] => list !== null)
         .reduce((all, list) => intersectRanges(all, list));
       const target = group[0]!.target;
-      add(target.isKey ? keyCandidate(ranges, sortFirst, total) : this.indexCandidate(table, target.attribute, ranges, sortFirst, best));
+      add(
+        target.isKey
+          ? keyCandidate(ranges, sortFirst, total)
+          : this.indexCandidate(table, target.attribute, ranges, sortFirst, best),
+      );
     }
     for (const union of unions) add(this.unionCandidate(table, union, sortFirst, total));
     for (const join of joins) add(this.joinCandidate(table, join, sortFirst, best, total));
@@ -147,7 +203,10 @@ class Planner {
     const multi = isMulti(attribute);
     const inOrder =
       sortFirst === null ||
-      (isWalkable(attribute) && isLocal(sortFirst) && !sortFirst.target.isKey && sortFirst.target.attribute.name === attribute.name);
+      (isWalkable(attribute) &&
+        isLocal(sortFirst) &&
+        !sortFirst.target.isKey &&
+        sortFirst.target.attribute.name === attribute.name);
     const reverse = sortFirst !== null && inOrder && sortFirst.descending;
     return {
       driver: { kind: 'index', attribute: attribute.name, multi, ranges, reverse },
@@ -159,7 +218,12 @@ class Planner {
   }
 
   /** Index entries in the ranges, counting no further than needed to compare with `best`. */
-  private countRanges(table: TableMeta, attribute: string, ranges: readonly IndexRange[], best: number): number {
+  private countRanges(
+    table: TableMeta,
+    attribute: string,
+    ranges: readonly IndexRange[],
+    best: number,
+  ): number {
     const cap = Math.min(PLAN_COUNT_CAP, best * 16 + 16);
     let count = 0;
     for (const range of ranges) {
@@ -169,7 +233,12 @@ class Planner {
     return count;
   }
 
-  private unionCandidate(table: TableMeta, union: Condition, sortFirst: SortKey | null, total: number): Candidate | null {
+  private unionCandidate(
+    table: TableMeta,
+    union: Condition,
+    sortFirst: SortKey | null,
+    total: number,
+  ): Candidate | null {
     // Conjunctions are flattened when the query is built, so a junction here is an OR.
     if (union.kind !== 'or') return null;
     const branches: Driver[] = [];
@@ -181,7 +250,13 @@ class Planner {
       branches.push(best.driver);
       estimate += best.estimate;
     }
-    return { driver: { kind: 'union', branches }, estimate, ordered: sortFirst === null, rank: 4, selective: true };
+    return {
+      driver: { kind: 'union', branches },
+      estimate,
+      ordered: sortFirst === null,
+      rank: 4,
+      selective: true,
+    };
   }
 
   /**
@@ -189,14 +264,21 @@ class Planner {
    * that match, then the records of this table that point at them (or that they point at).
    * Only worth it, and only tried, when the related side is more selective than `best`.
    */
-  private joinCandidate(table: TableMeta, comparison: Comparison, sortFirst: SortKey | null, best: number, total: number): Candidate | null {
+  private joinCandidate(
+    table: TableMeta,
+    comparison: Comparison,
+    sortFirst: SortKey | null,
+    best: number,
+    total: number,
+  ): Candidate | null {
     const hop = comparison.hops[0]!;
     const relationship = hop.attribute.relationship;
     if (relationship === null) return null;
     let foreignKey: AttributeMeta | undefined;
     if (relationship.kind !== 'one-to-many') {
       foreignKey = attributeOf(table, relationship.from);
-      if (foreignKey === undefined || !foreignKey.indexed) return null;
+      if (foreignKey === undefined || !foreignKey.indexed || !this.ready(table, foreignKey))
+        return null;
     }
     const inner: Comparison = { ...comparison, hops: comparison.hops.slice(1) };
     const innerTotal = this.txn.count(hop.to.name);
@@ -212,7 +294,8 @@ class Planner {
     for (const entry of driverEntries(this.txn, hop.to.name, innerBest.driver)) {
       if (!comparisonMatches(this.txn, inner, entry.key, entry.value, 0)) continue;
       if (relationship.kind === 'one-to-many') {
-        for (const value of indexValuesOf(entry.value[relationship.to])) if (isKey(value)) found.push(value);
+        for (const value of indexValuesOf(entry.value[relationship.to]))
+          if (isKey(value)) found.push(value);
       } else found.push(entry.key);
       // More related keys than the best candidate's records: not the more selective side.
       if (found.length > bound) return null;
@@ -221,14 +304,21 @@ class Planner {
     if (foreignKey === undefined) {
       const inOrder = sortFirst === null || (isLocal(sortFirst) && sortFirst.target.isKey);
       return {
-        driver: { kind: 'keys', keys, reverse: inOrder && sortFirst !== null && sortFirst.descending },
+        driver: {
+          kind: 'keys',
+          keys,
+          reverse: inOrder && sortFirst !== null && sortFirst.descending,
+        },
         estimate: keys.length,
         ordered: inOrder,
         rank: 3,
         selective: true,
       };
     }
-    const points = keys.map((key): IndexRange => ({ start: { value: indexValue(key), inclusive: true }, end: { value: indexValue(key), inclusive: true } }));
+    const points = keys.map((key): IndexRange => ({
+      start: { value: indexValue(key), inclusive: true },
+      end: { value: indexValue(key), inclusive: true },
+    }));
     return { ...this.indexCandidate(table, foreignKey, points, sortFirst, best), rank: 3 };
   }
 }
@@ -260,16 +350,28 @@ function isMulti(attribute: AttributeMeta): boolean {
 }
 
 function isPoint(range: IndexRange): boolean {
-  return range.start !== undefined && range.end !== undefined && range.start.inclusive && range.end.inclusive && range.start.value === range.end.value;
+  return (
+    range.start !== undefined &&
+    range.end !== undefined &&
+    range.start.inclusive &&
+    range.end.inclusive &&
+    range.start.value === range.end.value
+  );
 }
 
 function groupRank(group: readonly Comparison[]): number {
   const first = group[0]!;
   if (first.target.isKey) return 0;
-  return group.some((comparison) => comparison.operator === 'eq' || comparison.operator === 'in') ? 1 : 2;
+  return group.some((comparison) => comparison.operator === 'eq' || comparison.operator === 'in')
+    ? 1
+    : 2;
 }
 
-function keyCandidate(ranges: readonly IndexRange[], sortFirst: SortKey | null, total: number): Candidate {
+function keyCandidate(
+  ranges: readonly IndexRange[],
+  sortFirst: SortKey | null,
+  total: number,
+): Candidate {
   const inOrder = sortFirst === null || (isLocal(sortFirst) && sortFirst.target.isKey);
   const reverse = inOrder && sortFirst !== null && sortFirst.descending;
   const base = { ordered: inOrder, rank: 0, selective: true };
@@ -280,22 +382,44 @@ function keyCandidate(ranges: readonly IndexRange[], sortFirst: SortKey | null, 
   const keyRanges = ranges.map(toKeyRange);
   // Without a count of keys in a range, estimate a share of the table: a quarter for a one-sided
   // range, a sixteenth for a bounded one.
-  const estimate = keyRanges.reduce((sum, range) => sum + Math.ceil(total / (range.start && range.end ? 16 : 4)), 0);
+  const estimate = keyRanges.reduce(
+    (sum, range) => sum + Math.ceil(total / (range.start && range.end ? 16 : 4)),
+    0,
+  );
   const drivers: Driver[] = keyRanges.map((range) => ({ kind: 'keyRange', range, reverse }));
-  const driver: Driver = drivers.length === 1 ? drivers[0]! : { kind: 'union', branches: reverse ? drivers.reverse() : drivers };
+  const driver: Driver =
+    drivers.length === 1
+      ? drivers[0]!
+      : { kind: 'union', branches: reverse ? drivers.reverse() : drivers };
   return { ...base, driver, estimate };
 }
 
 function toKeyRange(range: IndexRange): KeyRange {
-  const start = range.start !== undefined && isKey(range.start.value) ? { value: range.start.value, inclusive: range.start.inclusive } : undefined;
-  const end = range.end !== undefined && isKey(range.end.value) ? { value: range.end.value, inclusive: range.end.inclusive } : undefined;
+  const start =
+    range.start !== undefined && isKey(range.start.value)
+      ? { value: range.start.value, inclusive: range.start.inclusive }
+      : undefined;
+  const end =
+    range.end !== undefined && isKey(range.end.value)
+      ? { value: range.end.value, inclusive: range.end.inclusive }
+      : undefined;
   if (start === undefined) return end === undefined ? {} : { end };
   return end === undefined ? { start } : { start, end };
 }
 
+/** Whether the store's index on the attribute holds every record (it is not being built). */
+export function indexReady(txn: ReadTxn, table: string, attribute: string): boolean {
+  return txn.indexReady?.(table, attribute) ?? true;
+}
+
 /** Whether walking this attribute's index yields each record once, in sort order. */
 export function isWalkable(attribute: AttributeMeta): boolean {
-  return attribute.indexed && !attribute.list && attribute.type.kind === 'scalar' && WALKABLE_TYPES.has(attribute.type.name);
+  return (
+    attribute.indexed &&
+    !attribute.list &&
+    attribute.type.kind === 'scalar' &&
+    WALKABLE_TYPES.has(attribute.type.name)
+  );
 }
 
 /** Walking the first sort key's index in order, filtering as it goes. */
@@ -304,7 +428,13 @@ function sortWalk(sortFirst: SortKey | null, total: number): Candidate | null {
   const { attribute } = sortFirst.target;
   if (!isWalkable(attribute)) return null;
   return {
-    driver: { kind: 'index', attribute: attribute.name, multi: false, ranges: [{}], reverse: sortFirst.descending },
+    driver: {
+      kind: 'index',
+      attribute: attribute.name,
+      multi: false,
+      ranges: [{}],
+      reverse: sortFirst.descending,
+    },
     estimate: total,
     ordered: true,
     rank: 5,

@@ -5,6 +5,7 @@
  */
 import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
+import { STORE_LIMITS } from '../store/limits.js';
 import type { Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { comparable, compareValues } from './values.js';
 
@@ -21,7 +22,7 @@ export function* relatedEntries(
   switch (relationship.kind) {
     case 'many-to-one': {
       const foreignKey = record[relationship.from];
-      if (isKey(foreignKey)) {
+      if (isStorableKey(foreignKey)) {
         const entry = txn.get(target.name, foreignKey);
         if (entry !== undefined) yield entry;
       }
@@ -31,7 +32,7 @@ export function* relatedEntries(
       const foreignKeys = record[relationship.from];
       if (!Array.isArray(foreignKeys)) return;
       for (const foreignKey of foreignKeys) {
-        if (!isKey(foreignKey)) continue;
+        if (!isStorableKey(foreignKey)) continue;
         const entry = txn.get(target.name, foreignKey);
         if (entry !== undefined) yield entry;
       }
@@ -43,12 +44,21 @@ export function* relatedEntries(
 }
 
 /** Records of `target` whose attribute `to` (a key or a list of keys) holds `key`, in key order. */
-function* referencingEntries(txn: ReadTxn, target: TableMeta, to: string, key: Key): Generator<RecordEntry> {
+function* referencingEntries(
+  txn: ReadTxn,
+  target: TableMeta,
+  to: string,
+  key: Key,
+): Generator<RecordEntry> {
   const foreignKey = attributeOf(target, to);
-  if (foreignKey?.indexed === true) {
+  // An index still being built does not hold every record yet: scan instead.
+  if (foreignKey?.indexed === true && (txn.indexReady?.(target.name, to) ?? true)) {
     let previous: Key | undefined;
     const point = { value: key, inclusive: true };
-    for (const { key: relatedKey } of txn.scanIndex(target.name, to, { start: point, end: point })) {
+    for (const { key: relatedKey } of txn.scanIndex(target.name, to, {
+      start: point,
+      end: point,
+    })) {
       // An index holds each (value, key) pair once, but guard against a store that repeats it.
       if (previous !== undefined && compareValues(previous, relatedKey) === 0) continue;
       previous = relatedKey;
@@ -65,17 +75,30 @@ function* referencingEntries(txn: ReadTxn, target: TableMeta, to: string, key: K
 function holdsKey(value: unknown, key: Key): boolean {
   if (Array.isArray(value)) return value.some((element) => holdsKey(element, key));
   const candidate = comparable(value);
-  return candidate !== undefined && candidate !== null && typeof candidate === typeof key && compareValues(candidate, key) === 0;
+  return (
+    candidate !== undefined &&
+    candidate !== null &&
+    typeof candidate === typeof key &&
+    compareValues(candidate, key) === 0
+  );
 }
 
 export function isKey(value: unknown): value is Key {
   return typeof value === 'string' || (typeof value === 'number' && !Number.isNaN(value));
 }
 
+/** A value that can be a stored record's key (the store refuses to look up longer ones). */
+function isStorableKey(value: unknown): value is Key {
+  if (typeof value === 'string')
+    return Buffer.byteLength(value, 'utf8') <= STORE_LIMITS.maxKeyBytes;
+  return isKey(value);
+}
+
 export function targetTable(schema: SchemaMeta, attribute: AttributeMeta): TableMeta {
   const name = attribute.relationship?.target;
   const table = schema.tables.find((candidate) => candidate.name === name);
-  if (table === undefined) throw new Error(`Relationship '${attribute.name}' names an unknown table '${String(name)}'`);
+  if (table === undefined)
+    throw new Error(`Relationship '${attribute.name}' names an unknown table '${String(name)}'`);
   return table;
 }
 
@@ -91,7 +114,8 @@ export function resolveRelationship(
   record: StoredValue,
 ): StoredValue | StoredValue[] | null {
   const relationship = attribute.relationship;
-  if (relationship === null) throw new Error(`'${attribute.name}' of ${table.name} is not a relationship`);
+  if (relationship === null)
+    throw new Error(`'${attribute.name}' of ${table.name} is not a relationship`);
   const key = record[table.primaryKey];
   const target = targetTable(schema, attribute);
   const values: StoredValue[] = [];

@@ -30,9 +30,12 @@ export interface ShapedRecord {
 type RelatedFilters = ReadonlyMap<string, readonly Comparison[]>;
 
 const NO_FILTERS: RelatedFilters = new Map();
+const NO_CONDITIONS: readonly Comparison[] = [];
 
 export class Shaper {
   private readonly filters: RelatedFilters;
+  /** The filters one level down, by the conditions they come from: computed once per query. */
+  private readonly innerFilters = new Map<readonly Comparison[], RelatedFilters>();
 
   constructor(
     private readonly txn: ReadTxn,
@@ -45,23 +48,36 @@ export class Shaper {
 
   shape(record: ShapedRecord): unknown {
     const { select, timezone } = this.query;
-    if (select === null) return timezone === null ? record.value : this.convertRecord(this.table, record.value);
+    if (select === null)
+      return timezone === null ? record.value : this.convertRecord(this.table, record.value);
     switch (select.kind) {
       case 'value':
         return this.itemValue(this.table, select.item, record, this.filters) ?? null;
       case 'array':
-        return select.items.map((item) => this.itemValue(this.table, item, record, this.filters) ?? null);
+        return select.items.map(
+          (item) => this.itemValue(this.table, item, record, this.filters) ?? null,
+        );
       case 'object':
         return this.object(this.table, select, record, this.filters);
     }
   }
 
-  private object(holder: TableMeta | ObjectTypeMeta | null, selection: ObjectSelection, record: ShapedRecord, filters: RelatedFilters): Record<string, unknown> {
+  private object(
+    holder: TableMeta | ObjectTypeMeta | null,
+    selection: ObjectSelection,
+    record: ShapedRecord,
+    filters: RelatedFilters,
+  ): Record<string, unknown> {
     const shaped: Record<string, unknown> = {};
     for (const item of selection.items) {
       switch (item.kind) {
         case 'all':
-          Object.assign(shaped, holder === null || this.query.timezone === null ? record.value : this.convertRecord(holder, record.value));
+          Object.assign(
+            shaped,
+            holder === null || this.query.timezone === null
+              ? record.value
+              : this.convertRecord(holder, record.value),
+          );
           break;
         case 'id':
           shaped.$id = record.key;
@@ -79,7 +95,12 @@ export class Shaper {
   }
 
   /** One selected item's value, or undefined when the record has none. */
-  private itemValue(holder: TableMeta | ObjectTypeMeta | null, item: SelectItem, record: ShapedRecord, filters: RelatedFilters): unknown {
+  private itemValue(
+    holder: TableMeta | ObjectTypeMeta | null,
+    item: SelectItem,
+    record: ShapedRecord,
+    filters: RelatedFilters,
+  ): unknown {
     switch (item.kind) {
       case 'all':
         return this.object(holder, { kind: 'object', items: [item] }, record, filters);
@@ -91,26 +112,44 @@ export class Shaper {
         break;
     }
     const { attribute, nested } = item;
-    if (attribute?.relationship != null) return this.related(attribute, nested, record, filters);
+    if (attribute !== null && attribute.relationship !== null)
+      return this.related(attribute, nested, record, filters);
     const value = record.value[item.name];
     if (value === undefined) return undefined;
     const inner = attribute?.type.kind === 'object' ? this.objectType(attribute.type.name) : null;
     if (nested !== null) return this.project(inner, nested, value);
-    return this.convert(attribute ?? null, value);
+    return this.convert(attribute, value);
   }
 
-  private related(attribute: AttributeMeta, nested: ObjectSelection | null, record: ShapedRecord, filters: RelatedFilters): unknown {
+  private related(
+    attribute: AttributeMeta,
+    nested: ObjectSelection | null,
+    record: ShapedRecord,
+    filters: RelatedFilters,
+  ): unknown {
     const relationship = attribute.relationship!;
     const target = targetTable(this.schema, attribute);
-    const conditions = filters.get(attribute.name) ?? [];
-    const innerFilters = relatedFilters(conditions);
+    const conditions = filters.get(attribute.name) ?? NO_CONDITIONS;
+    let innerFilters = this.innerFilters.get(conditions);
+    if (innerFilters === undefined) {
+      innerFilters = relatedFilters(conditions);
+      this.innerFilters.set(conditions, innerFilters);
+    }
     const shaped: unknown[] = [];
     for (const entry of relatedEntries(this.txn, target, attribute, record.key, record.value)) {
-      if (relationship.kind !== 'many-to-one' && !conditions.every((condition) => comparisonMatches(this.txn, condition, entry.key, entry.value, 0))) {
+      if (
+        relationship.kind !== 'many-to-one' &&
+        !conditions.every((condition) =>
+          comparisonMatches(this.txn, condition, entry.key, entry.value, 0),
+        )
+      ) {
         continue;
       }
       const relatedRecord = { key: entry.key, value: entry.value, version: entry.version };
-      const value = nested === null ? this.wholeRecord(target, entry.value) : this.object(target, nested, relatedRecord, innerFilters);
+      const value =
+        nested === null
+          ? this.wholeRecord(target, entry.value)
+          : this.object(target, nested, relatedRecord, innerFilters);
       if (relationship.kind === 'many-to-one') return value;
       shaped.push(value);
     }
@@ -118,10 +157,21 @@ export class Shaper {
   }
 
   /** `attr{a,b}` on a nested object value (or a list of them). */
-  private project(objectType: ObjectTypeMeta | null, selection: ObjectSelection, value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((element) => this.project(objectType, selection, element));
+  private project(
+    objectType: ObjectTypeMeta | null,
+    selection: ObjectSelection,
+    value: unknown,
+  ): unknown {
+    if (Array.isArray(value))
+      return value.map((element) => this.project(objectType, selection, element));
     if (typeof value !== 'object' || value === null || value instanceof Date) return value;
-    return this.object(objectType, selection, { key: '', value: value as StoredValue, version: null }, NO_FILTERS);
+    // A nested object has no key or version of its own; select() refuses $id/$updatedtime inside one.
+    return this.object(
+      objectType,
+      selection,
+      { key: '', value: value as StoredValue, version: null },
+      NO_FILTERS,
+    );
   }
 
   private wholeRecord(table: TableMeta, value: StoredValue): StoredValue {
@@ -143,7 +193,8 @@ export class Shaper {
     const zone = this.query.timezone;
     if (zone === null || value === null || value === undefined) return value;
     if (Array.isArray(value)) return value.map((element) => this.convert(attribute, element));
-    if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : formatInZone(value.getTime(), zone);
+    if (value instanceof Date)
+      return Number.isNaN(value.getTime()) ? value : formatInZone(value.getTime(), zone);
     if (attribute === null) return value;
     const { type } = attribute;
     if (type.kind === 'object') {
@@ -161,7 +212,8 @@ export class Shaper {
 
   private objectType(name: string): ObjectTypeMeta {
     const objectType = this.schema.objectTypes.find((candidate) => candidate.name === name);
-    if (objectType === undefined) throw new Error(`Schema metadata names an unknown object type '${name}'`);
+    if (objectType === undefined)
+      throw new Error(`Schema metadata names an unknown object type '${name}'`);
     return objectType;
   }
 }
@@ -177,7 +229,10 @@ function relatedFilters(conditions: readonly Condition[]): RelatedFilters {
   for (const condition of conditions) {
     if (condition.kind !== 'comparison' || condition.hops.length === 0) continue;
     const name = condition.hops[0]!.attribute.name;
-    filters.set(name, [...(filters.get(name) ?? []), { ...condition, hops: condition.hops.slice(1) }]);
+    filters.set(name, [
+      ...(filters.get(name) ?? []),
+      { ...condition, hops: condition.hops.slice(1) },
+    ]);
   }
   return filters;
 }

@@ -78,7 +78,9 @@ export class RecordCache {
 export function writeThrough(caches: ReadonlyMap<string, RecordCache>): (commit: Commit) => void {
   return (commit) => {
     for (const change of commit.changes) {
-      caches.get(change.table)?.committed(change.key, change.version, change.type === 'put' ? change.value : undefined);
+      caches
+        .get(change.table)
+        ?.committed(change.key, change.version, change.type === 'put' ? change.value : undefined);
     }
   };
 }

@@ -1,5 +1,10 @@
 /** Compact text forms of parsed queries, so that parser tests read as tables. */
-import type { Condition, ConditionValue, SelectItem, Selection } from '../../../templates/runtime/query/types.js';
+import type {
+  Condition,
+  ConditionValue,
+  SelectItem,
+  Selection,
+} from '../../../templates/runtime/query/types.js';
 
 export function describeValue(value: ConditionValue): string {
   if (typeof value === 'bigint') return `${value}n`;
@@ -9,13 +14,19 @@ export function describeValue(value: ConditionValue): string {
 /** `title eq "x"`, `and(views gt 1, views lt 5)`, `startTime ge @1723694400000` (an instant). */
 export function describeCondition(condition: Condition | null): string {
   if (condition === null) return '';
-  if (condition.kind !== 'comparison') return `${condition.kind}(${condition.children.map(describeCondition).join(', ')})`;
-  const values = condition.values.map((value) => (condition.instant ? `@${String(value)}` : describeValue(value)));
+  if (condition.kind !== 'comparison')
+    return `${condition.kind}(${condition.children.map(describeCondition).join(', ')})`;
+  const values = condition.values.map((value) =>
+    condition.instant ? `@${String(value)}` : describeValue(value),
+  );
   if (condition.bounds !== null) {
     const { lowerInclusive, upperInclusive } = condition.bounds;
     return `${condition.path} between ${lowerInclusive ? '[' : '('}${values.join(',')}${upperInclusive ? ']' : ')'}`;
   }
-  const shown = condition.operator === 'in' || condition.operator === 'out' ? `(${values.join(',')})` : values[0];
+  const shown =
+    condition.operator === 'in' || condition.operator === 'out'
+      ? `(${values.join(',')})`
+      : values[0];
   return `${condition.path} ${condition.operator} ${shown}`;
 }
 
@@ -28,7 +39,9 @@ function describeItem(item: SelectItem): string {
     case 'updatedTime':
       return '$updatedtime';
     case 'attribute':
-      return item.nested === null ? item.name : `${item.name}{${item.nested.items.map(describeItem).join(',')}}`;
+      return item.nested === null
+        ? item.name
+        : `${item.name}{${item.nested.items.map(describeItem).join(',')}}`;
   }
 }
 

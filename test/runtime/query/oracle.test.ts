@@ -6,11 +6,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SchemaMeta } from '../../../templates/runtime/meta.js';
-import { countMatches, executeQuery, matchingEntries, parseQuery, recordMatches } from '../../../templates/runtime/query/index.js';
+import {
+  countMatches,
+  executeQuery,
+  matchingEntries,
+  parseQuery,
+  recordMatches,
+} from '../../../templates/runtime/query/index.js';
 import type { Query } from '../../../templates/runtime/query/types.js';
 import type { ReadTxn } from '../../../templates/runtime/store/types.js';
 import { Oracle, snapshot } from '../../helpers/oracle.js';
-import { dataArbitrary, propertySchema, queryArbitrary, type PropertyQuery } from './arbitraries.js';
+import {
+  dataArbitrary,
+  propertySchema,
+  queryArbitrary,
+  type PropertyQuery,
+} from './arbitraries.js';
 import { loadedStore, STORE_KINDS, tableOf } from './stores.js';
 
 /** A stable text form of an answer, for comparing answers as multisets. */
@@ -26,7 +37,12 @@ function multiset(values: readonly unknown[]): string[] {
   return values.map(canonical).sort();
 }
 
-function check(txn: ReadTxn, schema: SchemaMeta, oracle: Oracle, { table: tableName, raw }: PropertyQuery): void {
+function check(
+  txn: ReadTxn,
+  schema: SchemaMeta,
+  oracle: Oracle,
+  { table: tableName, raw }: PropertyQuery,
+): void {
   const ctx = { schema, table: tableOf(schema, tableName) };
   const query: Query = parseQuery(raw, ctx);
   const expected = oracle.answers(tableName, query);
@@ -55,9 +71,10 @@ function check(txn: ReadTxn, schema: SchemaMeta, oracle: Oracle, { table: tableN
   }
 
   for (const record of oracle.matches(tableName, { ...query, conditions: null })) {
-    expect(recordMatches(txn, ctx, query, record.value), `recordMatches(${String(record.key)})`).toBe(
-      query.conditions === null || oracle.holds(query.conditions, record),
-    );
+    expect(
+      recordMatches(txn, ctx, query, record.value),
+      `recordMatches(${String(record.key)})`,
+    ).toBe(query.conditions === null || oracle.holds(query.conditions, record));
   }
 }
 
@@ -65,16 +82,20 @@ describe.each(STORE_KINDS)('the engine agrees with the oracle on the $name store
   it.each([true, false])('with secondary indexes: %s', async (indexed) => {
     const schema = propertySchema(indexed);
     await fc.assert(
-      fc.asyncProperty(dataArbitrary, fc.array(queryArbitrary, { minLength: 1, maxLength: 6 }), async (data, queries) => {
-        const opened = await loadedStore(kind, schema, data);
-        try {
-          const txn = opened.store.read();
-          const oracle = new Oracle(schema, snapshot(txn, schema));
-          for (const query of queries) check(txn, schema, oracle, query);
-        } finally {
-          await opened.dispose();
-        }
-      }),
+      fc.asyncProperty(
+        dataArbitrary,
+        fc.array(queryArbitrary, { minLength: 1, maxLength: 6 }),
+        async (data, queries) => {
+          const opened = await loadedStore(kind, schema, data);
+          try {
+            const txn = opened.store.read();
+            const oracle = new Oracle(schema, snapshot(txn, schema));
+            for (const query of queries) check(txn, schema, oracle, query);
+          } finally {
+            await opened.dispose();
+          }
+        },
+      ),
       // QUERY_PROPERTY_RUNS raises the count for a longer search than the suite's default.
       { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? (kind.name === 'lmdb' ? 80 : 300)) },
     );

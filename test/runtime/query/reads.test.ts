@@ -4,7 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeQuery, parseQuery } from '../../../templates/runtime/query/index.js';
-import type { IndexEntry, IndexRange, Key, KeyRange, ReadTxn, RecordEntry, StoredValue } from '../../../templates/runtime/store/types.js';
+import type {
+  IndexEntry,
+  IndexRange,
+  Key,
+  KeyRange,
+  ReadTxn,
+  RecordEntry,
+  StoredValue,
+} from '../../../templates/runtime/store/types.js';
 import { shopSchema } from '../fixtures/schemas.js';
 import { loadedStore, STORE_KINDS, tableOf, type OpenedStore } from './stores.js';
 
@@ -73,14 +81,14 @@ describe.each(STORE_KINDS)('reads on the $name store', (kind) => {
     const txn = new CountingTxn(opened.store.read());
     const ctx = { schema: shopSchema, table: tableOf(shopSchema, 'Product') };
     const answers = [...executeQuery(txn, ctx, parseQuery(raw, ctx))] as StoredValue[];
-    console.log(kind.name, raw, { entries: txn.entries, records: txn.records, counted: txn.counted });
     return { answers, txn };
   }
 
   it('stops reading at the limit: price=lt=100&inStock=true&limit(20)', () => {
     const { answers, txn } = measure('price=lt=100&inStock=true&limit(20)');
     expect(answers).toHaveLength(20);
-    for (const answer of answers) expect(answer).toMatchObject({ inStock: true, price: expect.any(Number) });
+    for (const answer of answers)
+      expect(answer).toMatchObject({ inStock: true, price: expect.any(Number) });
     expect(answers.every((answer) => (answer.price as number) < 100)).toBe(true);
     // Half of the records under 100 are in stock: about 40 entries and 40 records for 20 answers.
     expect(txn.entries).toBeLessThanOrEqual(3 * 20);

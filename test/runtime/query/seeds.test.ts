@@ -8,13 +8,46 @@ import { calendarSchema, shopSchema } from '../fixtures/schemas.js';
 import { count, ids, loadedStore, run, STORE_KINDS, type OpenedStore } from './stores.js';
 
 const users: StoredValue[] = [
-  { id: 'user123', email: 'alice@example.com', name: 'Alice', timezone: 'America/New_York', createdAt: '2024-07-01T12:00:00.000Z' },
-  { id: 'user456', email: 'bob@example.com', name: 'Bob', timezone: 'Europe/Paris', createdAt: '2024-07-02T12:00:00.000Z' },
-  { id: 'user789', email: 'carol@example.com', name: 'Carol', timezone: 'Asia/Tokyo', createdAt: '2024-07-03T12:00:00.000Z' },
+  {
+    id: 'user123',
+    email: 'alice@example.com',
+    name: 'Alice',
+    timezone: 'America/New_York',
+    createdAt: '2024-07-01T12:00:00.000Z',
+  },
+  {
+    id: 'user456',
+    email: 'bob@example.com',
+    name: 'Bob',
+    timezone: 'Europe/Paris',
+    createdAt: '2024-07-02T12:00:00.000Z',
+  },
+  {
+    id: 'user789',
+    email: 'carol@example.com',
+    name: 'Carol',
+    timezone: 'Asia/Tokyo',
+    createdAt: '2024-07-03T12:00:00.000Z',
+  },
 ];
 
-function event(id: string, organizerId: string, startTime: string, endTime: string, attendeeIds: string[]): StoredValue {
-  return { id, title: `Event ${id}`, startTime, endTime, organizerId, attendeeIds, status: 'confirmed', createdAt: '2024-07-10T08:00:00.000Z' };
+function event(
+  id: string,
+  organizerId: string,
+  startTime: string,
+  endTime: string,
+  attendeeIds: string[],
+): StoredValue {
+  return {
+    id,
+    title: `Event ${id}`,
+    startTime,
+    endTime,
+    organizerId,
+    attendeeIds,
+    status: 'confirmed',
+    createdAt: '2024-07-10T08:00:00.000Z',
+  };
 }
 
 const events: StoredValue[] = [
@@ -76,7 +109,9 @@ describe.each(STORE_KINDS)('seed queries on the $name store', (kind) => {
     });
 
     it('descending', () => {
-      expect(ids(calendarQuery('organizerId=user123&startTime=gte=2024-08-01&sort=-startTime'))).toEqual([...expected].reverse());
+      expect(
+        ids(calendarQuery('organizerId=user123&startTime=gte=2024-08-01&sort=-startTime')),
+      ).toEqual([...expected].reverse());
     });
   });
 
@@ -92,7 +127,9 @@ describe.each(STORE_KINDS)('seed queries on the $name store', (kind) => {
 
   describe('time zones', () => {
     it('reads a zone-less date as local midnight and answers with the offset', () => {
-      const answers = calendarQuery('organizerId=user123&timezone=America/New_York&startTime=gte=2024-08-15') as StoredValue[];
+      const answers = calendarQuery(
+        'organizerId=user123&timezone=America/New_York&startTime=gte=2024-08-15',
+      ) as StoredValue[];
       expect(ids(answers).sort()).toEqual(['e1', 'e2', 'e5', 'e7', 'e9']);
       const e1 = answers.find((answer) => answer.id === 'e1');
       expect(e1).toMatchObject({
@@ -104,11 +141,21 @@ describe.each(STORE_KINDS)('seed queries on the $name store', (kind) => {
     });
 
     it('without a time zone compares the strings as written', () => {
-      expect(ids(calendarQuery('organizerId=user123&startTime=gte=2024-08-15')).sort()).toEqual(['e1', 'e2', 'e5', 'e6', 'e7', 'e8', 'e9']);
+      expect(ids(calendarQuery('organizerId=user123&startTime=gte=2024-08-15')).sort()).toEqual([
+        'e1',
+        'e2',
+        'e5',
+        'e6',
+        'e7',
+        'e8',
+        'e9',
+      ]);
     });
 
     it('in the Harper form, with a sort', () => {
-      const answers = calendarQuery('organizerId=user123&timezone=America/New_York&startTime=ge=2024-08-15&sort(+startTime)&select(id,startTime)');
+      const answers = calendarQuery(
+        'organizerId=user123&timezone=America/New_York&startTime=ge=2024-08-15&sort(+startTime)&select(id,startTime)',
+      );
       expect(answers).toEqual([
         { id: 'e7', startTime: '2024-08-15T00:00:00-04:00' },
         { id: 'e2', startTime: '2024-08-15T09:00:00-04:00' },
@@ -120,12 +167,18 @@ describe.each(STORE_KINDS)('seed queries on the $name store', (kind) => {
   });
 
   describe('product browsing', () => {
-    const inStockElectronics = products.filter((product) => product.categoryId === 'electronics' && product.inStock === true);
+    const inStockElectronics = products.filter(
+      (product) => product.categoryId === 'electronics' && product.inStock === true,
+    );
 
-    it.each(['categoryId=electronics&inStock=true&limit=20', 'categoryId=electronics&inStock=true&limit(20)'])('%s', (raw) => {
+    it.each([
+      'categoryId=electronics&inStock=true&limit=20',
+      'categoryId=electronics&inStock=true&limit(20)',
+    ])('%s', (raw) => {
       const answers = shopQuery(raw) as StoredValue[];
       expect(answers).toHaveLength(20);
-      for (const answer of answers) expect(answer).toMatchObject({ categoryId: 'electronics', inStock: true });
+      for (const answer of answers)
+        expect(answer).toMatchObject({ categoryId: 'electronics', inStock: true });
       expect(new Set(ids(answers)).size).toBe(20);
       expect(count(shop.store.read(), shopSchema, 'Product', raw)).toBe(inStockElectronics.length);
     });
@@ -135,28 +188,39 @@ describe.each(STORE_KINDS)('seed queries on the $name store', (kind) => {
       .map((product) => product.name as string)
       .sort();
 
-    it.each(['price=lt=100&inStock=true&sort=name', 'price<100&inStock=true&sort(+name)', 'price=lt=100&inStock==true&sort(name)'])(
-      '%s',
-      (raw) => {
-        expect(shopQuery(raw).map((answer) => (answer as StoredValue).name)).toEqual(cheap);
-      },
-    );
+    it.each([
+      'price=lt=100&inStock=true&sort=name',
+      'price<100&inStock=true&sort(+name)',
+      'price=lt=100&inStock==true&sort(name)',
+    ])('%s', (raw) => {
+      expect(shopQuery(raw).map((answer) => (answer as StoredValue).name)).toEqual(cheap);
+    });
 
     it('pages with limit and offset', () => {
       const page = (raw: string) => shopQuery(raw).map((answer) => (answer as StoredValue).name);
-      expect(page('price=lt=100&inStock=true&sort=name&limit=2&offset=1')).toEqual(cheap.slice(1, 3));
+      expect(page('price=lt=100&inStock=true&sort=name&limit=2&offset=1')).toEqual(
+        cheap.slice(1, 3),
+      );
       expect(page('price=lt=100&inStock=true&sort(name)&limit(1,3)')).toEqual(cheap.slice(1, 3));
     });
 
     it('finds the cart of a session', async () => {
       const opened = await loadedStore(kind, shopSchema, {
         CartItem: [
-          { id: 'c1', productId: 'p01', sessionId: 'session456', quantity: 2, addedAt: '2024-08-05T10:30:00Z' },
+          {
+            id: 'c1',
+            productId: 'p01',
+            sessionId: 'session456',
+            quantity: 2,
+            addedAt: '2024-08-05T10:30:00Z',
+          },
           { id: 'c2', productId: 'p02', sessionId: 'other', quantity: 1 },
         ],
       });
       try {
-        expect(ids(run(opened.store.read(), shopSchema, 'CartItem', 'sessionId=session456'))).toEqual(['c1']);
+        expect(
+          ids(run(opened.store.read(), shopSchema, 'CartItem', 'sessionId=session456')),
+        ).toEqual(['c1']);
       } finally {
         await opened.dispose();
       }

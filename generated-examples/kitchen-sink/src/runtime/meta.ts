@@ -8,16 +8,7 @@
 
 /** The scalar types of Harper's schema dialect. */
 export type ScalarName =
-  | 'ID'
-  | 'String'
-  | 'Int'
-  | 'Long'
-  | 'Float'
-  | 'Boolean'
-  | 'Date'
-  | 'BigInt'
-  | 'Bytes'
-  | 'Any';
+  'ID' | 'String' | 'Int' | 'Long' | 'Float' | 'Boolean' | 'Date' | 'BigInt' | 'Bytes' | 'Any';
 
 export const SCALAR_NAMES: readonly ScalarName[] = [
   'ID',
@@ -127,7 +118,10 @@ export interface SchemaMeta {
 }
 
 /** Finds an attribute by name. */
-export function attributeOf(table: TableMeta | ObjectTypeMeta, name: string): AttributeMeta | undefined {
+export function attributeOf(
+  table: TableMeta | ObjectTypeMeta,
+  name: string,
+): AttributeMeta | undefined {
   return table.attributes.find((attribute) => attribute.name === name);
 }
 

@@ -30,12 +30,16 @@ const MAX_DEPTH = 64;
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 const LONG_LIMIT = 2 ** 53;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const INTEGER_TEXT = /^-?\d+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** The shape of a value to check: an attribute of a table or of a nested object type. */
-type ValueShape = Pick<AttributeMeta, 'name' | 'type' | 'list' | 'nonNull' | 'elementNonNull' | 'indexed'>;
+type ValueShape = Pick<
+  AttributeMeta,
+  'name' | 'type' | 'list' | 'nonNull' | 'elementNonNull' | 'indexed'
+>;
 
 export class RecordValidator {
   private readonly attributes: ReadonlyMap<string, AttributeMeta>;
@@ -49,9 +53,14 @@ export class RecordValidator {
     this.attributes = new Map(table.attributes.map((attribute) => [attribute.name, attribute]));
     this.required = table.attributes.filter(
       (attribute) =>
-        attribute.nonNull && !attribute.primaryKey && attribute.timestamp === null && attribute.relationship === null,
+        attribute.nonNull &&
+        !attribute.primaryKey &&
+        attribute.timestamp === null &&
+        attribute.relationship === null,
     );
-    this.objectTypes = new Map(schema.objectTypes.map((objectType) => [objectType.name, objectType]));
+    this.objectTypes = new Map(
+      schema.objectTypes.map((objectType) => [objectType.name, objectType]),
+    );
   }
 
   /** The record in stored form, or throws one 400 (`VALIDATION_FAILED`) listing every problem. */
@@ -82,7 +91,10 @@ export class RecordValidator {
       const attribute = this.attributes.get(name);
       if (attribute === undefined) {
         if (this.table.sealed) {
-          problems.push({ path, message: `is not declared by ${this.table.name}, which is @sealed` });
+          problems.push({
+            path,
+            message: `is not declared by ${this.table.name}, which is @sealed`,
+          });
         } else {
           checkStorable(value, path, 0, problems);
           record[name] = value;
@@ -115,7 +127,10 @@ export class RecordValidator {
   missingRequired(record: Readonly<Record<string, unknown>>, at = ''): Problem[] {
     return this.required
       .filter((attribute) => record[attribute.name] === undefined)
-      .map((attribute) => ({ path: at === '' ? attribute.name : `${at}.${attribute.name}`, message: 'is required' }));
+      .map((attribute) => ({
+        path: at === '' ? attribute.name : `${at}.${attribute.name}`,
+        message: 'is required',
+      }));
   }
 
   /** Adds a problem when `key` cannot be a key of this table. */
@@ -123,7 +138,13 @@ export class RecordValidator {
     checkKey(this.table, key, this.table.primaryKey, problems);
   }
 
-  private checkValue(shape: ValueShape, value: unknown, path: string, depth: number, problems: Problem[]): unknown {
+  private checkValue(
+    shape: ValueShape,
+    value: unknown,
+    path: string,
+    depth: number,
+    problems: Problem[],
+  ): unknown {
     if (value === null) {
       if (shape.nonNull) problems.push({ path, message: `must not be null (${typeName(shape)})` });
       return null;
@@ -138,13 +159,17 @@ export class RecordValidator {
     }
     if (shape.list) {
       if (!Array.isArray(value)) {
-        problems.push({ path, message: `must be a list (${typeName(shape)}), got ${describe(value)}` });
+        problems.push({
+          path,
+          message: `must be a list (${typeName(shape)}), got ${describe(value)}`,
+        });
         return undefined;
       }
       return value.map((element: unknown, i) => {
         const elementPath = `${path}[${i}]`;
         if (element === null) {
-          if (shape.elementNonNull) problems.push({ path: elementPath, message: 'must not be null' });
+          if (shape.elementNonNull)
+            problems.push({ path: elementPath, message: 'must not be null' });
           return null;
         }
         return this.checkSingle(shape, element, elementPath, depth + 1, problems);
@@ -154,9 +179,16 @@ export class RecordValidator {
   }
 
   /** One non-null value of the shape's element type. */
-  private checkSingle(shape: ValueShape, value: unknown, path: string, depth: number, problems: Problem[]): unknown {
+  private checkSingle(
+    shape: ValueShape,
+    value: unknown,
+    path: string,
+    depth: number,
+    problems: Problem[],
+  ): unknown {
     const type = shape.type;
-    if (type.kind === 'object') return this.checkObject(type.name, value, path, depth + 1, problems);
+    if (type.kind === 'object')
+      return this.checkObject(type.name, value, path, depth + 1, problems);
     if (type.kind === 'table') {
       problems.push({ path, message: 'is a relationship and cannot be written' });
       return undefined;
@@ -178,7 +210,13 @@ export class RecordValidator {
     return scalar;
   }
 
-  private checkObject(typeName: string, value: unknown, path: string, depth: number, problems: Problem[]): unknown {
+  private checkObject(
+    typeName: string,
+    value: unknown,
+    path: string,
+    depth: number,
+    problems: Problem[],
+  ): unknown {
     const objectType = this.objectTypes.get(typeName);
     if (!isPlainObject(value)) {
       problems.push({ path, message: `must be an object (${typeName}), got ${describe(value)}` });
@@ -195,10 +233,16 @@ export class RecordValidator {
       const fieldPath = `${path}.${name}`;
       const attribute = declared.get(name);
       if (name === '__proto__') {
-        problems.push({ path: fieldPath, message: 'is a reserved name and cannot be an attribute' });
+        problems.push({
+          path: fieldPath,
+          message: 'is a reserved name and cannot be an attribute',
+        });
       } else if (attribute === undefined) {
         if (this.table.sealed) {
-          problems.push({ path: fieldPath, message: `is not declared by ${typeName} (${this.table.name} is @sealed)` });
+          problems.push({
+            path: fieldPath,
+            message: `is not declared by ${typeName} (${this.table.name} is @sealed)`,
+          });
         } else {
           checkStorable(value[name], fieldPath, depth + 1, problems);
           result[name] = value[name];
@@ -220,13 +264,24 @@ export class RecordValidator {
 /** The 400 for a list of problems: the first one in the message, all of them in `problems`. */
 export function validationError(problems: readonly Problem[]): ClientError {
   const first = problems[0];
-  const summary = first === undefined ? 'the record is not valid' : `${first.path || 'the record'} ${first.message}`;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  const summary =
+    first === undefined
+      ? 'the record is not valid'
+      : `${first.path || 'the record'} ${first.message}`;
+  const more =
+    problems.length > 1
+      ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`
+      : '';
   return clientError('VALIDATION_FAILED', `Invalid record: ${summary}${more}`, { problems });
 }
 
 /** Checks a primary key value against the table's key type; returns it, or undefined with a problem. */
-export function checkKey(table: TableMeta, value: unknown, path: string, problems: Problem[]): Key | undefined {
+export function checkKey(
+  table: TableMeta,
+  value: unknown,
+  path: string,
+  problems: Problem[],
+): Key | undefined {
   if (value === null || value === undefined) {
     problems.push({ path, message: 'the primary key must not be null' });
     return undefined;
@@ -236,7 +291,10 @@ export function checkKey(table: TableMeta, value: unknown, path: string, problem
     return typeof key === 'number' ? key : undefined;
   }
   if (typeof value !== 'string') {
-    problems.push({ path, message: `the primary key must be a string (${table.keyType}), got ${describe(value)}` });
+    problems.push({
+      path,
+      message: `the primary key must be a string (${table.keyType}), got ${describe(value)}`,
+    });
     return undefined;
   }
   if (value === '') {
@@ -244,7 +302,10 @@ export function checkKey(table: TableMeta, value: unknown, path: string, problem
     return undefined;
   }
   if (Buffer.byteLength(value) > STORE_LIMITS.maxKeyBytes) {
-    problems.push({ path, message: `the primary key is longer than ${STORE_LIMITS.maxKeyBytes} bytes` });
+    problems.push({
+      path,
+      message: `the primary key is longer than ${STORE_LIMITS.maxKeyBytes} bytes`,
+    });
     return undefined;
   }
   return value;
@@ -304,7 +365,8 @@ function checkScalar(name: ScalarName, value: unknown, path: string, problems: P
  */
 function numberOf(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value === 'bigint' && value >= -BigInt(LONG_LIMIT) && value <= BigInt(LONG_LIMIT)) return Number(value);
+  if (typeof value === 'bigint' && value >= -BigInt(LONG_LIMIT) && value <= BigInt(LONG_LIMIT))
+    return Number(value);
   return Number.NaN;
 }
 
@@ -325,7 +387,10 @@ export function dateOf(value: unknown): Date | undefined {
 function checkIndexable(value: unknown, path: string, problems: Problem[]): void {
   if (typeof value === 'string' && value.length * 3 > STORE_LIMITS.maxKeyBytes) {
     if (Buffer.byteLength(value) > STORE_LIMITS.maxKeyBytes) {
-      problems.push({ path, message: `is indexed and longer than the ${STORE_LIMITS.maxKeyBytes} bytes an index holds` });
+      problems.push({
+        path,
+        message: `is indexed and longer than the ${STORE_LIMITS.maxKeyBytes} bytes an index holds`,
+      });
     }
   }
 }
@@ -342,7 +407,8 @@ function checkStorable(value: unknown, path: string, depth: number, problems: Pr
     case 'bigint':
       return;
     case 'number':
-      if (!Number.isFinite(value)) problems.push({ path, message: `must be a finite number, got ${value}` });
+      if (!Number.isFinite(value))
+        problems.push({ path, message: `must be a finite number, got ${value}` });
       return;
     case 'object':
       if (value === null || value instanceof Uint8Array) return;
@@ -351,12 +417,15 @@ function checkStorable(value: unknown, path: string, depth: number, problems: Pr
         return;
       }
       if (Array.isArray(value)) {
-        value.forEach((element: unknown, i) => checkStorable(element, `${path}[${i}]`, depth + 1, problems));
+        value.forEach((element: unknown, i) =>
+          checkStorable(element, `${path}[${i}]`, depth + 1, problems),
+        );
         return;
       }
       if (isPlainObject(value)) {
         for (const name of Object.keys(value)) {
-          if (name === '__proto__') problems.push({ path: `${path}.${name}`, message: 'is a reserved name' });
+          if (name === '__proto__')
+            problems.push({ path: `${path}.${name}`, message: 'is a reserved name' });
           else checkStorable(value[name], `${path}.${name}`, depth + 1, problems);
         }
         return;

@@ -31,6 +31,8 @@ export interface ServerConfig {
   readonly realtimePingIntervalMs: number;
   /** Interval between keep-alive comments on Server-Sent Events streams. */
   readonly sseKeepAliveMs: number;
+  /** Records indexed per transaction while an index is built from existing records. */
+  readonly indexBuildBatch: number;
 }
 
 export interface ConfigVariable {
@@ -42,39 +44,82 @@ export interface ConfigVariable {
 
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', default: '9926', description: 'TCP port to listen on (0 picks a free port).' },
-  { name: 'HOST', default: '127.0.0.1', description: 'Interface to listen on (`0.0.0.0` for every interface).' },
-  { name: 'DATA_DIR', default: './data', description: 'Directory of the LMDB database; created when missing.' },
-  { name: 'MAX_BODY_BYTES', default: '10485760', description: 'Largest request body in bytes; larger bodies get 413.' },
-  { name: 'MAX_URL_LENGTH', default: '8192', description: 'Longest request URL in characters; longer URLs get 414.' },
-  { name: 'HEADERS_TIMEOUT_MS', default: '10000', description: 'Time a client has to send its request headers.' },
-  { name: 'REQUEST_TIMEOUT_MS', default: '30000', description: 'Time a client has to send its whole request.' },
-  { name: 'KEEP_ALIVE_TIMEOUT_MS', default: '5000', description: 'How long an idle keep-alive connection stays open.' },
+  {
+    name: 'HOST',
+    default: '127.0.0.1',
+    description: 'Interface to listen on (`0.0.0.0` for every interface).',
+  },
+  {
+    name: 'DATA_DIR',
+    default: './data',
+    description: 'Directory of the LMDB database; created when missing.',
+  },
+  {
+    name: 'MAX_BODY_BYTES',
+    default: '10485760',
+    description: 'Largest request body in bytes; larger bodies get 413.',
+  },
+  {
+    name: 'MAX_URL_LENGTH',
+    default: '8192',
+    description: 'Longest request URL in characters; longer URLs get 414.',
+  },
+  {
+    name: 'HEADERS_TIMEOUT_MS',
+    default: '10000',
+    description: 'Time a client has to send its request headers.',
+  },
+  {
+    name: 'REQUEST_TIMEOUT_MS',
+    default: '30000',
+    description: 'Time a client has to send its whole request.',
+  },
+  {
+    name: 'KEEP_ALIVE_TIMEOUT_MS',
+    default: '5000',
+    description: 'How long an idle keep-alive connection stays open.',
+  },
   {
     name: 'SHUTDOWN_TIMEOUT_MS',
     default: '10000',
-    description: 'On SIGTERM/SIGINT, how long in-flight requests may take before their sockets are closed.',
+    description:
+      'On SIGTERM/SIGINT, how long in-flight requests may take before their sockets are closed.',
   },
   {
     name: 'RECORD_CACHE_SIZE',
     default: '10000',
-    description: 'Records per table kept in memory (with their JSON) for fast `GET /T/<id>`; 0 turns the cache off.',
+    description:
+      'Records per table kept in memory (with their JSON) for fast `GET /T/<id>`; 0 turns the cache off.',
   },
   {
     name: 'CORS_ORIGINS',
     default: '',
-    description: 'Enables CORS: `*` for any origin, or a comma-separated list of allowed origins. Off when empty.',
+    description:
+      'Enables CORS: `*` for any origin, or a comma-separated list of allowed origins. Off when empty.',
   },
   {
     name: 'REALTIME_SEND_BUFFER_BYTES',
     default: '4194304',
-    description: 'Bytes a WebSocket or event stream may have waiting to be sent; a slower consumer is closed (1013).',
+    description:
+      'Bytes a WebSocket or event stream may have waiting to be sent; a slower consumer is closed (1013).',
   },
   {
     name: 'REALTIME_PING_INTERVAL_MS',
     default: '30000',
-    description: 'Interval between pings of open WebSockets; a socket that misses a pong is closed.',
+    description:
+      'Interval between pings of open WebSockets; a socket that misses a pong is closed.',
   },
-  { name: 'SSE_KEEP_ALIVE_MS', default: '30000', description: 'Interval between keep-alive comments on event streams.' },
+  {
+    name: 'SSE_KEEP_ALIVE_MS',
+    default: '30000',
+    description: 'Interval between keep-alive comments on event streams.',
+  },
+  {
+    name: 'INDEX_BUILD_BATCH',
+    default: '2000',
+    description:
+      'Records indexed per transaction when an attribute newly `@indexed` gets its index built from existing records; tables this small are indexed at start.',
+  },
 ];
 
 /** A configuration that cannot be used; its message lists every problem. */
@@ -120,6 +165,7 @@ export function loadConfig(env: Environment): ServerConfig {
     realtimeSendBufferBytes: integer('REALTIME_SEND_BUFFER_BYTES', 1024, 2 ** 31),
     realtimePingIntervalMs: integer('REALTIME_PING_INTERVAL_MS', 10, 3_600_000),
     sseKeepAliveMs: integer('SSE_KEEP_ALIVE_MS', 10, 3_600_000),
+    indexBuildBatch: integer('INDEX_BUILD_BATCH', 1, 1_000_000),
   };
   if (config.host === '') problems.push('HOST must not be empty');
   if (config.dataDir === '') problems.push('DATA_DIR must not be empty');

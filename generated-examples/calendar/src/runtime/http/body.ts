@@ -11,6 +11,8 @@ import { clientError } from './errors.js';
 
 const cbor = new CborDecoder({ useRecords: false, mapsAsObjects: true });
 const msgpack = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
+/** JSON is UTF-8 (RFC 8259): bytes that are not are refused, not replaced with U+FFFD and stored. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Reads the whole body, refusing (413) one larger than `limit` bytes before or while it arrives. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -36,23 +38,29 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
       cleanup();
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     };
-    const onError = (error: Error): void => {
+    const onError = (): void => {
       cleanup();
-      reject(error);
+      reject(clientError('REQUEST_ABORTED', 'The request ended before its body was complete'));
     };
     const cleanup = (): void => {
       request.off('data', onData);
       request.off('end', onEnd);
       request.off('error', onError);
+      request.off('aborted', onError);
     };
     request.on('data', onData);
     request.on('end', onEnd);
     request.on('error', onError);
+    request.on('aborted', onError);
   });
 }
 
 function tooLarge(limit: number) {
-  return clientError('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes`, { limit });
+  return clientError(
+    'PAYLOAD_TOO_LARGE',
+    `The request body is larger than the limit of ${limit} bytes`,
+    { limit },
+  );
 }
 
 /** The body formats a write accepts. */
@@ -68,12 +76,13 @@ const BODY_TYPES: ReadonlyMap<string, BodyFormat> = new Map([
 
 /** Decodes a body by its `Content-Type`; malformed → 400, unsupported type → 415, empty → 400. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
-  if (body.length === 0) throw clientError('BODY_REQUIRED', 'This request needs a body: the record to write');
+  if (body.length === 0)
+    throw clientError('BODY_REQUIRED', 'This request needs a body: the record to write');
   const format = bodyFormat(body, contentType);
   try {
     switch (format) {
       case 'json':
-        return JSON.parse(body.toString('utf8'));
+        return JSON.parse(UTF8.decode(body));
       case 'cbor':
         return cbor.decode(body);
       case 'msgpack':
@@ -85,7 +94,11 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   }
 }
 
-const FORMAT_NAMES: Readonly<Record<BodyFormat, string>> = { json: 'JSON', cbor: 'CBOR', msgpack: 'MessagePack' };
+const FORMAT_NAMES: Readonly<Record<BodyFormat, string>> = {
+  json: 'JSON',
+  cbor: 'CBOR',
+  msgpack: 'MessagePack',
+};
 
 function bodyFormat(body: Buffer, contentType: string | undefined): BodyFormat {
   if (contentType === undefined || contentType.trim() === '') {

@@ -18,8 +18,9 @@ export function toJson(value: unknown): string {
     case 'object':
       if (value === null) return 'null';
       if (Array.isArray(value)) return arrayToJson(value);
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`;
-      if (value instanceof Uint8Array) return `"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"`;
+      if (value instanceof Date)
+        return Number.isNaN(value.getTime()) ? 'null' : `"${value.toISOString()}"`;
+      if (value instanceof Uint8Array) return `"${base64Of(value)}"`;
       return objectToJson(value as Record<string, unknown>);
     default:
       // undefined, functions and symbols have no JSON form; as a value they are written as null.
@@ -47,4 +48,9 @@ function objectToJson(object: Record<string, unknown>): string {
     out += `${JSON.stringify(key)}:${toJson(item)}`;
   }
   return `${out}}`;
+}
+
+/** Bytes as base64, without copying them. */
+export function base64Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }

@@ -16,7 +16,12 @@ import { relatedEntries } from './relationships.js';
 import type { Comparison, Condition, ConditionValue, Operator } from './types.js';
 import { comparable, compareValues, sameFamily, type Comparable } from './values.js';
 
-export function conditionMatches(txn: ReadTxn, condition: Condition, key: Key, record: StoredValue): boolean {
+export function conditionMatches(
+  txn: ReadTxn,
+  condition: Condition,
+  key: Key,
+  record: StoredValue,
+): boolean {
   switch (condition.kind) {
     case 'comparison':
       return comparisonMatches(txn, condition, key, record, 0);
@@ -28,7 +33,13 @@ export function conditionMatches(txn: ReadTxn, condition: Condition, key: Key, r
 }
 
 /** Evaluates `comparison` from its `depth`-th hop on: `record` is a record of that hop's table. */
-export function comparisonMatches(txn: ReadTxn, comparison: Comparison, key: Key, record: StoredValue, depth: number): boolean {
+export function comparisonMatches(
+  txn: ReadTxn,
+  comparison: Comparison,
+  key: Key,
+  record: StoredValue,
+  depth: number,
+): boolean {
   const hop = comparison.hops[depth];
   if (hop === undefined) return localMatches(comparison, key, record);
   for (const related of relatedEntries(txn, hop.to, hop.attribute, key, record)) {
@@ -46,21 +57,39 @@ export function localMatches(comparison: Comparison, key: Key, record: StoredVal
 }
 
 /** The values a comparison sees in a record: list elements, and values inside nested objects. */
-function anyCandidate(comparison: Comparison, record: StoredValue, test: (value: unknown) => boolean): boolean {
-  const { attribute, nested } = comparison.target;
-  const visit = (value: unknown, depth: number): boolean => {
-    if (depth === nested.length) {
-      if (Array.isArray(value)) return value.some(test);
-      return test(value);
-    }
-    if (Array.isArray(value)) return value.some((element) => visit(element, depth));
-    if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
-      return visit((value as Record<string, unknown>)[nested[depth]!.name], depth + 1);
-    }
-    // A missing object on the way means the nested attribute is absent.
-    return test(null);
-  };
-  return visit(record[attribute.name], 0);
+function anyCandidate(
+  comparison: Comparison,
+  record: StoredValue,
+  test: (value: unknown) => boolean,
+): boolean {
+  return anyValueAt(record[comparison.target.attribute.name], comparison.target.nested, 0, test);
+}
+
+function anyValueAt(
+  value: unknown,
+  nested: Comparison['target']['nested'],
+  depth: number,
+  test: (value: unknown) => boolean,
+): boolean {
+  if (depth === nested.length) {
+    if (!Array.isArray(value)) return test(value);
+    for (const element of value) if (test(element)) return true;
+    return false;
+  }
+  if (Array.isArray(value)) {
+    for (const element of value) if (anyValueAt(element, nested, depth, test)) return true;
+    return false;
+  }
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+    return anyValueAt(
+      (value as Record<string, unknown>)[nested[depth]!.name],
+      nested,
+      depth + 1,
+      test,
+    );
+  }
+  // A missing object on the way means the nested attribute is absent.
+  return test(null);
 }
 
 const testers = new WeakMap<Comparison, (value: unknown) => boolean>();
@@ -85,7 +114,10 @@ function buildTester(comparison: Comparison): (value: unknown) => boolean {
       return (value) => valueEquals(read(value), first);
     case 'in': {
       // A set answers long lists quickly; bigints equal numbers in the index order, which a set would miss.
-      const wanted = values.length > 8 && !values.some((value) => typeof value === 'bigint') ? new Set<ConditionValue>(values) : null;
+      const wanted =
+        values.length > 8 && !values.some((value) => typeof value === 'bigint')
+          ? new Set<ConditionValue>(values)
+          : null;
       return (value) => {
         const candidate = read(value);
         if (candidate === undefined) return false;
@@ -109,7 +141,13 @@ function buildTester(comparison: Comparison): (value: unknown) => boolean {
       const bounds = comparison.bounds ?? { lowerInclusive: false, upperInclusive: false };
       return (value) => {
         const candidate = read(value);
-        if (candidate === undefined || candidate === null || !sameFamily(candidate, first) || !sameFamily(candidate, upper)) return false;
+        if (
+          candidate === undefined ||
+          candidate === null ||
+          !sameFamily(candidate, first) ||
+          !sameFamily(candidate, upper)
+        )
+          return false;
         return (
           rangeHolds(bounds.lowerInclusive ? 'ge' : 'gt', compareValues(candidate, first)) &&
           rangeHolds(bounds.upperInclusive ? 'le' : 'lt', compareValues(candidate, upper))
@@ -119,7 +157,8 @@ function buildTester(comparison: Comparison): (value: unknown) => boolean {
     default:
       return (value) => {
         const candidate = read(value);
-        if (candidate === undefined || candidate === null || !sameFamily(candidate, first)) return false;
+        if (candidate === undefined || candidate === null || !sameFamily(candidate, first))
+          return false;
         return rangeHolds(operator, compareValues(candidate, first));
       };
   }

@@ -78,7 +78,11 @@ export function compareValues(a: Comparable, b: Comparable): number {
     case 1:
       return (a === true ? 1 : 0) - (b === true ? 1 : 0);
     case 2:
-      return (a as number | bigint) < (b as number | bigint) ? -1 : (a as number | bigint) > (b as number | bigint) ? 1 : 0;
+      return (a as number | bigint) < (b as number | bigint)
+        ? -1
+        : (a as number | bigint) > (b as number | bigint)
+          ? 1
+          : 0;
     case 3:
       return compareStrings(a as string, b as string);
     default:

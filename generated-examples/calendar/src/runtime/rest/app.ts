@@ -8,6 +8,8 @@ import type { ServerConfig } from '../config.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { Store, StoredValue } from '../store/types.js';
 import { Table } from '../table.js';
+import { TableSet, type RuntimeHooks } from '../tableSet.js';
+import { CustomRoutes } from './customRoutes.js';
 import { RecordCache, writeThrough } from './recordCache.js';
 
 /** A table as the REST layer handles it, its records untyped (validation guards their shape). */
@@ -33,14 +35,26 @@ export interface App {
   readonly tables: ReadonlyMap<string, AnyTable>;
   /** Exported tables by their URL segment. */
   readonly resources: ReadonlyMap<string, TableResource>;
+  /** The tables with the user's hooks: what hook code and custom endpoints work with. */
+  readonly tableSet: TableSet;
+  /** The user's custom endpoints, answered before the tables' own routes. */
+  readonly customRoutes: CustomRoutes;
 }
 
-export function createApp(schema: SchemaMeta, store: Store, config: ServerConfig): App {
+/** `hooks`: the user's hooks by table name (contract section 10); throws for a malformed route. */
+export function createApp(
+  schema: SchemaMeta,
+  store: Store,
+  config: ServerConfig,
+  hooks: RuntimeHooks = {},
+): App {
+  const customRoutes = new CustomRoutes(schema, hooks);
+  const tableSet = new TableSet(schema, store, hooks);
   const tables = new Map<string, AnyTable>();
   const resources = new Map<string, TableResource>();
   const caches = new Map<string, RecordCache>();
   for (const meta of schema.tables) {
-    const table: AnyTable = new Table(schema, meta, store);
+    const table: AnyTable = new Table(schema, meta, store, tableSet);
     tables.set(meta.name, table);
     if (meta.exportName === null) continue;
     const cache = new RecordCache(config.recordCacheSize);
@@ -50,9 +64,11 @@ export function createApp(schema: SchemaMeta, store: Store, config: ServerConfig
       meta,
       table,
       attributeNames: new Set(meta.attributes.map((attribute) => attribute.name)),
-      columns: meta.attributes.filter((attribute) => attribute.relationship === null).map((attribute) => attribute.name),
+      columns: meta.attributes
+        .filter((attribute) => attribute.relationship === null)
+        .map((attribute) => attribute.name),
     });
   }
   if (config.recordCacheSize > 0) store.onCommit(writeThrough(caches));
-  return { schema, store, config, tables, resources };
+  return { schema, store, config, tables, resources, tableSet, customRoutes };
 }

@@ -15,7 +15,11 @@ const cbor = new CborEncoder({ useRecords: false });
 const msgpack = new Packr({ useRecords: false, largeBigIntToString: true });
 
 /** A whole answer in `format`; `columns` are the CSV columns for records (more are added as found). */
-export function encodeValue(format: Format, value: unknown, columns: readonly string[] = []): Buffer {
+export function encodeValue(
+  format: Format,
+  value: unknown,
+  columns: readonly string[] = [],
+): Buffer {
   switch (format) {
     case 'json':
       return Buffer.from(toJson(value));
@@ -25,7 +29,7 @@ export function encodeValue(format: Format, value: unknown, columns: readonly st
       return msgpack.pack(value);
     case 'csv': {
       const rows = Array.isArray(value) ? value : [value];
-      const csvColumns = columnsFor(columns, rows.find(isRecord));
+      const csvColumns = columnsFor(columns, rows);
       let text = rows.some(isRecord) || rows.length === 0 ? csvHeader(csvColumns) : '';
       for (const row of rows) text += csvRow(row, csvColumns);
       return Buffer.from(text);
@@ -109,7 +113,8 @@ class CsvListEncoder implements ListEncoder {
   }
   item(value: unknown): string {
     if (this.columns === undefined) {
-      this.columns = columnsFor(this.declared, value);
+      // A stream cannot look ahead: the first record decides the columns beyond the declared ones.
+      this.columns = columnsFor(this.declared, [value]);
       return csvHeader(this.columns) + csvRow(value, this.columns);
     }
     return csvRow(value, this.columns);

@@ -14,16 +14,23 @@ import { CONTENT_TYPES, type Format } from './negotiate.js';
 
 const JSON_TYPE = CONTENT_TYPES.json;
 
+/** What an exchange needs to know of its server. */
+export interface ServerState {
+  readonly cors: CorsPolicy | null;
+  /** The server is shutting down: connections close after their current answer. */
+  readonly closing: boolean;
+}
+
 export class Exchange {
   /** Milliseconds spent in the store for this request, reported in `Server-Timing`. */
   dbMs = 0;
-  /** Set when the server is shutting down: the connection closes after this answer. */
+  /** The connection closes after this answer (413: the rest of the body is never read). */
   closeConnection = false;
 
   constructor(
     readonly request: IncomingMessage,
     readonly response: ServerResponse,
-    private readonly cors: CorsPolicy | null,
+    private readonly server: ServerState,
   ) {}
 
   /** Runs a synchronous store read, adding its duration to `dbMs`. */
@@ -49,15 +56,18 @@ export class Exchange {
   /** The headers every answer carries, after `headers`. */
   headers(headers: string[]): string[] {
     headers.push('Server-Timing', `db;dur=${this.dbMs.toFixed(3)}`);
-    if (this.cors !== null) headers.push(...this.cors.headers(this.request));
-    if (this.closeConnection) headers.push('Connection', 'close');
+    if (this.server.cors !== null) headers.push(...this.server.cors.headers(this.request));
+    if (this.closeConnection || this.server.closing) headers.push('Connection', 'close');
     return headers;
   }
 
   /** Sends a whole answer. HEAD answers get the same headers and no body (node drops it). */
   send(status: number, headers: string[], body?: Buffer | string): void {
     if (body !== undefined) {
-      headers.push('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+      headers.push(
+        'Content-Length',
+        String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
+      );
     } else if (status !== 204 && status !== 304) {
       headers.push('Content-Length', '0');
     }
@@ -66,13 +76,21 @@ export class Exchange {
   }
 
   /** Sends a value in the negotiated format. */
-  sendValue(status: number, format: Format, value: unknown, headers: string[] = [], columns?: readonly string[]): void {
+  sendValue(
+    status: number,
+    format: Format,
+    value: unknown,
+    headers: string[] = [],
+    columns?: readonly string[],
+  ): void {
     headers.push('Content-Type', CONTENT_TYPES[format]);
     this.send(status, headers, encodeValue(format, value, columns));
   }
 
   /** Sends an error answer: always JSON `{"error", "code", …details}`. */
   sendError(error: unknown, headers: string[] = []): void {
+    // The client is gone (it aborted, or node answered a timeout itself): nobody to answer.
+    if (this.response.destroyed || this.response.writableEnded) return;
     if (this.response.headersSent) {
       // Part of the answer is already out (a stream failed midway): all we can do is cut it short.
       this.response.destroy(error instanceof Error ? error : undefined);
@@ -80,12 +98,19 @@ export class Exchange {
     }
     if (error instanceof ClientError) {
       if (error.status === 413) this.closeConnection = true;
+      // An error that passes away by itself (an index being built) says when to ask again.
+      if (typeof error.details.retryAfter === 'number')
+        headers.push('Retry-After', String(error.details.retryAfter));
       headers.push('Content-Type', JSON_TYPE);
       this.send(error.status, headers, errorBody(error.code, error.message, error.details));
       return;
     }
     console.error(`${this.request.method} ${this.request.url} failed:`, error);
     headers.push('Content-Type', JSON_TYPE);
-    this.send(500, headers, errorBody('INTERNAL_ERROR', 'The server failed to answer this request; it has been logged'));
+    this.send(
+      500,
+      headers,
+      errorBody('INTERNAL_ERROR', 'The server failed to answer this request; it has been logged'),
+    );
   }
 }

@@ -9,7 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { App, TableResource } from '../rest/app.js';
-import { COLLECTION_METHODS, createRecords, deleteRecords, listRecords } from '../rest/collectionRequests.js';
+import {
+  COLLECTION_METHODS,
+  createRecords,
+  deleteRecords,
+  listRecords,
+} from '../rest/collectionRequests.js';
+import { answerCustomRoute } from '../rest/customRoutes.js';
 import { describeTable } from '../rest/describe.js';
 import {
   ATTRIBUTE_METHODS,
@@ -23,7 +29,7 @@ import {
 import type { Key } from '../store/types.js';
 import { CorsPolicy } from './cors.js';
 import { clientError } from './errors.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type ServerState } from './exchange.js';
 import { acceptsEventStream, negotiate, type Format } from './negotiate.js';
 import { Router, type Route } from './router.js';
 
@@ -47,16 +53,21 @@ export interface EventStreamTarget {
 
 const DESCRIBE_METHODS = 'GET, HEAD, OPTIONS';
 const HEALTH_METHODS = 'GET, HEAD, OPTIONS';
-const ACCEPTED_TYPES = ['application/json', 'application/cbor', 'application/x-msgpack', 'text/csv'];
+const ACCEPTED_TYPES = [
+  'application/json',
+  'application/cbor',
+  'application/x-msgpack',
+  'text/csv',
+];
 /** How often node checks the header and request timeouts of open connections. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
-export class HttpServer {
+export class HttpServer implements ServerState {
   readonly server: Server;
+  readonly cors: CorsPolicy | null;
   private readonly router: Router;
-  private readonly cors: CorsPolicy | null;
   private inFlight = 0;
-  private closing: Promise<void> | undefined;
+  private shutdownDone: Promise<void> | undefined;
   private drained: (() => void) | undefined;
 
   constructor(
@@ -77,7 +88,8 @@ export class HttpServer {
       },
       this.onRequest,
     );
-    if (realtime) this.server.on('upgrade', (request, socket, head) => realtime.upgrade(request, socket, head));
+    if (realtime)
+      this.server.on('upgrade', (request, socket, head) => realtime.upgrade(request, socket, head));
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -95,8 +107,12 @@ export class HttpServer {
    * then closes every socket.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.shutdownDone ??= this.shutdown();
+    return this.shutdownDone;
+  }
+
+  get closing(): boolean {
+    return this.shutdownDone !== undefined;
   }
 
   private async shutdown(): Promise<void> {
@@ -124,8 +140,7 @@ export class HttpServer {
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     this.inFlight++;
     response.once('close', this.onResponseClose);
-    const exchange = new Exchange(request, response, this.cors);
-    if (this.closing !== undefined) exchange.closeConnection = true;
+    const exchange = new Exchange(request, response, this);
     try {
       const answered = this.dispatch(exchange);
       if (answered !== undefined) answered.catch((error: unknown) => exchange.sendError(error));
@@ -137,11 +152,25 @@ export class HttpServer {
   private dispatch(exchange: Exchange): Promise<void> | void {
     const url = exchange.request.url ?? '/';
     if (url.length > this.app.config.maxUrlLength) {
-      throw clientError('URL_TOO_LONG', `The URL is longer than the limit of ${this.app.config.maxUrlLength} characters`);
+      throw clientError(
+        'URL_TOO_LONG',
+        `The URL is longer than the limit of ${this.app.config.maxUrlLength} characters`,
+      );
     }
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
     const query = mark < 0 ? '' : url.slice(mark + 1);
+    const custom = this.app.customRoutes.match(path);
+    if (custom !== undefined) {
+      return answerCustomRoute(
+        this.app.tableSet,
+        this.app.config.maxBodyBytes,
+        exchange,
+        custom,
+        path,
+        query,
+      );
+    }
     const route = this.router.match(path);
     switch (route.kind) {
       case 'record':
@@ -157,26 +186,52 @@ export class HttpServer {
     }
   }
 
-  private record(exchange: Exchange, route: Extract<Route, { kind: 'record' }>, query: string): Promise<void> | void {
+  private record(
+    exchange: Exchange,
+    route: Extract<Route, { kind: 'record' }>,
+    query: string,
+  ): Promise<void> | void {
     const method = exchange.request.method;
     const { resource, id, attribute } = route;
-    if (method === 'OPTIONS') return this.options(exchange, attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS);
+    const allow = attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS;
+    if (method === 'OPTIONS') return this.options(exchange, allow);
     if (query !== '') {
-      throw clientError('QUERY_UNSUPPORTED', 'A single record takes no query; query the table at its collection URL', {
-        position: 0,
-      });
+      throw clientError(
+        'QUERY_UNSUPPORTED',
+        'A single record takes no query; query the table at its collection URL',
+        {
+          position: 0,
+        },
+      );
     }
     if (attribute !== undefined) {
-      if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, ATTRIBUTE_METHODS);
-      return getAttribute(this.app, exchange, resource, id, attribute, this.format(exchange, route.format));
+      if (method !== 'GET' && method !== 'HEAD')
+        return this.methodNotAllowed(exchange, ATTRIBUTE_METHODS);
+      return getAttribute(
+        this.app,
+        exchange,
+        resource,
+        id,
+        attribute,
+        this.format(exchange, route.format),
+      );
     }
     switch (method) {
       case 'GET':
       case 'HEAD':
         if (this.wantsEventStream(exchange)) {
           const key = resource.table.parseKey(id);
-          if (key === undefined) throw clientError('INVALID_KEY', `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`);
-          return this.realtime?.eventStream(exchange.request, exchange.response, { resource, key, query });
+          if (key === undefined) {
+            throw clientError(
+              'INVALID_KEY',
+              `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`,
+            );
+          }
+          return this.realtime?.eventStream(exchange.request, exchange.response, {
+            resource,
+            key,
+            query,
+          });
         }
         return getRecord(exchange, resource, id, this.format(exchange, route.format));
       case 'PUT':
@@ -200,11 +255,15 @@ export class HttpServer {
       case 'GET':
       case 'HEAD':
         if (this.wantsEventStream(exchange)) {
-          return this.realtime?.eventStream(exchange.request, exchange.response, { resource, query });
+          return this.realtime?.eventStream(exchange.request, exchange.response, {
+            resource,
+            query,
+          });
         }
         return listRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
       case 'POST':
-        if (query !== '') throw clientError('QUERY_UNSUPPORTED', 'POST takes no query', { position: 0 });
+        if (query !== '')
+          throw clientError('QUERY_UNSUPPORTED', 'POST takes no query', { position: 0 });
         return createRecords(this.app, exchange, resource, this.format(exchange, suffix));
       case 'DELETE':
         return deleteRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
@@ -218,8 +277,12 @@ export class HttpServer {
   private describe(exchange: Exchange, resource: TableResource, query: string): void {
     const method = exchange.request.method;
     if (method === 'OPTIONS') return this.options(exchange, DESCRIBE_METHODS);
-    if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, DESCRIBE_METHODS);
-    if (query !== '') throw clientError('QUERY_UNSUPPORTED', 'The table description takes no query', { position: 0 });
+    if (method !== 'GET' && method !== 'HEAD')
+      return this.methodNotAllowed(exchange, DESCRIBE_METHODS);
+    if (query !== '')
+      throw clientError('QUERY_UNSUPPORTED', 'The table description takes no query', {
+        position: 0,
+      });
     const format = this.format(exchange, undefined);
     const count = exchange.timed(() => this.app.store.read().count(resource.meta.name));
     exchange.sendValue(200, format, describeTable(resource.meta, count));
@@ -229,7 +292,8 @@ export class HttpServer {
   private async health(exchange: Exchange): Promise<void> {
     const method = exchange.request.method;
     if (method === 'OPTIONS') return this.options(exchange, HEALTH_METHODS);
-    if (method !== 'GET' && method !== 'HEAD') return this.methodNotAllowed(exchange, HEALTH_METHODS);
+    if (method !== 'GET' && method !== 'HEAD')
+      return this.methodNotAllowed(exchange, HEALTH_METHODS);
     const format = this.format(exchange, undefined);
     try {
       const store = this.app.store;
@@ -253,7 +317,9 @@ export class HttpServer {
   private methodNotAllowed(exchange: Exchange, allow: string): void {
     const method = exchange.request.method ?? '';
     exchange.sendError(
-      clientError('METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allow}`, { allow: allow.split(', ') }),
+      clientError('METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allow}`, {
+        allow: allow.split(', '),
+      }),
       ['Allow', allow],
     );
   }
@@ -263,9 +329,13 @@ export class HttpServer {
     if (suffix !== undefined) return suffix;
     const format = negotiate(exchange.request.headers.accept);
     if (format === null) {
-      throw clientError('NOT_ACCEPTABLE', `None of the accepted types can be sent; available: ${ACCEPTED_TYPES.join(', ')}`, {
-        available: ACCEPTED_TYPES,
-      });
+      throw clientError(
+        'NOT_ACCEPTABLE',
+        `None of the accepted types can be sent; available: ${ACCEPTED_TYPES.join(', ')}`,
+        {
+          available: ACCEPTED_TYPES,
+        },
+      );
     }
     return format;
   }

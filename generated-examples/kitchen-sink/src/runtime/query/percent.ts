@@ -26,7 +26,7 @@ export function escapedByte(raw: string, index: number): number {
 
 /**
  * Decodes `raw` (a piece of the query starting at `position` of the whole query string).
- * Throws INVALID_QUERY at the offending `%` for a malformed escape or invalid UTF-8.
+ * Throws QUERY_SYNTAX at the offending `%` for a malformed escape or invalid UTF-8.
  */
 export function decodePercent(raw: string, position: number): string {
   if (!raw.includes('%')) return raw;
@@ -44,7 +44,11 @@ export function decodePercent(raw: string, position: number): string {
     const bytes: number[] = [];
     while (index < raw.length && raw.charCodeAt(index) === 37) {
       const byte = escapedByte(raw, index);
-      if (byte < 0) throw syntaxError(`Malformed percent-escape '${raw.slice(index, index + 3)}'`, position + index);
+      if (byte < 0)
+        throw syntaxError(
+          `Malformed percent-escape '${raw.slice(index, index + 3)}'`,
+          position + index,
+        );
       bytes.push(byte);
       index += 3;
     }

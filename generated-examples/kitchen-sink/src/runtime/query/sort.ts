@@ -16,7 +16,11 @@ export interface SortedEntry {
   readonly values: readonly Comparable[];
 }
 
-export function sortValues(txn: ReadTxn, keys: readonly SortKey[], entry: RecordEntry): Comparable[] {
+export function sortValues(
+  txn: ReadTxn,
+  keys: readonly SortKey[],
+  entry: RecordEntry,
+): Comparable[] {
   return keys.map((sortKey) => sortValue(txn, sortKey, entry.key, entry.value));
 }
 
@@ -71,7 +75,9 @@ function collect(
 }
 
 /** Compares two sorted entries by the sort keys, then by primary key. */
-export function sortComparator(keys: readonly SortKey[]): (a: SortedEntry, b: SortedEntry) => number {
+export function sortComparator(
+  keys: readonly SortKey[],
+): (a: SortedEntry, b: SortedEntry) => number {
   const keyDirection = keys[0]?.descending === true ? -1 : 1;
   return (a, b) => {
     for (let index = 0; index < keys.length; index += 1) {

@@ -5,7 +5,13 @@
  * answers show date-times with the zone's offset, and zone-less filter values are read as local
  * time in that zone.
  */
-import { formatOffset, formatWallTime, utcWallTime, wallTimeToUtc, type WallTime } from './dates.js';
+import {
+  formatOffset,
+  formatWallTime,
+  utcWallTime,
+  wallTimeToUtc,
+  type WallTime,
+} from './dates.js';
 
 const DAY_MS = 86_400_000;
 

@@ -87,7 +87,8 @@ export abstract class Subscription {
 
   /**
    * Sends the initial state, then the held events, then goes live. Called once, by the hub, right
-   * after registering the subscription; the first batch is read and sent before it returns.
+   * after registering the subscription: the first batch is read and sent synchronously, before any
+   * other commit can be delivered.
    */
   async start(): Promise<void> {
     try {
@@ -109,6 +110,7 @@ export abstract class Subscription {
   /** Called by the hub, in commit order, with each change that may concern this subscription. */
   receive(change: Change, dispatch: Dispatch): void {
     if (this.phase === 'closed' || this.repeatsInitialState(change)) return;
+    // Not through guarded(): this runs for every candidate of every change, without allocating.
     try {
       this.apply(change, dispatch);
     } catch (error) {
@@ -134,6 +136,15 @@ export abstract class Subscription {
 
   /** Frees what the subscription registered beyond the hub's own tables. */
   protected released(): void {}
+
+  /** Runs `work`; a failure ends this subscription (1011), never the hub's delivery to the others. */
+  protected guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
 
   /** Sends one record of the initial state. */
   protected sendInitial(key: Key, value: unknown, version: number): void {
@@ -229,15 +240,15 @@ export class RecordSubscription extends Subscription {
 
 /** `/T/`: every record in key order, then every change of the table. */
 export class TableSubscription extends Subscription {
-  /** The last key sent by the initial state; the next batch starts after it. */
-  private after: { key: Key } | null = null;
+  /** The last key the initial state reached; the next batch starts after it. */
+  private after: Key | null = null;
   /** Keys whose changes arrived during the initial state: their events tell the client already. */
   private settled = new Set<Key>();
 
   protected sendInitialBatch(): boolean {
-    const range = this.after === null ? undefined : { start: { value: this.after.key, inclusive: false } };
+    const range = this.after === null ? undefined : { start: { value: this.after, inclusive: false } };
     for (const entry of this.host.read().scan(this.table.name, range)) {
-      this.after = { key: entry.key };
+      this.after = entry.key;
       if (!this.settled.has(entry.key)) this.sendInitial(entry.key, entry.value, entry.version);
       if (this.batchFull()) return this.closed;
     }

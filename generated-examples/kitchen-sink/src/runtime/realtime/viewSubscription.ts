@@ -8,10 +8,14 @@
  *
  * The view keeps the keys it has told the client about (its members): a record leaving the view
  * must reach it whatever its new value is, and the hub finds it through them.
+ *
+ * A condition through a relationship (`organizer.name==Ada`) also depends on other tables: after a
+ * commit that changed one of them, the view lists its matches again and sends the records that
+ * entered (put) or left (delete, unmatched) it, with the version of that commit.
  */
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { matchingEntries, recordMatches, shapeRecord } from '../query/index.js';
-import type { Query, QueryContext } from '../query/types.js';
+import type { Condition, Query, QueryContext } from '../query/types.js';
 import type { Change, Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
 import type { EventSink } from './sink.js';
@@ -26,6 +30,8 @@ export interface ViewHost extends SubscriptionHost {
 
 export class ViewSubscription extends Subscription {
   readonly equality: ViewEquality | null;
+  /** Tables other than its own that its conditions read through relationships. */
+  readonly relatedTables: ReadonlySet<string>;
   /** Marked by the hub while it delivers one change, so that a view it reaches twice acts once. */
   visit = 0;
   private readonly ctx: QueryContext;
@@ -48,6 +54,7 @@ export class ViewSubscription extends Subscription {
     super(table, sink, viewHost);
     this.ctx = { schema: viewHost.schema, table };
     this.equality = equalityOf(query);
+    this.relatedTables = relatedTablesOf(query.conditions, table.name);
     this.shaped = query.select !== null || query.timezone !== null;
   }
 
@@ -96,6 +103,32 @@ export class ViewSubscription extends Subscription {
     );
   }
 
+  /**
+   * Lists the matches again after a commit to a related table, and tells the client what entered
+   * or left the view. Records that stayed are not sent again.
+   */
+  reevaluate(dispatch: Dispatch, version: number): void {
+    if (!this.closed) this.guarded(() => this.listChanges(dispatch, version));
+  }
+
+  private listChanges(dispatch: Dispatch, version: number): void {
+    const txn = dispatch.read();
+    const matches = new Map<Key, RecordEntry>();
+    for (const entry of matchingEntries(txn, this.ctx, this.query)) matches.set(entry.key, entry);
+    for (const key of [...this.members]) {
+      if (this.closed) return;
+      if (matches.has(key)) continue;
+      this.removeMember(key);
+      if (!this.unsent.delete(key)) this.emit(new OutgoingEvent(deleteMessage(key, version, dispatch.localTime, true)));
+    }
+    for (const [key, entry] of matches) {
+      if (this.closed) return;
+      if (this.members.has(key)) continue;
+      this.addMember(key);
+      this.emit(new OutgoingEvent(putMessage(key, this.valueFor(txn, entry), version, dispatch.localTime)));
+    }
+  }
+
   protected override released(): void {
     for (const key of this.members) this.viewHost.removeMember(this, key);
     this.members.clear();
@@ -141,4 +174,18 @@ export class ViewSubscription extends Subscription {
     this.members.delete(key);
     this.viewHost.removeMember(this, key);
   }
+}
+
+/** The tables, besides `own`, that the conditions reach through relationships. */
+function relatedTablesOf(condition: Condition | null, own: string): ReadonlySet<string> {
+  const tables = new Set<string>();
+  const visit = (node: Condition): void => {
+    if (node.kind !== 'comparison') {
+      node.children.forEach(visit);
+      return;
+    }
+    for (const hop of node.hops) if (hop.to.name !== own) tables.add(hop.to.name);
+  };
+  if (condition !== null) visit(condition);
+  return tables;
 }

@@ -84,7 +84,7 @@ export class WebSocketEndpoint {
 
   constructor(
     private readonly hub: SubscriptionHub,
-    private readonly options: RealtimeOptions,
+    options: RealtimeOptions,
     /** Resolves an upgrade request; throws a `ClientError` for an unknown resource or a bad query. */
     private readonly resolve: (request: IncomingMessage) => SocketRequest,
   ) {

@@ -13,7 +13,7 @@ import { streamList } from '../http/stream.js';
 import type { StoredValue } from '../store/types.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
-import { collectionQuery } from './collection.js';
+import { collectionQuery, prefersExactCount } from './collection.js';
 
 export const COLLECTION_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS';
 
@@ -25,12 +25,30 @@ export async function listRecords(
   rawQuery: string,
   format: Format,
 ): Promise<void> {
-  const query = exchange.timed(() => collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery));
-  await streamList(exchange, format, query.results(app.store.read()), query.columns ?? resource.columns);
+  const query = exchange.timed(() =>
+    collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery),
+  );
+  const txn = app.store.read();
+  // `Prefer: count=exact` asks for the number of all matches in `Content-Range` [harper 5].
+  const headers = prefersExactCount(exchange.request.headers.prefer)
+    ? ['Content-Range', exchange.timed(() => query.contentRange(txn))]
+    : [];
+  await streamList(
+    exchange,
+    format,
+    query.results(txn),
+    query.columns ?? resource.columns,
+    headers,
+  );
 }
 
 /** POST: creates a record (201, `Location`, the key) or, for an array, every record (201, the keys). */
-export async function createRecords(app: App, exchange: Exchange, resource: TableResource, format: Format): Promise<void> {
+export async function createRecords(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  format: Format,
+): Promise<void> {
   const body = decodeBody(
     await readBody(exchange.request, app.config.maxBodyBytes),
     exchange.request.headers['content-type'],

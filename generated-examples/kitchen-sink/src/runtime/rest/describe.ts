@@ -24,7 +24,12 @@ export interface AttributeDescription {
   readonly primaryKey?: true;
   readonly indexed?: true;
   readonly timestamp?: 'created' | 'updated';
-  readonly relationship?: { readonly kind: string; readonly target: string; readonly from?: string; readonly to?: string };
+  readonly relationship?: {
+    readonly kind: string;
+    readonly target: string;
+    readonly from?: string;
+    readonly to?: string;
+  };
 }
 
 export function describeTable(meta: TableMeta, recordCount: number): TableDescription {

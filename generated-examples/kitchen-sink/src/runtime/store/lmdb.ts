@@ -3,14 +3,23 @@
 /**
  * The LMDB store: one LMDB environment in the data directory, one database per table (records
  * keyed by primary key, each carrying its version) and one duplicate-sorted database per index
- * (index value → primary keys). Every write runs in an lmdb-js child transaction inside lmdb-js's
- * batched asynchronous commits, so concurrent writes share one durable commit (one fsync) while a
- * transaction that throws is rolled back alone.
+ * (index value → primary keys). Concurrent writes are gathered into batches: a batch is one
+ * lmdb-js asynchronous transaction, so it costs one durable commit (one fsync) however many writes
+ * it holds, and each write in it runs in a child transaction, so one that throws is rolled back
+ * alone. Indexes the schema newly declares are built from the existing records, and indexes it
+ * no longer declares dropped, when the store opens (`lmdbIndexBuilds.ts`, contract section 11).
  */
 import { mkdirSync } from 'node:fs';
 import { open } from 'lmdb';
 import type { SchemaMeta, TableMeta } from '../meta.js';
+import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evolution.js';
 import { indexValuesOf } from './indexValues.js';
+import {
+  INDEX_BUILD_BATCH,
+  INDEX_DB_OPTIONS,
+  IndexBuilds,
+  type DeclaredIndex,
+} from './lmdbIndexBuilds.js';
 import type {
   Change,
   Commit,
@@ -30,6 +39,10 @@ import type {
 export interface LmdbStoreOptions {
   /** Directory of the LMDB environment; created when missing. */
   readonly path: string;
+  /** Where messages about schema changes and index builds go; `console.log` by default. */
+  readonly log?: (line: string) => void;
+  /** Records indexed per transaction when an index is built from existing records. */
+  readonly indexBuildBatch?: number;
 }
 
 type Environment = ReturnType<typeof open>;
@@ -40,6 +53,7 @@ type LmdbRangeOptions = NonNullable<Parameters<LmdbDatabase['getRange']>[0]>;
 interface Databases {
   readonly meta: LmdbDatabase;
   table(name: string): TableStorage;
+  indexReady(table: string, attribute: string): boolean;
 }
 
 interface TableStorage {
@@ -63,12 +77,15 @@ const RECORD_DB_OPTIONS = { useVersions: true, encoder: { useBigIntExtension: tr
  */
 const VERSION_FLOOR = 'versionFloor';
 const VERSION_FLOOR_LEAD_MS = 1000;
-const BUILT_INDEXES = 'builtIndexes';
+/** The schema the data directory was last served with (`evolution.ts`). */
+const STORED_SCHEMA = 'schema';
+/** Database handles beyond the declared ones: the meta database, and indexes to drop. */
+const SPARE_DBS = 64;
 /** lmdb-js `transactionSync` flag: inside a write transaction, run as an abortable child. */
 const ABORTABLE = 1;
 
 export function openLmdbStore(schema: SchemaMeta, options: LmdbStoreOptions): Store {
-  return new LmdbStore(schema, options.path);
+  return new LmdbStore(schema, options);
 }
 
 class LmdbStore implements Store, Databases {
@@ -86,13 +103,16 @@ class LmdbStore implements Store, Databases {
   private lastVersion: number;
   private versionFloor: number;
   private closed = false;
+  private readonly indexBuilds: IndexBuilds;
 
-  constructor(schema: SchemaMeta, path: string) {
+  constructor(schema: SchemaMeta, options: LmdbStoreOptions) {
+    const { path } = options;
+    const log = options.log ?? ((line: string) => console.log(line));
     mkdirSync(path, { recursive: true });
     const indexCount = schema.tables.reduce((n, table) => n + indexedAttributes(table).length, 0);
     this.env = open({
       path,
-      maxDbs: schema.tables.length + indexCount + 8,
+      maxDbs: schema.tables.length + indexCount + SPARE_DBS,
       // Without overlapping sync the commit promise resolves only once the data is on disk.
       overlappingSync: false,
     });
@@ -100,10 +120,7 @@ class LmdbStore implements Store, Databases {
     for (const table of schema.tables) {
       const indexes = new Map<string, LmdbDatabase>();
       for (const attribute of indexedAttributes(table)) {
-        indexes.set(
-          attribute,
-          this.env.openDB(indexDbName(table, attribute), { dupSort: true, encoding: 'ordered-binary' }),
-        );
+        indexes.set(attribute, this.env.openDB(indexDbName(table, attribute), INDEX_DB_OPTIONS));
       }
       const records = this.env.openDB(tableDbName(table), RECORD_DB_OPTIONS);
       this.tables.set(table.name, { meta: table, records, indexes });
@@ -112,7 +129,13 @@ class LmdbStore implements Store, Databases {
     this.versionFloor = typeof floor === 'number' ? floor : 0;
     this.lastVersion = this.versionFloor;
     this.reader = new LmdbReader(this);
-    this.buildMissingIndexes();
+    this.evolve(schema, log);
+    this.indexBuilds = new IndexBuilds(this.env, this.meta, declaredIndexes(this.tables), {
+      log,
+      batch: options.indexBuildBatch ?? INDEX_BUILD_BATCH,
+    });
+    this.indexBuilds.prepare();
+    this.indexBuilds.start((work) => this.write(() => work()));
   }
 
   read(): ReadTxn {
@@ -124,8 +147,9 @@ class LmdbStore implements Store, Databases {
    * each write in it runs in its own child transaction, so one that throws is rolled back alone.
    */
   write<T>(work: (txn: WriteTxn) => T): Promise<T> {
+    // Thrown, not rejected: the caller is a write's own work, which then fails and is rolled back.
+    if (this.executing) throw new Error('Store.write cannot be called inside another write');
     if (this.closed) return Promise.reject(new Error('The store is closed'));
-    if (this.executing) return Promise.reject(new Error('Store.write cannot be called inside another write'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.batchStarted) this.startBatch();
@@ -186,12 +210,13 @@ class LmdbStore implements Store, Databases {
   /** After a batch's commit: listeners hear of each write's changes, in order, then it resolves. */
   private settle(outcomes: readonly Outcome[], commitError: unknown): void {
     for (const outcome of outcomes) {
-      if (commitError !== undefined) {
-        outcome.write.reject(commitError);
-      } else if (!outcome.ok) {
+      if (!outcome.ok) {
         outcome.write.reject(outcome.value);
+      } else if (commitError !== undefined) {
+        outcome.write.reject(commitError);
       } else {
-        if (outcome.commit !== undefined && outcome.commit.changes.length > 0) this.publish(outcome.commit);
+        if (outcome.commit !== undefined && outcome.commit.changes.length > 0)
+          this.publish(outcome.commit);
         outcome.write.resolve(outcome.value);
       }
     }
@@ -216,7 +241,16 @@ class LmdbStore implements Store, Databases {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.indexBuilds.stop();
     await this.env.close();
+  }
+
+  indexReady(table: string, attribute: string): boolean {
+    return this.indexBuilds.ready(table, attribute);
+  }
+
+  indexesBuilt(): Promise<void> {
+    return this.indexBuilds.whenBuilt();
   }
 
   table(name: string): TableStorage {
@@ -231,36 +265,16 @@ class LmdbStore implements Store, Databases {
     return this.lastVersion;
   }
 
-  /**
-   * Builds, from the stored records, every declared index this data directory has not built yet
-   * (an attribute newly marked `@indexed`), and drops indexes that are no longer declared.
-   */
-  private buildMissingIndexes(): void {
-    const stored: unknown = this.meta.get(BUILT_INDEXES);
-    const built = new Set(Array.isArray(stored) ? stored.filter((n): n is string => typeof n === 'string') : []);
-    const declared = new Set<string>();
-    const toBuild: { storage: TableStorage; attribute: string; db: LmdbDatabase }[] = [];
-    for (const storage of this.tables.values()) {
-      for (const [attribute, db] of storage.indexes) {
-        const name = indexDbName(storage.meta, attribute);
-        declared.add(name);
-        if (!built.has(name)) toBuild.push({ storage, attribute, db });
-      }
+  /** Reports how the schema changed since the data directory was last served, and records it. */
+  private evolve(schema: SchemaMeta, log: (line: string) => void): void {
+    const stored: unknown = this.meta.get(STORED_SCHEMA);
+    const current = serializeSchema(schema);
+    if (stored === current) return;
+    const previous = parseStoredSchema(stored);
+    if (previous !== undefined) {
+      for (const change of describeSchemaChanges(previous, schema)) log(`schema: ${change}`);
     }
-    const obsolete = [...built].filter((name) => !declared.has(name));
-    if (toBuild.length === 0 && obsolete.length === 0 && built.size === declared.size) return;
-    this.env.transactionSync(() => {
-      for (const { storage, attribute, db } of toBuild) {
-        db.clearSync();
-        for (const { key, value } of storage.records.getRange({})) {
-          for (const indexed of indexValuesOf((value as StoredValue)[attribute])) db.putSync(asLmdbKey(indexed), key as Key);
-        }
-      }
-      for (const name of obsolete) {
-        this.env.openDB(name, { dupSort: true, encoding: 'ordered-binary' }).dropSync();
-      }
-      this.meta.putSync(BUILT_INDEXES, [...declared].sort());
-    });
+    this.meta.putSync(STORED_SCHEMA, current);
   }
 }
 
@@ -294,9 +308,14 @@ class LmdbReader implements ReadTxn {
   scan(table: string, range?: KeyRange): Iterable<RecordEntry> {
     const options = rangeOptions(range, false);
     options.versions = true;
-    return this.dbs.table(table)
+    return this.dbs
+      .table(table)
       .records.getRange(options)
-      .map(({ key, value, version }) => ({ key: key as Key, value: value as StoredValue, version: version ?? 0 }));
+      .map(({ key, value, version }) => ({
+        key: key as Key,
+        value: value as StoredValue,
+        version: version ?? 0,
+      }));
   }
 
   scanIndex(table: string, attribute: string, range?: IndexRange): Iterable<IndexEntry> {
@@ -326,6 +345,10 @@ class LmdbReader implements ReadTxn {
 
   count(table: string): number {
     return this.dbs.table(table).records.getCount({});
+  }
+
+  indexReady(table: string, attribute: string): boolean {
+    return this.dbs.indexReady(table, attribute);
   }
 
   private index(table: string, attribute: string): LmdbDatabase {
@@ -360,7 +383,8 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
     const previous = storage.records.get(key) as StoredValue | undefined;
     if (previous === undefined) return false;
     for (const [attribute, index] of storage.indexes) {
-      for (const value of indexValuesOf(previous[attribute])) index.removeSync(asLmdbKey(value), key);
+      for (const value of indexValuesOf(previous[attribute]))
+        index.removeSync(asLmdbKey(value), key);
     }
     storage.records.removeSync(key);
     this.changes.push({ table, key, type: 'delete', version: this.version });
@@ -374,10 +398,17 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
     // Keys a client chose itself (PUT /T/100) are never handed out either. Numbers sort before
     // strings, so the highest number is the last key below the empty string.
     let highest = 0;
-    for (const key of records.getKeys({ start: '', exclusiveStart: true, reverse: true, limit: 1 })) {
+    for (const key of records.getKeys({
+      start: '',
+      exclusiveStart: true,
+      reverse: true,
+      limit: 1,
+    })) {
       if (typeof key === 'number') highest = key;
     }
     const next = Math.max(typeof counter === 'number' ? counter : 1, Math.floor(highest) + 1);
+    if (!Number.isSafeInteger(next + 1))
+      throw new Error(`${table} has used every integer key up to 2^53`);
     this.dbs.meta.putSync(counterKey, next + 1);
     return next;
   }
@@ -403,7 +434,10 @@ function updateIndex(
  * (the high end) down to `end`. An index range that is open at the bottom must start at `null`
  * explicitly: lmdb-js's default first key skips null.
  */
-function rangeOptions<T extends IndexValue | Key>(range: Range<T> | undefined, isIndex: boolean): LmdbRangeOptions {
+function rangeOptions<T extends IndexValue | Key>(
+  range: Range<T> | undefined,
+  isIndex: boolean,
+): LmdbRangeOptions {
   const options: LmdbRangeOptions = {};
   const low = range?.start;
   const high = range?.end;
@@ -442,8 +476,27 @@ function asLmdbKey(value: IndexValue): Key {
 
 function indexedAttributes(table: TableMeta): string[] {
   return table.attributes
-    .filter((attribute) => attribute.indexed && attribute.relationship === null && !attribute.primaryKey)
+    .filter(
+      (attribute) => attribute.indexed && attribute.relationship === null && !attribute.primaryKey,
+    )
     .map((attribute) => attribute.name);
+}
+
+function declaredIndexes(tables: ReadonlyMap<string, TableStorage>): DeclaredIndex[] {
+  const declared: DeclaredIndex[] = [];
+  for (const { meta, records, indexes } of tables.values()) {
+    for (const [attribute, index] of indexes) {
+      declared.push({
+        name: indexDbName(meta, attribute),
+        label: `${meta.name}.${attribute}`,
+        table: meta.name,
+        attribute,
+        records,
+        index,
+      });
+    }
+  }
+  return declared;
 }
 
 function tableDbName(table: TableMeta): string {

@@ -22,15 +22,24 @@ export class CorsPolicy {
   headers(request: IncomingMessage): string[] {
     const origin = request.headers.origin;
     if (origin === undefined) return [];
-    if (this.anyOrigin) return ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS];
+    if (this.anyOrigin)
+      return ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS];
     if (!this.origins.has(origin)) return [];
-    return ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED_HEADERS];
+    return [
+      'Access-Control-Allow-Origin',
+      origin,
+      'Vary',
+      'Origin',
+      'Access-Control-Expose-Headers',
+      EXPOSED_HEADERS,
+    ];
   }
 
   /** Extra headers answering a preflight request (`OPTIONS` with `Access-Control-Request-Method`). */
   preflightHeaders(request: IncomingMessage, allow: string): string[] {
     const base = this.headers(request);
-    if (base.length === 0 || request.headers['access-control-request-method'] === undefined) return base;
+    if (base.length === 0 || request.headers['access-control-request-method'] === undefined)
+      return base;
     const requested = request.headers['access-control-request-headers'];
     return [
       ...base,

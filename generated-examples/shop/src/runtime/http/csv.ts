@@ -4,13 +4,20 @@
  * CSV answers (contract section 6): a header row, then one row per record; arrays and objects
  * are written as JSON inside their cell. Rows end with CRLF (RFC 4180).
  */
-import { toJson } from './json.js';
+import { base64Of, toJson } from './json.js';
 
-/** The columns for a list of records: the given ones first, then any other attribute of `sample`. */
-export function columnsFor(declared: readonly string[], sample: unknown): string[] {
+/** The columns for records: the given ones first, then any other attribute of the `samples`. */
+export function columnsFor(declared: readonly string[], samples: readonly unknown[]): string[] {
   const columns = [...declared];
-  if (isRecord(sample)) {
-    for (const name of Object.keys(sample)) if (!columns.includes(name)) columns.push(name);
+  const known = new Set(columns);
+  for (const sample of samples) {
+    if (!isRecord(sample)) continue;
+    for (const name of Object.keys(sample)) {
+      if (!known.has(name)) {
+        known.add(name);
+        columns.push(name);
+      }
+    }
   }
   return columns;
 }
@@ -35,6 +42,7 @@ function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') text = value;
   else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? '' : value.toISOString();
+  else if (value instanceof Uint8Array) text = base64Of(value);
   else if (typeof value === 'object') text = toJson(value);
   else text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

@@ -10,6 +10,8 @@ import { ClientError } from '../errors.js';
 export const ERROR_CODES = {
   /** The URL could not be decoded (malformed percent-encoding). */
   BAD_URL: 400,
+  /** The client stopped sending the request before its end (it may never see this answer). */
+  REQUEST_ABORTED: 400,
   /** A write without a body. */
   BODY_REQUIRED: 400,
   /** The body could not be decoded in its content type (JSON, CBOR, MessagePack). */
@@ -50,6 +52,11 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: 500,
   /** The server cannot serve the request now (shutting down, store unavailable). */
   UNAVAILABLE: 503,
+  /**
+   * The query needs an index that is still being built from existing records (an attribute newly
+   * `@indexed`); `Retry-After` says when to ask again.
+   */
+  INDEX_BUILDING: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -64,6 +71,10 @@ export function clientError(
 }
 
 /** The JSON body of an error answer: `{"error": message, "code": code, ...details}`. */
-export function errorBody(code: string, message: string, details: Readonly<Record<string, unknown>> = {}): string {
+export function errorBody(
+  code: string,
+  message: string,
+  details: Readonly<Record<string, unknown>> = {},
+): string {
   return JSON.stringify({ error: message, code, ...details });
 }

@@ -52,7 +52,8 @@ const NEGOTIATION_CACHE_SIZE = 256;
  * send (406). No header, or one that accepts any type, means JSON.
  */
 export function negotiate(accept: string | undefined): Format | null {
-  if (accept === undefined || accept === '' || accept === '*/*' || accept === 'application/json') return 'json';
+  if (accept === undefined || accept === '' || accept === '*/*' || accept === 'application/json')
+    return 'json';
   const cached = negotiated.get(accept);
   if (cached !== undefined) return cached;
   const format = chooseFormat(parseAccept(accept));
@@ -64,7 +65,9 @@ export function negotiate(accept: string | undefined): Format | null {
 /** Whether the client asks for a Server-Sent Events stream. */
 export function acceptsEventStream(accept: string | undefined): boolean {
   if (accept === undefined) return false;
-  return parseAccept(accept).some((range) => range.q > 0 && range.type === 'text' && range.subtype === 'event-stream');
+  return parseAccept(accept).some(
+    (range) => range.q > 0 && range.type === 'text' && range.subtype === 'event-stream',
+  );
 }
 
 function chooseFormat(ranges: readonly MediaRange[]): Format | null {
@@ -107,7 +110,10 @@ export function parseAccept(accept: string): MediaRange[] {
     const slash = mediaType.indexOf('/');
     if (slash < 0) continue;
     const type = mediaType.slice(0, slash).trim().toLowerCase();
-    const subtype = mediaType.slice(slash + 1).trim().toLowerCase();
+    const subtype = mediaType
+      .slice(slash + 1)
+      .trim()
+      .toLowerCase();
     if (type === '' || subtype === '') continue;
     let q = 1;
     for (const parameter of parameters) {

@@ -14,7 +14,11 @@ export type Route =
   /** `/T`: the table's description. */
   | { readonly kind: 'describe'; readonly resource: TableResource }
   /** `/T/`: the table's records (a query selects some). */
-  | { readonly kind: 'collection'; readonly resource: TableResource; readonly format: Format | undefined }
+  | {
+      readonly kind: 'collection';
+      readonly resource: TableResource;
+      readonly format: Format | undefined;
+    }
   /** `/T/<id>` or `/T/<id>.<attribute>`. */
   | {
       readonly kind: 'record';
@@ -51,7 +55,8 @@ export class Router {
     }
     const resource = this.resources.get(path.slice(1, slash));
     if (resource === undefined) return UNKNOWN;
-    if (slash === path.length - 1) return this.collectionRoutes.get(path.slice(1, slash)) ?? UNKNOWN;
+    if (slash === path.length - 1)
+      return this.collectionRoutes.get(path.slice(1, slash)) ?? UNKNOWN;
     return recordRoute(resource, path.slice(slash + 1));
   }
 }
@@ -73,7 +78,8 @@ function recordRoute(resource: TableResource, rest: string): Route {
       id = id.slice(0, dot);
     }
   }
-  if (id === '') return attribute === undefined ? { kind: 'collection', resource, format } : UNKNOWN;
+  if (id === '')
+    return attribute === undefined ? { kind: 'collection', resource, format } : UNKNOWN;
   return { kind: 'record', resource, id: decodeSegment(id), attribute, format };
 }
 

@@ -6,7 +6,7 @@
  * records match. The first value is read before the status line goes out, so that a failure to
  * start reading is still a proper error answer.
  */
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { listEncoder } from './encode.js';
 import type { Exchange } from './exchange.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
@@ -39,9 +39,7 @@ export async function streamList(
       pending = [];
       pendingSize = 0;
       if (chunk === undefined || chunk.length === 0) return true;
-      if (!response.write(chunk)) {
-        await Promise.race([once(response, 'drain'), once(response, 'close')]);
-      }
+      if (!response.write(chunk)) await drained(response);
       return !response.destroyed;
     };
     for (let next = first; next.done !== true; next = iterator.next()) {
@@ -60,7 +58,22 @@ export async function streamList(
   }
 }
 
+/** Resolves when the socket has room again, or when the response is gone. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
 function joinPieces(pieces: readonly (Buffer | string)[]): Buffer | string {
   if (pieces.every((piece) => typeof piece === 'string')) return pieces.join('');
-  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+  return Buffer.concat(
+    pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)),
+  );
 }

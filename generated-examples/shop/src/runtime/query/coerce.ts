@@ -11,7 +11,14 @@ import type { AttributeMeta, ObjectTypeMeta, ScalarName, SchemaMeta, TableMeta }
 import { attributeOf } from '../meta.js';
 import { parseIsoDate, wallTimeToUtc } from './dates.js';
 import { QUERY_LIMITS, queryError, syntaxError } from './errors.js';
-import type { RawValue, SyntaxComparison, SyntaxCondition, SyntaxQuery, SyntaxSelectItem, SyntaxSelection } from './parse.js';
+import type {
+  RawValue,
+  SyntaxComparison,
+  SyntaxCondition,
+  SyntaxQuery,
+  SyntaxSelectItem,
+  SyntaxSelection,
+} from './parse.js';
 import { decodePercent } from './percent.js';
 import { resolveTimeZone, wallTimeInZone } from './timezone.js';
 import type {
@@ -39,14 +46,27 @@ const LONG_MAX = 2 ** 53;
 const MAX_EPOCH_MS = 8.64e15;
 
 /** Operators whose values may be instants compared with date-time strings. */
-const INSTANT_OPERATORS: ReadonlySet<Operator> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'between']);
+const INSTANT_OPERATORS: ReadonlySet<Operator> = new Set([
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'between',
+]);
 const RANGE_OPERATORS: ReadonlySet<Operator> = new Set(['lt', 'le', 'gt', 'ge', 'between']);
 const STRING_OPERATORS: ReadonlySet<Operator> = new Set(['sw', 'ew', 'ct']);
 
 /** A value after typed decoding, before conversion to the attribute's type. */
 type Decoded =
   /** `typed`: written after a typed operator without a prefix; `forced`: written as `string:…`. */
-  | { readonly kind: 'text'; readonly text: string; readonly typed: boolean; readonly forced: boolean }
+  | {
+      readonly kind: 'text';
+      readonly text: string;
+      readonly typed: boolean;
+      readonly forced: boolean;
+    }
   | { readonly kind: 'null' }
   | { readonly kind: 'number'; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean }
@@ -61,7 +81,7 @@ export function coerceQuery(syntax: SyntaxQuery, ctx: QueryContext): Query {
     timezone = resolveTimeZone(syntax.timezone.name);
     if (timezone === null) {
       throw queryError(
-        'UNKNOWN_TIMEZONE',
+        'QUERY_INVALID_VALUE',
         `Unknown time zone '${syntax.timezone.name}'; use an IANA zone name such as America/New_York`,
         { position: syntax.timezone.position, timezone: syntax.timezone.name },
       );
@@ -71,7 +91,9 @@ export function coerceQuery(syntax: SyntaxQuery, ctx: QueryContext): Query {
   return deepFreeze({
     conditions: syntax.conditions === null ? null : coercer.condition(ctx.table, syntax.conditions),
     select: syntax.select === null ? null : coercer.selection(ctx.table, syntax.select),
-    sort: syntax.sort.map((key) => coercer.sortKey(ctx.table, key.name, key.descending, key.position)),
+    sort: syntax.sort.map((key) =>
+      coercer.sortKey(ctx.table, key.name, key.descending, key.position),
+    ),
     offset: syntax.offset,
     limit: syntax.limit,
     timezone,
@@ -113,36 +135,65 @@ class Coercer {
     let instant = converted.some((item) => item.instant);
     if (instant && !converted.every((item) => item.instant)) {
       // A range with one zone-less date bound and one written with its zone (or as plain text):
-      // compare instants when the other bound is a date-time too, else compare the strings.
-      const instants = values.map((value, index) => (converted[index]!.instant ? value : typeof value === 'string' ? isoInstant(value) : null));
+      // compare instants when the other bound is a date-time too, else compare strings, the
+      // instant written in UTC.
+      const instants = values.map((value, index) =>
+        converted[index]!.instant ? value : typeof value === 'string' ? isoInstant(value) : null,
+      );
       if (instants.every((value) => value !== null)) values = instants;
       else {
         instant = false;
-        values = node.values.map((raw, index) => (converted[index]!.instant ? decodePercent(raw.raw, raw.position) : values[index]!));
+        values = values.map((value, index) =>
+          converted[index]!.instant ? new Date(value as number).toISOString() : value,
+        );
       }
     }
     const nullAt = values.findIndex((value) => value === null);
     if (RANGE_OPERATORS.has(operator) && nullAt >= 0) {
-      throw queryError('INVALID_VALUE', `null cannot be compared with '${operator}' on '${node.name}'; use ==null or !=null`, {
-        position: node.values[nullAt]!.position,
-        attribute: node.name,
-        value: 'null',
-        expected: 'a value that is not null',
-      });
+      throw queryError(
+        'QUERY_INVALID_VALUE',
+        `null cannot be compared with '${operator}' on '${node.name}'; use ==null or !=null`,
+        {
+          position: node.values[nullAt]!.position,
+          attribute: node.name,
+          value: 'null',
+          expected: 'a value that is not null',
+        },
+      );
     }
-    return { kind: 'comparison', path: node.name, hops, target, operator, values, bounds: node.bounds, instant, position: node.position };
+    return {
+      kind: 'comparison',
+      path: node.name,
+      hops,
+      target,
+      operator,
+      values,
+      bounds: node.bounds,
+      instant,
+      position: node.position,
+    };
   }
 
   /** Follows `a.b.c` through relationships and nested object types. */
-  private resolvePath(table: TableMeta, path: string, position: number, use: 'condition' | 'sort'): ResolvedPath {
+  private resolvePath(
+    table: TableMeta,
+    path: string,
+    position: number,
+    use: 'condition' | 'sort',
+  ): ResolvedPath {
     const segments = path.split('.');
     if (segments.length > QUERY_LIMITS.maxDepth) {
-      throw queryError('QUERY_TOO_COMPLEX', `The path '${path}' is deeper than ${QUERY_LIMITS.maxDepth} levels`, {
-        position,
-        limit: 'maxDepth',
-      });
+      throw queryError(
+        'QUERY_TOO_COMPLEX',
+        `The path '${path}' is deeper than ${QUERY_LIMITS.maxDepth} levels`,
+        {
+          position,
+          limit: 'maxDepth',
+        },
+      );
     }
-    if (segments.some((segment) => segment === '')) throw syntaxError(`Malformed attribute path '${path}'`, position);
+    if (segments.some((segment) => segment === ''))
+      throw syntaxError(`Malformed attribute path '${path}'`, position);
     const hops: Hop[] = [];
     let current = table;
     for (let index = 0; index < segments.length; index += 1) {
@@ -154,7 +205,7 @@ class Coercer {
         const target = this.table(relationship.target);
         if (last) {
           throw queryError(
-            'INVALID_OPERATOR',
+            'QUERY_UNSUPPORTED',
             `'${path}' is a relationship to ${target.name}; a ${use} must name one of its attributes, such as '${path}.${target.primaryKey}'`,
             { position, attribute: path, operator: use },
           );
@@ -173,16 +224,25 @@ class Coercer {
     throw syntaxError(`Malformed attribute path '${path}'`, position);
   }
 
-  private nestedPath(attribute: AttributeMeta, rest: readonly string[], path: string, position: number): AttributeMeta[] {
+  private nestedPath(
+    attribute: AttributeMeta,
+    rest: readonly string[],
+    path: string,
+    position: number,
+  ): AttributeMeta[] {
     const nested: AttributeMeta[] = [];
     let holder = attribute;
     for (const segment of rest) {
       if (holder.type.kind !== 'object') {
-        throw queryError('UNKNOWN_ATTRIBUTE', `'${holder.name}' in '${path}' holds no attributes, so it has no '${segment}'`, {
-          position,
-          attribute: path,
-          declared: [],
-        });
+        throw queryError(
+          'QUERY_UNKNOWN_ATTRIBUTE',
+          `'${holder.name}' in '${path}' holds no attributes, so it has no '${segment}'`,
+          {
+            position,
+            attribute: path,
+            attributes: [],
+          },
+        );
       }
       const objectType = this.objectType(holder.type.name);
       const next = this.declared(objectType, segment, path, position);
@@ -192,14 +252,19 @@ class Coercer {
     return nested;
   }
 
-  private declared(holder: TableMeta | ObjectTypeMeta, name: string, path: string, position: number): AttributeMeta {
+  private declared(
+    holder: TableMeta | ObjectTypeMeta,
+    name: string,
+    path: string,
+    position: number,
+  ): AttributeMeta {
     const attribute = attributeOf(holder, name);
     if (attribute !== undefined) return attribute;
     const declared = holder.attributes.map((candidate) => candidate.name);
     throw queryError(
-      'UNKNOWN_ATTRIBUTE',
+      'QUERY_UNKNOWN_ATTRIBUTE',
       `${holder.name} has no attribute '${name}'${path === name ? '' : ` (in '${path}')`}; its attributes are: ${declared.join(', ')}`,
-      { position, attribute: path, table: holder.name, declared },
+      { position, attribute: path, table: holder.name, attributes: declared },
     );
   }
 
@@ -211,22 +276,32 @@ class Coercer {
 
   private objectType(name: string): ObjectTypeMeta {
     const objectType = this.schema.objectTypes.find((candidate) => candidate.name === name);
-    if (objectType === undefined) throw new Error(`Schema metadata names an unknown object type '${name}'`);
+    if (objectType === undefined)
+      throw new Error(`Schema metadata names an unknown object type '${name}'`);
     return objectType;
   }
 
   // ---- values ----------------------------------------------------------------------------------
 
-  private convert(raw: RawValue, node: SyntaxComparison, target: Target, element: ElementType): { value: ConditionValue; instant: boolean } {
+  private convert(
+    raw: RawValue,
+    node: SyntaxComparison,
+    target: Target,
+    element: ElementType,
+  ): { value: ConditionValue; instant: boolean } {
     const decoded = decode(raw, node.typed);
     const fail = (expected: string, shown?: string): never => {
       const value = shown ?? describeDecoded(decoded, raw);
-      throw queryError('INVALID_VALUE', `Invalid value '${value}' for '${node.name}': expected ${expected}`, {
-        position: raw.position,
-        attribute: node.name,
-        value,
-        expected,
-      });
+      throw queryError(
+        'QUERY_INVALID_VALUE',
+        `Invalid value '${value}' for '${node.name}': expected ${expected}`,
+        {
+          position: raw.position,
+          attribute: node.name,
+          value,
+          expected,
+        },
+      );
     };
     if (decoded.kind === 'null') return { value: null, instant: false };
     const attribute = target.nested.at(-1) ?? target.attribute;
@@ -260,11 +335,14 @@ class Coercer {
         switch (decoded.kind) {
           case 'text': {
             if (stringOperator || !decoded.typed) {
-              if (attribute.timestamp !== null && !stringOperator) return this.timestampText(decoded.text, fail);
+              if (attribute.timestamp !== null && !stringOperator)
+                return this.timestampText(decoded.text, fail);
               return { value: decoded.text, instant: false };
             }
-            if (NUMBER_LITERAL.test(decoded.text)) return { value: Number(decoded.text), instant: false };
-            if (decoded.text === 'true' || decoded.text === 'false') return { value: decoded.text === 'true', instant: false };
+            if (NUMBER_LITERAL.test(decoded.text))
+              return { value: Number(decoded.text), instant: false };
+            if (decoded.text === 'true' || decoded.text === 'false')
+              return { value: decoded.text === 'true', instant: false };
             if (attribute.timestamp !== null) return this.timestampText(decoded.text, fail);
             return { value: decoded.text, instant: false };
           }
@@ -284,7 +362,8 @@ class Coercer {
         switch (decoded.kind) {
           case 'text':
             if (NUMBER_LITERAL.test(decoded.text)) number = Number(decoded.text);
-            else if (attribute.timestamp !== null && parseIsoDate(decoded.text) !== null) number = this.instantOf(decoded.text, fail);
+            else if (attribute.timestamp !== null && parseIsoDate(decoded.text) !== null)
+              number = this.instantOf(decoded.text, fail);
             else return fail(expected);
             break;
           case 'number':
@@ -297,21 +376,28 @@ class Coercer {
             return fail(expected);
         }
         if (!Number.isFinite(number)) return fail(expected);
-        if (element === 'Int' && (!Number.isInteger(number) || number < INT_MIN || number > INT_MAX)) return fail('Int (a 32-bit integer)');
-        if (element === 'Long' && (!Number.isInteger(number) || Math.abs(number) > LONG_MAX)) return fail('Long (an integer within ±2^53)');
+        if (
+          element === 'Int' &&
+          (!Number.isInteger(number) || number < INT_MIN || number > INT_MAX)
+        )
+          return fail('Int (a 32-bit integer)');
+        if (element === 'Long' && (!Number.isInteger(number) || Math.abs(number) > LONG_MAX))
+          return fail('Long (an integer within ±2^53)');
         return { value: number === 0 ? 0 : number, instant: false };
       }
       case 'Boolean':
         if (decoded.kind === 'boolean') return { value: decoded.value, instant: false };
         if (decoded.kind === 'text') {
           const lower = decoded.text.toLowerCase();
-          if (lower === 'true' || lower === 'false') return { value: lower === 'true', instant: false };
+          if (lower === 'true' || lower === 'false')
+            return { value: lower === 'true', instant: false };
         }
         return fail('Boolean (true or false)');
       case 'Date':
         switch (decoded.kind) {
           case 'text':
-            if (NUMBER_LITERAL.test(decoded.text)) return { value: epochOrFail(Number(decoded.text), fail), instant: false };
+            if (NUMBER_LITERAL.test(decoded.text))
+              return { value: epochOrFail(Number(decoded.text), fail), instant: false };
             return { value: this.instantOf(decoded.text, fail), instant: false };
           case 'number':
             return { value: epochOrFail(decoded.value, fail), instant: false };
@@ -321,8 +407,10 @@ class Coercer {
             return fail('Date (an ISO-8601 date or epoch milliseconds)');
         }
       case 'BigInt':
-        if (decoded.kind === 'text' && INTEGER_LITERAL.test(decoded.text)) return { value: BigInt(decoded.text), instant: false };
-        if (decoded.kind === 'number' && Number.isInteger(decoded.value)) return { value: BigInt(decoded.value), instant: false };
+        if (decoded.kind === 'text' && INTEGER_LITERAL.test(decoded.text))
+          return { value: BigInt(decoded.text), instant: false };
+        if (decoded.kind === 'number' && Number.isInteger(decoded.value))
+          return { value: BigInt(decoded.value), instant: false };
         return fail('BigInt (an integer)');
       case 'Bytes':
         return fail('null (Bytes attributes can only be compared with null)');
@@ -345,7 +433,10 @@ class Coercer {
   }
 
   /** A timestamp attribute stored as epoch ms also accepts ISO dates. */
-  private timestampText(text: string, fail: (expected: string) => never): { value: ConditionValue; instant: false } {
+  private timestampText(
+    text: string,
+    fail: (expected: string) => never,
+  ): { value: ConditionValue; instant: false } {
     if (NUMBER_LITERAL.test(text)) return { value: Number(text), instant: false };
     if (parseIsoDate(text) !== null) return { value: this.instantOf(text, fail), instant: false };
     return { value: text, instant: false };
@@ -364,18 +455,28 @@ class Coercer {
     }
   }
 
-  private objectSelection(holder: TableMeta | ObjectTypeMeta, items: readonly SyntaxSelectItem[]): ObjectSelection {
+  private objectSelection(
+    holder: TableMeta | ObjectTypeMeta,
+    items: readonly SyntaxSelectItem[],
+  ): ObjectSelection {
     return { kind: 'object', items: items.map((item) => this.selectItem(holder, item)) };
   }
 
-  private selectItem(holder: TableMeta | ObjectTypeMeta | null, item: SyntaxSelectItem): SelectItem {
+  private selectItem(
+    holder: TableMeta | ObjectTypeMeta | null,
+    item: SyntaxSelectItem,
+  ): SelectItem {
     const isTable = holder !== null && isTableMeta(holder);
     switch (item.kind) {
       case 'all':
         return { kind: 'all' };
       case 'id':
       case 'updatedTime':
-        if (!isTable) throw syntaxError(`${item.kind === 'id' ? '$id' : '$updatedtime'} can only be selected from a record`, item.position);
+        if (!isTable)
+          throw syntaxError(
+            `${item.kind === 'id' ? '$id' : '$updatedtime'} can only be selected from a record`,
+            item.position,
+          );
         return { kind: item.kind };
       case 'name':
         break;
@@ -390,16 +491,33 @@ class Coercer {
     if (attribute === undefined) {
       // Open tables keep undeclared attributes as-is, and a select may ask for them; sealed tables
       // and object types cannot hold them.
-      if (holder !== null && (!isTableMeta(holder) || holder.sealed)) this.declared(holder, item.name, item.name, item.position);
-      const nested = item.nested === null ? null : { kind: 'object' as const, items: item.nested.map((child) => this.selectItem(null, child)) };
+      if (holder !== null && (!isTableMeta(holder) || holder.sealed))
+        this.declared(holder, item.name, item.name, item.position);
+      const nested =
+        item.nested === null
+          ? null
+          : {
+              kind: 'object' as const,
+              items: item.nested.map((child) => this.selectItem(null, child)),
+            };
       return { kind: 'attribute', name: item.name, attribute: null, nested };
     }
-    if (item.nested === null) return { kind: 'attribute', name: item.name, attribute, nested: null };
+    if (item.nested === null)
+      return { kind: 'attribute', name: item.name, attribute, nested: null };
     let inner: TableMeta | ObjectTypeMeta;
     if (attribute.relationship !== null) inner = this.table(attribute.relationship.target);
     else if (attribute.type.kind === 'object') inner = this.objectType(attribute.type.name);
-    else throw syntaxError(`'${item.name}' holds ${attribute.type.name} values, which have no attributes to select`, item.position);
-    return { kind: 'attribute', name: item.name, attribute, nested: this.objectSelection(inner, item.nested) };
+    else
+      throw syntaxError(
+        `'${item.name}' holds ${attribute.type.name} values, which have no attributes to select`,
+        item.position,
+      );
+    return {
+      kind: 'attribute',
+      name: item.name,
+      attribute,
+      nested: this.objectSelection(inner, item.nested),
+    };
   }
 
   // ---- sort() ----------------------------------------------------------------------------------
@@ -408,28 +526,43 @@ class Coercer {
     const { hops, target } = this.resolvePath(table, path, position, 'sort');
     const element = elementTypeOf(target);
     if (element === 'object' || element === 'Bytes') {
-      throw queryError('INVALID_OPERATOR', `Cannot sort by '${path}': ${element === 'object' ? 'it holds objects' : 'it holds bytes'}`, {
-        position,
-        attribute: path,
-        operator: 'sort',
-      });
+      throw queryError(
+        'QUERY_UNSUPPORTED',
+        `Cannot sort by '${path}': ${element === 'object' ? 'it holds objects' : 'it holds bytes'}`,
+        {
+          position,
+          attribute: path,
+          operator: 'sort',
+        },
+      );
     }
     return { path, hops, target, descending };
   }
 }
 
 function decode(raw: RawValue, typed: boolean): Decoded {
-  if (!typed) return { kind: 'text', text: decodePercent(raw.raw, raw.position), typed: false, forced: false };
+  if (!typed)
+    return {
+      kind: 'text',
+      text: decodePercent(raw.raw, raw.position),
+      typed: false,
+      forced: false,
+    };
   if (raw.raw === 'null') return { kind: 'null' };
   const prefix = TYPE_PREFIX.exec(raw.raw);
-  if (prefix === null) return { kind: 'text', text: decodePercent(raw.raw, raw.position), typed: true, forced: false };
+  if (prefix === null)
+    return { kind: 'text', text: decodePercent(raw.raw, raw.position), typed: true, forced: false };
   const rest = decodePercent(raw.raw.slice(prefix[0].length), raw.position + prefix[0].length);
   const fail = (expected: string): never => {
-    throw queryError('INVALID_VALUE', `Invalid value '${raw.raw}': '${prefix[1]}:' needs ${expected}`, {
-      position: raw.position,
-      value: raw.raw,
-      expected,
-    });
+    throw queryError(
+      'QUERY_INVALID_VALUE',
+      `Invalid value '${raw.raw}': '${prefix[1]}:' needs ${expected}`,
+      {
+        position: raw.position,
+        value: raw.raw,
+        expected,
+      },
+    );
   };
   switch (prefix[1]) {
     case 'number':
@@ -468,7 +601,8 @@ function isoInstant(text: string): number | null {
 }
 
 function epochOrFail(epoch: number, fail: (expected: string) => never): number {
-  if (!Number.isFinite(epoch) || Math.abs(epoch) > MAX_EPOCH_MS) return fail('a date within the range of dates');
+  if (!Number.isFinite(epoch) || Math.abs(epoch) > MAX_EPOCH_MS)
+    return fail('a date within the range of dates');
   return epoch === 0 ? 0 : epoch;
 }
 
@@ -482,12 +616,17 @@ function checkOperator(node: SyntaxComparison, element: ElementType): void {
   const nullOnly = element === 'object' || element === 'Bytes';
   const allowed = nullOnly
     ? operator === 'eq' || operator === 'ne' || operator === 'in' || operator === 'out'
-    : !STRING_OPERATORS.has(operator) || element === 'ID' || element === 'String' || element === 'Any';
+    : !STRING_OPERATORS.has(operator) ||
+      element === 'ID' ||
+      element === 'String' ||
+      element === 'Any';
   if (allowed) return;
   throw queryError(
-    'INVALID_OPERATOR',
+    'QUERY_UNSUPPORTED',
     `'${operator}' does not apply to '${node.name}' (${element === 'object' ? 'an object' : element})${
-      STRING_OPERATORS.has(operator) ? '; starts-with, ends-with and contains compare strings' : '; it can only be compared with null'
+      STRING_OPERATORS.has(operator)
+        ? '; starts-with, ends-with and contains compare strings'
+        : '; it can only be compared with null'
     }`,
     { position: node.position, attribute: node.name, operator },
   );

@@ -3,28 +3,31 @@
 /**
  * The query language's client errors. Every malformed or meaningless query is a 400 that says what
  * is wrong and, when it can be pointed at, where: `position` is the 0-based offset into the raw
- * (not yet percent-decoded) query string.
+ * (not yet percent-decoded) query string. The codes are those of the REST catalogue
+ * (`http/errors.ts`), which lists every code a client can meet.
  *
- * Codes (stable; the REST layer's catalogue in `http/errors.ts` lists them):
+ * | code                    | details                                          | when                                                     |
+ * |-------------------------|--------------------------------------------------|----------------------------------------------------------|
+ * | QUERY_SYNTAX            | position                                         | unbalanced groups, `&` and `|` mixed in a group, unknown |
+ * |                         |                                                  | operator or function, malformed select/sort/limit, a     |
+ * |                         |                                                  | call or parameter given twice, a bad percent-escape      |
+ * | QUERY_UNKNOWN_ATTRIBUTE | position, attribute, table, attributes (declared)| a condition, sort or select names no declared attribute  |
+ * | QUERY_INVALID_VALUE     | position, attribute, value, expected             | a value does not convert to the attribute's type; also   |
+ * |                         | (timezone for an unknown zone)                   | `timezone=` naming no IANA zone                          |
+ * | QUERY_UNSUPPORTED       | position, attribute, operator                    | an operator that does not apply to the attribute's type  |
+ * |                         |                                                  | (`=sw=` on a number), a path ending at a relationship,   |
+ * |                         |                                                  | a sort by an object                                      |
+ * | QUERY_TOO_COMPLEX       | position, limit                                  | nesting deeper than 32, over 1000 terms or list values   |
  *
- * | code                 | status | details                                   | when                                            |
- * |----------------------|--------|-------------------------------------------|-------------------------------------------------|
- * | INVALID_QUERY        | 400    | position                                  | syntax: unbalanced groups, mixed `&`/`|`, bad    |
- * |                      |        |                                           | operator, bad select/sort/limit, repeated call  |
- * | UNKNOWN_ATTRIBUTE    | 400    | position, attribute, table, declared[]    | a condition/sort/select names no declared attr  |
- * | INVALID_VALUE        | 400    | position, attribute, value, expected      | a value does not convert to the attribute type  |
- * | INVALID_OPERATOR     | 400    | position, attribute, operator             | operator not applicable to the attribute's type |
- * | UNKNOWN_TIMEZONE     | 400    | position, timezone                        | `timezone=` names no IANA zone                  |
- * | QUERY_TOO_COMPLEX    | 400    | position, limit                           | depth > 32, > 1000 terms, > 1000 list values    |
+ * All are status 400.
  */
 import { ClientError } from '../errors.js';
 
 export const QUERY_ERROR_CODES = [
-  'INVALID_QUERY',
-  'UNKNOWN_ATTRIBUTE',
-  'INVALID_VALUE',
-  'INVALID_OPERATOR',
-  'UNKNOWN_TIMEZONE',
+  'QUERY_SYNTAX',
+  'QUERY_UNKNOWN_ATTRIBUTE',
+  'QUERY_INVALID_VALUE',
+  'QUERY_UNSUPPORTED',
   'QUERY_TOO_COMPLEX',
 ] as const;
 
@@ -50,5 +53,7 @@ export function queryError(
 
 /** A syntax error at one character of the raw query string. */
 export function syntaxError(message: string, position: number): ClientError {
-  return queryError('INVALID_QUERY', `${message} (at character ${position} of the query)`, { position });
+  return queryError('QUERY_SYNTAX', `${message} (at character ${position} of the query)`, {
+    position,
+  });
 }

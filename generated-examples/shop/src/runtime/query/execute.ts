@@ -9,14 +9,18 @@
 import type { ReadTxn, RecordEntry } from '../store/types.js';
 import { driverEntries } from './drivers.js';
 import { conditionMatches } from './match.js';
-import { isWalkable, planQuery, type Plan } from './plan.js';
+import { indexReady, isWalkable, planQuery, type Plan } from './plan.js';
 import { comparisonRanges } from './ranges.js';
 import { sortComparator, sortValues, TopK, type SortedEntry } from './sort.js';
 import type { Query, QueryContext } from './types.js';
 import { compareValues } from './values.js';
 
 /** Matching records in answer order, offset and limit applied. */
-export function* matchingEntries(txn: ReadTxn, ctx: QueryContext, query: Query): Generator<RecordEntry> {
+export function* matchingEntries(
+  txn: ReadTxn,
+  ctx: QueryContext,
+  query: Query,
+): Generator<RecordEntry> {
   if (query.limit === 0) return;
   const plan = planQuery(txn, ctx.schema, ctx.table, query);
   const ordered = inOrder(txn, query, plan, matches(txn, ctx, query, plan));
@@ -26,25 +30,39 @@ export function* matchingEntries(txn: ReadTxn, ctx: QueryContext, query: Query):
     index += 1;
     if (index <= query.offset) continue;
     yield entry;
-    if (index > end) return;
+    if (index >= end) return;
   }
 }
 
-function* matches(txn: ReadTxn, ctx: QueryContext, query: Query, plan: Plan): Generator<RecordEntry> {
+function* matches(
+  txn: ReadTxn,
+  ctx: QueryContext,
+  query: Query,
+  plan: Plan,
+): Generator<RecordEntry> {
   const { conditions } = query;
   for (const entry of driverEntries(txn, ctx.table.name, plan.driver)) {
-    if (conditions === null || conditionMatches(txn, conditions, entry.key, entry.value)) yield entry;
+    if (conditions === null || conditionMatches(txn, conditions, entry.key, entry.value))
+      yield entry;
   }
 }
 
-function* inOrder(txn: ReadTxn, query: Query, plan: Plan, entries: Iterable<RecordEntry>): Generator<RecordEntry> {
+function* inOrder(
+  txn: ReadTxn,
+  query: Query,
+  plan: Plan,
+  entries: Iterable<RecordEntry>,
+): Generator<RecordEntry> {
   const keys = query.sort;
   if (keys.length === 0 || (plan.ordered && keys.length === 1)) {
     yield* entries;
     return;
   }
   const compare = sortComparator(keys);
-  const withValues = (entry: RecordEntry): SortedEntry => ({ entry, values: sortValues(txn, keys, entry) });
+  const withValues = (entry: RecordEntry): SortedEntry => ({
+    entry,
+    values: sortValues(txn, keys, entry),
+  });
   if (plan.ordered) {
     // In order of the first key already: only runs of equal first keys need sorting.
     let group: SortedEntry[] = [];
@@ -74,12 +92,25 @@ function* inOrder(txn: ReadTxn, query: Query, plan: Plan, entries: Iterable<Reco
 export function countMatches(txn: ReadTxn, ctx: QueryContext, query: Query): number {
   const { conditions } = query;
   if (conditions === null) return txn.count(ctx.table.name);
-  if (conditions.kind === 'comparison' && conditions.hops.length === 0 && conditions.target.nested.length === 0 && !conditions.instant) {
+  if (
+    conditions.kind === 'comparison' &&
+    conditions.hops.length === 0 &&
+    conditions.target.nested.length === 0 &&
+    !conditions.instant
+  ) {
     const { attribute, isKey } = conditions.target;
     const ranges = comparisonRanges(conditions, isKey);
     // On a single-valued, strictly typed index every entry in these ranges is a match.
-    if (!isKey && ranges !== null && isWalkable(attribute)) {
-      return ranges.reduce((sum, range) => sum + txn.countIndex(ctx.table.name, attribute.name, range), 0);
+    if (
+      !isKey &&
+      ranges !== null &&
+      isWalkable(attribute) &&
+      indexReady(txn, ctx.table.name, attribute.name)
+    ) {
+      return ranges.reduce(
+        (sum, range) => sum + txn.countIndex(ctx.table.name, attribute.name, range),
+        0,
+      );
     }
   }
   // Every match is read, so the order and the limit must not sway the choice of driver.

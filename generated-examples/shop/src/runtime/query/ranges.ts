@@ -6,6 +6,7 @@
  * walks the index in order. Ranges may be wider than the comparison (the filter decides), never
  * narrower.
  */
+import { STORE_LIMITS } from '../store/limits.js';
 import type { Bound, IndexRange, IndexValue } from '../store/types.js';
 import { utcWallTime } from './dates.js';
 import type { Comparison, ConditionValue } from './types.js';
@@ -19,13 +20,21 @@ const FAMILY_BOUNDS = {
   boolean: { start: { value: false, inclusive: true }, end: { value: true, inclusive: true } },
   number: { start: { value: true, inclusive: false }, end: { value: '', inclusive: false } },
   string: { start: { value: '', inclusive: true }, end: undefined },
-} as const satisfies Record<string, { start: Bound<IndexValue>; end: Bound<IndexValue> | undefined }>;
+} as const satisfies Record<
+  string,
+  { start: Bound<IndexValue>; end: Bound<IndexValue> | undefined }
+>;
 
 /**
  * The ranges holding every match of `comparison`, or null when no range can (ne, out, ew, ct).
  * `keys`: ranges over primary keys, which all share one type, so no family bounds are needed.
  */
 export function comparisonRanges(comparison: Comparison, keys: boolean): IndexRange[] | null {
+  const ranges = unclampedRanges(comparison, keys);
+  return ranges === null ? null : ranges.flatMap(storableRange);
+}
+
+function unclampedRanges(comparison: Comparison, keys: boolean): IndexRange[] | null {
   const { operator, values, instant } = comparison;
   const first = values[0] ?? null;
   const second = values[1] ?? null;
@@ -33,7 +42,7 @@ export function comparisonRanges(comparison: Comparison, keys: boolean): IndexRa
     if (typeof first !== 'number') return null;
     if (operator !== 'between') return instantRanges(operator, first);
     const [from] = instantRanges('ge', first) ?? [];
-    const [to] = typeof second === 'number' ? instantRanges('le', second) ?? [] : [];
+    const [to] = typeof second === 'number' ? (instantRanges('le', second) ?? []) : [];
     return from === undefined || to === undefined ? null : intersectRanges([from], [to]);
   }
   switch (operator) {
@@ -65,7 +74,12 @@ export function comparisonRanges(comparison: Comparison, keys: boolean): IndexRa
     case 'sw': {
       const prefix = String(first);
       const successor = prefixSuccessor(prefix);
-      return [withBounds({ value: prefix, inclusive: true }, successor === null ? undefined : { value: successor, inclusive: false })];
+      return [
+        withBounds(
+          { value: prefix, inclusive: true },
+          successor === null ? undefined : { value: successor, inclusive: false },
+        ),
+      ];
     }
     default:
       return null;
@@ -96,9 +110,45 @@ function instantRanges(operator: string, instant: number): IndexRange[] | null {
   }
 }
 
+/**
+ * The range the store can be asked for. No stored key or indexed string is longer than the
+ * store's key limit, and the store refuses longer bounds: a longer point holds nothing, and a
+ * longer bound is cut to its first bytes and included, which keeps every storable value it held.
+ */
+function storableRange(range: IndexRange): IndexRange[] {
+  const { start, end } = range;
+  const long = (bound: Bound<IndexValue> | undefined): boolean =>
+    typeof bound?.value === 'string' &&
+    Buffer.byteLength(bound.value, 'utf8') > STORE_LIMITS.maxKeyBytes;
+  if (!long(start) && !long(end)) return [range];
+  if (start !== undefined && end !== undefined && start.value === end.value) return [];
+  const cut = (bound: Bound<IndexValue> | undefined): Bound<IndexValue> | undefined =>
+    bound === undefined || !long(bound)
+      ? bound
+      : { value: truncateUtf8(bound.value as string, STORE_LIMITS.maxKeyBytes), inclusive: true };
+  const clamped = withBounds(cut(start), cut(end));
+  return isEmpty(clamped) ? [] : [clamped];
+}
+
+/** The longest prefix of `text` (whole code points) within `bytes` UTF-8 bytes. */
+function truncateUtf8(text: string, bytes: number): string {
+  let length = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (length + size > bytes) break;
+    length += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
 function dayString(epochMs: number): string {
   const { year, month, day } = utcWallTime(epochMs);
-  const yearText = year >= 0 && year <= 9999 ? String(year).padStart(4, '0') : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
+  const yearText =
+    year >= 0 && year <= 9999
+      ? String(year).padStart(4, '0')
+      : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
   return `${yearText}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
@@ -126,7 +176,10 @@ function point(value: ConditionValue): IndexRange {
   return { start: bound, end: bound };
 }
 
-function withBounds(start: Bound<IndexValue> | undefined, end: Bound<IndexValue> | undefined): IndexRange {
+function withBounds(
+  start: Bound<IndexValue> | undefined,
+  end: Bound<IndexValue> | undefined,
+): IndexRange {
   if (start === undefined) return end === undefined ? {} : { end };
   return end === undefined ? { start } : { start, end };
 }
@@ -134,18 +187,22 @@ function withBounds(start: Bound<IndexValue> | undefined, end: Bound<IndexValue>
 /** Sorts point ranges and removes repeated points. */
 function normalize(ranges: IndexRange[]): IndexRange[] {
   ranges.sort((a, b) => compareStarts(a.start, b.start));
-  return ranges.filter((range, index) => index === 0 || compareStarts(ranges[index - 1]!.start, range.start) !== 0);
+  return ranges.filter(
+    (range, index) => index === 0 || compareStarts(ranges[index - 1]!.start, range.start) !== 0,
+  );
 }
 
 /** Orders start bounds: a missing start first; at one value an inclusive start comes first. */
 function compareStarts(a: Bound<IndexValue> | undefined, b: Bound<IndexValue> | undefined): number {
-  if (a === undefined || b === undefined) return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
+  if (a === undefined || b === undefined)
+    return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
   return compareValues(a.value, b.value) || (a.inclusive ? 0 : 1) - (b.inclusive ? 0 : 1);
 }
 
 /** Orders end bounds: a missing end last; at one value an exclusive end comes first. */
 function compareEnds(a: Bound<IndexValue> | undefined, b: Bound<IndexValue> | undefined): number {
-  if (a === undefined || b === undefined) return (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0);
+  if (a === undefined || b === undefined)
+    return (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0);
   return compareValues(a.value, b.value) || (a.inclusive ? 1 : 0) - (b.inclusive ? 1 : 0);
 }
 

@@ -17,7 +17,8 @@ export interface QueryContext {
  * maps to one of these. `ne` and `out` are exactly the negations of `eq` and `in`. `between` is a
  * chained range (`a=gt=x&=lt=y`): one value (one element of a list) within both bounds.
  */
-export type Operator = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'sw' | 'ew' | 'ct' | 'in' | 'out' | 'between';
+export type Operator =
+  'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'sw' | 'ew' | 'ct' | 'in' | 'out' | 'between';
 
 /** Which bounds of a `between` are included; its values are [lower, upper]. */
 export interface RangeBounds {

@@ -37,6 +37,8 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
    */
   lastVersion = Date.now();
   private readonly registries = new Map<string, TableRegistry>();
+  /** Views by the tables they read through relationships: a commit to one makes them list their matches again. */
+  private readonly dependents = new Map<string, Set<ViewSubscription>>();
   private readonly subscriptions = new Set<Subscription>();
   private viewMembers = 0;
   /** Bumped per change; a view visited twice for one change (index and membership) acts once. */
@@ -60,9 +62,9 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     return this.viewMembers;
   }
 
-  /** Tables that have at least one subscription. */
-  get tableCount(): number {
-    return this.registries.size;
+  /** Tables the hub keeps registrations for: subscribed ones, and ones views read through relationships. */
+  get registeredTableCount(): number {
+    return this.registries.size + this.dependents.size;
   }
 
   /** Registers a subscription and starts sending it the initial state. */
@@ -88,6 +90,11 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
         const view = new ViewSubscription(target.table, target.query, sink, this);
         registry.views.add(view, view.equality);
         registry.viewCount++;
+        for (const table of view.relatedTables) {
+          let views = this.dependents.get(table);
+          if (views === undefined) this.dependents.set(table, (views = new Set()));
+          views.add(view);
+        }
         subscription = view;
         break;
       }
@@ -120,6 +127,11 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     } else if (subscription instanceof ViewSubscription) {
       registry.views.remove(subscription, subscription.equality);
       registry.viewCount--;
+      for (const table of subscription.relatedTables) {
+        const views = this.dependents.get(table);
+        views?.delete(subscription);
+        if (views?.size === 0) this.dependents.delete(table);
+      }
     }
     if (registry.empty) this.registries.delete(subscription.table.name);
   }
@@ -146,8 +158,23 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     if (this.registries.size > 0) {
       const dispatch = new Dispatch(this);
       for (const change of distinctChanges(commit.changes)) this.deliver(change, dispatch);
+      if (this.dependents.size > 0) this.reevaluateDependents(commit, dispatch);
     }
     this.lastVersion = commit.version;
+  }
+
+  /** Views reading a table this commit changed, through a relationship, list their matches again. */
+  private reevaluateDependents(commit: Commit, dispatch: Dispatch): void {
+    const visit = ++this.visit;
+    for (const change of commit.changes) {
+      const views = this.dependents.get(change.table);
+      if (views === undefined) continue;
+      for (const view of views) {
+        if (view.visit === visit) continue;
+        view.visit = visit;
+        view.reevaluate(dispatch, commit.version);
+      }
+    }
   }
 
   private deliver(change: Change, dispatch: Dispatch): void {

@@ -13,14 +13,19 @@ import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions } from '../table.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
+import { resolveRelationship } from '../query/index.js';
 import { RecordCache } from './recordCache.js';
-import { resolveRelationship } from './relationships.js';
 
 export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
 export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
 
 /** GET/HEAD of a whole record: 200 with its strong ETag, 304 when `If-None-Match` matches, 404. */
-export function getRecord(exchange: Exchange, resource: TableResource, id: string, format: Format): void {
+export function getRecord(
+  exchange: Exchange,
+  resource: TableResource,
+  id: string,
+  format: Format,
+): void {
   const key = resource.table.parseKey(id);
   if (key === undefined) {
     exchange.send(404, []);
@@ -41,7 +46,11 @@ export function getRecord(exchange: Exchange, resource: TableResource, id: strin
     return;
   }
   if (format === 'json') {
-    exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', cached.etag], RecordCache.json(cached));
+    exchange.send(
+      200,
+      ['Content-Type', CONTENT_TYPES.json, 'ETag', cached.etag],
+      RecordCache.json(cached),
+    );
     return;
   }
   exchange.sendValue(200, format, cached.record, ['ETag', cached.etag], resource.columns);
@@ -65,13 +74,20 @@ export function getAttribute(
   const attribute = resource.meta.attributes.find((candidate) => candidate.name === name);
   const value =
     attribute?.relationship != null
-      ? exchange.timed(() => resolveRelationship(app.schema, attribute, entry.record, app.store.read()))
+      ? exchange.timed(() =>
+          resolveRelationship(app.store.read(), app.schema, resource.meta, attribute, entry.record),
+        )
       : (entry.record[name] ?? null);
   exchange.sendValue(200, format, value);
 }
 
 /** PUT: create or replace the whole record. 204. */
-export async function putRecord(app: App, exchange: Exchange, resource: TableResource, id: string): Promise<void> {
+export async function putRecord(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  id: string,
+): Promise<void> {
   const key = keyForWrite(resource, id);
   const body = await recordBody(app, exchange);
   await exchange.timedWrite(() => resource.table.put(key, body, preconditionOf(exchange)));
@@ -79,7 +95,12 @@ export async function putRecord(app: App, exchange: Exchange, resource: TableRes
 }
 
 /** PATCH: merge top-level attributes into the record, creating it when missing. 204. */
-export async function patchRecord(app: App, exchange: Exchange, resource: TableResource, id: string): Promise<void> {
+export async function patchRecord(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  id: string,
+): Promise<void> {
   const key = keyForWrite(resource, id);
   const body = await recordBody(app, exchange);
   await exchange.timedWrite(() => resource.table.patch(key, body, preconditionOf(exchange)));
@@ -122,7 +143,10 @@ async function recordBody(app: App, exchange: Exchange): Promise<StoredValue> {
     exchange.request.headers['content-type'],
   );
   if (!isPlainObject(body)) {
-    throw clientError('BODY_NOT_RECORD', 'The body must be a record: a JSON (or CBOR, MessagePack) object');
+    throw clientError(
+      'BODY_NOT_RECORD',
+      'The body must be a record: a JSON (or CBOR, MessagePack) object',
+    );
   }
   return body;
 }
@@ -132,7 +156,8 @@ function preconditionOf(exchange: Exchange): WriteOptions {
   const ifMatch = exchange.request.headers['if-match'];
   if (ifMatch === undefined) return {};
   return {
-    precondition: (version) => ifMatchHolds(ifMatch, version === undefined ? undefined : etagOf(version)),
+    precondition: (version) =>
+      ifMatchHolds(ifMatch, version === undefined ? undefined : etagOf(version)),
   };
 }
 

@@ -64,6 +64,12 @@ export interface ReadTxn {
   countIndex(table: string, attribute: string, range?: IndexRange, limit?: number): number;
   /** Number of records in the table. */
   count(table: string): number;
+  /**
+   * Whether the index on `attribute` holds every record. False while it is being built from the
+   * existing records (an attribute newly `@indexed`, contract section 11): a query must then not
+   * read it. Omitted by stores whose indexes are always complete.
+   */
+  indexReady?(table: string, attribute: string): boolean;
 }
 
 /** A write transaction. Every change (record and all its index entries) commits together. */
@@ -105,4 +111,9 @@ export interface Store {
   onCommit(listener: (commit: Commit) => void): () => void;
   /** Flushes and closes the store. */
   close(): Promise<void>;
+  /**
+   * Resolves once every index being built from existing records is complete (at once when none
+   * is); rejects if the store closes first. Omitted by stores whose indexes are always complete.
+   */
+  indexesBuilt?(): Promise<void>;
 }

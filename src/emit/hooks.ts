@@ -1,0 +1,80 @@
+import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
+import { docComment } from './ts.js';
+
+/** The user's hooks file of a table, relative to the output directory. */
+export function hooksPath(table: TableMeta): string {
+  return `src/hooks/${table.name}.ts`;
+}
+
+/**
+ * `src/hooks.ts` (generated): gathers every table's hooks file so that `main.ts` can hand them to
+ * the server. Typed as `Hooks<Database>`, so hooks that no longer fit the schema fail to compile.
+ */
+export function emitHooksIndex(schema: SchemaMeta, header: string): string {
+  const imports = schema.tables.map((table) => `import ${table.name}Hooks from './hooks/${table.name}.js';`);
+  const members = schema.tables.map((table) => `${table.name}: ${table.name}Hooks,`);
+  return `${header}
+import type { Database } from './database.js';
+import type { Hooks } from './runtime/hooks.js';
+${imports.join('\n')}
+
+${docComment([
+  "Every table's hooks, from `src/hooks/<Table>.ts`: those files are yours to edit, and codegen",
+  'never changes them once created.',
+])}export const hooks: Hooks<Database> = {
+${members.join('\n')}
+};
+`;
+}
+
+/**
+ * `src/hooks/<Table>.ts` (scaffold): created once, then the user's. A typed, commented starting
+ * point: every hook is shown, none is active.
+ */
+export function emitHooksScaffold(table: TableMeta): string {
+  const url = table.exportName === null ? null : `/${table.exportName}`;
+  const routeExample =
+    url === null
+      ? `//   { method: 'GET', path: '/reports/${table.name}-count', handler: (request, { tables }) => tables.${table.name}.search().length },`
+      : `//   { method: 'GET', path: 'count', handler: (request, { tables }) => tables.${table.name}.search().length },`;
+  const routeLine =
+    url === null
+      ? ` * - \`routes\`: custom endpoints. ${table.name} is not exported, so give them absolute paths`
+      : ` * - \`routes\`: custom endpoints. A relative path is under ${url}/ ('count' serves GET ${url}/count),`;
+  const routeLine2 =
+    url === null ? ` *   ('/reports/count' serves GET /reports/count).` : ` *   an absolute one ('/reports/count') is served as it is.`;
+  return `/**
+ * Your own code for the \`${table.name}\` table. codegen created this file once and never changes it
+ * again (regenerating after a schema change leaves it as it is): edit it freely. It is type-checked
+ * against the schema, so a hook that uses an attribute the schema no longer has fails \`npm run build\`.
+ *
+ * - \`beforeWrite(record, { method, previous, tables })\`: runs inside the write's transaction, after
+ *   validation, for every POST, PUT and PATCH (for PATCH, \`record\` is the merged record). Return a
+ *   changed record to store that instead (it is validated again), or \`refuse(status, message)\`:
+ *   nothing is written. It must be synchronous.
+ * - \`beforeDelete(previous, { tables })\`: before a record is deleted; \`refuse(...)\` keeps it.
+ * - \`afterCommit(change, { tables, write })\`: after the write is durable, once per changed record;
+ *   it cannot change the answer (what it throws is logged). It may be async.
+${routeLine}
+${routeLine2}
+ *
+ * \`tables\` gives every table (\`tables.${table.name}.get(key)\`, \`.search('attr=lt=10&limit(5)')\`,
+ * \`.create\`, \`.put\`, \`.patch\`, \`.delete\`); inside beforeWrite and beforeDelete it is bound to the
+ * same transaction, so reads see its writes and writes commit or roll back with it.
+ * \`refuse\` and \`reply\` come from '../runtime/hooks.js'.
+ */
+import type { Database } from '../database.js';
+import { defineHooks } from '../runtime/hooks.js';
+
+export default defineHooks<Database, '${table.name}'>({
+  // beforeWrite(record, { method, previous, tables }) {
+  //   return record;
+  // },
+  // beforeDelete(previous, { tables }) {},
+  // afterCommit(change, { tables, write }) {},
+  // routes: [
+  ${routeExample}
+  // ],
+});
+`;
+}

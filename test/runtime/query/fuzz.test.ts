@@ -1,0 +1,151 @@
+/**
+ * No query string, however mangled, makes the engine fail with anything but a 400 ClientError
+ * with a stable code and a position inside the query: random strings over the language's
+ * characters, and valid queries with characters inserted, deleted or replaced. A query that
+ * parses also runs.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientError } from '../../../templates/runtime/errors.js';
+import { countMatches, executeQuery, parseQuery } from '../../../templates/runtime/query/index.js';
+import { QUERY_ERROR_CODES } from '../../../templates/runtime/query/errors.js';
+import { dataArbitrary, propertySchema, queryArbitrary } from './arbitraries.js';
+import { loadedStore, STORE_KINDS, tableOf, type OpenedStore } from './stores.js';
+
+const schema = propertySchema(true);
+const PIECES = [
+  '&',
+  '|',
+  '(',
+  ')',
+  '[',
+  ']',
+  '=',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '=gt=',
+  '=in=',
+  '=lt=',
+  '&=lt=',
+  '&lt=',
+  ',',
+  '*',
+  ':',
+  '.',
+  '{',
+  '}',
+  '$id',
+  'select(',
+  'sort(',
+  'limit(',
+  'sort=',
+  'limit=',
+  'offset=',
+  'timezone=',
+  'null',
+  'number:',
+  'date:',
+  'string:',
+  'boolean:',
+  'name',
+  'price',
+  'tags',
+  'when',
+  'owner.name',
+  'friends.name',
+  'id',
+  'extra',
+  'stamp',
+  'items.name',
+  'nope',
+  '1',
+  '-2.5',
+  'a',
+  '2024-08-15',
+  'T10:00',
+  'Z',
+  '%',
+  '%2',
+  '%26',
+  '%28',
+  '%3D',
+  '%3C',
+  '%C3%A9',
+  '%FF',
+  '%zz',
+  '😀',
+  ' ',
+  '+',
+  '-',
+  'America/New_York',
+  'Mars/Base',
+];
+
+const mangled = fc.oneof(
+  fc.array(fc.constantFrom(...PIECES), { maxLength: 14 }).map((pieces) => pieces.join('')),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc
+    .tuple(
+      queryArbitrary,
+      fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.constantFrom('insert', 'delete', 'replace'),
+          fc.constantFrom(...PIECES),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    )
+    .map(([query, edits]) => {
+      let raw = query.raw;
+      for (const [at, edit, piece] of edits) {
+        const index = raw.length === 0 ? 0 : at % (raw.length + 1);
+        if (edit === 'insert') raw = raw.slice(0, index) + piece + raw.slice(index);
+        else if (edit === 'delete') raw = raw.slice(0, index) + raw.slice(index + 1 + (at % 3));
+        else raw = raw.slice(0, index) + piece + raw.slice(index + piece.length);
+      }
+      return raw;
+    }),
+);
+
+describe.each(STORE_KINDS)('mangled queries on the $name store', (kind) => {
+  let opened: OpenedStore;
+
+  beforeAll(async () => {
+    const [data] = fc.sample(dataArbitrary, { numRuns: 1, seed: 7 });
+    opened = await loadedStore(kind, schema, data!);
+  });
+
+  afterAll(async () => {
+    await opened.dispose();
+  });
+
+  it('answer or fail with a 400 that points inside the query', () => {
+    fc.assert(
+      fc.property(mangled, fc.constantFrom('Item', 'Owner'), (raw, tableName) => {
+        const ctx = { schema, table: tableOf(schema, tableName) };
+        let query;
+        try {
+          query = parseQuery(raw, ctx);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ClientError);
+          const clientError = error as ClientError;
+          expect(clientError.status).toBe(400);
+          expect(QUERY_ERROR_CODES).toContain(clientError.code);
+          const { position } = clientError.details;
+          if (position !== undefined) {
+            expect(position).toBeGreaterThanOrEqual(0);
+            expect(position).toBeLessThanOrEqual(raw.length);
+          }
+          return;
+        }
+        const txn = opened.store.read();
+        expect(() => [...executeQuery(txn, ctx, query)]).not.toThrow();
+        expect(countMatches(txn, ctx, query)).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: kind.name === 'lmdb' ? 500 : 2000 },
+    );
+  });
+});
