@@ -40,7 +40,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --warmup <s>           unmeasured seconds before each case (default 2; 0.5 with --quick)
   --connections <n>      concurrent connections (default 50)
   --quiet-wait <s>       longest wait before each case for other processes to leave the CPUs idle
-                         (default 20; 0.5 with --quick; 0 never waits)
+                         (default 5; 0.5 with --quick; 0 never waits)
   --cases <a,b,...>      only these HTTP cases (${HTTP_CASE_NAMES.join(', ')})
   --no-realtime          skip the real-time cases of bench/realtime.ts
   --generator-tables <n> tables in the synthetic schema timed through the generator (default 200; 0 skips)
@@ -125,7 +125,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
     durationSeconds: values.duration === undefined ? (quick ? 1.5 : 10) : positiveNumber('duration', values.duration),
     warmupSeconds: values.warmup === undefined ? (quick ? 0.5 : 2) : nonNegativeNumber('warmup', values.warmup),
     connections: values.connections === undefined ? 50 : positiveInteger('connections', values.connections),
-    quietWaitSeconds: values['quiet-wait'] === undefined ? (quick ? 0.5 : 20) : nonNegativeNumber('quiet-wait', values['quiet-wait']),
+    quietWaitSeconds: values['quiet-wait'] === undefined ? (quick ? 0.5 : 5) : nonNegativeNumber('quiet-wait', values['quiet-wait']),
     cases: values.cases === undefined ? HTTP_CASE_NAMES : caseNames(values.cases),
     realtime: values['no-realtime'] !== true,
     generatorTables:

@@ -139,7 +139,7 @@ export function markdown(results: BenchResults): string {
         target.target,
         number(target.measured, 2),
         number(target.required, target.required < 10 ? 1 : 0),
-        target.met === null ? 'not measured' : target.met ? 'yes' : '**no**',
+        `${target.met === null ? 'not measured' : target.met ? 'yes' : '**no**'}${target.flagged ? ' (⚠ from a flagged case)' : ''}`,
       ]),
     )}`,
   );

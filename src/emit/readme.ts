@@ -83,13 +83,24 @@ Everything is configured by environment variables:
 | --- | --- | --- |
 ${config}
 
+## Your own code
+
+Business logic lives in \`src/hooks/<Table>.ts\`, one file per table: validate or transform a record
+before it is written, refuse a request with a status of your choice, read and write other tables in
+the same transaction, react after a commit, and add custom endpoints. codegen creates these files once
+and never changes them again, and they are type-checked against the schema, so a schema change that
+breaks a hook fails \`npm run build\` instead of surprising you at run time. Each file explains its hooks.
+
 ## Layout
 
 - \`src/main.ts\`: the entry point.
 - \`src/schema.ts\`: the schema's metadata, which drives the runtime.
 - \`src/tables/<Table>.ts\`: the typed record, create and patch interfaces of each table.
+- \`src/database.ts\`, \`src/hooks.ts\`: the typed tables, and the hooks gathered for the server.
+- \`src/hooks/<Table>.ts\`: yours (see above); every other file is regenerated.
 ${schema.objectTypes.length > 0 ? '- `src/types/<Type>.ts`: the nested object types.\n' : ''}- \`src/runtime/\`: the HTTP server, query engine, store and real-time hub, shared by every generated server.
 
-Every file here is generated: change the schema and run codegen again instead of editing them.
+Apart from \`src/hooks/\`, every file here is generated: change the schema and run codegen again
+instead of editing them.
 `;
 }

@@ -52,9 +52,11 @@ describe('targets', () => {
     ]);
   });
 
-  it('do not count a case whose answers were not all 2xx as meeting anything', () => {
-    const cases = { get_one: result('get_one', figures(39_000, { non2xx: 10 })) };
-    expect(evaluateTargets(40_000, cases, {})[0]).toMatchObject({ measured: null, met: null });
+  it('say when a figure comes from a case whose answers were not all 2xx', () => {
+    const cases = { get_one: result('get_one', figures(36_000, { errors: 10 })), post: result('post', figures(12_000)) };
+    const [getOne, , post] = evaluateTargets(40_000, cases, {});
+    expect(getOne).toMatchObject({ measured: 0.9, met: true, flagged: true });
+    expect(post).toMatchObject({ met: true, flagged: false });
   });
 });
 

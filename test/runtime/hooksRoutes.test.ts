@@ -202,7 +202,7 @@ describe('routes the server refuses to start with', () => {
     [
       'a parameter that would take every record URL',
       { Product: { routes: [{ method: 'GET', path: ':id', handler: () => 1 }] } },
-      /every record URL of Product/,
+      /every record URL of \/Product\//,
     ],
     [
       'the same method and path twice',

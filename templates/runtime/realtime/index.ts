@@ -47,7 +47,10 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
   const resolveSocket = (request: IncomingMessage): SocketRequest => {
     const url = request.url ?? '/';
     if (url.length > app.config.maxUrlLength) {
-      throw clientError('URL_TOO_LONG', `The URL is longer than the limit of ${app.config.maxUrlLength} characters`);
+      throw clientError(
+        'URL_TOO_LONG',
+        `The URL is longer than the limit of ${app.config.maxUrlLength} characters`,
+      );
     }
     const mark = url.indexOf('?');
     const route = router.match(mark < 0 ? url : url.slice(0, mark));
@@ -80,7 +83,11 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
 /** The URL's format suffix wins over `Accept`, as for a GET; frames are never CSV. */
 function frameFormat(route: Route, accept: string | undefined): FrameFormat {
   const suffix = route.kind === 'collection' || route.kind === 'record' ? route.format : undefined;
-  if (suffix === 'csv') throw clientError('NOT_ACCEPTABLE', 'Real-time events are sent as JSON, CBOR or MessagePack, not CSV');
+  if (suffix === 'csv')
+    throw clientError(
+      'NOT_ACCEPTABLE',
+      'Real-time events are sent as JSON, CBOR or MessagePack, not CSV',
+    );
   const format = suffix ?? negotiate(accept);
   return format === 'cbor' || format === 'msgpack' ? format : 'json';
 }

@@ -85,7 +85,9 @@ export class ViewSubscription extends Subscription {
       const entry: RecordEntry = { key, value: change.value, version: change.version };
       this.emit(
         this.shaped
-          ? new OutgoingEvent(putMessage(key, this.valueFor(txn, entry), change.version, dispatch.localTime))
+          ? new OutgoingEvent(
+              putMessage(key, this.valueFor(txn, entry), change.version, dispatch.localTime),
+            )
           : dispatch.eventFor(change),
       );
       return;
@@ -117,13 +119,16 @@ export class ViewSubscription extends Subscription {
       if (this.closed) return;
       if (matches.has(key)) continue;
       this.removeMember(key);
-      if (!this.unsent.delete(key)) this.emit(new OutgoingEvent(deleteMessage(key, version, dispatch.localTime, true)));
+      if (!this.unsent.delete(key))
+        this.emit(new OutgoingEvent(deleteMessage(key, version, dispatch.localTime, true)));
     }
     for (const [key, entry] of matches) {
       if (this.closed) return;
       if (this.members.has(key)) continue;
       this.addMember(key);
-      this.emit(new OutgoingEvent(putMessage(key, this.valueFor(txn, entry), version, dispatch.localTime)));
+      this.emit(
+        new OutgoingEvent(putMessage(key, this.valueFor(txn, entry), version, dispatch.localTime)),
+      );
     }
   }
 

@@ -50,7 +50,11 @@ class WebSocketSink implements EventSink {
   send(event: OutgoingEvent): void {
     if (!this.open) return;
     this.writes.written();
-    this.socket.send(event.frame(this.format), this.format === 'json' ? TEXT : BINARY, this.writes.acknowledge);
+    this.socket.send(
+      event.frame(this.format),
+      this.format === 'json' ? TEXT : BINARY,
+      this.writes.acknowledge,
+    );
   }
 
   flushed(): Promise<void> {
@@ -96,10 +100,14 @@ export class WebSocketEndpoint {
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.closing) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
-    this.server.handleUpgrade(request, socket, head, (websocket) => this.accept(websocket, request));
+    this.server.handleUpgrade(request, socket, head, (websocket) =>
+      this.accept(websocket, request),
+    );
   }
 
   /** Closes every socket (1001) and resolves once all are gone, cutting those that linger past `graceMs`. */
@@ -132,10 +140,18 @@ export class WebSocketEndpoint {
     } catch (error) {
       socket.once('close', () => this.connections.delete(connection));
       if (!(error instanceof ClientError)) console.error('real-time subscription failed', error);
-      closeSocket(socket, CLOSE_CODES.unavailable, error instanceof ClientError ? error.message : 'internal error', CLOSE_GRACE_MS);
+      closeSocket(
+        socket,
+        CLOSE_CODES.unavailable,
+        error instanceof ClientError ? error.message : 'internal error',
+        CLOSE_GRACE_MS,
+      );
       return;
     }
-    const subscription = this.hub.subscribe(subscribed.target, new WebSocketSink(socket, subscribed.format));
+    const subscription = this.hub.subscribe(
+      subscribed.target,
+      new WebSocketSink(socket, subscribed.format),
+    );
     socket.once('close', () => {
       this.connections.delete(connection);
       subscription.close();

@@ -110,6 +110,8 @@ class LmdbStore implements Store, Databases {
     const indexCount = schema.tables.reduce((n, table) => n + indexedAttributes(table).length, 0);
     this.env = open({
       path,
+      // DATA_DIR is always a directory, even when its name has a dot (lmdb-js would take it for a file).
+      noSubdir: false,
       maxDbs: schema.tables.length + indexCount + SPARE_DBS,
       // Without overlapping sync the commit promise resolves only once the data is on disk.
       overlappingSync: false,

@@ -74,7 +74,10 @@ export interface RuntimeTableHooks {
 export type RuntimeHooks = Readonly<Record<string, RuntimeTableHooks | undefined>>;
 
 /** A record written in a session, before its commit. */
-type PendingChange = RuntimeChange & { readonly table: string };
+interface PendingChange {
+  readonly table: string;
+  readonly change: RuntimeChange;
+}
 
 /**
  * Hooks that write records whose hooks write records… : deeper than this, the write fails (a
@@ -101,10 +104,6 @@ export class TableSet {
     this.tables.set(table.name, table);
   }
 
-  get(name: string): AnyTable | undefined {
-    return this.tables.get(name);
-  }
-
   all(): Iterable<AnyTable> {
     return this.tables.values();
   }
@@ -125,8 +124,9 @@ export class TableSet {
       session = new WriteSession(txn, this);
       return work(session);
     });
-    if (session !== undefined && session.changes.length > 0)
+    if (session !== undefined && session.changes.length > 0) {
       this.afterCommit(session.changes, depth);
+    }
     return result;
   }
 
@@ -154,23 +154,23 @@ export class TableSet {
   }
 
   private afterCommit(changes: readonly PendingChange[], depth: number): void {
-    for (const change of changes) {
-      const hook = this.hooks[change.table]?.afterCommit;
+    for (const { table, change } of changes) {
+      const hook = this.hooks[table]?.afterCommit;
       if (hook === undefined) continue;
       if (depth >= MAX_COMMIT_DEPTH) {
         console.error(
-          `afterCommit of ${change.table} not run: afterCommit hooks have set each other off ${depth} times in a row`,
+          `afterCommit of ${table} not run: afterCommit hooks have set each other off ${depth} times in a row`,
         );
         continue;
       }
-      const { table: _table, ...committed } = change;
       commitDepth.run(depth + 1, () => {
         try {
-          const done = hook(committed, this.serverContext());
-          if (isPromiseLike(done))
-            done.then(undefined, (error: unknown) => logHookFailure(change.table, error));
+          const done = hook(change, this.serverContext());
+          if (isPromiseLike(done)) {
+            done.then(undefined, (error: unknown) => logHookFailure(table, error));
+          }
         } catch (error) {
-          logHookFailure(change.table, error);
+          logHookFailure(table, error);
         }
       });
     }
@@ -233,11 +233,11 @@ export class WriteSession {
   }
 
   recordPut(table: string, key: Key, record: StoredValue, previous: StoredValue | undefined): void {
-    this.changes.push({ table, type: 'put', key, record, previous });
+    this.changes.push({ table, change: { type: 'put', key, record, previous } });
   }
 
   recordDelete(table: string, key: Key, previous: StoredValue): void {
-    this.changes.push({ table, type: 'delete', key, previous });
+    this.changes.push({ table, change: { type: 'delete', key, previous } });
   }
 }
 

@@ -53,7 +53,8 @@ class EventStreamSink implements EventSink {
   close(code: CloseCode): void {
     // An event stream has no close code: a stream cut short tells the client something went
     // wrong (and a browser's EventSource reconnects); a finished one is a normal end.
-    if (code === CLOSE_CODES.tryAgainLater || code === CLOSE_CODES.unavailable) this.response.destroy();
+    if (code === CLOSE_CODES.tryAgainLater || code === CLOSE_CODES.unavailable)
+      this.response.destroy();
     else this.response.end();
   }
 }

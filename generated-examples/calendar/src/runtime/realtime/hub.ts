@@ -11,7 +11,13 @@ import type { SchemaMeta } from '../meta.js';
 import type { Change, Commit, Key, ReadTxn, Store } from '../store/types.js';
 import type { RealtimeOptions } from './options.js';
 import type { EventSink } from './sink.js';
-import { Dispatch, RecordSubscription, Subscription, TableSubscription, type SubscriptionHost } from './subscription.js';
+import {
+  Dispatch,
+  RecordSubscription,
+  Subscription,
+  TableSubscription,
+  type SubscriptionHost,
+} from './subscription.js';
 import type { SubscriptionTarget } from './target.js';
 import { ViewIndex, ViewMembership } from './viewIndex.js';
 import { ViewSubscription, type ViewHost } from './viewSubscription.js';
@@ -150,7 +156,8 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
   private registryOf(table: string, create: false): TableRegistry | undefined;
   private registryOf(table: string, create: boolean): TableRegistry | undefined {
     let registry = this.registries.get(table);
-    if (registry === undefined && create) this.registries.set(table, (registry = new TableRegistry()));
+    if (registry === undefined && create)
+      this.registries.set(table, (registry = new TableRegistry()));
     return registry;
   }
 
@@ -180,7 +187,9 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
   private deliver(change: Change, dispatch: Dispatch): void {
     const registry = this.registries.get(change.table);
     if (registry === undefined) return;
-    registry.records.get(change.key)?.forEach((subscription) => subscription.receive(change, dispatch));
+    registry.records
+      .get(change.key)
+      ?.forEach((subscription) => subscription.receive(change, dispatch));
     for (const subscription of registry.tables) subscription.receive(change, dispatch);
     if (registry.viewCount === 0) return;
     const visit = ++this.visit;

@@ -169,7 +169,8 @@ export abstract class Subscription {
   protected batchFull(): boolean {
     if (this.phase === 'closed') return true;
     const full =
-      this.batchRecords >= MAX_BATCH_RECORDS || this.sink.bufferedBytes >= this.host.options.sendBufferLimit / 4;
+      this.batchRecords >= MAX_BATCH_RECORDS ||
+      this.sink.bufferedBytes >= this.host.options.sendBufferLimit / 4;
     if (full) this.batchRecords = 0;
     return full;
   }
@@ -201,7 +202,10 @@ export abstract class Subscription {
   private checkBuffer(heldBytes: number): void {
     const limit = this.host.options.sendBufferLimit;
     if (this.sink.bufferedBytes + heldBytes <= limit) return;
-    this.end(CLOSE_CODES.tryAgainLater, `send buffer limit of ${limit} bytes exceeded: the client does not read fast enough`);
+    this.end(
+      CLOSE_CODES.tryAgainLater,
+      `send buffer limit of ${limit} bytes exceeded: the client does not read fast enough`,
+    );
   }
 
   private fail(error: unknown): void {
@@ -209,7 +213,10 @@ export abstract class Subscription {
     this.end(CLOSE_CODES.unavailable, 'internal error');
   }
 
-  private end(code: typeof CLOSE_CODES.tryAgainLater | typeof CLOSE_CODES.unavailable, reason: string): void {
+  private end(
+    code: typeof CLOSE_CODES.tryAgainLater | typeof CLOSE_CODES.unavailable,
+    reason: string,
+  ): void {
     if (this.phase === 'closed') return;
     this.close();
     this.sink.close(code, reason);
@@ -246,7 +253,8 @@ export class TableSubscription extends Subscription {
   private settled = new Set<Key>();
 
   protected sendInitialBatch(): boolean {
-    const range = this.after === null ? undefined : { start: { value: this.after, inclusive: false } };
+    const range =
+      this.after === null ? undefined : { start: { value: this.after, inclusive: false } };
     for (const entry of this.host.read().scan(this.table.name, range)) {
       this.after = entry.key;
       if (!this.settled.has(entry.key)) this.sendInitial(entry.key, entry.value, entry.version);

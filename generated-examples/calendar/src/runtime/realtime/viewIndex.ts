@@ -22,7 +22,15 @@ export interface ViewEquality {
  * Scalars whose stored values and query values reduce to the same index value. Others (Any,
  * BigInt, Bytes) may be compared in ways the index value does not capture, so they are not used.
  */
-const INDEXABLE_SCALARS: ReadonlySet<ScalarName> = new Set(['ID', 'String', 'Int', 'Long', 'Float', 'Boolean', 'Date']);
+const INDEXABLE_SCALARS: ReadonlySet<ScalarName> = new Set([
+  'ID',
+  'String',
+  'Int',
+  'Long',
+  'Float',
+  'Boolean',
+  'Date',
+]);
 
 /** The first usable equality among the query's top-level AND conditions, or null. */
 export function equalityOf(query: Query): ViewEquality | null {
@@ -46,7 +54,8 @@ function comparisonEquality(comparison: Comparison): ViewEquality | null {
   // Instants are compared with date-time strings, whose index values are the strings themselves.
   if (comparison.instant || comparison.values.length === 0) return null;
   const { attribute, isKey } = comparison.target;
-  if (!isKey && (attribute.type.kind !== 'scalar' || !INDEXABLE_SCALARS.has(attribute.type.name))) return null;
+  if (!isKey && (attribute.type.kind !== 'scalar' || !INDEXABLE_SCALARS.has(attribute.type.name)))
+    return null;
   const values: IndexValue[] = [];
   for (const value of comparison.values) {
     // `a==null` also matches an absent attribute, and an empty list has no index value at all.
@@ -67,7 +76,8 @@ export class ViewIndex<View> {
   get size(): number {
     let size = this.unindexed.size;
     for (const views of this.byKey.values()) size += views.size;
-    for (const values of this.byAttribute.values()) for (const views of values.values()) size += views.size;
+    for (const values of this.byAttribute.values())
+      for (const views of values.values()) size += views.size;
     return size;
   }
 
@@ -97,7 +107,8 @@ export class ViewIndex<View> {
       views.delete(view);
       if (views.size === 0) values.delete(value);
     }
-    if (values.size === 0 && equality.attribute !== null) this.byAttribute.delete(equality.attribute);
+    if (values.size === 0 && equality.attribute !== null)
+      this.byAttribute.delete(equality.attribute);
   }
 
   /**
@@ -114,7 +125,10 @@ export class ViewIndex<View> {
 
   private valuesOf(attribute: string | null, create: true): Map<IndexValue, Set<View>>;
   private valuesOf(attribute: string | null, create: false): Map<IndexValue, Set<View>> | undefined;
-  private valuesOf(attribute: string | null, create: boolean): Map<IndexValue, Set<View>> | undefined {
+  private valuesOf(
+    attribute: string | null,
+    create: boolean,
+  ): Map<IndexValue, Set<View>> | undefined {
     if (attribute === null) return this.byKey;
     let values = this.byAttribute.get(attribute);
     if (values === undefined && create) this.byAttribute.set(attribute, (values = new Map()));

@@ -12,7 +12,7 @@ import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { negotiate } from '../http/negotiate.js';
 import { isReply, type RouteMethod, type RouteRequest } from '../hooks.js';
-import type { SchemaMeta } from '../meta.js';
+import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { RuntimeHooks, RuntimeRoute, TableSet } from '../tableSet.js';
 
 const METHODS: ReadonlySet<string> = new Set<RouteMethod>([
@@ -44,54 +44,15 @@ export class CustomRoutes {
 
   /** Throws, before the server starts, for a route that is malformed or collides with another. */
   constructor(schema: SchemaMeta, hooks: RuntimeHooks) {
-    const reserved = new Set(['/health']);
-    for (const table of schema.tables) {
-      if (table.exportName !== null)
-        reserved.add(`/${table.exportName}`).add(`/${table.exportName}/`);
-    }
+    const exported = new Set<string>();
+    for (const table of schema.tables)
+      if (table.exportName !== null) exported.add(table.exportName);
     for (const table of schema.tables) {
       for (const route of hooks[table.name]?.routes ?? []) {
         const where = `the route ${route.method} ${JSON.stringify(route.path)} of ${table.name}`;
-        if (!METHODS.has(route.method)) {
-          throw new Error(`${where}: the method must be one of ${[...METHODS].join(', ')}`);
-        }
-        if (typeof route.handler !== 'function')
-          throw new Error(`${where} has no handler function`);
-        let path = route.path;
-        if (!path.startsWith('/')) {
-          if (table.exportName === null) {
-            throw new Error(
-              `${where}: ${table.name} is not exported, so its routes need an absolute path ("/…")`,
-            );
-          }
-          path = `/${table.exportName}/${path}`;
-        }
-        if (reserved.has(path))
-          throw new Error(`${where}: ${path} is already served by the server itself`);
-        const segments = path.slice(1).split('/');
-        const bad = segments.find((segment) => !SEGMENT.test(segment));
-        if (bad !== undefined) {
-          throw new Error(
-            `${where}: "${bad}" is not a path segment (letters, digits, -._~ and the like, or :name)`,
-          );
-        }
-        if (segments[0]!.startsWith(':'))
-          throw new Error(`${where}: the first segment must be literal`);
-        if (
-          table.exportName !== null &&
-          segments[0] === table.exportName &&
-          segments.length === 2 &&
-          segments[1]!.startsWith(':')
-        ) {
-          throw new Error(`${where}: it would take every record URL of ${table.name}`);
-        }
-        this.add(segments, route, where);
+        this.add(routeSegments(table, route, exported, where), route, where);
       }
     }
-  }
-
-  get empty(): boolean {
-    return this.byFirstSegment.size === 0;
   }
 
   /** The custom route that claims `path` (the raw path, without its query), if any. */
@@ -189,6 +150,48 @@ export async function answerCustomRoute(
   } else {
     exchange.sendValue(200, format, result);
   }
+}
+
+/** The segments of a route's full path, after checking that the route can be served. */
+function routeSegments(
+  table: TableMeta,
+  route: RuntimeRoute,
+  exported: ReadonlySet<string>,
+  where: string,
+): string[] {
+  if (!METHODS.has(route.method)) {
+    throw new Error(`${where}: the method must be one of ${[...METHODS].join(', ')}`);
+  }
+  if (typeof route.handler !== 'function') throw new Error(`${where} has no handler function`);
+  let path = route.path;
+  if (!path.startsWith('/')) {
+    if (table.exportName === null) {
+      throw new Error(
+        `${where}: ${table.name} is not exported, so its routes need an absolute path`,
+      );
+    }
+    path = `/${table.exportName}/${path}`;
+  }
+  const segments = path.slice(1).split('/');
+  const [first, second] = segments;
+  if (
+    path === '/health' ||
+    // `/T` describes a table and `/T/` lists it.
+    (exported.has(first!) && (segments.length === 1 || (segments.length === 2 && second === '')))
+  ) {
+    throw new Error(`${where}: ${path} is already served by the server itself`);
+  }
+  const bad = segments.find((segment) => !SEGMENT.test(segment));
+  if (bad !== undefined) {
+    throw new Error(
+      `${where}: "${bad}" is not a path segment (letters, digits, -._~ and the like, or :name)`,
+    );
+  }
+  if (first!.startsWith(':')) throw new Error(`${where}: the first segment must be literal`);
+  if (segments.length === 2 && exported.has(first!) && second!.startsWith(':')) {
+    throw new Error(`${where}: it would take every record URL of /${first}/`);
+  }
+  return segments;
 }
 
 /** The parameters when `segments` (raw, percent-encoded) match the pattern; undefined otherwise. */

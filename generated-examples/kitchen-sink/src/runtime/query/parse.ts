@@ -110,7 +110,6 @@ const ENCODED: Readonly<Record<string, string>> = {
   '(': '%28',
   '[': '%5B',
   '=': '%3D',
-  ',': '%2C',
 };
 
 type Separator = '&' | '|';
@@ -531,7 +530,7 @@ class Parser {
         const char = this.src[this.pos]!;
         if (STRUCTURAL.includes(char) || char === '=') {
           if (char === '&' || char === '|' || char === ']')
-            throw syntaxError(`Unclosed list opened`, open);
+            throw syntaxError(`Unclosed list`, open);
           throw syntaxError(
             `A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`,
             this.pos,

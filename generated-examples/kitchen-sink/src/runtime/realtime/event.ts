@@ -58,10 +58,22 @@ export class OutgoingEvent {
   }
 }
 
-export function putMessage(id: Key, value: unknown, version: number, localTime: number): EventMessage {
+export function putMessage(
+  id: Key,
+  value: unknown,
+  version: number,
+  localTime: number,
+): EventMessage {
   return { id, type: 'put', value, version, localTime };
 }
 
-export function deleteMessage(id: Key, version: number, localTime: number, unmatched = false): EventMessage {
-  return unmatched ? { id, type: 'delete', version, localTime, reason: 'unmatched' } : { id, type: 'delete', version, localTime };
+export function deleteMessage(
+  id: Key,
+  version: number,
+  localTime: number,
+  unmatched = false,
+): EventMessage {
+  return unmatched
+    ? { id, type: 'delete', version, localTime, reason: 'unmatched' }
+    : { id, type: 'delete', version, localTime };
 }

@@ -20,7 +20,11 @@ export type SubscriptionTarget =
   | { readonly kind: 'view'; readonly table: TableMeta; readonly query: Query };
 
 /** The subscription a routed URL asks for; `rawQuery` is the query string without its `?`. */
-export function routeTarget(schema: SchemaMeta, route: Route, rawQuery: string): SubscriptionTarget {
+export function routeTarget(
+  schema: SchemaMeta,
+  route: Route,
+  rawQuery: string,
+): SubscriptionTarget {
   switch (route.kind) {
     case 'health':
     case 'unknown':
@@ -32,11 +36,17 @@ export function routeTarget(schema: SchemaMeta, route: Route, rawQuery: string):
     case 'record': {
       const { resource, id } = route;
       if (route.attribute !== undefined) {
-        throw clientError('QUERY_UNSUPPORTED', `Subscribe to the whole record /${resource.meta.exportName}/${id}, not to one attribute`);
+        throw clientError(
+          'QUERY_UNSUPPORTED',
+          `Subscribe to the whole record /${resource.meta.exportName}/${id}, not to one attribute`,
+        );
       }
       const key = resource.table.parseKey(id);
       if (key === undefined) {
-        throw clientError('INVALID_KEY', `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`);
+        throw clientError(
+          'INVALID_KEY',
+          `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`,
+        );
       }
       return resourceTarget(schema, resource, key, rawQuery);
     }
@@ -64,7 +74,10 @@ export function resourceTarget(
   const query = parseQuery(rawQuery, { schema, table });
   // A view is kept current change by change; a window of it (limit, offset) could not be.
   if (query.limit !== null || query.offset > 0) {
-    throw clientError('QUERY_UNSUPPORTED', 'limit and offset do not apply to a subscription, which follows every match');
+    throw clientError(
+      'QUERY_UNSUPPORTED',
+      'limit and offset do not apply to a subscription, which follows every match',
+    );
   }
   return { kind: 'view', table, query };
 }
