@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isDynamicPattern } from 'tinyglobby';
+import type { FileMap } from './emit/fileMap.js';
 import { formatDiagnostic } from './frontend/index.js';
 import { generate } from './generate.js';
 import { checkOutput, OutputError, writeOutput } from './output/sync.js';
@@ -41,6 +42,46 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+async function reportCheck(out: string, label: string, files: FileMap, tables: string, io: Io): Promise<number> {
+  const report = await checkOutput(out, files, GENERATOR_VERSION);
+  const differences = [
+    ...report.stale.map((file) => `  stale    ${file}`),
+    ...report.missing.map((file) => `  missing  ${file}`),
+    ...report.extra.map((file) => `  extra    ${file}`),
+  ];
+  if (differences.length === 0) {
+    io.stdout(`codegen: ${label} is up to date (${tables}, ${plural(files.size + 1, 'file')})\n`);
+    return EXIT_OK;
+  }
+  io.stdout(`codegen: ${label} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`);
+  return EXIT_DIFFERENCES;
+}
+
+async function reportWrite(
+  out: string,
+  label: string,
+  files: FileMap,
+  tables: string,
+  options: { readonly force: boolean; readonly started: number },
+  io: Io,
+): Promise<number> {
+  const report = await writeOutput(out, files, GENERATOR_VERSION, { force: options.force });
+  for (const file of report.keptEdited) {
+    io.stderr(`codegen: warning: ${file} is no longer generated but was edited by hand, so it was left in place\n`);
+  }
+  const summary =
+    report.written.length === 0 && report.removed.length === 0
+      ? `nothing changed (${plural(report.unchanged.length, 'file')} up to date)`
+      : `${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`;
+  io.stdout(`codegen: ${tables} → ${label}: ${summary} in ${Math.round(performance.now() - options.started)} ms\n`);
+  return EXIT_OK;
+}
+
+/** An error from the file system (a path that cannot be read or written), as opposed to a bug. */
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
 /** One generation (or check). Returns the exit code; never throws for user mistakes. */
 export async function runOnce(schemaArgs: readonly string[], options: CliOptions, io: Io = DEFAULT_IO): Promise<number> {
   const started = performance.now();
@@ -54,35 +95,17 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
       return EXIT_ERRORS;
     }
     const out = path.resolve(io.cwd, options.out);
-    const elapsed = (): string => `${Math.round(performance.now() - started)} ms`;
     const tables = plural(result.schema.tables.length, 'table');
-    if (options.check) {
-      const report = await checkOutput(out, result.files, GENERATOR_VERSION);
-      const differences = [
-        ...report.stale.map((file) => `  stale    ${file}`),
-        ...report.missing.map((file) => `  missing  ${file}`),
-        ...report.extra.map((file) => `  extra    ${file}`),
-      ];
-      if (differences.length === 0) {
-        io.stdout(`codegen: ${options.out} is up to date (${tables}, ${plural(result.files.size + 1, 'file')}) in ${elapsed()}\n`);
-        return EXIT_OK;
-      }
-      io.stdout(`codegen: ${options.out} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`);
-      return EXIT_DIFFERENCES;
-    }
-    const report = await writeOutput(out, result.files, GENERATOR_VERSION, { force: options.force });
-    for (const file of report.keptEdited) {
-      io.stderr(`codegen: warning: ${file} is no longer generated but was edited by hand, so it was left in place\n`);
-    }
-    const summary =
-      report.written.length === 0 && report.removed.length === 0
-        ? `nothing changed (${plural(report.unchanged.length, 'file')} up to date)`
-        : `${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`;
-    io.stdout(`codegen: ${tables} → ${options.out}: ${summary} in ${elapsed()}\n`);
-    return EXIT_OK;
+    return options.check
+      ? await reportCheck(out, options.out, result.files, tables, io)
+      : await reportWrite(out, options.out, result.files, tables, { force: options.force, started }, io);
   } catch (error) {
     if (error instanceof UsageError || error instanceof OutputError) {
       io.stderr(`codegen: ${error.message}\n`);
+      return EXIT_ERRORS;
+    }
+    if (isFileSystemError(error)) {
+      io.stderr(`codegen: cannot ${error.syscall} ${error.path ?? ''}: ${error.code ?? error.message}\n`);
       return EXIT_ERRORS;
     }
     throw error;
@@ -118,10 +141,13 @@ async function runWatch(schemaArgs: readonly string[], options: CliOptions, io: 
   const schedule = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      running = running.then(async () => {
-        io.stdout('codegen: schema changed, regenerating\n');
-        await runOnce(schemaArgs, options, io);
-      });
+      running = running
+        .then(async () => {
+          io.stdout('codegen: schema changed, regenerating\n');
+          await runOnce(schemaArgs, options, io);
+        })
+        // A bug in one generation must not stop the watcher.
+        .catch((error: unknown) => io.stderr(`codegen: generation failed: ${String(error)}\n`));
     }, 100);
   };
   for (const dir of directories) {

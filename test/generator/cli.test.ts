@@ -129,3 +129,11 @@ describe('usage errors exit 2', () => {
     expect(stderr).toContain(message);
   });
 });
+
+describe('file system errors', () => {
+  it('exits 2 with a clear message when the output path is a file', async () => {
+    await writeFile(path.join(dir, 'taken'), 'a file');
+    expect(await codegen('schema.graphql', '-o', 'taken/server')).toBe(2);
+    expect(stderr).toMatch(/^codegen: cannot (mkdir|open|scandir|stat) .*taken/m);
+  });
+});
