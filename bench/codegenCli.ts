@@ -25,6 +25,10 @@ export async function codegen(repoRoot: string, args: readonly string[]): Promis
     const failure = error as { code?: unknown; stdout?: string; stderr?: string };
     // A numeric code is the CLI's own exit status; anything else (no node, no bin) is a real failure.
     if (typeof failure.code !== 'number') throw error;
-    return { exitCode: failure.code, output: `${failure.stdout ?? ''}${failure.stderr ?? ''}`, milliseconds: elapsed() };
+    return {
+      exitCode: failure.code,
+      output: `${failure.stdout ?? ''}${failure.stderr ?? ''}`,
+      milliseconds: elapsed(),
+    };
   }
 }

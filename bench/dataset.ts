@@ -3,14 +3,14 @@
  * (`POST /<Table>/` with a JSON array, one transaction per batch).
  *
  * Products `p0…p{n-1}` spread over categories `c0…c9`, price uniform in 1–500, 70 % in stock; plus a
- * category `small` holding a few products of its own (`ps0…`), so that a relationship select has an
+ * category `small` holding 50 products of its own (`ps0…`), so that a relationship select has an
  * answer of a few KB instead of a tenth of the table.
  */
 import { randomIndex, seededRandom, type Random } from './random.js';
 
 export const CATEGORY_COUNT = 10;
 export const SMALL_CATEGORY = 'small';
-export const SMALL_CATEGORY_PRODUCTS = 20;
+export const SMALL_CATEGORY_PRODUCTS = 50;
 export const BATCH_SIZE = 1_000;
 
 export interface ProductRecord {
@@ -62,7 +62,9 @@ export function products(from: number, to: number, seed: number): ProductRecord[
 
 function smallCategoryProducts(seed: number): ProductRecord[] {
   const random = seededRandom(seed);
-  return Array.from({ length: SMALL_CATEGORY_PRODUCTS }, (_, index) => product(`ps${index}`, index, SMALL_CATEGORY, random));
+  return Array.from({ length: SMALL_CATEGORY_PRODUCTS }, (_, index) =>
+    product(`ps${index}`, index, SMALL_CATEGORY, random),
+  );
 }
 
 function categories(): { id: string; name: string; description: string }[] {
@@ -78,7 +80,9 @@ async function postArray(baseUrl: string, table: string, records: readonly objec
   });
   const body = await response.text();
   if (response.status !== 201) {
-    throw new Error(`bulk load: POST /${table}/ of ${records.length} records answered ${response.status}: ${body.slice(0, 500)}`);
+    throw new Error(
+      `bulk load: POST /${table}/ of ${records.length} records answered ${response.status}: ${body.slice(0, 500)}`,
+    );
   }
 }
 

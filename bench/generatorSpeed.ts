@@ -23,7 +23,9 @@ export async function measureGenerator(repoRoot: string, tables: number): Promis
     const out = path.join(dir, 'server');
     const generated = await codegen(repoRoot, [schema, '-o', out]);
     if (generated.exitCode !== 0) {
-      throw new Error(`the generator failed on the synthetic ${tables}-table schema (exit ${generated.exitCode}):\n${generated.output.slice(0, 4000)}`);
+      throw new Error(
+        `the generator failed on the synthetic ${tables}-table schema (exit ${generated.exitCode}):\n${generated.output.slice(0, 4000)}`,
+      );
     }
     const checked = await codegen(repoRoot, [schema, '-o', out, '--check']);
     return {

@@ -132,7 +132,12 @@ function drive(target: LoadTarget, source: RequestSource, connections: number, s
 export async function measure(target: LoadTarget, source: RequestSource, options: LoadOptions): Promise<CaseFigures> {
   const quietWait = await waitForQuietMachine(options.quietWaitSeconds);
   if (options.warmupSeconds > 0) await drive(target, source, options.connections, options.warmupSeconds);
-  const { result, seconds, latencies, server, clientCpuSeconds } = await drive(target, source, options.connections, options.durationSeconds);
+  const { result, seconds, latencies, server, clientCpuSeconds } = await drive(
+    target,
+    source,
+    options.connections,
+    options.durationSeconds,
+  );
   const [p50, p99] = latencies.percentiles([0.5, 0.99]);
   const statuses: Record<string, number> = {};
   for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = Number(count ?? 0);
@@ -151,7 +156,9 @@ export async function measure(target: LoadTarget, source: RequestSource, options
     requests_per_cpu_s: cpuCores === null || cpuCores === 0 ? null : Math.round(rps / cpuCores),
     client_cpu_cores: roundTo(clientCores, 3),
     other_cpu_cores:
-      machineBusyCores === null || cpuCores === null ? null : roundTo(Math.max(0, machineBusyCores - cpuCores - clientCores), 3),
+      machineBusyCores === null || cpuCores === null
+        ? null
+        : roundTo(Math.max(0, machineBusyCores - cpuCores - clientCores), 3),
     quiet_wait_s: roundTo(quietWait, 1),
     rss_mb: roundTo(peakRssBytes === null ? null : peakRssBytes / 1_048_576, 1),
     seconds: roundTo(seconds, 3),

@@ -67,14 +67,16 @@ function positiveNumber(name: string, text: string): number {
 
 function nonNegativeNumber(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} needs a non-negative number, got "${text}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name} needs a non-negative number, got "${text}"`);
   return value;
 }
 
 function caseNames(text: string): HttpCaseName[] {
   return text.split(',').map((name) => {
     const known = HTTP_CASE_NAMES.find((candidate) => candidate === name);
-    if (known === undefined) throw new UsageError(`--cases: unknown case "${name}" (known: ${HTTP_CASE_NAMES.join(', ')})`);
+    if (known === undefined)
+      throw new UsageError(`--cases: unknown case "${name}" (known: ${HTTP_CASE_NAMES.join(', ')})`);
     return known;
   });
 }
@@ -114,7 +116,8 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const quick = values.quick === true;
-  const products = values.products === undefined ? (quick ? 10_000 : 100_000) : positiveInteger('products', values.products);
+  const products =
+    values.products === undefined ? (quick ? 10_000 : 100_000) : positiveInteger('products', values.products);
   const defaultLevels = [...(quick ? [] : [10_000]), ...(values.large === true ? [1_000_000] : [])];
   const requested =
     values.scale === undefined ? defaultLevels : values.scale.split(',').map((text) => positiveInteger('scale', text));
@@ -125,11 +128,14 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
     durationSeconds: values.duration === undefined ? (quick ? 1.5 : 10) : positiveNumber('duration', values.duration),
     warmupSeconds: values.warmup === undefined ? (quick ? 0.5 : 2) : nonNegativeNumber('warmup', values.warmup),
     connections: values.connections === undefined ? 50 : positiveInteger('connections', values.connections),
-    quietWaitSeconds: values['quiet-wait'] === undefined ? (quick ? 0.5 : 5) : nonNegativeNumber('quiet-wait', values['quiet-wait']),
+    quietWaitSeconds:
+      values['quiet-wait'] === undefined ? (quick ? 0.5 : 5) : nonNegativeNumber('quiet-wait', values['quiet-wait']),
     cases: values.cases === undefined ? HTTP_CASE_NAMES : caseNames(values.cases),
     realtime: values['no-realtime'] !== true,
     generatorTables:
-      values['generator-tables'] === undefined ? 200 : Math.floor(nonNegativeNumber('generator-tables', values['generator-tables'])),
+      values['generator-tables'] === undefined
+        ? 200
+        : Math.floor(nonNegativeNumber('generator-tables', values['generator-tables'])),
     resultsDir: resolve(values['results-dir'] ?? 'bench/results'),
     workDir: resolve(values['work-dir'] ?? 'bench/.work'),
     serverEntry: values.server === undefined ? undefined : path.resolve(values.server),

@@ -24,7 +24,8 @@ export function cpuSecondsFromStat(stat: string, ticksPerSecond: number = TICKS_
   // After the name come field 3 (state) onwards: utime is field 14, stime field 15.
   const userTicks = Number(fields[14 - 3]);
   const systemTicks = Number(fields[15 - 3]);
-  if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) throw new Error(`unreadable /proc stat line: ${stat}`);
+  if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks))
+    throw new Error(`unreadable /proc stat line: ${stat}`);
   return (userTicks + systemTicks) / ticksPerSecond;
 }
 

@@ -8,7 +8,11 @@ import { parseArgs } from 'node:util';
 import { formatSummary, isCpuProfile, summarizeProfile } from './profileSummary.js';
 
 function main(argv: readonly string[]): number {
-  const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { top: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { top: { type: 'string' } },
+  });
   const top = values.top === undefined ? 25 : Number(values.top);
   if (positionals.length === 0 || !Number.isInteger(top) || top <= 0) {
     process.stderr.write('usage: node dist/bench/profile.js <file.cpuprofile>... [--top N]\n');

@@ -60,7 +60,11 @@ function ranked(hits: ReadonlyMap<string, number>, totalHits: number, totalMilli
   return [...hits]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([name, count]) => ({ name, share: count / totalHits, milliseconds: (count / totalHits) * totalMilliseconds }));
+    .map(([name, count]) => ({
+      name,
+      share: count / totalHits,
+      milliseconds: (count / totalHits) * totalMilliseconds,
+    }));
 }
 
 export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary {
@@ -84,7 +88,11 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
     add(selfByFunction, functionOf(node), hits);
     add(selfByFile, fileOf(node), hits);
     const onStack = new Set<string>();
-    for (let current: ProfileNode | undefined = node; current !== undefined; current = byId.get(parent.get(current.id) ?? -1)) {
+    for (
+      let current: ProfileNode | undefined = node;
+      current !== undefined;
+      current = byId.get(parent.get(current.id) ?? -1)
+    ) {
       if (current.callFrame.functionName !== '(root)') onStack.add(functionOf(current));
     }
     for (const name of onStack) add(totalByFunction, name, hits);
@@ -104,11 +112,15 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
 export function isCpuProfile(value: unknown): value is CpuProfile {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Record<keyof CpuProfile, unknown>>;
-  return Array.isArray(candidate.nodes) && typeof candidate.startTime === 'number' && typeof candidate.endTime === 'number';
+  return (
+    Array.isArray(candidate.nodes) && typeof candidate.startTime === 'number' && typeof candidate.endTime === 'number'
+  );
 }
 
 function shareTable(title: string, shares: readonly Share[]): string {
-  const rows = shares.map((share) => `| ${(share.share * 100).toFixed(1)} % | ${Math.round(share.milliseconds)} | ${share.name} |`);
+  const rows = shares.map(
+    (share) => `| ${(share.share * 100).toFixed(1)} % | ${Math.round(share.milliseconds)} | ${share.name} |`,
+  );
   return [`### ${title}`, '', '| share | ms | where |', '| --- | --- | --- |', ...rows].join('\n');
 }
 

@@ -19,8 +19,10 @@ const MODULE_URL = new URL('./realtime.js', import.meta.url);
 export async function loadRealtimeBench(): Promise<RealtimeBench | undefined> {
   if (!existsSync(fileURLToPath(MODULE_URL))) return undefined;
   const loaded: unknown = await import(MODULE_URL.href);
-  const run = typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>).runRealtimeBench : undefined;
-  if (typeof run !== 'function') throw new Error('bench/realtime.ts does not export a function runRealtimeBench(baseUrl, options)');
+  const run =
+    typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>).runRealtimeBench : undefined;
+  if (typeof run !== 'function')
+    throw new Error('bench/realtime.ts does not export a function runRealtimeBench(baseUrl, options)');
   return (baseUrl, options) => Promise.resolve(run(baseUrl, options) as unknown);
 }
 
@@ -28,5 +30,7 @@ export async function loadRealtimeBench(): Promise<RealtimeBench | undefined> {
 export function numericLeaves(value: unknown, prefix = ''): [string, number][] {
   if (typeof value === 'number') return [[prefix, value]];
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, inner]) => numericLeaves(inner, prefix === '' ? key : `${prefix}.${key}`));
+  return Object.entries(value).flatMap(([key, inner]) =>
+    numericLeaves(inner, prefix === '' ? key : `${prefix}.${key}`),
+  );
 }

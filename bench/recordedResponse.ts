@@ -19,7 +19,8 @@ export function isRecordedResponse(value: unknown): value is RecordedResponse {
     typeof candidate.bodyBase64 === 'string' &&
     Array.isArray(candidate.headers) &&
     candidate.headers.every(
-      (pair: unknown) => Array.isArray(pair) && pair.length === 2 && pair.every((part: unknown) => typeof part === 'string'),
+      (pair: unknown) =>
+        Array.isArray(pair) && pair.length === 2 && pair.every((part: unknown) => typeof part === 'string'),
     )
   );
 }

@@ -106,18 +106,28 @@ export function markdown(results: BenchResults): string {
   sections.push(
     `### bulk load (POST /Product/ with arrays of 1,000)\n\n${table(
       ['products after', 'added', 'seconds', 'records/s'],
-      results.load.map((load) => [number(load.products), number(load.added), number(load.seconds, 1), number(load.records_per_s)]),
+      results.load.map((load) => [
+        number(load.products),
+        number(load.added),
+        number(load.seconds, 1),
+        number(load.records_per_s),
+      ]),
     )}`,
   );
 
   const realtime = results.realtime;
   if (realtime.status === 'measured') {
-    const leaves = numericLeaves(realtime.figures).map(([key, value]) => [key, number(value, Number.isInteger(value) ? 0 : 2)]);
+    const leaves = numericLeaves(realtime.figures).map(([key, value]) => [
+      key,
+      number(value, Number.isInteger(value) ? 0 : 2),
+    ]);
     leaves.push(['server CPU', percent(realtime.cpu_cores)]);
     leaves.push(['server RSS MB', number(realtime.rss_mb)]);
     sections.push(`### real-time (bench/realtime.ts)\n\n${table(['figure', 'value'], leaves)}`);
   } else {
-    sections.push(`### real-time\n\n${realtime.status === 'failed' ? `⚠ failed: ${realtime.error}` : `skipped: ${realtime.reason}`}`);
+    sections.push(
+      `### real-time\n\n${realtime.status === 'failed' ? `⚠ failed: ${realtime.error}` : `skipped: ${realtime.reason}`}`,
+    );
   }
 
   const generator = results.generator;
@@ -168,7 +178,9 @@ function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T) =>
 export function flaggedCases(results: BenchResults): string[] {
   return [
     ...results.ceiling.runs.filter(isFlagged).map((run) => run.name),
-    ...Object.values(results.cases).filter(isFlagged).map((result) => result.name),
+    ...Object.values(results.cases)
+      .filter(isFlagged)
+      .map((result) => result.name),
     // The full suite's level holds the same results as `cases`, already listed above.
     ...Object.entries(results.scaling).flatMap(([level, cases]) =>
       (Number(level) === results.settings.products ? [] : Object.values(cases))

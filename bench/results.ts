@@ -30,7 +30,12 @@ export interface LoadFigures {
 }
 
 export type RealtimeResult =
-  | { readonly status: 'measured'; readonly figures: unknown; readonly cpu_cores: number | null; readonly rss_mb: number | null }
+  | {
+      readonly status: 'measured';
+      readonly figures: unknown;
+      readonly cpu_cores: number | null;
+      readonly rss_mb: number | null;
+    }
   | { readonly status: 'failed'; readonly error: string }
   | { readonly status: 'skipped'; readonly reason: string };
 
@@ -82,6 +87,43 @@ export function isFlagged(result: CaseResult): boolean {
   return result.error !== null || result.figures === null || result.figures.non2xx > 0 || result.figures.errors > 0;
 }
 
+export interface CeilingFigures {
+  readonly rps: number | null;
+  readonly requests_per_cpu_s: number | null;
+}
+
+function ratioTo(value: number | null | undefined, ceiling: number | null): number | null {
+  return value === null || value === undefined || ceiling === null ? null : roundTo(value / ceiling, 3);
+}
+
+export function withRatio(result: CaseResult, ceiling: CeilingFigures): CaseResult {
+  return {
+    ...result,
+    ratio_to_ceiling: ratioTo(result.figures?.rps, ceiling.rps),
+    cpu_ratio_to_ceiling: ratioTo(result.figures?.requests_per_cpu_s, ceiling.requests_per_cpu_s),
+  };
+}
+
+export function withRatios(
+  results: Readonly<Record<string, CaseResult>>,
+  ceiling: CeilingFigures,
+): Record<string, CaseResult> {
+  return Object.fromEntries(Object.entries(results).map(([name, result]) => [name, withRatio(result, ceiling)]));
+}
+
+/** The better of the ceiling's measurements (the worse one was held back by something else). */
+export function bestCeiling(runs: readonly CaseResult[]): CeilingFigures {
+  const usable = runs.filter((run) => !isFlagged(run)).map((run) => run.figures);
+  const best = (values: (number | null | undefined)[]): number | null => {
+    const present = values.filter((value): value is number => value !== null && value !== undefined);
+    return present.length === 0 ? null : Math.max(...present);
+  };
+  return {
+    rps: best(usable.map((figures) => figures?.rps)),
+    requests_per_cpu_s: best(usable.map((figures) => figures?.requests_per_cpu_s)),
+  };
+}
+
 /** A case's req/s, and whether it is flagged: a saturated case with timeouts still has a telling figure. */
 interface Figure {
   readonly value: number | null;
@@ -94,11 +136,20 @@ function rps(result: CaseResult | undefined): Figure {
 
 function target(name: string, measured: Figure, required: number): TargetResult {
   const { value, flagged } = measured;
-  return { target: name, measured: roundTo(value, 3), required, met: value === null ? null : value >= required, flagged };
+  return {
+    target: name,
+    measured: roundTo(value, 3),
+    required,
+    met: value === null ? null : value >= required,
+    flagged,
+  };
 }
 
 function ratio(numerator: Figure, denominator: Figure): Figure {
-  const value = numerator.value === null || denominator.value === null || denominator.value === 0 ? null : numerator.value / denominator.value;
+  const value =
+    numerator.value === null || denominator.value === null || denominator.value === 0
+      ? null
+      : numerator.value / denominator.value;
   return { value, flagged: numerator.flagged || denominator.flagged };
 }
 

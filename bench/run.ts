@@ -15,7 +15,16 @@ import { measureGenerator } from './generatorSpeed.js';
 import type { LoadOptions } from './load.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.js';
 import { flaggedCases, jsonLine, markdown } from './report.js';
-import { evaluateTargets, isFlagged, type BenchResults, type CaseResult, type LoadFigures, type RealtimeResult } from './results.js';
+import {
+  bestCeiling,
+  evaluateTargets,
+  withRatio,
+  withRatios,
+  type BenchResults,
+  type CaseResult,
+  type LoadFigures,
+  type RealtimeResult,
+} from './results.js';
 import { roundTo } from './round.js';
 import { startServer, stopAllServers, type ServerProcess } from './serverProcess.js';
 import { buildShopServer } from './shopServer.js';
@@ -25,7 +34,11 @@ import { caseSource, errorMessage, log, runCase, runRealtime, startCeiling } fro
 async function generatedServer(options: BenchOptions): Promise<string> {
   log(`generating and building the shop server in ${path.relative(PACKAGE_ROOT, options.workDir)}`);
   const built = await buildShopServer(PACKAGE_ROOT, options.workDir);
-  log(built.compiled ? 'compiled the generated server' : 'generated server unchanged since its last build; not compiling again');
+  log(
+    built.compiled
+      ? 'compiled the generated server'
+      : 'generated server unchanged since its last build; not compiling again',
+  );
   return built.entry;
 }
 
@@ -38,20 +51,35 @@ interface Measured {
 }
 
 /** The full suite at the configured product count: ceiling, every HTTP case, real-time, ceiling again. */
-async function fullSuite(server: ServerProcess, options: BenchOptions, load: LoadOptions, scratch: string, measured: Measured): Promise<void> {
+async function fullSuite(
+  server: ServerProcess,
+  options: BenchOptions,
+  load: LoadOptions,
+  scratch: string,
+  measured: Measured,
+): Promise<void> {
   const ceiling = await startCeiling(server, scratch, options.seed, options.products, load);
-  if (!('measure' in ceiling)) measured.ceilingRuns.push(ceiling);
   try {
-    if ('measure' in ceiling) measured.ceilingRuns.push(await ceiling.measure('ceiling (before)'));
+    measured.ceilingRuns.push(await ceiling.measure('ceiling (before)'));
     for (const name of options.cases) {
-      measured.cases[name] = await runCase(server, HTTP_CASES[name], options.products, caseSource(HTTP_CASES[name], options.seed, options.products), load);
+      measured.cases[name] = await runCase(
+        server,
+        HTTP_CASES[name],
+        options.products,
+        caseSource(HTTP_CASES[name], options.seed, options.products),
+        load,
+      );
     }
     measured.realtime = options.realtime
-      ? await runRealtime(server, { quick: options.quick, durationSeconds: options.durationSeconds, connections: options.connections })
+      ? await runRealtime(server, {
+          quick: options.quick,
+          durationSeconds: options.durationSeconds,
+          connections: options.connections,
+        })
       : { status: 'skipped', reason: '--no-realtime' };
-    if ('measure' in ceiling) measured.ceilingRuns.push(await ceiling.measure('ceiling (after)'));
+    measured.ceilingRuns.push(await ceiling.measure('ceiling (after)'));
   } finally {
-    if ('measure' in ceiling) await ceiling.stop();
+    await ceiling.stop();
   }
 }
 
@@ -63,7 +91,13 @@ async function measureServer(entry: string, options: BenchOptions, scratch: stri
     warmupSeconds: options.warmupSeconds,
     quietWaitSeconds: options.quietWaitSeconds,
   };
-  const measured: Measured = { load: [], ceilingRuns: [], cases: {}, scaling: {}, realtime: { status: 'skipped', reason: 'the full suite did not run' } };
+  const measured: Measured = {
+    load: [],
+    ceilingRuns: [],
+    cases: {},
+    scaling: {},
+    realtime: { status: 'skipped', reason: 'the full suite did not run' },
+  };
   if (options.profileDir !== undefined) await mkdir(options.profileDir, { recursive: true });
   const server = await startServer({
     name: 'shop server',
@@ -79,7 +113,12 @@ async function measureServer(entry: string, options: BenchOptions, scratch: stri
     for (const level of options.scalingLevels) {
       log(`loading products ${loaded.toLocaleString('en-US')}…${level.toLocaleString('en-US')}`);
       const seconds = await loadProducts(server.url, loaded, level, options.seed);
-      measured.load.push({ products: level, added: level - loaded, seconds: roundTo(seconds, 2), records_per_s: Math.round((level - loaded) / seconds) });
+      measured.load.push({
+        products: level,
+        added: level - loaded,
+        seconds: roundTo(seconds, 2),
+        records_per_s: Math.round((level - loaded) / seconds),
+      });
       loaded = level;
       const isFullSuite = level === options.products;
       if (isFullSuite) await fullSuite(server, options, load, scratch, measured);
@@ -102,7 +141,11 @@ async function measureServer(entry: string, options: BenchOptions, scratch: stri
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: PACKAGE_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -120,37 +163,6 @@ function environment(): Record<string, string | number | null> {
   };
 }
 
-interface CeilingFigures {
-  readonly rps: number | null;
-  readonly requests_per_cpu_s: number | null;
-}
-
-function ratio(value: number | null | undefined, ceiling: number | null): number | null {
-  return value === null || value === undefined || ceiling === null ? null : roundTo(value / ceiling, 3);
-}
-
-function withRatio(result: CaseResult, ceiling: CeilingFigures): CaseResult {
-  return {
-    ...result,
-    ratio_to_ceiling: ratio(result.figures?.rps, ceiling.rps),
-    cpu_ratio_to_ceiling: ratio(result.figures?.requests_per_cpu_s, ceiling.requests_per_cpu_s),
-  };
-}
-
-function withRatios(results: Readonly<Record<string, CaseResult>>, ceiling: CeilingFigures): Record<string, CaseResult> {
-  return Object.fromEntries(Object.entries(results).map(([name, result]) => [name, withRatio(result, ceiling)]));
-}
-
-/** The better of the ceiling's measurements (the worse one was held back by something else). */
-function bestCeiling(runs: readonly CaseResult[]): CeilingFigures {
-  const usable = runs.filter((run) => !isFlagged(run)).map((run) => run.figures);
-  const best = (values: (number | null | undefined)[]): number | null => {
-    const present = values.filter((value): value is number => value !== null && value !== undefined);
-    return present.length === 0 ? null : Math.max(...present);
-  };
-  return { rps: best(usable.map((figures) => figures?.rps)), requests_per_cpu_s: best(usable.map((figures) => figures?.requests_per_cpu_s)) };
-}
-
 async function bench(options: BenchOptions): Promise<BenchResults> {
   const date = new Date().toISOString();
   const entry = options.serverEntry ?? (await generatedServer(options));
@@ -165,12 +177,16 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
   let generator: BenchResults['generator'] = null;
   if (options.generatorTables > 0) {
     log(`timing the generator on a synthetic ${options.generatorTables}-table schema`);
-    generator = await measureGenerator(PACKAGE_ROOT, options.generatorTables).catch((error: unknown) => ({ error: errorMessage(error) }));
+    generator = await measureGenerator(PACKAGE_ROOT, options.generatorTables).catch((error: unknown) => ({
+      error: errorMessage(error),
+    }));
   }
 
   const ceiling = bestCeiling(measured.ceilingRuns);
   const cases = withRatios(measured.cases, ceiling);
-  const scaling = Object.fromEntries(Object.entries(measured.scaling).map(([level, atLevel]) => [level, withRatios(atLevel, ceiling)]));
+  const scaling = Object.fromEntries(
+    Object.entries(measured.scaling).map(([level, atLevel]) => [level, withRatios(atLevel, ceiling)]),
+  );
   return {
     date,
     environment: environment(),

@@ -45,7 +45,8 @@ export async function buildShopServer(repoRoot: string, workDir: string): Promis
   await mkdir(workDir, { recursive: true });
   const schema = path.join(repoRoot, 'fixtures', 'shop', 'schema.graphql');
   const generated = await codegen(repoRoot, [schema, '-o', dir, '--name', 'shop-bench-server']);
-  if (generated.exitCode !== 0) throw new Error(`generating the shop server failed (exit ${generated.exitCode}):\n${generated.output}`);
+  if (generated.exitCode !== 0)
+    throw new Error(`generating the shop server failed (exit ${generated.exitCode}):\n${generated.output}`);
 
   const entry = path.join(dir, 'dist', 'main.js');
   const stampFile = path.join(workDir, 'shop.build-stamp');
@@ -55,10 +56,15 @@ export async function buildShopServer(repoRoot: string, workDir: string): Promis
 
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
-    await run(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+    await run(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], {
+      cwd: repoRoot,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string };
-    throw new Error(`compiling the generated shop server failed:\n${failure.stdout ?? ''}${failure.stderr ?? String(error)}`);
+    throw new Error(
+      `compiling the generated shop server failed:\n${failure.stdout ?? ''}${failure.stderr ?? String(error)}`,
+    );
   }
   await writeFile(stampFile, digest);
   return { dir, entry, compiled: true };

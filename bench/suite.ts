@@ -49,18 +49,40 @@ export interface CaseLabel {
   readonly description: string;
 }
 
-export async function runCase(target: LoadTarget, label: CaseLabel, products: number, source: RequestSource, load: LoadOptions): Promise<CaseResult> {
-  const base = { name: label.name, description: label.description, products, ratio_to_ceiling: null, cpu_ratio_to_ceiling: null };
+export async function runCase(
+  target: LoadTarget,
+  label: CaseLabel,
+  products: number,
+  source: RequestSource,
+  load: LoadOptions,
+): Promise<CaseResult> {
+  const base = {
+    name: label.name,
+    description: label.description,
+    products,
+    ratio_to_ceiling: null,
+    cpu_ratio_to_ceiling: null,
+  };
   log(`${label.name} at ${products.toLocaleString('en-US')} products`);
   let answer: Awaited<ReturnType<typeof sample>>;
   try {
     answer = await sample(target.url, source);
   } catch (error) {
-    return { ...base, sample_status: null, sample_bytes: null, error: `sample request failed: ${errorMessage(error)}`, figures: null };
+    return {
+      ...base,
+      sample_status: null,
+      sample_bytes: null,
+      error: `sample request failed: ${errorMessage(error)}`,
+      figures: null,
+    };
   }
   const sampled = { ...base, sample_status: answer.status, sample_bytes: answer.bytes };
   if (answer.status < 200 || answer.status > 299) {
-    return { ...sampled, error: `sample request answered ${answer.status}: ${answer.body.slice(0, 300)}`, figures: null };
+    return {
+      ...sampled,
+      error: `sample request answered ${answer.status}: ${answer.body.slice(0, 300)}`,
+      figures: null,
+    };
   }
   try {
     return { ...sampled, error: null, figures: await measure(target, source, load) };
@@ -78,20 +100,51 @@ export interface Ceiling {
 const CEILING_DESCRIPTION = 'bare node:http answering the exact bytes of one get_one answer';
 
 /**
- * Starts the bare node:http server replaying the shop server's answer to `GET /Product/p0`, or
- * returns why it cannot (no such answer to replay).
+ * Starts the bare node:http server replaying the shop server's answer to `GET /Product/p0`. Without
+ * such an answer there is nothing to replay, and every measurement reports that instead.
  */
-export async function startCeiling(shop: ServerProcess, scratch: string, seed: number, products: number, load: LoadOptions): Promise<Ceiling | CaseResult> {
+export async function startCeiling(
+  shop: ServerProcess,
+  scratch: string,
+  seed: number,
+  products: number,
+  load: LoadOptions,
+): Promise<Ceiling> {
   const recorded = await recordResponse(`${shop.url}/Product/p0`);
   if (recorded.status !== 200) {
     const error = `GET /Product/p0 answered ${recorded.status}, so there is no get_one answer to replay`;
-    return { name: 'ceiling', description: CEILING_DESCRIPTION, products, sample_status: recorded.status, sample_bytes: null, error, figures: null, ratio_to_ceiling: null, cpu_ratio_to_ceiling: null };
+    return {
+      measure: async (label) => ({
+        name: label,
+        description: CEILING_DESCRIPTION,
+        products,
+        sample_status: recorded.status,
+        sample_bytes: null,
+        error,
+        figures: null,
+        ratio_to_ceiling: null,
+        cpu_ratio_to_ceiling: null,
+      }),
+      stop: async () => {},
+    };
   }
   const responseFile = path.join(scratch, 'ceiling-response.json');
   await writeFile(responseFile, JSON.stringify(recorded));
-  const server = await startServer({ name: 'ceiling server', script: CEILING_SCRIPT, args: [responseFile], env: { PORT: '0', HOST: '127.0.0.1' } });
+  const server = await startServer({
+    name: 'ceiling server',
+    script: CEILING_SCRIPT,
+    args: [responseFile],
+    env: { PORT: '0', HOST: '127.0.0.1' },
+  });
   return {
-    measure: (label) => runCase(server, { name: label, description: CEILING_DESCRIPTION }, products, caseSource(HTTP_CASES.get_one, seed, products), load),
+    measure: (label) =>
+      runCase(
+        server,
+        { name: label, description: CEILING_DESCRIPTION },
+        products,
+        caseSource(HTTP_CASES.get_one, seed, products),
+        load,
+      ),
     stop: async () => {
       await server.stop();
     },
@@ -112,7 +165,12 @@ export async function runRealtime(server: ServerProcess, options: RealtimeBenchO
   try {
     const figures = await runRealtimeBench(server.url, options);
     const { cpuCores, peakRssBytes } = usage.stop();
-    return { status: 'measured', figures, cpu_cores: roundTo(cpuCores, 3), rss_mb: roundTo(peakRssBytes === null ? null : peakRssBytes / 1_048_576, 1) };
+    return {
+      status: 'measured',
+      figures,
+      cpu_cores: roundTo(cpuCores, 3),
+      rss_mb: roundTo(peakRssBytes === null ? null : peakRssBytes / 1_048_576, 1),
+    };
   } catch (error) {
     usage.stop();
     return { status: 'failed', error: errorMessage(error) };

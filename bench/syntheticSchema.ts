@@ -26,7 +26,10 @@ function table(index: number, tables: number): string {
   }
   if (index + 1 < tables) lines.push(`children: [${tableName(index + 1)}] @relationship(to: parentId)`);
   if (index % 5 === 0) {
-    lines.push('relatedIds: [ID] @indexed', `related: [${tableName((index + 7) % tables)}] @relationship(from: relatedIds)`);
+    lines.push(
+      'relatedIds: [ID] @indexed',
+      `related: [${tableName((index + 7) % tables)}] @relationship(from: relatedIds)`,
+    );
   }
   if (index % 10 === 0) lines.push('address: Address');
   return `type ${tableName(index)} @table @export {\n${lines.map((line) => `  ${line}`).join('\n')}\n}\n`;

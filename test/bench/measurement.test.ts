@@ -17,7 +17,9 @@ describe('reading /proc', () => {
   });
 
   it('reads the resident set size in bytes, or null without a VmRSS line', () => {
-    expect(rssBytesFromStatus('Name:\tnode\nVmHWM:\t  90000 kB\nVmRSS:\t   81920 kB\nThreads:\t11\n')).toBe(81920 * 1024);
+    expect(rssBytesFromStatus('Name:\tnode\nVmHWM:\t  90000 kB\nVmRSS:\t   81920 kB\nThreads:\t11\n')).toBe(
+      81920 * 1024,
+    );
     expect(rssBytesFromStatus('Name:\tkthreadd\n')).toBeNull();
   });
 

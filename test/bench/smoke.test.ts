@@ -33,7 +33,12 @@ interface JsonLine {
   readonly cases: Readonly<Record<string, Summary>>;
   readonly scaling: Readonly<Record<string, Readonly<Record<string, Summary>>>>;
   readonly realtime: unknown;
-  readonly generator: { readonly tables: number; readonly generate_ms: number; readonly check_ms: number; readonly check_clean: boolean };
+  readonly generator: {
+    readonly tables: number;
+    readonly generate_ms: number;
+    readonly check_ms: number;
+    readonly check_clean: boolean;
+  };
   readonly flagged: readonly string[];
 }
 
@@ -42,8 +47,11 @@ function assertHarnessBuilt(): void {
   if (!existsSync(HARNESS)) throw new Error(`${HARNESS} is missing: run \`npm run build\` first`);
   const built = statSync(HARNESS).mtimeMs;
   const benchDir = path.join(REPO_ROOT, 'bench');
-  const sources = readdirSync(benchDir).filter((file) => file.endsWith('.ts') && statSync(path.join(benchDir, file)).mtimeMs > built);
-  if (sources.length > 0) throw new Error(`dist/bench is older than ${sources.join(', ')}: run \`npm run build\` first`);
+  const sources = readdirSync(benchDir).filter(
+    (file) => file.endsWith('.ts') && statSync(path.join(benchDir, file)).mtimeMs > built,
+  );
+  if (sources.length > 0)
+    throw new Error(`dist/bench is older than ${sources.join(', ')}: run \`npm run build\` first`);
 }
 
 describe('npm run bench, tiny configuration', () => {
@@ -59,7 +67,19 @@ describe('npm run bench, tiny configuration', () => {
       'node',
       [
         HARNESS,
-        ...['--quick', '--products', '200', '--duration', '1', '--warmup', '0.2', '--connections', '4', '--quiet-wait', '0'],
+        ...[
+          '--quick',
+          '--products',
+          '200',
+          '--duration',
+          '1',
+          '--warmup',
+          '0.2',
+          '--connections',
+          '4',
+          '--quiet-wait',
+          '0',
+        ],
         ...['--generator-tables', '5', '--results-dir', resultsDir],
       ],
       { cwd: REPO_ROOT, reject: false, timeout: 90_000 },
@@ -78,10 +98,10 @@ describe('npm run bench, tiny configuration', () => {
     expect(line.ceiling_rps).toBeGreaterThan(0);
     expect(line.products).toBe(200);
     expect(Object.keys(line.cases)).toEqual([...HTTP_CASE_NAMES]);
-    for (const summary of Object.values(line.cases)) {
-      expect(summary.rps).toBeGreaterThan(0);
-      expect(summary.p50_ms).toBeGreaterThan(0);
-      expect(summary.p99_ms).toBeGreaterThanOrEqual(summary.p50_ms ?? Infinity);
+    for (const [name, summary] of Object.entries(line.cases)) {
+      expect(summary.rps ?? 0, `${name}: ${summary.error ?? ''}`).toBeGreaterThan(0);
+      expect(summary.p50_ms ?? 0, name).toBeGreaterThan(0);
+      expect(summary.p99_ms ?? 0, name).toBeGreaterThanOrEqual(summary.p50_ms ?? 0);
     }
     expect(Object.keys(line.scaling['200'] ?? {})).toEqual(['get_one', 'query_limit20']);
     expect(line.generator).toMatchObject({ tables: 5, check_clean: true });
@@ -93,7 +113,9 @@ describe('npm run bench, tiny configuration', () => {
   });
 
   it('got only 2xx answers in every case, so nothing is flagged and it exits 0', () => {
-    const problems = Object.entries(line.cases).filter(([, summary]) => summary.non2xx !== 0 || summary.errors !== 0 || summary.error !== undefined);
+    const problems = Object.entries(line.cases).filter(
+      ([, summary]) => summary.non2xx !== 0 || summary.errors !== 0 || summary.error !== undefined,
+    );
     expect(problems).toEqual([]);
     expect(line.flagged).toEqual([]);
     expect(exitCode).toBe(0);
@@ -103,7 +125,9 @@ describe('npm run bench, tiny configuration', () => {
     expect(stdout).toMatch(/^\| get_one \| [\d,]+ \|/m);
     const files = await readdir(resultsDir);
     expect(files).toHaveLength(1);
-    const results = JSON.parse(await readFile(path.join(resultsDir, files[0]!), 'utf8')) as { cases: Record<string, { figures: { requests: number } }> };
+    const results = JSON.parse(await readFile(path.join(resultsDir, files[0]!), 'utf8')) as {
+      cases: Record<string, { figures: { requests: number } }>;
+    };
     expect(results.cases.get_one?.figures.requests).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,9 @@ describe('the product data set', () => {
 
   it('has the promised shape: ids p0…, ten categories, prices 1–500, about 70 % in stock', () => {
     expect(all.map((product) => product.id).slice(0, 3)).toEqual(['p0', 'p1', 'p2']);
-    expect(new Set(all.map((product) => product.categoryId))).toEqual(new Set(Array.from({ length: 10 }, (_, index) => `c${index}`)));
+    expect(new Set(all.map((product) => product.categoryId))).toEqual(
+      new Set(Array.from({ length: 10 }, (_, index) => `c${index}`)),
+    );
     expect(Math.min(...all.map((product) => product.price))).toBeGreaterThanOrEqual(1);
     expect(Math.max(...all.map((product) => product.price))).toBeLessThanOrEqual(500);
     const inStock = all.filter((product) => product.inStock).length / all.length;
@@ -57,12 +59,21 @@ describe('the cases', () => {
 describe('the command line', () => {
   it('defaults to 100k products with a 10k scaling level, 50 connections, 10 s cases', () => {
     const options = parseOptions([], '/repo');
-    expect(options).toMatchObject({ products: 100_000, scalingLevels: [10_000, 100_000], connections: 50, durationSeconds: 10 });
+    expect(options).toMatchObject({
+      products: 100_000,
+      scalingLevels: [10_000, 100_000],
+      connections: 50,
+      durationSeconds: 10,
+    });
     expect(options.resultsDir).toBe('/repo/bench/results');
   });
 
   it('--quick runs 10k products only, with short cases; --large adds 1M', () => {
-    expect(parseOptions(['--quick'], '/repo')).toMatchObject({ products: 10_000, scalingLevels: [10_000], durationSeconds: 1.5 });
+    expect(parseOptions(['--quick'], '/repo')).toMatchObject({
+      products: 10_000,
+      scalingLevels: [10_000],
+      durationSeconds: 1.5,
+    });
     expect(parseOptions(['--large'], '/repo').scalingLevels).toEqual([10_000, 100_000, 1_000_000]);
   });
 

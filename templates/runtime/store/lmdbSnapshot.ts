@@ -10,14 +10,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { open } from 'lmdb';
 import type { TableMeta } from '../meta.js';
+import { BUILT_INDEXES, INDEX_DB_OPTIONS } from './lmdbIndexBuilds.js';
 
-// The layout written by `lmdb.ts`. The verification's tests open data directories written by the
-// store itself, so a name that drifts from it shows up there as records or indexes not found.
+// The rest of the layout written by `lmdb.ts`, which keeps it private. The verification's tests
+// open data directories written by the store itself, so a name that drifts from it shows up there
+// as records or indexes not found.
 const META_DB = 'meta';
 const RECORD_DB_OPTIONS = { useVersions: true, encoder: { useBigIntExtension: true } };
-const INDEX_DB_OPTIONS = { dupSort: true, encoding: 'ordered-binary' } as const;
 const VERSION_FLOOR = 'versionFloor';
-const BUILT_INDEXES = 'builtIndexes';
 
 type Environment = ReturnType<typeof open>;
 type LmdbDatabase = ReturnType<Environment['openDB']>;

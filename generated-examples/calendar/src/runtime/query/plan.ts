@@ -219,13 +219,21 @@ class Planner {
     };
   }
 
-  /** Index entries in the ranges, counting no further than needed to compare with `best`. */
+  /**
+   * Index entries in the ranges: the store's cheap estimate where it has one, else a count that
+   * goes no further than needed to compare with `best`.
+   */
   private countRanges(
     table: TableMeta,
     attribute: string,
     ranges: readonly IndexRange[],
     best: number,
   ): number {
+    if (this.txn.estimateIndex) {
+      let estimate = 0;
+      for (const range of ranges) estimate += this.txn.estimateIndex(table.name, attribute, range);
+      return estimate;
+    }
     const cap = Math.min(PLAN_COUNT_CAP, best * 16 + 16);
     let count = 0;
     for (const range of ranges) {

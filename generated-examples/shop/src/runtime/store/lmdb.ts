@@ -345,8 +345,30 @@ class LmdbReader implements ReadTxn {
     return count;
   }
 
+  estimateIndex(table: string, attribute: string, range?: IndexRange): number {
+    const index = this.index(table, attribute);
+    const start = range?.start;
+    const end = range?.end;
+    if (start && end && start.inclusive && end.inclusive && start.value === end.value) {
+      return index.getValuesCount(asLmdbKey(start.value));
+    }
+    const options = rangeOptions({ ...range, reverse: false }, true);
+    // A narrow range is counted exactly by walking its few distinct values.
+    let count = 0;
+    let values = 0;
+    for (const value of index.getKeys(options)) {
+      if (++values > EXACT_ESTIMATE_VALUES) {
+        // A wide one: interpolated when numeric, else counted natively (fast, but linear).
+        return interpolateNumericRange(index, range) ?? index.getCount(options);
+      }
+      count += index.getValuesCount(value);
+    }
+    return count;
+  }
+
   count(table: string): number {
-    return this.dbs.table(table).records.getCount({});
+    // The database's statistics hold its entry count: no walk over the records.
+    return entryCount(this.dbs.table(table).records);
   }
 
   indexReady(table: string, attribute: string): boolean {
@@ -472,6 +494,55 @@ function rangeOptions<T extends IndexValue | Key>(
 }
 
 /** lmdb-js orders `null` first among keys, but its typings leave `null` out of `Key`. */
+/** Distinct values an estimate walks before it stops counting and estimates instead. */
+const EXACT_ESTIMATE_VALUES = 8;
+
+/**
+ * The entries of a wide numeric range, estimated as its share of the span between the index's
+ * smallest and largest numbers (as if spread evenly). Undefined for other bounds: strings such as
+ * ISO dates are far from even in their lexical space, so they are counted instead.
+ */
+function interpolateNumericRange(
+  index: LmdbDatabase,
+  range: IndexRange | undefined,
+): number | undefined {
+  // Numbers sort after null and booleans and before strings, so a null or boolean lower bound and a
+  // string upper bound leave the numeric span open at that end.
+  const start = range?.start?.value;
+  const end = range?.end?.value;
+  if (
+    typeof start === 'string' ||
+    (end !== undefined && typeof end !== 'number' && typeof end !== 'string')
+  ) {
+    return undefined;
+  }
+  const low = typeof start === 'number' ? start : undefined;
+  const high = typeof end === 'number' ? end : undefined;
+  const min = firstKey(index.getKeys({ start: -Infinity, limit: 1 }));
+  const max = firstKey(index.getKeys({ start: Infinity, reverse: true, limit: 1 }));
+  if (typeof min !== 'number' || typeof max !== 'number') return undefined;
+  const numbers =
+    entryCount(index) -
+    index.getValuesCount(asLmdbKey(null)) -
+    index.getValuesCount(false) -
+    index.getValuesCount(true);
+  if (max <= min) return numbers;
+  const from = Math.max(min, low ?? min);
+  const to = Math.min(max, high ?? max);
+  return to < from ? 0 : Math.ceil((numbers * (to - from)) / (max - min));
+}
+
+/** Entries in a database (every duplicate counted), from LMDB's statistics: constant time. */
+function entryCount(db: LmdbDatabase): number {
+  // lmdb-js types getStats() as `{}`; at run time it is LMDB's MDB_stat, with `entryCount`.
+  return (db.getStats() as { entryCount: number }).entryCount;
+}
+
+function firstKey(keys: Iterable<unknown>): unknown {
+  for (const key of keys) return key;
+  return undefined;
+}
+
 function asLmdbKey(value: IndexValue): Key {
   return value as Key;
 }

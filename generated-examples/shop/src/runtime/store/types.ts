@@ -62,6 +62,12 @@ export interface ReadTxn {
    * callers that only need to compare selectivities pass a limit to bound the work).
    */
   countIndex(table: string, attribute: string, range?: IndexRange, limit?: number): number;
+  /**
+   * About how many index entries lie within `range`, at a cost that does not grow with the range:
+   * exact for a narrow range, interpolated or otherwise estimated for a wide one. The planner uses
+   * it to compare selectivities. Stores without a cheap estimate omit it (the planner then counts).
+   */
+  estimateIndex?(table: string, attribute: string, range?: IndexRange): number;
   /** Number of records in the table. */
   count(table: string): number;
   /**
