@@ -66,6 +66,9 @@ npm start
 http://127.0.0.1:9926 with its data in \`./data\`. \`npm run serve\` starts an already built server.
 SIGTERM or SIGINT (Ctrl-C) stops it gracefully: in-flight requests finish, then the store is closed.
 
+\`npm run verify [dataDir]\` checks a data directory (also while the server runs): it rebuilds every
+index from the records and compares it with the stored one, and exits 1 with a report on any difference.
+
 ## Tables
 
 | Table | Endpoint | Primary key | Indexed | Relationships |

@@ -20,13 +20,25 @@ interface Product {
   stockQuantity?: number | null;
   [attribute: string]: unknown;
 }
-type NewProduct = Omit<Product, 'id'> & { id?: string };
+// Written out: Omit over a type with an index signature would drop the declared attributes.
+interface NewProduct {
+  id?: string;
+  name?: string | null;
+  categoryId?: string | null;
+  inStock?: boolean | null;
+  stockQuantity?: number | null;
+  [attribute: string]: unknown;
+}
 interface Category {
   id: string;
   name?: string | null;
   [attribute: string]: unknown;
 }
-type NewCategory = Omit<Category, 'id'> & { id?: string };
+interface NewCategory {
+  id?: string;
+  name?: string | null;
+  [attribute: string]: unknown;
+}
 
 interface Shop {
   readonly CartItem: Table<{ id: string }, { id?: string }, object>;

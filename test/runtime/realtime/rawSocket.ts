@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 
 export class RawWebSocket {
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   /** Bytes received after the handshake. */
   bytesReceived = 0;
   /** Data frames received. */

@@ -50,7 +50,7 @@ describe('client mistakes (contract sections 7 and 9)', () => {
     return body;
   }
 
-  const put = (path: string, body: BodyInit, type = 'application/json') =>
+  const put = (path: string, body: string | Uint8Array, type = 'application/json') =>
     server.fetch(path, { method: 'PUT', headers: { 'Content-Type': type }, body });
 
   it('malformed percent-encoding in the path or the query', async () => {
