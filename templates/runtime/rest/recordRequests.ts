@@ -11,7 +11,7 @@ import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions } from '../table.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
-import { resolveRelationship } from '../query/index.js';
+import { parseQuery, resolveRelationship, shapeRecord } from '../query/index.js';
 import { RecordCache } from './recordCache.js';
 
 export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
@@ -52,6 +52,46 @@ export function getRecord(
     return;
   }
   exchange.sendValue(200, format, cached.record, ['ETag', cached.etag], resource.columns);
+}
+
+/**
+ * GET/HEAD of one record shaped by the query's `select()` and `timezone=`
+ * (`/Category/c1?select(name,products{name,price})`). Conditions, sort and limits select records,
+ * so on a record URL they are refused rather than ignored.
+ */
+export function getShapedRecord(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  id: string,
+  rawQuery: string,
+  format: Format,
+): void {
+  const ctx = { schema: app.schema, table: resource.meta };
+  const query = parseQuery(rawQuery, ctx);
+  if (
+    query.conditions !== null ||
+    query.sort.length > 0 ||
+    query.limit !== null ||
+    query.offset > 0
+  ) {
+    throw clientError(
+      'QUERY_UNSUPPORTED',
+      'A record URL takes only select() and timezone=; query the table at its collection URL to filter, sort or limit',
+      { position: 0 },
+    );
+  }
+  const key = resource.table.parseKey(id);
+  const entry = key === undefined ? undefined : exchange.timed(() => resource.table.getEntry(key));
+  if (key === undefined || entry === undefined) {
+    exchange.send(404, []);
+    return;
+  }
+  const txn = app.store.read();
+  const shaped = exchange.timed(() =>
+    shapeRecord(txn, ctx, query, entry.record as StoredValue, { key, version: entry.version }),
+  );
+  exchange.sendValue(200, format, shaped);
 }
 
 /** GET/HEAD of one attribute of a record; a relationship attribute is resolved to its record(s). */

@@ -166,6 +166,25 @@ describe('the shop over HTTP', () => {
     .map((product) => product.name)
     .sort();
 
+  it('shapes one record with select(): /Category/books?select(name,products{name,price})', async () => {
+    const { status, body } = await json(server, '/Category/books?select(name,products{name,price})');
+    expect(status).toBe(200);
+    const books = products.filter((product) => product.categoryId === 'books');
+    expect(body).toEqual({
+      name: 'Books',
+      products: books.map(({ name, price }) => ({ name, price })),
+    });
+    expect((await json(server, '/Category/nope?select(name)')).status).toBe(404);
+  });
+
+  it('refuses conditions, sorting and limits on a record URL instead of ignoring them', async () => {
+    for (const path of ['/Category/books?name=Books', '/Category/books?sort(name)', '/Category/books?limit(1)']) {
+      const { status, body } = await json(server, path);
+      expect(status, path).toBe(400);
+      expect((body as Json).code, path).toBe('QUERY_UNSUPPORTED');
+    }
+  });
+
   it('browses: /Product/?categoryId=electronics&inStock=true&limit=20', async () => {
     for (const path of [
       '/Product/?categoryId=electronics&inStock=true&limit=20',

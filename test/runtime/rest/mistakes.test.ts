@@ -63,7 +63,8 @@ describe('client mistakes (contract sections 7 and 9)', () => {
     expect(unknown.attributes).toContain('price');
     await expectError(await server.fetch('/Product/?stockQuantity=many'), 400, 'QUERY_INVALID_VALUE');
     await expectError(await server.fetch('/Product/?inStock=yes'), 400, 'QUERY_INVALID_VALUE');
-    await expectError(await server.fetch('/Product/p1?select(name)'), 400, 'QUERY_UNSUPPORTED');
+    await expectError(await server.fetch('/Product/p1?price=lt=3'), 400, 'QUERY_UNSUPPORTED');
+    await expectError(await server.fetch('/Product/p1.name?select(name)'), 400, 'QUERY_UNSUPPORTED');
     await expectError(await server.fetch('/Product?x=1'), 400, 'QUERY_UNSUPPORTED');
   });
 

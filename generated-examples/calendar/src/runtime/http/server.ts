@@ -23,6 +23,7 @@ import {
   deleteRecord,
   getAttribute,
   getRecord,
+  getShapedRecord,
   patchRecord,
   putRecord,
 } from '../rest/recordRequests.js';
@@ -196,12 +197,24 @@ export class HttpServer implements ServerState {
     const allow = attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS;
     if (method === 'OPTIONS') return this.options(exchange, allow);
     if (query !== '') {
-      throw clientError(
-        'QUERY_UNSUPPORTED',
-        'A single record takes no query; query the table at its collection URL',
-        {
-          position: 0,
-        },
+      if (
+        attribute !== undefined ||
+        (method !== 'GET' && method !== 'HEAD') ||
+        this.wantsEventStream(exchange)
+      ) {
+        throw clientError(
+          'QUERY_UNSUPPORTED',
+          'Only a GET of a whole record takes a query (select() and timezone=); query the table at its collection URL',
+          { position: 0 },
+        );
+      }
+      return getShapedRecord(
+        this.app,
+        exchange,
+        resource,
+        id,
+        query,
+        this.format(exchange, route.format),
       );
     }
     if (attribute !== undefined) {
