@@ -118,7 +118,7 @@ describe('an attribute newly @indexed', () => {
     ]);
 
     const context = { schema, table: product(schema) };
-    expectIndexBuilding(() => planQuery(store.read(), schema, context.table, parseQuery('stockQuantity=lt=3', context)));
+    expectIndexBuilding(() => planQuery(store.read(), context.table, parseQuery('stockQuantity=lt=3', context)));
     // Another index can narrow the query down: it is answered, filtering on the stock.
     const narrowed = query(store, schema, 'name=n1&stockQuantity=lt=3');
     expect(narrowed.length).toBeGreaterThan(0);
@@ -128,7 +128,7 @@ describe('an attribute newly @indexed', () => {
     await store.indexesBuilt!();
     expect(store.read().indexReady?.('Product', 'stockQuantity')).toBe(true);
     expect(log.at(-1)).toMatch(new RegExp(`^schema: the index of Product.stockQuantity is built \\(${RECORDS} records`));
-    const plan = planQuery(store.read(), schema, context.table, parseQuery('stockQuantity=lt=3', context));
+    const plan = planQuery(store.read(), context.table, parseQuery('stockQuantity=lt=3', context));
     expect(plan.driver).toMatchObject({ kind: 'index', attribute: 'stockQuantity' });
     expect(query(store, schema, 'stockQuantity=lt=3')).toHaveLength((RECORDS / 100) * 3);
     // The same records; their order is that of whichever index drives the query.

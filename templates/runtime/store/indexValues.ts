@@ -1,4 +1,20 @@
+import type { ScalarName } from '../meta.js';
 import type { IndexValue } from './types.js';
+
+/**
+ * Scalars whose values reduce exactly to their index values, in the same order as the values
+ * compare: an index on them answers equality and ranges, and walks them in sorted order. (BigInts
+ * are indexed as rounded numbers; Any and Bytes have no such order.)
+ */
+export const EXACTLY_INDEXED_SCALARS: ReadonlySet<ScalarName> = new Set([
+  'ID',
+  'String',
+  'Int',
+  'Long',
+  'Float',
+  'Boolean',
+  'Date',
+]);
 
 /**
  * The entries a stored attribute value contributes to its index: arrays element by element

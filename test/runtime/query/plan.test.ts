@@ -67,7 +67,7 @@ describe('the planner', () => {
 
   const plan = (raw: string, tableName = 'Product') => {
     const ctx = { schema: shopSchema, table: tableOf(shopSchema, tableName) };
-    const result = planQuery(opened.store.read(), shopSchema, ctx.table, parseQuery(raw, ctx));
+    const result = planQuery(opened.store.read(), ctx.table, parseQuery(raw, ctx));
     return { driver: describeDriver(result.driver), ordered: result.ordered };
   };
 

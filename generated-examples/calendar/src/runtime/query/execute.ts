@@ -22,7 +22,7 @@ export function* matchingEntries(
   query: Query,
 ): Generator<RecordEntry> {
   if (query.limit === 0) return;
-  const plan = planQuery(txn, ctx.schema, ctx.table, query);
+  const plan = planQuery(txn, ctx.table, query);
   const ordered = inOrder(txn, query, plan, matches(txn, ctx, query, plan));
   const end = query.limit === null ? Infinity : query.offset + query.limit;
   let index = 0;
@@ -115,7 +115,7 @@ export function countMatches(txn: ReadTxn, ctx: QueryContext, query: Query): num
   }
   // Every match is read, so the order and the limit must not sway the choice of driver.
   const unordered: Query = { ...query, sort: [], offset: 0, limit: null };
-  const plan = planQuery(txn, ctx.schema, ctx.table, unordered);
+  const plan = planQuery(txn, ctx.table, unordered);
   let count = 0;
   for (const _match of matches(txn, ctx, unordered, plan)) count += 1;
   return count;

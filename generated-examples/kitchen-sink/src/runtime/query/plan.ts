@@ -14,33 +14,20 @@
  * An index still being built from existing records (contract section 11) is never read; a query
  * that only such an index could narrow down is refused with 503 until it is built.
  */
-import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
+import type { AttributeMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
 import { indexValuesOf } from '../store/indexValues.js';
 import type { IndexRange, Key, KeyRange, ReadTxn } from '../store/types.js';
 import { driverEntries, sortedKeys, type Driver } from './drivers.js';
 import { clientError } from '../http/errors.js';
 import { comparisonMatches } from './match.js';
+import { EXACTLY_INDEXED_SCALARS } from '../store/indexValues.js';
 import { comparisonRanges, indexValue, intersectRanges } from './ranges.js';
 import { isKey } from './relationships.js';
 import type { Comparison, Condition, Query, SortKey } from './types.js';
 
 /** Most index entries counted for one candidate while planning. */
 const PLAN_COUNT_CAP = 10_000;
-
-/**
- * Types whose index holds every record exactly once, ordered exactly as the sort compares values
- * (BigInts are indexed as rounded numbers, so their index order is not quite theirs).
- */
-const WALKABLE_TYPES: ReadonlySet<string> = new Set([
-  'ID',
-  'String',
-  'Int',
-  'Long',
-  'Float',
-  'Boolean',
-  'Date',
-]);
 
 export interface Plan {
   readonly driver: Driver;
@@ -61,8 +48,8 @@ interface Candidate {
   readonly selective: boolean;
 }
 
-export function planQuery(txn: ReadTxn, schema: SchemaMeta, table: TableMeta, query: Query): Plan {
-  return new Planner(txn, schema).plan(table, query);
+export function planQuery(txn: ReadTxn, table: TableMeta, query: Query): Plan {
+  return new Planner(txn).plan(table, query);
 }
 
 /** Seconds a client is asked to wait (`Retry-After`) for an index being built. */
@@ -72,10 +59,7 @@ class Planner {
   /** An index that would have been a candidate but is still being built (`Table.attribute`). */
   private building: string | null = null;
 
-  constructor(
-    private readonly txn: ReadTxn,
-    private readonly schema: SchemaMeta,
-  ) {}
+  constructor(private readonly txn: ReadTxn) {}
 
   plan(table: TableMeta, query: Query): Plan {
     const total = this.txn.count(table.name);
@@ -428,7 +412,7 @@ export function isWalkable(attribute: AttributeMeta): boolean {
     attribute.indexed &&
     !attribute.list &&
     attribute.type.kind === 'scalar' &&
-    WALKABLE_TYPES.has(attribute.type.name)
+    EXACTLY_INDEXED_SCALARS.has(attribute.type.name)
   );
 }
 

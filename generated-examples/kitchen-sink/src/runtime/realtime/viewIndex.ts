@@ -7,9 +7,8 @@
  * attributes, plus the views that have no such equality. The index only narrows the candidates:
  * every candidate is still tested with the query engine, so it may over-approximate, never miss.
  */
-import type { ScalarName } from '../meta.js';
 import type { Comparison, Condition, Query } from '../query/types.js';
-import { indexValueOf, indexValuesOf } from '../store/indexValues.js';
+import { EXACTLY_INDEXED_SCALARS, indexValueOf, indexValuesOf } from '../store/indexValues.js';
 import type { IndexValue, Key, StoredValue } from '../store/types.js';
 
 /** The equality a view is filed under: `attribute` (the key when null) equals one of `values`. */
@@ -17,20 +16,6 @@ export interface ViewEquality {
   readonly attribute: string | null;
   readonly values: readonly IndexValue[];
 }
-
-/**
- * Scalars whose stored values and query values reduce to the same index value. Others (Any,
- * BigInt, Bytes) may be compared in ways the index value does not capture, so they are not used.
- */
-const INDEXABLE_SCALARS: ReadonlySet<ScalarName> = new Set([
-  'ID',
-  'String',
-  'Int',
-  'Long',
-  'Float',
-  'Boolean',
-  'Date',
-]);
 
 /** The first usable equality among the query's top-level AND conditions, or null. */
 export function equalityOf(query: Query): ViewEquality | null {
@@ -54,7 +39,10 @@ function comparisonEquality(comparison: Comparison): ViewEquality | null {
   // Instants are compared with date-time strings, whose index values are the strings themselves.
   if (comparison.instant || comparison.values.length === 0) return null;
   const { attribute, isKey } = comparison.target;
-  if (!isKey && (attribute.type.kind !== 'scalar' || !INDEXABLE_SCALARS.has(attribute.type.name)))
+  if (
+    !isKey &&
+    (attribute.type.kind !== 'scalar' || !EXACTLY_INDEXED_SCALARS.has(attribute.type.name))
+  )
     return null;
   const values: IndexValue[] = [];
   for (const value of comparison.values) {
