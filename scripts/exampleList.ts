@@ -7,7 +7,7 @@ export interface Example {
   /** The fixture's directory: every schema file in it is part of the schema. */
   readonly fixture: string;
   readonly out: string;
-  /** The generated package's name. */
+  /** The generated package's name: the output directory's name, codegen's default. */
   readonly packageName: string;
 }
 
@@ -15,10 +15,10 @@ export const EXAMPLES: readonly Example[] = ['calendar', 'kitchen-sink', 'shop']
   name,
   fixture: path.join(PACKAGE_ROOT, 'fixtures', name),
   out: path.join(PACKAGE_ROOT, 'generated-examples', name),
-  packageName: `${name}-server`,
+  packageName: name,
 }));
 
 /** The command-line arguments that generate an example (with `--check` for a check). */
 export function exampleArgs(example: Example, ...extra: string[]): string[] {
-  return [example.fixture, '-o', example.out, '--name', example.packageName, ...extra];
+  return [example.fixture, '-o', example.out, ...extra];
 }

@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { isDynamicPattern } from 'tinyglobby';
 import type { FileMap } from './emit/fileMap.js';
 import { formatDiagnostic } from './frontend/index.js';
-import { generate } from './generate.js';
+import { DEFAULT_PACKAGE_NAME, generate } from './generate.js';
 import { checkOutput, OutputError, writeOutput } from './output/sync.js';
 import { GENERATOR_VERSION } from './packageRoot.js';
 import { readSchemaSources, resolveSchemaPaths, UsageError } from './sources.js';
@@ -77,6 +77,20 @@ async function reportWrite(
   return EXIT_OK;
 }
 
+/**
+ * The generated package's default name: the output directory's name, made a valid npm package name,
+ * so that regenerating (or `--check`ing) a directory needs no more than its path.
+ */
+export function packageNameFor(out: string): string {
+  const name = path
+    .basename(out)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+/, '')
+    .slice(0, 214);
+  return name === '' ? DEFAULT_PACKAGE_NAME : name;
+}
+
 /** An error from the file system (a path that cannot be read or written), as opposed to a bug. */
 function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
@@ -88,13 +102,13 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
   try {
     const paths = await resolveSchemaPaths(schemaArgs, io.cwd);
     const sources = await readSchemaSources(paths, io.cwd);
-    const result = await generate(sources, options.name === undefined ? {} : { packageName: options.name });
+    const out = path.resolve(io.cwd, options.out);
+    const result = await generate(sources, { packageName: options.name ?? packageNameFor(out) });
     if (!result.ok) {
       for (const diagnostic of result.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);
       io.stderr(`codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`);
       return EXIT_ERRORS;
     }
-    const out = path.resolve(io.cwd, options.out);
     const tables = plural(result.schema.tables.length, 'table');
     return options.check
       ? await reportCheck(out, options.out, result.files, tables, io)
@@ -169,7 +183,7 @@ export async function main(argv: readonly string[], io: Io = DEFAULT_IO): Promis
     .option('--check', 'write nothing; exit 1 and list the files that differ from what generation would produce', false)
     .option('--watch', 'regenerate whenever a schema file changes', false)
     .option('--force', 'write into a non-empty directory that codegen did not generate', false)
-    .option('--name <package>', 'name of the generated package (package.json "name")')
+    .option('--name <package>', 'name of the generated package (package.json "name"; default: the output directory\'s name)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {

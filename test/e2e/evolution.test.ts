@@ -92,7 +92,7 @@ describe('an attribute newly @indexed over 100k stored products', () => {
       expect(response.status).toBe(201);
     }
     expect(await first.stop()).toBe(0);
-    await regenerate(out(), schema.replace('stockQuantity: Int', 'stockQuantity: Int @indexed'), 'shop-server');
+    await regenerate(out(), schema.replace('stockQuantity: Int', 'stockQuantity: Int @indexed'), 'shop');
     await build(out());
   });
   afterAll(async () => {
@@ -138,7 +138,7 @@ describe('an attribute newly @indexed over 100k stored products', () => {
     await regenerate(
       out(),
       schema.replace('stockQuantity: Int', 'stockQuantity: Int @indexed').replace('imageUrl: String', 'imageUrl: String @indexed'),
-      'shop-server',
+      'shop',
     );
     await build(out());
 

@@ -82,7 +82,7 @@ describe('after an unrelated schema change, regenerated', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'e2e-hooks-'));
     await copyExample('shop', out());
     const schema = await readFile(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), 'utf8');
-    await regenerate(out(), schema.replace('  imageUrl: String\n', '  imageUrl: String\n  sku: String @indexed\n'), 'shop-server');
+    await regenerate(out(), schema.replace('  imageUrl: String\n', '  imageUrl: String\n  sku: String @indexed\n'), 'shop');
     await build(out());
     server = await startServer(out(), dataDir);
   });

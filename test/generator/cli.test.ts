@@ -137,3 +137,18 @@ describe('file system errors', () => {
     expect(stderr).toMatch(/^codegen: cannot (mkdir|open|scandir|stat) .*taken/m);
   });
 });
+
+describe('the generated package name', () => {
+  it('defaults to the output directory name, so a check needs no --name', async () => {
+    expect(await codegen('schema.graphql', '-o', 'My Shop!')).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir, 'My Shop!', 'package.json'), 'utf8')).name).toBe('my-shop-');
+    expect(await codegen('schema.graphql', '-o', 'My Shop!', '--check')).toBe(0);
+  });
+
+  it('takes --name, which a later run must repeat', async () => {
+    expect(await codegen('schema.graphql', '-o', 'out', '--name', 'store-api')).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir, 'out', 'package.json'), 'utf8')).name).toBe('store-api');
+    expect(await codegen('schema.graphql', '-o', 'out', '--check')).toBe(1);
+    expect(stdout).toContain('stale    package.json');
+  });
+});
