@@ -33,6 +33,7 @@ import type {
   StoredValue,
   WriteTxn,
 } from './types.js';
+import { isPoint } from './types.js';
 
 export interface LmdbStoreOptions {
   /** Directory of the LMDB environment; created when missing. */
@@ -326,11 +327,9 @@ class LmdbReader implements ReadTxn {
 
   countIndex(table: string, attribute: string, range?: IndexRange, limit?: number): number {
     const index = this.index(table, attribute);
-    const start = range?.start;
-    const end = range?.end;
-    if (start && end && start.inclusive && end.inclusive && start.value === end.value) {
+    if (isPoint(range)) {
       // Equality: LMDB knows the number of duplicates of a key without walking them.
-      const count = index.getValuesCount(asLmdbKey(start.value));
+      const count = index.getValuesCount(asLmdbKey(range.start.value));
       return limit === undefined ? count : Math.min(count, limit);
     }
     const options = rangeOptions({ ...range, reverse: false }, true);
@@ -345,11 +344,7 @@ class LmdbReader implements ReadTxn {
 
   estimateIndex(table: string, attribute: string, range?: IndexRange): number {
     const index = this.index(table, attribute);
-    const start = range?.start;
-    const end = range?.end;
-    if (start && end && start.inclusive && end.inclusive && start.value === end.value) {
-      return index.getValuesCount(asLmdbKey(start.value));
-    }
+    if (isPoint(range)) return index.getValuesCount(asLmdbKey(range.start.value));
     const options = rangeOptions({ ...range, reverse: false }, true);
     // A narrow range is counted exactly by walking its few distinct values.
     let count = 0;

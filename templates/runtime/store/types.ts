@@ -39,6 +39,19 @@ export interface Range<T> {
   readonly reverse?: boolean;
 }
 
+/** Whether the range holds exactly one value (both bounds inclusive and equal): an equality. */
+export function isPoint<T>(
+  range: Range<T> | undefined,
+): range is Range<T> & { readonly start: Bound<T>; readonly end: Bound<T> } {
+  return (
+    range?.start !== undefined &&
+    range.end !== undefined &&
+    range.start.inclusive &&
+    range.end.inclusive &&
+    range.start.value === range.end.value
+  );
+}
+
 export type IndexRange = Range<IndexValue>;
 export type KeyRange = Range<Key>;
 

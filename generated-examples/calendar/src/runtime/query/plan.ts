@@ -17,7 +17,7 @@
 import type { AttributeMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
 import { indexValuesOf } from '../store/indexValues.js';
-import type { IndexRange, Key, KeyRange, ReadTxn } from '../store/types.js';
+import { isPoint, type IndexRange, type Key, type KeyRange, type ReadTxn } from '../store/types.js';
 import { driverEntries, sortedKeys, type Driver } from './drivers.js';
 import { clientError } from '../http/errors.js';
 import { comparisonMatches } from './match.js';
@@ -341,16 +341,6 @@ function isIndexable(comparison: Comparison): boolean {
 /** A record may have several entries in this attribute's index. */
 function isMulti(attribute: AttributeMeta): boolean {
   return attribute.list || attribute.type.kind !== 'scalar' || attribute.type.name === 'Any';
-}
-
-function isPoint(range: IndexRange): boolean {
-  return (
-    range.start !== undefined &&
-    range.end !== undefined &&
-    range.start.inclusive &&
-    range.end.inclusive &&
-    range.start.value === range.end.value
-  );
 }
 
 function groupRank(group: readonly Comparison[]): number {

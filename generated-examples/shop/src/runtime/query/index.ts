@@ -6,14 +6,14 @@
  *   raw query string ──parse.ts──▶ syntax tree ──coerce.ts──▶ Query (frozen, typed)
  *   Query + ReadTxn ──plan.ts──▶ driver ──execute.ts──▶ matching records ──select.ts──▶ answers
  */
-import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
+import type { TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
 import type { Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { coerceQuery } from './coerce.js';
 import { countMatches as countAll, matchingEntries as entries } from './execute.js';
 import { conditionMatches } from './match.js';
 import { parseSyntax } from './parse.js';
-import { isKey, resolveRelationship as resolve } from './relationships.js';
+import { isKey } from './relationships.js';
 import { Shaper } from './select.js';
 import type { Query, QueryContext, Selection } from './types.js';
 
@@ -80,15 +80,7 @@ export function shapeRecord(
 }
 
 /** Resolve one relationship attribute of a record (for GET /T/<id>.<rel> and select). */
-export function resolveRelationship(
-  txn: ReadTxn,
-  schema: SchemaMeta,
-  table: TableMeta,
-  attribute: AttributeMeta,
-  record: StoredValue,
-): unknown {
-  return resolve(txn, schema, table, attribute, record);
-}
+export { resolveRelationship } from './relationships.js';
 
 function keyOf(table: TableMeta, record: StoredValue): Key {
   const key = record[table.primaryKey];
