@@ -9,39 +9,8 @@ import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ClientError } from '../../../templates/runtime/errors.js';
-import type { SchemaMeta } from '../../../templates/runtime/meta.js';
-import { attribute, table } from '../fixtures/meta.js';
+import { integritySchema } from '../fixtures/integrity.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-
-const id = (type: 'ID' | 'Int' | 'Long' = 'ID') => attribute('id', type, { primaryKey: true });
-
-export const integritySchema: SchemaMeta = {
-  tables: [
-    table('Account', [
-      id(),
-      attribute('name', 'String'),
-      attribute('secretId', 'ID'),
-      attribute('secret', null, {
-        relationship: { kind: 'many-to-one', target: 'Secret', from: 'secretId', targetKey: 'id' },
-      }),
-    ]),
-    table('Counter', [id('Int'), attribute('n', 'Float')]),
-    table('Item', [
-      id(),
-      attribute('name', 'String', { indexed: true }),
-      attribute('count', 'Int'),
-      attribute('long', 'Long'),
-      attribute('price', 'Float'),
-      attribute('big', 'BigInt'),
-      attribute('when', 'Date'),
-      attribute('extra', 'Any'),
-      attribute('tags', 'String', { list: true }),
-    ]),
-    table('Secret', [id(), attribute('password', 'String', { indexed: true })], { exportName: null }),
-    table('Serial', [id('Long')]),
-  ],
-  objectTypes: [],
-};
 
 let server: TestServer;
 
@@ -215,10 +184,8 @@ describe('own properties only', () => {
     const cbor = await server.fetch('/Item/?select(id,constructor,hasOwnProperty)', { headers: { Accept: 'application/cbor' } });
     expect(cbor.status).toBe(200);
     const records = decodeCbor(Buffer.from(await cbor.arrayBuffer())) as Record<string, unknown>[];
-    expect(records.filter((record) => String(record.id).startsWith('o'))).toEqual([
-      { id: 'o1', constructor: 'mine' },
-      { id: 'o2' },
-    ]);
+    const expected: Record<string, unknown>[] = [{ id: 'o1', constructor: 'mine' }, { id: 'o2' }];
+    expect(records.filter((record) => String(record.id).startsWith('o'))).toEqual(expected);
     for (const path of ['/Item/?select(id,constructor,valueOf)', '/Item/?name=second']) {
       const csv = await (await server.fetch(path, { headers: { Accept: 'text/csv' } })).text();
       expect(csv).not.toMatch(/function|native code/);
