@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isDynamicPattern } from 'tinyglobby';
+import type { SchemaMeta } from '../templates/runtime/meta.js';
 import type { FileMap } from './emit/fileMap.js';
 import { formatDiagnostic } from './frontend/index.js';
 import { DEFAULT_PACKAGE_NAME, generate } from './generate.js';
@@ -109,6 +110,8 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
       io.stderr(`codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`);
       return EXIT_ERRORS;
     }
+    for (const warning of unexportedRelationships(result.schema))
+      io.stderr(`codegen: warning: ${warning}\n`);
     const tables = plural(result.schema.tables.length, 'table');
     return options.check
       ? await reportCheck(out, options.out, result.files, tables, io)
@@ -124,6 +127,27 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
     }
     throw error;
   }
+}
+
+/**
+ * Relationships of exported tables into tables without `@export`: clients cannot follow them
+ * (contract section 4), which the schema's author may not expect.
+ */
+export function unexportedRelationships(schema: SchemaMeta): string[] {
+  const exported = new Set(schema.tables.filter((table) => table.exportName !== null).map((table) => table.name));
+  const warnings: string[] = [];
+  for (const table of schema.tables) {
+    if (!exported.has(table.name)) continue;
+    for (const attribute of table.attributes) {
+      const target = attribute.relationship?.target;
+      if (target !== undefined && !exported.has(target)) {
+        warnings.push(
+          `${table.name}.${attribute.name} relates to ${target}, which has no @export: clients cannot select, filter or sort on it`,
+        );
+      }
+    }
+  }
+  return warnings;
 }
 
 /** The leading path segments of a glob that contain no pattern characters (`.` if none). */

@@ -88,7 +88,13 @@ const record = fc
     fc.record(attributes, { requiredKeys: [] }),
     fc.array(fc.tuple(key, anyValue), { maxLength: 1 }),
   )
-  .map(([declared, undeclared]) => new Map<string, Sent>([...Object.entries(declared), ...undeclared]));
+  .map(
+    ([declared, undeclared]) =>
+      new Map<string, Sent>([
+        ...Object.entries(declared).filter((entry): entry is [string, Sent] => entry[1] !== undefined),
+        ...undeclared,
+      ]),
+  );
 
 // ---- encoding --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import { decode as decodeCbor, encode as encodeCbor } from 'cbor-x';
 import { pack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { unexportedRelationships } from '../../../src/cli.js';
 import { ClientError } from '../../../templates/runtime/errors.js';
 import { integritySchema } from '../fixtures/integrity.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -237,6 +238,12 @@ describe('tables without @export are not reachable through relationships', () =>
     // The server's own code may still follow it.
     const account = [...server.running.app.tableSet.all()].find((candidate) => candidate.name === 'Account')!;
     expect(account.search(server.running.app.store.read(), 'secret.password=hunter2')).toHaveLength(1);
+  });
+
+  it('is named by a warning when the server is generated', () => {
+    expect(unexportedRelationships(integritySchema)).toEqual([
+      'Account.secret relates to Secret, which has no @export: clients cannot select, filter or sort on it',
+    ]);
   });
 
   it('refuses it in a WebSocket view', async () => {

@@ -31,7 +31,9 @@ const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 const LONG_LIMIT = 2 ** 53;
 const ISO_DATE =
-  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
+/** A UTF-16 surrogate that is not half of a pair: text that no UTF-8 encoding can hold. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const INTEGER_TEXT = /^-?\d+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -88,6 +90,7 @@ export class RecordValidator {
         problems.push({ path, message: 'is a reserved name and cannot be an attribute' });
         continue;
       }
+      if (!wellFormed(name, path, problems)) continue;
       const attribute = this.attributes.get(name);
       if (attribute === undefined) {
         if (this.table.sealed) {
@@ -96,8 +99,7 @@ export class RecordValidator {
             message: `is not declared by ${this.table.name}, which is @sealed`,
           });
         } else {
-          checkStorable(value, path, 0, problems);
-          record[name] = value;
+          record[name] = storable(value, path, 0, problems);
         }
         continue;
       }
@@ -201,10 +203,7 @@ export class RecordValidator {
         return scalar;
       });
     }
-    if (type.name === 'Any') {
-      checkStorable(value, path, depth, problems);
-      return value;
-    }
+    if (type.name === 'Any') return storable(value, path, depth, problems);
     const scalar = checkScalar(type.name, value, path, problems);
     if (shape.indexed) checkIndexable(scalar, path, problems);
     return scalar;
@@ -224,8 +223,7 @@ export class RecordValidator {
     }
     if (objectType === undefined) {
       // The generator only emits known object types; treat an unknown one as open.
-      checkStorable(value, path, depth, problems);
-      return value;
+      return storable(value, path, depth, problems);
     }
     const result: StoredValue = {};
     const declared = new Map(objectType.attributes.map((attribute) => [attribute.name, attribute]));
@@ -237,6 +235,8 @@ export class RecordValidator {
           path: fieldPath,
           message: 'is a reserved name and cannot be an attribute',
         });
+      } else if (!wellFormed(name, fieldPath, problems)) {
+        continue;
       } else if (attribute === undefined) {
         if (this.table.sealed) {
           problems.push({
@@ -244,8 +244,7 @@ export class RecordValidator {
             message: `is not declared by ${typeName} (${this.table.name} is @sealed)`,
           });
         } else {
-          checkStorable(value[name], fieldPath, depth + 1, problems);
-          result[name] = value[name];
+          result[name] = storable(value[name], fieldPath, depth + 1, problems);
         }
       } else {
         result[name] = this.checkValue(attribute, value[name], fieldPath, depth + 1, problems);
@@ -290,6 +289,7 @@ export function checkKey(
     const key = checkScalar(table.keyType, value, path, problems);
     return typeof key === 'number' ? key : undefined;
   }
+  if (typeof value === 'string' && !wellFormed(value, path, problems)) return undefined;
   if (typeof value !== 'string') {
     problems.push({
       path,
@@ -324,30 +324,34 @@ function checkScalar(name: ScalarName, value: unknown, path: string, problems: P
   switch (name) {
     case 'ID':
     case 'String':
-      return typeof value === 'string' ? value : fail(`a string (${name})`);
+      if (typeof value !== 'string') return fail(`a string (${name})`);
+      return wellFormed(value, path, problems) ? value : undefined;
     case 'Boolean':
       return typeof value === 'boolean' ? value : fail('a boolean (Boolean)');
+    // -0 is stored as 0: the two are one number to every reader, but two keys to an index.
     case 'Int': {
       const number = numberOf(value);
       return Number.isInteger(number) && number >= INT_MIN && number <= INT_MAX
-        ? number
+        ? number + 0
         : fail('an integer within 32 bits (Int)');
     }
     case 'Long': {
       const number = numberOf(value);
       return Number.isInteger(number) && Math.abs(number) <= LONG_LIMIT
-        ? number
+        ? number + 0
         : fail('an integer within ±2^53 (Long)');
     }
     case 'Float': {
-      const number = numberOf(value);
-      return Number.isFinite(number) ? number : fail('a finite number (Float)');
+      // A Float is approximate by nature: an integer literal too long for a double is rounded.
+      const number = typeof value === 'bigint' ? Number(value) : numberOf(value);
+      return Number.isFinite(number) ? number + 0 : fail('a finite number (Float)');
     }
     case 'Date':
-      return dateOf(value) ?? fail('an ISO 8601 date string or epoch milliseconds (Date)');
+      return dateOf(value) ?? fail('an existing date as ISO 8601 text or epoch milliseconds (Date)');
     case 'BigInt':
       if (typeof value === 'bigint') return value;
-      if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+      // A number beyond 2^53 has already lost digits: only an exact one (or text) is taken.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
       if (typeof value === 'string' && INTEGER_TEXT.test(value)) return BigInt(value);
       return fail('an integer or a string of digits (BigInt)');
     case 'Bytes':
@@ -370,18 +374,53 @@ function numberOf(value: unknown): number {
   return Number.NaN;
 }
 
-/** A date from a `Date`, an ISO 8601 string (UTC when it names no zone) or epoch milliseconds. */
+/**
+ * A date from a `Date`, an ISO 8601 string (UTC when it names no zone) or whole epoch
+ * milliseconds. A day, hour or minute that does not exist (`2024-02-30`, `T24:00`) is refused
+ * rather than rolled over into the next one.
+ */
 export function dateOf(value: unknown): Date | undefined {
   let date: Date;
   if (value instanceof Date) date = value;
-  else if (typeof value === 'number') date = new Date(value);
-  else if (typeof value === 'string') {
+  else if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return undefined;
+    date = new Date(value);
+  } else if (typeof value === 'string') {
     const match = ISO_DATE.exec(value);
-    if (!match) return undefined;
+    if (!match || !existingDateTime(match)) return undefined;
     // A date-time without a zone is UTC, whatever zone the server runs in.
-    date = new Date(match[1] === undefined && value.includes('T') ? `${value}Z` : value);
+    date = new Date(match[7] === undefined && value.includes('T') ? `${value}Z` : value);
   } else return undefined;
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Whether the fields of an `ISO_DATE` match name a day of the calendar and a time of a day. */
+function existingDateTime(match: RegExpExecArray): boolean {
+  const field = (index: number): number => Number(match[index] ?? '0');
+  const [year, month, day] = [field(1), field(2), field(3)];
+  // Day 0 of the next month is the last day of this one.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    field(4) <= 23 &&
+    field(5) <= 59 &&
+    field(6) <= 59 &&
+    field(8) <= 23 &&
+    field(9) <= 59
+  );
+}
+
+/** Adds a problem when `text` holds a lone surrogate (it has no UTF-8 form, so it is not text). */
+function wellFormed(text: string, path: string, problems: Problem[]): boolean {
+  if (!LONE_SURROGATE.test(text)) return true;
+  problems.push({
+    path,
+    message: 'holds a lone UTF-16 surrogate: it is not well-formed Unicode text',
+  });
+  return false;
 }
 
 function checkIndexable(value: unknown, path: string, problems: Problem[]): void {
@@ -395,45 +434,52 @@ function checkIndexable(value: unknown, path: string, problems: Problem[]): void
   }
 }
 
-/** Values the store can keep as they are: JSON's values, dates, big integers and bytes. */
-function checkStorable(value: unknown, path: string, depth: number, problems: Problem[]): void {
+/**
+ * A value the store can keep (JSON's values, dates, big integers and bytes) in its stored form:
+ * `-0` becomes 0 and objects become plain own-property copies; anything else adds a problem.
+ */
+function storable(value: unknown, path: string, depth: number, problems: Problem[]): unknown {
   if (depth > MAX_DEPTH) {
     problems.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep` });
-    return;
+    return undefined;
   }
   switch (typeof value) {
     case 'string':
+      wellFormed(value, path, problems);
+      return value;
     case 'boolean':
     case 'bigint':
-      return;
+      return value;
     case 'number':
       if (!Number.isFinite(value))
         problems.push({ path, message: `must be a finite number, got ${value}` });
-      return;
+      return value + 0;
     case 'object':
-      if (value === null || value instanceof Uint8Array) return;
+      if (value === null || value instanceof Uint8Array) return value;
       if (value instanceof Date) {
         if (Number.isNaN(value.getTime())) problems.push({ path, message: 'is an invalid date' });
-        return;
+        return value;
       }
       if (Array.isArray(value)) {
-        value.forEach((element: unknown, i) =>
-          checkStorable(element, `${path}[${i}]`, depth + 1, problems),
+        return value.map((element: unknown, i) =>
+          storable(element, `${path}[${i}]`, depth + 1, problems),
         );
-        return;
       }
       if (isPlainObject(value)) {
+        const copy: StoredValue = {};
         for (const name of Object.keys(value)) {
-          if (name === '__proto__')
-            problems.push({ path: `${path}.${name}`, message: 'is a reserved name' });
-          else checkStorable(value[name], `${path}.${name}`, depth + 1, problems);
+          const namePath = `${path}.${name}`;
+          if (name === '__proto__') problems.push({ path: namePath, message: 'is a reserved name' });
+          else if (wellFormed(name, namePath, problems))
+            copy[name] = storable(value[name], namePath, depth + 1, problems);
         }
-        return;
+        return copy;
       }
       problems.push({ path, message: `holds a value that cannot be stored (${describe(value)})` });
-      return;
+      return undefined;
     default:
       problems.push({ path, message: `holds a value that cannot be stored (${describe(value)})` });
+      return undefined;
   }
 }
 

@@ -25,6 +25,8 @@ export interface ServerConfig {
   readonly recordCacheSize: number;
   /** Origins allowed by CORS: null when CORS is off, `['*']` for any origin. */
   readonly corsOrigins: readonly string[] | null;
+  /** Host names the server answers for (`Host` header); null: the default for `host`. */
+  readonly allowedHosts: readonly string[] | null;
   /** Bytes a real-time connection may have waiting to be sent before it is closed (1013). */
   readonly realtimeSendBufferBytes: number;
   /** Interval between pings of open WebSockets; one that missed the previous pong is cut. */
@@ -95,7 +97,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'CORS_ORIGINS',
     default: '',
     description:
-      'Enables CORS: `*` for any origin, or a comma-separated list of allowed origins. Off when empty.',
+      'Enables CORS: `*` for any origin, or a comma-separated list of allowed origins. Off when empty. Pages of other origins cannot write or open WebSockets.',
+  },
+  {
+    name: 'ALLOWED_HOSTS',
+    default: '',
+    description:
+      'Host names (comma-separated, any port) that requests may name in `Host`; others get 421. `*` for any. When empty: `localhost`, `127.0.0.1` and `[::1]` if HOST is a loopback address, any host otherwise.',
   },
   {
     name: 'REALTIME_SEND_BUFFER_BYTES',
@@ -162,6 +170,7 @@ export function loadConfig(env: Environment): ServerConfig {
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
     recordCacheSize: integer('RECORD_CACHE_SIZE', 0, 10_000_000),
     corsOrigins: corsOrigins(text('CORS_ORIGINS')),
+    allowedHosts: corsOrigins(text('ALLOWED_HOSTS')),
     realtimeSendBufferBytes: integer('REALTIME_SEND_BUFFER_BYTES', 1024, 2 ** 31),
     realtimePingIntervalMs: integer('REALTIME_PING_INTERVAL_MS', 10, 3_600_000),
     sseKeepAliveMs: integer('SSE_KEEP_ALIVE_MS', 10, 3_600_000),
@@ -177,6 +186,7 @@ export function loadConfig(env: Environment): ServerConfig {
   return config;
 }
 
+/** A comma-separated list (`CORS_ORIGINS`, `ALLOWED_HOSTS`); null when it names nothing. */
 function corsOrigins(raw: string): readonly string[] | null {
   if (raw === '') return null;
   const origins = raw

@@ -125,6 +125,14 @@ export function attributeOf(
   return table.attributes.find((attribute) => attribute.name === name);
 }
 
+/**
+ * The value a record (or nested object) holds under `name`: its own property only, so that names
+ * such as `constructor` or `toString` never read `Object.prototype`.
+ */
+export function ownValue(holder: object, name: string): unknown {
+  return Object.hasOwn(holder, name) ? (holder as Record<string, unknown>)[name] : undefined;
+}
+
 /** Attributes that are stored in records (everything but relationship attributes). */
 export function storedAttributes(table: TableMeta | ObjectTypeMeta): readonly AttributeMeta[] {
   return table.attributes.filter((attribute) => attribute.relationship === null);

@@ -38,6 +38,8 @@ export interface WriteOptions {
 }
 
 const INTEGER_KEY = /^-?\d{1,16}$/;
+/** The largest key generated for each numeric key type: beyond it, a key could not be read back. */
+const MAX_GENERATED_KEY = { Int: 2 ** 31 - 1, Long: Number.MAX_SAFE_INTEGER, Float: Number.MAX_SAFE_INTEGER };
 const NUMBER_KEY = /^-?\d{1,16}(?:\.\d{1,16})?$/;
 
 export class Table<Rec extends object, Create extends object, Patch extends object> {
@@ -66,9 +68,16 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     this.hooks = this.tables.hooksOf(meta.name);
   }
 
-  /** The record with this key, as stored. */
+  /** The record with this key, as stored; a value that cannot be a key of this table is a 400. */
   get(key: Key): Rec | undefined {
+    this.checkKey(key);
     return this.getEntry(key)?.record;
+  }
+
+  /** `get` for code that hands over any value (hooks): refuses one that cannot be a key (400). */
+  getChecked(key: unknown, txn: ReadTxn): Rec | undefined {
+    this.checkKey(key);
+    return this.getEntry(key as Key, txn)?.record;
   }
 
   getEntry(key: Key, txn: ReadTxn = this.store.read()): TableEntry<Rec> | undefined {
@@ -79,10 +88,18 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       : { record: entry.value as unknown as Rec, version: entry.version };
   }
 
-  /** Creates a record; its key is generated unless the body has one. Resolves with the key. */
-  async create(body: Create): Promise<Key> {
+  /**
+   * Creates a record; its key is generated unless the body has one. Resolves with the key.
+   * `prepare` runs with the key inside the transaction (building the answer, say): when it throws,
+   * nothing is committed.
+   */
+  async create(body: Create, prepare?: (key: Key) => void): Promise<Key> {
     const record = this.validator.validate(body, 'create');
-    return this.tables.write((session) => this.insert(session, record));
+    return this.tables.write((session) => {
+      const key = this.insert(session, record);
+      prepare?.(key);
+      return key;
+    });
   }
 
   /** Creates every record in one transaction, or none (every problem of every record in one 400). */
@@ -114,6 +131,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
 
   /** Deletes the record; resolves with whether it existed. */
   async delete(key: Key, options: WriteOptions = {}): Promise<boolean> {
+    this.checkKey(key);
     return this.tables.write((session) => this.remove(session, key, options));
   }
 
@@ -147,12 +165,14 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
 
   /** DELETE inside a session's transaction; returns whether the record existed. */
   deleteIn(session: WriteSession, key: Key): boolean {
+    this.checkKey(key);
     return this.remove(session, key, {});
   }
 
   /** The whole records matching `query` (the REST query language, as after `?`), read in `txn`. */
   search(txn: ReadTxn, query: string): Rec[] {
-    const context = { schema: this.schema, table: this.meta };
+    // The server's own code may follow relationships into tables that clients cannot reach.
+    const context = { schema: this.schema, table: this.meta, internal: true };
     const parsed = parseQuery(query, context);
     if (parsed.select !== null)
       throw new Error(`search() returns whole records; remove select() from "${query}"`);
@@ -170,7 +190,8 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     if (text === '') return undefined;
     if (this.numericKeys) {
       if (!(this.meta.keyType === 'Float' ? NUMBER_KEY : INTEGER_KEY).test(text)) return undefined;
-      const key = Number(text);
+      // `-0` names the key 0: one number, which must not become two keys in the store.
+      const key = Number(text) + 0;
       if (this.meta.keyType === 'Int' && (key < -(2 ** 31) || key >= 2 ** 31)) return undefined;
       // Beyond 2^53 a number is rounded (…993 reads as …992): such a text names no Long key.
       if (
@@ -206,10 +227,24 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       }
       key = given;
     } else {
-      key = this.numericKeys ? txn.nextKey(this.name) : randomUUID();
+      key = this.numericKeys ? this.generatedKey(txn) : randomUUID();
     }
     this.write(session, key, { [this.meta.primaryKey]: key, ...record }, undefined, 'POST');
     return key;
+  }
+
+  /** The next generated numeric key; 409 once it would leave the key type's range. */
+  private generatedKey(txn: WriteTxn): number {
+    const key = txn.nextKey(this.name);
+    const max =
+      MAX_GENERATED_KEY[this.meta.keyType as keyof typeof MAX_GENERATED_KEY] ??
+      Number.MAX_SAFE_INTEGER;
+    if (key <= max) return key;
+    throw clientError(
+      'KEY_SPACE_EXHAUSTED',
+      `${this.name} has no ${this.meta.keyType} key left to generate: keys are generated above the highest one, and the next would exceed ${max}; send the key in the body`,
+      { limit: max },
+    );
   }
 
   private replace(
@@ -328,7 +363,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
         'PRECONDITION_FAILED',
         entry === undefined
           ? `${this.name} ${JSON.stringify(key)} does not exist, so If-Match cannot hold`
-          : `${this.name} ${JSON.stringify(key)} has changed since that version; fetch it again`,
+          : `${this.name} ${JSON.stringify(key)} exists at version "${entry.version}", which the request's If-Match or If-None-Match does not allow; fetch it again`,
       );
     }
     return entry?.value;
@@ -345,7 +380,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   }
 
   /** Refuses a key that cannot be stored (wrong type, too long), before any transaction. */
-  private checkKey(key: Key): void {
+  private checkKey(key: unknown): void {
     const problems: Problem[] = [];
     this.validator.checkKeyValue(key, problems);
     const problem = problems[0];

@@ -136,7 +136,7 @@ export class TableSet {
       const views: Record<string, RuntimeReadTable> = {};
       for (const table of this.tables.values()) {
         views[table.name] = {
-          get: (key) => table.getEntry(key, this.store.read())?.record,
+          get: (key) => table.getChecked(key, this.store.read()),
           search: (query = '') => table.search(this.store.read(), query),
         };
       }
@@ -245,7 +245,7 @@ function transactionTables(set: TableSet, session: WriteSession): RuntimeTransac
   const views: Record<string, RuntimeTransactionTable> = {};
   for (const table of set.all()) {
     views[table.name] = {
-      get: (key) => table.getEntry(key, session.txn)?.record,
+      get: (key) => table.getChecked(key, session.txn),
       search: (query = '') => table.search(session.txn, query),
       create: (record) => table.createIn(session, record),
       put: (key, record) => table.putIn(session, key, record),

@@ -40,7 +40,7 @@ function arrayToJson(array: readonly unknown[]): string {
 function objectToJson(object: Record<string, unknown>): string {
   let out = '{';
   let first = true;
-  for (const key in object) {
+  for (const key of Object.keys(object)) {
     const item = object[key];
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
     if (first) first = false;

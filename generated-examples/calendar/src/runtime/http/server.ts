@@ -29,9 +29,10 @@ import {
 } from '../rest/recordRequests.js';
 import type { Key } from '../store/types.js';
 import { CorsPolicy } from './cors.js';
-import { clientError } from './errors.js';
+import { clientError, errorBody } from './errors.js';
 import { Exchange, type ServerState } from './exchange.js';
 import { acceptsEventStream, negotiate, type Format } from './negotiate.js';
+import { OriginGuard } from './origin.js';
 import { Router, type Route } from './router.js';
 
 /** What the real-time module (WebSocket, Server-Sent Events) is handed by the HTTP server. */
@@ -66,6 +67,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 export class HttpServer implements ServerState {
   readonly server: Server;
   readonly cors: CorsPolicy | null;
+  private readonly guard: OriginGuard;
   private readonly router: Router;
   private inFlight = 0;
   private shutdownDone: Promise<void> | undefined;
@@ -78,6 +80,7 @@ export class HttpServer implements ServerState {
     const config = app.config;
     this.router = new Router(app.resources);
     this.cors = config.corsOrigins === null ? null : new CorsPolicy(config.corsOrigins);
+    this.guard = new OriginGuard(config.allowedHosts, config.host, this.cors);
     this.server = createServer(
       {
         headersTimeout: config.headersTimeoutMs,
@@ -89,8 +92,13 @@ export class HttpServer implements ServerState {
       },
       this.onRequest,
     );
-    if (realtime)
-      this.server.on('upgrade', (request, socket, head) => realtime.upgrade(request, socket, head));
+    if (realtime) {
+      this.server.on('upgrade', (request, socket, head) => {
+        const refusal = this.guard.refusal(request, true);
+        if (refusal === undefined) realtime.upgrade(request, socket, head);
+        else refuseUpgrade(socket, refusal.status, errorBody(refusal.code, refusal.message));
+      });
+    }
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -151,6 +159,8 @@ export class HttpServer implements ServerState {
   };
 
   private dispatch(exchange: Exchange): Promise<void> | void {
+    const refusal = this.guard.refusal(exchange.request, false);
+    if (refusal !== undefined) throw refusal;
     const url = exchange.request.url ?? '/';
     if (url.length > this.app.config.maxUrlLength) {
       throw clientError(
@@ -362,4 +372,14 @@ export class HttpServer implements ServerState {
       acceptsEventStream(accept)
     );
   }
+}
+
+/** Answers an upgrade request that is refused, before any WebSocket exists, and closes it. */
+function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+  const reason = status === 421 ? 'Misdirected Request' : 'Forbidden';
+  socket.on('error', () => {}); // the client may be gone already; nothing more to tell it
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

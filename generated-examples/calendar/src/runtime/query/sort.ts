@@ -6,6 +6,7 @@
  * yields. A key with several values (a list, a to-many relationship) sorts by its smallest value
  * ascending and its largest descending, the element at which an index walk meets the record.
  */
+import { ownValue } from '../meta.js';
 import type { Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { relatedEntries } from './relationships.js';
 import type { SortKey } from './types.js';
@@ -64,14 +65,14 @@ function collect(
     }
     if (level < target.nested.length) {
       if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
-        visit((value as Record<string, unknown>)[target.nested[level]!.name], level + 1);
+        visit(ownValue(value, target.nested[level]!.name), level + 1);
       } else consider(null);
       return;
     }
     const candidate = comparable(value);
     if (candidate !== undefined) consider(candidate);
   };
-  visit(record[target.attribute.name], 0);
+  visit(ownValue(record, target.attribute.name), 0);
 }
 
 /** Compares two sorted entries by the sort keys, then by primary key. */

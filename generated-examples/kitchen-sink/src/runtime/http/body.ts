@@ -8,9 +8,12 @@ import type { IncomingMessage } from 'node:http';
 import { Decoder as CborDecoder } from 'cbor-x';
 import { Unpackr } from 'msgpackr';
 import { clientError } from './errors.js';
+import { checkCborText, checkMsgpackText, objectsOfMaps, parseJsonExact } from './exactDecode.js';
 
-const cbor = new CborDecoder({ useRecords: false, mapsAsObjects: true });
-const msgpack = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
+// Maps are decoded as `Map`s and turned into objects by `objectsOfMaps`, which keeps every key as
+// sent (the decoders' own objects rename `__proto__` and turn numbers into text).
+const cbor = new CborDecoder({ useRecords: false, mapsAsObjects: false });
+const msgpack = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsType: 'bigint' });
 /** JSON is UTF-8 (RFC 8259): bytes that are not are refused, not replaced with U+FFFD and stored. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -82,11 +85,13 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   try {
     switch (format) {
       case 'json':
-        return JSON.parse(UTF8.decode(body));
+        return parseJsonExact(UTF8.decode(body));
       case 'cbor':
-        return cbor.decode(body);
+        checkCborText(body);
+        return objectsOfMaps(cbor.decode(body));
       case 'msgpack':
-        return msgpack.unpack(body);
+        checkMsgpackText(body);
+        return objectsOfMaps(msgpack.unpack(body));
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

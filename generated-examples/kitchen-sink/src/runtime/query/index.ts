@@ -80,7 +80,7 @@ export function shapeRecord(
 }
 
 /** Resolve one relationship attribute of a record (for GET /T/<id>.<rel> and select). */
-export { resolveRelationship } from './relationships.js';
+export { relationshipExposed, resolveRelationship } from './relationships.js';
 
 function keyOf(table: TableMeta, record: StoredValue): Key {
   const key = record[table.primaryKey];

@@ -104,6 +104,11 @@ export function targetTable(schema: SchemaMeta, attribute: AttributeMeta): Table
   return table;
 }
 
+/** Whether clients may follow `attribute`: its target table has `@export` (contract section 4). */
+export function relationshipExposed(schema: SchemaMeta, attribute: AttributeMeta): boolean {
+  return targetTable(schema, attribute).exportName !== null;
+}
+
 /**
  * The value of a relationship attribute: the related record (or null) for many-to-one, the list
  * of related records for the to-many kinds. Records are returned as stored.

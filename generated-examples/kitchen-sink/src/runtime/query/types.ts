@@ -10,6 +10,11 @@ import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
 export interface QueryContext {
   readonly schema: SchemaMeta;
   readonly table: TableMeta;
+  /**
+   * The query comes from the server's own code (a hook's `search`), not from a client: it may
+   * follow relationships into tables without `@export`, which clients cannot reach.
+   */
+  readonly internal?: boolean;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions } from '../table.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
-import { parseQuery, resolveRelationship, shapeRecord } from '../query/index.js';
+import { parseQuery, relationshipExposed, resolveRelationship, shapeRecord } from '../query/index.js';
 import { RecordCache } from './recordCache.js';
 
 export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
@@ -112,12 +112,15 @@ export function getAttribute(
     return;
   }
   const attribute = resource.meta.attributes.find((candidate) => candidate.name === name);
+  // A relationship into a table without @export is not readable here (contract section 4).
   const value =
-    attribute?.relationship != null
+    attribute?.relationship != null && relationshipExposed(app.schema, attribute)
       ? exchange.timed(() =>
           resolveRelationship(app.store.read(), app.schema, resource.meta, attribute, entry.record),
         )
-      : (entry.record[name] ?? null);
+      : Object.hasOwn(entry.record, name)
+        ? (entry.record[name] ?? null)
+        : null;
   exchange.sendValue(200, format, value);
 }
 
@@ -191,13 +194,21 @@ async function recordBody(app: App, exchange: Exchange): Promise<StoredValue> {
   return body;
 }
 
-/** The write's `If-Match` precondition, when the request has one. */
+/**
+ * The write's precondition, when the request has one: `If-Match` (the record exists at one of
+ * these versions) and `If-None-Match` (`*`: the record does not exist; tags: it is at none of
+ * them).
+ */
 function preconditionOf(exchange: Exchange): WriteOptions {
   const ifMatch = exchange.request.headers['if-match'];
-  if (ifMatch === undefined) return {};
+  const ifNoneMatch = exchange.request.headers['if-none-match'];
+  if (ifMatch === undefined && ifNoneMatch === undefined) return {};
   return {
-    precondition: (version) =>
-      ifMatchHolds(ifMatch, version === undefined ? undefined : etagOf(version)),
+    precondition: (version) => {
+      const etag = version === undefined ? undefined : etagOf(version);
+      if (ifMatch !== undefined && !ifMatchHolds(ifMatch, etag)) return false;
+      return ifNoneMatch === undefined || etag === undefined || !noneMatchHits(ifNoneMatch, etag);
+    },
   };
 }
 

@@ -426,9 +426,8 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       if (typeof key === 'number') highest = key;
     }
     const next = Math.max(typeof counter === 'number' ? counter : 1, Math.floor(highest) + 1);
-    if (!Number.isSafeInteger(next + 1))
-      throw new Error(`${table} has used every integer key up to 2^53`);
-    this.dbs.meta.putSync(counterKey, next + 1);
+    // Past 2^53 the counter cannot count; the table refuses such a key (it checks its type's range).
+    if (Number.isSafeInteger(next)) this.dbs.meta.putSync(counterKey, next + 1);
     return next;
   }
 }

@@ -2,12 +2,16 @@
 // it is replaced on every generation.
 /**
  * CORS (contract section 4, OPTIONS row): off unless `CORS_ORIGINS` is set. When on, answers to
- * allowed origins carry `Access-Control-Allow-Origin`, and preflight requests are answered.
+ * allowed origins carry `Access-Control-Allow-Origin` (once) and every answer `Vary: Origin`;
+ * preflight requests are answered with a fixed list of request headers, never an echo of the
+ * requested ones.
  */
 import type { IncomingMessage } from 'node:http';
 
 const EXPOSED_HEADERS = 'ETag, Location, Server-Timing, Content-Range';
 const PREFLIGHT_MAX_AGE = '600';
+/** The request headers a page may send: what the REST interface reads. */
+export const ALLOWED_REQUEST_HEADERS = 'Content-Type, Accept, If-Match, If-None-Match, Prefer';
 
 export class CorsPolicy {
   private readonly anyOrigin: boolean;
@@ -18,16 +22,21 @@ export class CorsPolicy {
     this.origins = new Set(origins);
   }
 
-  /** Headers (name, value, …) to add to an answer for this request; empty when none apply. */
+  /** Whether pages of `origin` may use the server (`*` allows every origin). */
+  allows(origin: string): boolean {
+    return this.anyOrigin || this.origins.has(origin);
+  }
+
+  /**
+   * Headers (name, value, …) every answer to this request carries: `Vary: Origin` (what the
+   * answer says depends on it), and for an allowed origin `Access-Control-Allow-Origin`.
+   */
   headers(request: IncomingMessage): string[] {
     const origin = request.headers.origin;
-    if (origin === undefined) return [];
-    if (this.anyOrigin)
-      return ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS];
-    if (!this.origins.has(origin)) return [];
+    if (origin === undefined || !this.allows(origin)) return ['Vary', 'Origin'];
     return [
       'Access-Control-Allow-Origin',
-      origin,
+      this.anyOrigin ? '*' : origin,
       'Vary',
       'Origin',
       'Access-Control-Expose-Headers',
@@ -35,18 +44,23 @@ export class CorsPolicy {
     ];
   }
 
-  /** Extra headers answering a preflight request (`OPTIONS` with `Access-Control-Request-Method`). */
+  /**
+   * The headers a preflight request (`OPTIONS` with `Access-Control-Request-Method`) adds to
+   * `headers`: empty when the origin is not allowed or the request is no preflight.
+   */
   preflightHeaders(request: IncomingMessage, allow: string): string[] {
-    const base = this.headers(request);
-    if (base.length === 0 || request.headers['access-control-request-method'] === undefined)
-      return base;
-    const requested = request.headers['access-control-request-headers'];
+    const origin = request.headers.origin;
+    if (
+      origin === undefined ||
+      !this.allows(origin) ||
+      request.headers['access-control-request-method'] === undefined
+    )
+      return [];
     return [
-      ...base,
       'Access-Control-Allow-Methods',
       allow,
       'Access-Control-Allow-Headers',
-      requested ?? 'Content-Type, Accept, If-Match, If-None-Match, Prefer',
+      ALLOWED_REQUEST_HEADERS,
       'Access-Control-Max-Age',
       PREFLIGHT_MAX_AGE,
     ];

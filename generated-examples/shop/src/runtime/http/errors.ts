@@ -40,14 +40,23 @@ export const ERROR_CODES = {
   NOT_ACCEPTABLE: 406,
   /** POST of a record whose key already exists. */
   RECORD_EXISTS: 409,
+  /**
+   * POST without a key on a numeric-key table whose next generated key would leave the key type's
+   * range (`Int`: 2^31 - 1; `Long`, `Float`: 2^53 - 1); the client may still send a key.
+   */
+  KEY_SPACE_EXHAUSTED: 409,
   /** `If-Match` names a version that is no longer current; nothing was written. */
   PRECONDITION_FAILED: 412,
+  /** A browser page of another origin may not write or open a WebSocket (`CORS_ORIGINS`). */
+  ORIGIN_NOT_ALLOWED: 403,
   /** The body is larger than the server accepts (`MAX_BODY_BYTES`). */
   PAYLOAD_TOO_LARGE: 413,
   /** The URL is longer than the server accepts (`MAX_URL_LENGTH`). */
   URL_TOO_LONG: 414,
   /** The body's `Content-Type` is not JSON, CBOR or MessagePack. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The `Host` header names a host this server does not answer for (`ALLOWED_HOSTS`). */
+  HOST_NOT_ALLOWED: 421,
   /** A bug or a failed store; logged with its stack on the server. */
   INTERNAL_ERROR: 500,
   /** The server cannot serve the request now (shutting down, store unavailable). */

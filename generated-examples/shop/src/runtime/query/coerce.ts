@@ -87,7 +87,7 @@ export function coerceQuery(syntax: SyntaxQuery, ctx: QueryContext): Query {
       );
     }
   }
-  const coercer = new Coercer(ctx.schema, timezone);
+  const coercer = new Coercer(ctx.schema, timezone, ctx.internal === true);
   return deepFreeze({
     conditions: syntax.conditions === null ? null : coercer.condition(ctx.table, syntax.conditions),
     select: syntax.select === null ? null : coercer.selection(ctx.table, syntax.select),
@@ -109,7 +109,21 @@ class Coercer {
   constructor(
     private readonly schema: SchemaMeta,
     private readonly timezone: string | null,
+    /** The server's own code: it may follow relationships into tables without `@export`. */
+    private readonly internal: boolean,
   ) {}
+
+  /**
+   * Whether `attribute` is a relationship into a table without `@export`: for clients it does not
+   * exist (contract section 4), so nothing of that table can be selected, filtered or sorted on.
+   */
+  private hidden(attribute: AttributeMeta): boolean {
+    return (
+      !this.internal &&
+      attribute.relationship !== null &&
+      this.table(attribute.relationship.target).exportName === null
+    );
+  }
 
   // ---- conditions ------------------------------------------------------------------------------
 
@@ -259,8 +273,10 @@ class Coercer {
     position: number,
   ): AttributeMeta {
     const attribute = attributeOf(holder, name);
-    if (attribute !== undefined) return attribute;
-    const declared = holder.attributes.map((candidate) => candidate.name);
+    if (attribute !== undefined && !this.hidden(attribute)) return attribute;
+    const declared = holder.attributes
+      .filter((candidate) => !this.hidden(candidate))
+      .map((candidate) => candidate.name);
     throw queryError(
       'QUERY_UNKNOWN_ATTRIBUTE',
       `${holder.name} has no attribute '${name}'${path === name ? '' : ` (in '${path}')`}; its attributes are: ${declared.join(', ')}`,
@@ -488,6 +504,8 @@ class Coercer {
       );
     }
     const attribute = holder === null ? undefined : attributeOf(holder, item.name);
+    if (attribute !== undefined && this.hidden(attribute))
+      this.declared(holder!, item.name, item.name, item.position);
     if (attribute === undefined) {
       // Open tables keep undeclared attributes as-is, and a select may ask for them; sealed tables
       // and object types cannot hold them.

@@ -10,6 +10,7 @@
  * - ranges compare values of one type family (numbers with numbers, strings with strings);
  * - a condition through a relationship holds when at least one related record satisfies it.
  */
+import { ownValue } from '../meta.js';
 import type { Key, ReadTxn, StoredValue } from '../store/types.js';
 import { parseIsoDate, wallTimeToUtc } from './dates.js';
 import { relatedEntries } from './relationships.js';
@@ -62,7 +63,12 @@ function anyCandidate(
   record: StoredValue,
   test: (value: unknown) => boolean,
 ): boolean {
-  return anyValueAt(record[comparison.target.attribute.name], comparison.target.nested, 0, test);
+  return anyValueAt(
+    ownValue(record, comparison.target.attribute.name),
+    comparison.target.nested,
+    0,
+    test,
+  );
 }
 
 function anyValueAt(
@@ -82,7 +88,7 @@ function anyValueAt(
   }
   if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
     return anyValueAt(
-      (value as Record<string, unknown>)[nested[depth]!.name],
+      ownValue(value, nested[depth]!.name),
       nested,
       depth + 1,
       test,

@@ -12,7 +12,7 @@
  *   records that match.
  */
 import type { AttributeMeta, ObjectTypeMeta, SchemaMeta, TableMeta } from '../meta.js';
-import { attributeOf } from '../meta.js';
+import { attributeOf, ownValue } from '../meta.js';
 import type { Key, ReadTxn, StoredValue } from '../store/types.js';
 import { isIsoDateTimeWithZone } from './dates.js';
 import { comparisonMatches, instantOf } from './match.js';
@@ -116,7 +116,7 @@ export class Shaper {
     const { attribute, nested } = item;
     if (attribute !== null && attribute.relationship !== null)
       return this.related(attribute, nested, record, filters);
-    const value = record.value[item.name];
+    const value = ownValue(record.value, item.name);
     if (value === undefined) return undefined;
     const inner = attribute?.type.kind === 'object' ? this.objectType(attribute.type.name) : null;
     if (nested !== null) return this.project(inner, nested, value);

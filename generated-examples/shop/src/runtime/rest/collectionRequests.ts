@@ -62,9 +62,15 @@ export async function createRecords(
   if (!isPlainObject(body)) {
     throw clientError('BODY_NOT_RECORD', 'POST takes a record (an object) or an array of records');
   }
-  const key = await exchange.timedWrite(() => resource.table.create(body));
-  // The bare id, a reference relative to the collection's URL [harper].
-  exchange.sendValue(201, format, key, ['Location', encodeURIComponent(String(key))]);
+  // The bare id, a reference relative to the collection's URL [harper]; built inside the
+  // transaction, so that a record whose answer cannot be written is not committed either.
+  let location = '';
+  const key = await exchange.timedWrite(() =>
+    resource.table.create(body, (created) => {
+      location = encodeURIComponent(String(created));
+    }),
+  );
+  exchange.sendValue(201, format, key, ['Location', location]);
 }
 
 /** DELETE: deletes every matching record in one transaction; 200 `true`. */
