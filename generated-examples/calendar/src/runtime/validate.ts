@@ -347,7 +347,9 @@ function checkScalar(name: ScalarName, value: unknown, path: string, problems: P
       return Number.isFinite(number) ? number + 0 : fail('a finite number (Float)');
     }
     case 'Date':
-      return dateOf(value) ?? fail('an existing date as ISO 8601 text or epoch milliseconds (Date)');
+      return (
+        dateOf(value) ?? fail('an existing date as ISO 8601 text or epoch milliseconds (Date)')
+      );
     case 'BigInt':
       if (typeof value === 'bigint') return value;
       // A number beyond 2^53 has already lost digits: only an exact one (or text) is taken.
@@ -469,7 +471,8 @@ function storable(value: unknown, path: string, depth: number, problems: Problem
         const copy: StoredValue = {};
         for (const name of Object.keys(value)) {
           const namePath = `${path}.${name}`;
-          if (name === '__proto__') problems.push({ path: namePath, message: 'is a reserved name' });
+          if (name === '__proto__')
+            problems.push({ path: namePath, message: 'is a reserved name' });
           else if (wellFormed(name, namePath, problems))
             copy[name] = storable(value[name], namePath, depth + 1, problems);
         }

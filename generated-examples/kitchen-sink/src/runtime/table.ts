@@ -39,7 +39,11 @@ export interface WriteOptions {
 
 const INTEGER_KEY = /^-?\d{1,16}$/;
 /** The largest key generated for each numeric key type: beyond it, a key could not be read back. */
-const MAX_GENERATED_KEY = { Int: 2 ** 31 - 1, Long: Number.MAX_SAFE_INTEGER, Float: Number.MAX_SAFE_INTEGER };
+const MAX_GENERATED_KEY = {
+  Int: 2 ** 31 - 1,
+  Long: Number.MAX_SAFE_INTEGER,
+  Float: Number.MAX_SAFE_INTEGER,
+};
 const NUMBER_KEY = /^-?\d{1,16}(?:\.\d{1,16})?$/;
 
 export class Table<Rec extends object, Create extends object, Patch extends object> {

@@ -174,7 +174,8 @@ class CborWalker {
     if (major === 7) {
       // Simple values and floats: 1, 2, 4 or 8 bytes of payload after 24…27; 31 is a break.
       if (info >= 24 && info <= 27) this.skip(1 << (info - 24));
-      else if (info === 31) throw new BodyFormatError(`an unexpected break at byte ${this.position - 1}`);
+      else if (info === 31)
+        throw new BodyFormatError(`an unexpected break at byte ${this.position - 1}`);
       return;
     }
     if (info === 31) {
@@ -322,7 +323,9 @@ class MsgpackWalker {
       case 0xdf:
         return this.items(this.length(type === 0xde ? 2 : 4) * 2, depth);
       default:
-        throw new BodyFormatError(`the byte 0x${type.toString(16)} at ${this.position - 1} starts no value`);
+        throw new BodyFormatError(
+          `the byte 0x${type.toString(16)} at ${this.position - 1} starts no value`,
+        );
     }
   }
 

@@ -87,12 +87,7 @@ function anyValueAt(
     return false;
   }
   if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
-    return anyValueAt(
-      ownValue(value, nested[depth]!.name),
-      nested,
-      depth + 1,
-      test,
-    );
+    return anyValueAt(ownValue(value, nested[depth]!.name), nested, depth + 1, test);
   }
   // A missing object on the way means the nested attribute is absent.
   return test(null);

@@ -13,7 +13,12 @@ import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions } from '../table.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
-import { parseQuery, relationshipExposed, resolveRelationship, shapeRecord } from '../query/index.js';
+import {
+  parseQuery,
+  relationshipExposed,
+  resolveRelationship,
+  shapeRecord,
+} from '../query/index.js';
 import { RecordCache } from './recordCache.js';
 
 export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
