@@ -12,6 +12,7 @@ import { unexportedRelationships } from '../../../src/cli.js';
 import { ClientError } from '../../../templates/runtime/errors.js';
 import { integritySchema } from '../fixtures/integrity.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { EventClient } from '../realtime/helpers.js';
 
 let server: TestServer;
 
@@ -187,7 +188,8 @@ describe('own properties only', () => {
     const records = decodeCbor(Buffer.from(await cbor.arrayBuffer())) as Record<string, unknown>[];
     const expected: Record<string, unknown>[] = [{ id: 'o1', constructor: 'mine' }, { id: 'o2' }];
     expect(records.filter((record) => String(record.id).startsWith('o'))).toEqual(expected);
-    for (const path of ['/Item/?select(id,constructor,valueOf)', '/Item/?name=second']) {
+    // The second: CSV columns come from the first record (o1 holds `constructor`), o2 does not.
+    for (const path of ['/Item/?select(id,constructor,valueOf)', '/Item/?id=sw=o']) {
       const csv = await (await server.fetch(path, { headers: { Accept: 'text/csv' } })).text();
       expect(csv).not.toMatch(/function|native code/);
     }
@@ -196,10 +198,36 @@ describe('own properties only', () => {
     expect(await (await server.fetch('/Item/o2.constructor')).text()).not.toMatch(/function/);
   });
 
+  it('a CBOR subscription selecting constructor is not closed by Object.prototype', async () => {
+    const client = new EventClient(`${server.url.replace('http', 'ws')}/Item/?select(id,constructor)`, 'cbor');
+    await client.opened;
+    expect((await server.send('PUT', '/Item/w1', { name: 'w' })).status).toBe(204);
+    // The current records come first (o1 holds an own `constructor`), then the new one.
+    const seen: string[] = [];
+    while (!seen.some((text) => text.includes('"w1"')) && seen.length < 100) {
+      const [message] = await client.next();
+      seen.push(JSON.stringify(message));
+    }
+    expect(seen.join('\n')).toContain('"constructor":"mine"');
+    expect(seen.join('\n')).not.toMatch(/function|native code/);
+    client.close();
+    await client.closed;
+  });
+
   it('neutralises CSV cells that a spreadsheet would run as formulas; numbers stay numbers', async () => {
     expect((await server.send('PUT', '/Item/f1', { name: '=HYPERLINK("x")', count: -5, tags: ['+1'], extra: '@SUM(A1)', other: '\tx' })).status).toBe(204);
     const csv = await (await server.fetch('/Item/?id=f1&select(name,count,extra,other)', { headers: { Accept: 'text/csv' } })).text();
     expect(csv.split('\r\n')[1]).toBe(`"'=HYPERLINK(""x"")",-5,'@SUM(A1),'\tx`);
+  });
+
+  it('builds Location inside the transaction: a record whose answer fails is not committed', async () => {
+    const item = [...server.running.app.tableSet.all()].find((candidate) => candidate.name === 'Item')!;
+    await expect(
+      item.create({ id: 'loc1', name: 'x' }, () => {
+        throw new URIError('URI malformed');
+      }),
+    ).rejects.toThrow(URIError);
+    expect((await server.fetch('/Item/loc1')).status).toBe(404);
   });
 
   it('a hook reading a value that cannot be a key gets a 400, not a store failure', () => {
