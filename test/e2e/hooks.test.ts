@@ -33,6 +33,10 @@ async function expectStockRules(url: string, productId: string): Promise<void> {
     error: 'Only 3 of Lamp in stock; the cart asks for 4',
     code: 'INSUFFICIENT_STOCK',
   });
+  // A product id that cannot be a key: the hook's read is a 400, not a store failure (issue 20).
+  const badKey = await sendJson(`${url}/CartItem/`, 'POST', { productId: [], sessionId: 's1', quantity: 1 });
+  expect(badKey.status).toBe(400);
+  expect(((await badKey.json()) as { code: string }).code).toBe('INVALID_KEY');
   expect(await (await fetch(`${url}/CartItem/?productId=${productId}`)).json()).toEqual([]);
 
   const created = await sendJson(`${url}/CartItem/`, 'POST', { productId, sessionId: 's1', quantity: 3 });
