@@ -12,6 +12,7 @@ import { Decoder as CborDecoder, Encoder as CborEncoder } from 'cbor-x';
 import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyStore } from '../../../templates/runtime/verify.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { integritySchema } from '../fixtures/integrity.js';
 
@@ -299,5 +300,9 @@ describe(`hostile values through every body format (FC_SEED=${SEED})`, () => {
       console.error(`hostile values failed; replay with FC_SEED=${SEED}`);
       throw error;
     }
+    // What was stored left every index in step with its table, also once it is all deleted.
+    expect((await verifyStore(integritySchema, server.dataDir)).problems).toEqual([]);
+    expect((await server.fetch('/Item/', { method: 'DELETE' })).status).toBe(200);
+    expect((await verifyStore(integritySchema, server.dataDir)).problems).toEqual([]);
   });
 });
