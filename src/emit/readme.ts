@@ -174,7 +174,8 @@ function queryExamples(table: TableMeta, record: Record<string, Sample>, samples
     const target = schema.tables.find((candidate) => candidate.name === relationship.relationship!.target);
     const targetAttribute = target === undefined ? undefined : writable(target).find((attribute) => !attribute.primaryKey && !attribute.list && scalarOf(attribute) !== undefined);
     const projection = targetAttribute === undefined ? '' : `{${target!.primaryKey},${targetAttribute.name}}`;
-    queries.push(`curl '${url}?select(${table.primaryKey},${relationship.name}${projection})'   # a relationship, resolved`);
+    // -g: curl would otherwise read `{a,b}` as a pattern of several URLs.
+    queries.push(`curl -g '${url}?select(${table.primaryKey},${relationship.name}${projection})'   # a relationship, resolved (-g: curl would read {…} as several URLs)`);
     if (target !== undefined && targetAttribute !== undefined) {
       const value = samples.value(target, targetAttribute);
       queries.push(
@@ -186,14 +187,20 @@ function queryExamples(table: TableMeta, record: Record<string, Sample>, samples
   return queries;
 }
 
+/** The record a table's examples create: see `filled`. */
+function sampleRecord(table: TableMeta, samples: Samples): Record<string, Sample> {
+  const record: Record<string, Sample> = {};
+  for (const attribute of filled(table)) {
+    record[attribute.name] = attribute.primaryKey ? sampleKey(table) : samples.value(table, attribute);
+  }
+  return record;
+}
+
 function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): TableView {
   const collection = `/${table.exportName}/`;
   const key = sampleKey(table);
   const recordUrl = `${BASE}${collection}${key}`;
-  const record: Record<string, Sample> = {};
-  for (const attribute of filled(table)) {
-    record[attribute.name] = attribute.primaryKey ? key : samples.value(table, attribute);
-  }
+  const record = sampleRecord(table, samples);
   const json = "-H 'Content-Type: application/json'";
   const readable = writable(table).find((attribute) => !attribute.primaryKey);
   const patched = writable(table).find(
@@ -278,7 +285,7 @@ export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
   const config = options.configVariables.map(
     (variable) => `| ${code(variable.name)} | ${variable.default === '' ? '—' : code(variable.default)} | ${variable.description} |`,
   );
-  const eventRecord = first === undefined ? { id: 'example-1' } : { [first.primaryKey]: sampleKey(first), '…': '…' };
+  const eventRecord = first === undefined ? { id: 'example-1' } : sampleRecord(first, samples);
   return options.templates.readme({
     sources: options.sources.join(', '),
     sourceList: options.sources.map(code).join(', '),

@@ -3,7 +3,7 @@
  * exits with 1, without a stack (contract section 3): run as a separate process, the way a user
  * runs `npm run serve`.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,7 +86,7 @@ describe('a generated server that cannot start', () => {
     expect(outcome.stderr).toMatch(/ConfigError: Invalid configuration[\s\S]*\n\s+at /);
   });
 
-  it('names a refused custom route and where to fix it', async () => {
+  it('names a refused custom route and where to fix it (the README\'s hooks example compiles beside it)', async () => {
     const dir = path.join(await workDirectory('startup-route'), 'shop');
     try {
       await copyExample('shop', dir);
@@ -102,6 +102,11 @@ describe('a generated server that cannot start', () => {
           '',
         ].join('\n'),
       );
+      // The README's hooks example is a real hooks file: it must compile against its server.
+      const readme = await readFile(path.join(dir, 'README.md'), 'utf8');
+      const hooksExample = /^```ts\n([\s\S]*?)^```$/m.exec(readme)?.[1];
+      expect(hooksExample).toContain("defineHooks<Database, 'CartItem'>");
+      await writeFile(path.join(dir, 'src', 'hooks', 'CartItem.ts'), hooksExample!);
       await build(dir);
       const outcome = await startIn(dir, { DATA_DIR: path.join(dataDir, 'route') });
       expectOneLine(outcome, /\/health is already served by the server itself; fix it in the table's file under src\/hooks\//);

@@ -183,7 +183,9 @@ export async function serve<DB>(
       console.error(`cannot start the server: ${error.message}`);
       if (debug) console.error(error.cause);
     } else {
-      console.error(`cannot start the server: ${firstLine(error)} (set DEBUG=1 to see where it failed)`);
+      console.error(
+        `cannot start the server: ${firstLine(error)} (set DEBUG=1 to see where it failed)`,
+      );
       if (debug) console.error(error);
     }
     process.exit(1);
