@@ -135,8 +135,6 @@ interface TableView {
   readonly recordPattern: string;
   readonly attributePattern: string;
   readonly description: string;
-  readonly primaryKey: string;
-  readonly keyType: string;
   readonly attributes: string;
   readonly createNote: string;
   readonly writes: readonly string[];
@@ -241,8 +239,6 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
     recordPattern: `/${table.exportName}/<${table.primaryKey}>`,
     attributePattern: `/${table.exportName}/<${table.primaryKey}>.<attribute>`,
     description: `/${table.exportName}`,
-    primaryKey: table.primaryKey,
-    keyType: table.keyType,
     attributes: attributes.join(', '),
     createNote:
       required.length === 0
@@ -293,13 +289,17 @@ export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
     tableRows: schema.tables.map(tableRow),
     hasExported: exported.length > 0,
     tables: exported.map((table) => tableView(table, samples, schema)),
-    eventExample: JSON.stringify({
-      id: first === undefined ? 'example-1' : sampleKey(first),
-      type: 'put',
-      value: eventRecord,
-      version: 1722502800000,
-      localTime: 1722502800000,
-    }),
+    eventExample: JSON.stringify(
+      {
+        id: first === undefined ? 'example-1' : sampleKey(first),
+        type: 'put',
+        value: eventRecord,
+        version: 1722502800000,
+        localTime: 1722502800000,
+      },
+      null,
+      2,
+    ),
     websocketExample: `ws://127.0.0.1:9926/${first?.exportName ?? 'T'}/`,
     configRows: config,
     hooksExample: hooksExample(first),

@@ -123,7 +123,9 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   shared('package.json', emitPackageJson(options));
   shared('tsconfig.json', renderJson(options.templates.tsconfig, {}, 'tsconfig.json'));
   shared('.gitignore', options.templates.gitignore({ begin: GITIGNORE_BEGIN, end: GITIGNORE_END }));
-  add('README.md', emitReadme(schema, options));
+  // Verbatim: the template is written in its final form, and formatting a README of hundreds of
+  // tables would cost prettier seconds.
+  add('README.md', emitReadme(schema, options), true);
   add('src/main.ts', options.templates.main({ header }));
   add('src/verify.ts', emitVerify(header));
   add('src/schema.ts', emitSchemaModule(schema, header));
