@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../src/generate.js';
 import { REPO_ROOT } from '../helpers/generatedServer.js';
 import { build, copyExample, workDirectory } from './regeneratedServer.js';
 
@@ -107,6 +108,14 @@ describe('a generated server that cannot start', () => {
       const hooksExample = /^```ts\n([\s\S]*?)^```$/m.exec(readme)?.[1];
       expect(hooksExample).toContain("defineHooks<Database, 'CartItem'>");
       await writeFile(path.join(dir, 'src', 'hooks', 'CartItem.ts'), hooksExample!);
+      // A scaffold hooks file with every hook uncommented compiles under the strict tsconfig.
+      const generated = await generate([{ path: 'schema.graphql', text: await readFile(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), 'utf8') }]);
+      if (!generated.ok) throw new Error('the shop schema does not load');
+      const scaffold = generated.files.get('src/hooks/Product.ts')!.contents;
+      const uncommented = scaffold.replace(/^( *)\/\/ (?!A parameter)/gm, '$1');
+      expect(uncommented).toMatch(/^  beforeWrite\(record, \{ method \}\) \{$/m);
+      expect(uncommented).toMatch(/^    \{ method: 'GET', path: 'count'/m);
+      await writeFile(path.join(dir, 'src', 'hooks', 'Product.ts'), uncommented);
       await build(dir);
       const outcome = await startIn(dir, { DATA_DIR: path.join(dataDir, 'route') });
       expectOneLine(outcome, /\/health is already served by the server itself; fix it in the table's file under src\/hooks\//);
