@@ -7,7 +7,7 @@ import { formatFiles } from './format/format.js';
 import type { Diagnostic, SchemaSource } from './frontend/index.js';
 import { loadSchema } from './frontend/index.js';
 import { PACKAGE_JSON } from './packageRoot.js';
-import { loadRuntime } from './templates.js';
+import { loadProjectTemplates, loadRuntime } from './templates.js';
 
 export interface GenerateOptions {
   /** Name of the generated package (its package.json `name`). */
@@ -35,6 +35,7 @@ export async function generate(sources: readonly SchemaSource[], options: Genera
     versions: dependencyVersions(),
     packageName: options.packageName ?? DEFAULT_PACKAGE_NAME,
     configVariables: CONFIG_VARIABLES,
+    templates: await loadProjectTemplates(),
   });
   return { ok: true, schema: loaded.schema, files: await formatFiles(files) };
 }

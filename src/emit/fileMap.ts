@@ -6,8 +6,10 @@
 /**
  * - `generated`: owned by the generator; rewritten on every generation, removed when no longer produced.
  * - `scaffold`: created once for the user to edit (extension points); never overwritten or reported stale.
+ * - `merged`: a project file the user shares (`package.json`, `tsconfig.json`, `.gitignore`): the
+ *   contents are codegen's part, merged into the file on disk (`src/output/projectFiles.ts`).
  */
-export type FileKind = 'generated' | 'scaffold';
+export type FileKind = 'generated' | 'scaffold' | 'merged';
 
 export interface OutputFile {
   readonly contents: string;

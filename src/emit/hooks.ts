@@ -35,8 +35,8 @@ export function emitHooksScaffold(table: TableMeta): string {
   const url = table.exportName === null ? null : `/${table.exportName}`;
   const routeExample =
     url === null
-      ? `//   { method: 'GET', path: '/reports/${table.name}-count', handler: (request, { tables }) => tables.${table.name}.search().length },`
-      : `//   { method: 'GET', path: 'count', handler: (request, { tables }) => tables.${table.name}.search().length },`;
+      ? `//   { method: 'GET', path: '/reports/${table.name}-count', handler: (_request, { tables }) => tables.${table.name}.search().length },`
+      : `//   { method: 'GET', path: 'count', handler: (_request, { tables }) => tables.${table.name}.search().length },`;
   const routeLine =
     url === null
       ? ` * - \`routes\`: custom endpoints. ${table.name} is not exported, so give them absolute paths`
@@ -67,11 +67,16 @@ import type { Database } from '../database.js';
 import { defineHooks } from '../runtime/hooks.js';
 
 export default defineHooks<Database, '${table.name}'>({
-  // beforeWrite(record, { method, previous, tables }) {
-  //   return record;
+  // A parameter you do not use fails the build (noUnusedParameters): leave it out or name it _x.
+  // beforeWrite(record, { method }) {
+  //   return method === 'POST' ? record : undefined;
   // },
-  // beforeDelete(previous, { tables }) {},
-  // afterCommit(change, { tables, write }) {},
+  // beforeDelete(previous) {
+  //   console.log('deleting', previous);
+  // },
+  // afterCommit(change, { tables }) {
+  //   console.log(change.type, change.key, tables.${table.name}.get(change.key));
+  // },
   // routes: [
   ${routeExample}
   // ],

@@ -1,5 +1,15 @@
-import type { AttributeMeta, SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
+/**
+ * The generated server's README (`templates/project/README.md.hbs`): what it serves, a reference
+ * per table whose `curl` examples run in order against a fresh server, the query language, the
+ * real-time URLs and events, the hooks API and every environment variable. This module computes
+ * what depends on the schema (sample records, example requests); the template holds the prose.
+ */
+import type { AttributeMeta, ObjectTypeMeta, SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import type { EmitOptions } from './server.js';
+
+const BASE = 'http://127.0.0.1:9926';
+
+type Sample = null | boolean | number | string | Sample[] | { [name: string]: Sample };
 
 function code(text: string): string {
   return `\`${text.replaceAll('|', '\\|')}\``;
@@ -24,86 +34,275 @@ function tableRow(table: TableMeta): string {
   return `| ${table.name} | ${endpoint} | ${code(table.primaryKey)} (${table.keyType}) | ${indexed.join(', ') || '—'} | ${relationships.join('; ') || '—'} |`;
 }
 
-/** A few requests that work on the first exported table, to try the server by hand. */
-function examples(schema: SchemaMeta): string {
-  const table = schema.tables.find((candidate) => candidate.exportName !== null);
-  if (!table) return 'No table has `@export`, so the server has no REST endpoints besides `/health`.\n';
-  const path = `/${table.exportName}/`;
-  const indexed = table.attributes.find((attribute) => attribute.indexed && !attribute.list && attribute.type.kind === 'scalar');
-  const lines = [
-    'curl http://127.0.0.1:9926/health',
-    `curl http://127.0.0.1:9926/${table.exportName}            # describes the table`,
-    `curl -i -X POST http://127.0.0.1:9926${path} -H 'Content-Type: application/json' -d '{}'`,
-    `curl http://127.0.0.1:9926${path}<id from the Location header>`,
-    `curl 'http://127.0.0.1:9926${path}?limit(10)'`,
-  ];
-  if (indexed) lines.push(`curl 'http://127.0.0.1:9926${path}?${indexed.name}=<value>&sort(+${indexed.name})'`);
-  lines.push(`curl -N -H 'Accept: text/event-stream' http://127.0.0.1:9926${path}   # live changes`);
-  return `\`\`\`sh\n${lines.join('\n')}\n\`\`\`\n`;
+function isNumeric(name: string): boolean {
+  return name === 'Int' || name === 'Long' || name === 'Float';
 }
 
-/** The generated server's README: what it serves, how to run it, and every environment variable. */
+/** The key of a table's example record: `1` for numeric keys, `product-1` otherwise. */
+function sampleKey(table: TableMeta): string | number {
+  return isNumeric(table.keyType) ? 1 : `${table.name.toLowerCase()}-1`;
+}
+
+/** The attribute a many-to-one or many-to-many relationship of `table` keys by `name`, if any. */
+function foreignKeyTarget(table: TableMeta | ObjectTypeMeta, name: string): string | undefined {
+  for (const attribute of table.attributes) {
+    const relationship = attribute.relationship;
+    if (relationship !== null && relationship.kind !== 'one-to-many' && relationship.from === name) {
+      return relationship.target;
+    }
+  }
+  return undefined;
+}
+
+class Samples {
+  constructor(private readonly schema: SchemaMeta) {}
+
+  private table(name: string): TableMeta | undefined {
+    return this.schema.tables.find((table) => table.name === name);
+  }
+
+  /** One value of an attribute's element type. */
+  private element(owner: TableMeta | ObjectTypeMeta, attribute: AttributeMeta, variant: number, depth: number): Sample {
+    const target = foreignKeyTarget(owner, attribute.name);
+    const targetTable = target === undefined ? undefined : this.table(target);
+    if (targetTable !== undefined) return sampleKey(targetTable);
+    const type = attribute.type;
+    if (type.kind === 'object') {
+      const objectType = this.schema.objectTypes.find((candidate) => candidate.name === type.name);
+      return objectType === undefined || depth > 4 ? {} : this.object(objectType, depth + 1);
+    }
+    if (type.kind === 'table') return null;
+    switch (type.name) {
+      case 'ID':
+      case 'String':
+        return `${variant === 0 ? 'example' : 'changed'}-${attribute.name.toLowerCase()}`;
+      case 'Int':
+      case 'Long':
+      case 'BigInt':
+        return variant === 0 ? 1 : 2;
+      case 'Float':
+        return variant === 0 ? 9.5 : 12.5;
+      case 'Boolean':
+        return variant === 0;
+      case 'Date':
+        return variant === 0 ? '2024-08-01T09:00:00.000Z' : '2024-08-02T09:00:00.000Z';
+      case 'Bytes':
+        return 'aGVsbG8=';
+      case 'Any':
+        return variant === 0 ? 'example' : 'changed';
+    }
+  }
+
+  value(owner: TableMeta | ObjectTypeMeta, attribute: AttributeMeta, variant = 0, depth = 0): Sample {
+    const element = this.element(owner, attribute, variant, depth);
+    return attribute.list ? [element] : element;
+  }
+
+  /** A nested object with its required attributes. */
+  private object(type: ObjectTypeMeta, depth: number): { [name: string]: Sample } {
+    const result: { [name: string]: Sample } = {};
+    for (const attribute of type.attributes) {
+      if (attribute.nonNull && attribute.relationship === null) result[attribute.name] = this.value(type, attribute, 0, depth);
+    }
+    return result;
+  }
+}
+
+/** Attributes a client writes: stored, not server-set. */
+function writable(table: TableMeta): AttributeMeta[] {
+  return table.attributes.filter((attribute) => attribute.relationship === null && attribute.timestamp === null);
+}
+
+/** Attributes the example record fills: the key, the required ones, the indexed ones and the relationships' keys. */
+function filled(table: TableMeta): AttributeMeta[] {
+  return writable(table).filter(
+    (attribute) =>
+      attribute.primaryKey || attribute.nonNull || attribute.indexed || foreignKeyTarget(table, attribute.name) !== undefined,
+  );
+}
+
+function shellJson(value: Sample): string {
+  return `'${JSON.stringify(value)}'`;
+}
+
+function scalarOf(attribute: AttributeMeta): string | undefined {
+  return attribute.type.kind === 'scalar' ? attribute.type.name : undefined;
+}
+
+interface TableView {
+  readonly name: string;
+  readonly collection: string;
+  readonly recordPattern: string;
+  readonly attributePattern: string;
+  readonly description: string;
+  readonly attributes: string;
+  readonly createNote: string;
+  readonly writes: readonly string[];
+  readonly queries: readonly string[];
+  readonly watchAndDelete: readonly string[];
+}
+
+function queryExamples(table: TableMeta, record: Record<string, Sample>, samples: Samples, schema: SchemaMeta): string[] {
+  const url = `${BASE}/${table.exportName}/`;
+  const queries: string[] = [];
+  const indexedScalars = table.attributes.filter(
+    (attribute) => attribute.indexed && !attribute.list && attribute.relationship === null && attribute.timestamp === null,
+  );
+  const numeric = indexedScalars.find((attribute) => isNumeric(scalarOf(attribute) ?? ''));
+  const text = indexedScalars.find((attribute) => scalarOf(attribute) === 'String' || scalarOf(attribute) === 'ID');
+  if (numeric !== undefined) {
+    const value = record[numeric.name];
+    queries.push(
+      `curl '${url}?${numeric.name}=ge=${String(value)}&sort(-${numeric.name})&limit(10)'   # comparison on an indexed attribute, sorted, at most 10`,
+    );
+  }
+  if (text !== undefined) {
+    const value = String(record[text.name]);
+    queries.push(`curl '${url}?${text.name}=${value}'   # equality`);
+    queries.push(`curl '${url}?${text.name}=sw=${value.slice(0, 4)}&limit(5)'   # starts with`);
+  }
+  if (numeric === undefined && text === undefined) queries.push(`curl '${url}?sort(${table.primaryKey})&limit(10)'`);
+  const shown = writable(table)
+    .filter((attribute) => !attribute.primaryKey)
+    .slice(0, 2)
+    .map((attribute) => attribute.name);
+  queries.push(`curl '${url}?select(${[table.primaryKey, ...shown].join(',')})&limit(10)'   # only some attributes`);
+  const relationship = table.attributes.find((attribute) => attribute.relationship !== null);
+  if (relationship !== undefined) {
+    const target = schema.tables.find((candidate) => candidate.name === relationship.relationship!.target);
+    const targetAttribute = target === undefined ? undefined : writable(target).find((attribute) => !attribute.primaryKey && !attribute.list && scalarOf(attribute) !== undefined);
+    const projection = targetAttribute === undefined ? '' : `{${target!.primaryKey},${targetAttribute.name}}`;
+    // -g: curl would otherwise read `{a,b}` as a pattern of several URLs.
+    queries.push(`curl -g '${url}?select(${table.primaryKey},${relationship.name}${projection})'   # a relationship, resolved (-g: curl would read {…} as several URLs)`);
+    if (target !== undefined && targetAttribute !== undefined) {
+      const value = samples.value(target, targetAttribute);
+      queries.push(
+        `curl '${url}?${relationship.name}.${targetAttribute.name}=${String(value)}'   # a condition through the relationship`,
+      );
+    }
+  }
+  queries.push(`curl -i -H 'Prefer: count=exact' '${url}?limit(5)'   # Content-Range gives the total`);
+  return queries;
+}
+
+/** The record a table's examples create: see `filled`. */
+function sampleRecord(table: TableMeta, samples: Samples): Record<string, Sample> {
+  const record: Record<string, Sample> = {};
+  for (const attribute of filled(table)) {
+    record[attribute.name] = attribute.primaryKey ? sampleKey(table) : samples.value(table, attribute);
+  }
+  return record;
+}
+
+function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): TableView {
+  const collection = `/${table.exportName}/`;
+  const key = sampleKey(table);
+  const recordUrl = `${BASE}${collection}${key}`;
+  const record = sampleRecord(table, samples);
+  const json = "-H 'Content-Type: application/json'";
+  const readable = writable(table).find((attribute) => !attribute.primaryKey);
+  const patched = writable(table).find(
+    (attribute) => !attribute.primaryKey && attribute.type.kind === 'scalar' && foreignKeyTarget(table, attribute.name) === undefined,
+  );
+  const replacement: Record<string, Sample> = Object.fromEntries(
+    Object.entries(record).filter(([name]) => name !== table.primaryKey),
+  );
+  const writes = [
+    `curl -i -X POST ${BASE}${collection} ${json} -d ${shellJson(record)}   # 201; without "${table.primaryKey}" the server picks the key`,
+    `curl ${recordUrl}`,
+    ...(readable === undefined ? [] : [`curl ${recordUrl}.${readable.name}   # one attribute`]),
+    ...(patched === undefined
+      ? []
+      : [`curl -X PATCH ${recordUrl} ${json} -d ${shellJson({ [patched.name]: samples.value(table, patched, 1) })}   # 204; changes only ${patched.name}`]),
+    `curl -X PUT ${recordUrl} ${json} -d ${shellJson(replacement)}   # 204; replaces the whole record`,
+    `curl ${BASE}/${table.exportName}   # describes the table`,
+  ];
+  const watchAndDelete = [
+    `curl -N -H 'Accept: text/event-stream' ${recordUrl}   # the record, then each change of it`,
+    `curl -X DELETE ${recordUrl}   # 200 true`,
+  ];
+  const required = writable(table).filter((attribute) => attribute.nonNull && !attribute.primaryKey);
+  const attributes = table.attributes.map((attribute) => {
+    const type = attribute.type.name;
+    const written = `${attribute.list ? `[${type}${attribute.elementNonNull ? '!' : ''}]` : type}${attribute.nonNull ? '!' : ''}`;
+    const notes = [
+      attribute.primaryKey ? 'key' : '',
+      attribute.indexed ? 'indexed' : '',
+      attribute.timestamp === null ? '' : `set by the server (${attribute.timestamp})`,
+      attribute.relationship === null ? '' : `relationship to ${attribute.relationship.target}`,
+    ].filter((note) => note !== '');
+    return `${code(attribute.name)} ${written}${notes.length === 0 ? '' : ` (${notes.join(', ')})`}`;
+  });
+  return {
+    name: table.name,
+    collection,
+    recordPattern: `/${table.exportName}/<${table.primaryKey}>`,
+    attributePattern: `/${table.exportName}/<${table.primaryKey}>.<attribute>`,
+    description: `/${table.exportName}`,
+    attributes: attributes.join(', '),
+    createNote:
+      required.length === 0
+        ? 'no attribute is required'
+        : `required: ${required.map((attribute) => code(attribute.name)).join(', ')}`,
+    writes,
+    queries: queryExamples(table, record, samples, schema),
+    watchAndDelete,
+  };
+}
+
+function hooksExample(table: TableMeta | undefined): string {
+  const name = table?.name ?? 'T';
+  const text = table === undefined ? undefined : writable(table).find((attribute) => !attribute.primaryKey && !attribute.list && scalarOf(attribute) === 'String');
+  const body =
+    text === undefined
+      ? ['  beforeWrite(record) {', '    return record;', '  },']
+      : [
+          '  beforeWrite(record) {',
+          `    if (record.${text.name} === 'forbidden') refuse(400, 'this ${text.name} is not allowed');`,
+          `    // An attribute set to undefined is left out: a blank ${text.name} is not stored.`,
+          `    return { ...record, ${text.name}: record.${text.name}?.trim() || undefined };`,
+          '  },',
+        ];
+  return [
+    "import type { Database } from '../database.js';",
+    "import { defineHooks, refuse } from '../runtime/hooks.js';",
+    '',
+    `export default defineHooks<Database, '${name}'>({`,
+    ...body,
+    '});',
+  ].join('\n');
+}
+
+/** The generated server's README. */
 export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
-  const config = options.configVariables
-    .map((variable) => `| ${code(variable.name)} | ${variable.default === '' ? '—' : code(variable.default)} | ${variable.description} |`)
-    .join('\n');
-  return `<!-- Generated by codegen from ${options.sources.join(', ')}. Do not edit: change the schema and run codegen again. -->
-
-# ${options.packageName}
-
-A standalone TypeScript server for the tables of ${options.sources.map(code).join(', ')}, generated by
-codegen. It stores records in an embedded LMDB database with secondary indexes, serves them over
-REST with Harper's URL query language, and pushes changes over WebSocket and Server-Sent Events.
-
-## Run it
-
-\`\`\`sh
-npm install
-npm start
-\`\`\`
-
-\`npm start\` compiles the TypeScript (\`npm run build\`) and starts the server on
-http://127.0.0.1:9926 with its data in \`./data\`. \`npm run serve\` starts an already built server.
-SIGTERM or SIGINT (Ctrl-C) stops it gracefully: in-flight requests finish, then the store is closed.
-
-\`npm run verify [dataDir]\` checks a data directory (also while the server runs): it rebuilds every
-index from the records and compares it with the stored one, and exits 1 with a report on any difference.
-
-## Tables
-
-| Table | Endpoint | Primary key | Indexed | Relationships |
-| --- | --- | --- | --- | --- |
-${schema.tables.map(tableRow).join('\n')}
-
-## Try it
-
-${examples(schema)}
-## Configuration
-
-Everything is configured by environment variables:
-
-| Variable | Default | Meaning |
-| --- | --- | --- |
-${config}
-
-## Your own code
-
-Business logic lives in \`src/hooks/<Table>.ts\`, one file per table: validate or transform a record
-before it is written, refuse a request with a status of your choice, read and write other tables in
-the same transaction, react after a commit, and add custom endpoints. codegen creates these files once
-and never changes them again, and they are type-checked against the schema, so a schema change that
-breaks a hook fails \`npm run build\` instead of surprising you at run time. Each file explains its hooks.
-
-## Layout
-
-- \`src/main.ts\`: the entry point.
-- \`src/schema.ts\`: the schema's metadata, which drives the runtime.
-- \`src/tables/<Table>.ts\`: the typed record, create and patch interfaces of each table.
-- \`src/database.ts\`, \`src/hooks.ts\`: the typed tables, and the hooks gathered for the server.
-- \`src/hooks/<Table>.ts\`: yours (see above); every other file is regenerated.
-${schema.objectTypes.length > 0 ? '- `src/types/<Type>.ts`: the nested object types.\n' : ''}- \`src/runtime/\`: the HTTP server, query engine, store and real-time hub, shared by every generated server.
-
-Apart from \`src/hooks/\`, every file here is generated: change the schema and run codegen again
-instead of editing them.
-`;
+  const samples = new Samples(schema);
+  const exported = schema.tables.filter((table) => table.exportName !== null);
+  const first = exported[0];
+  const config = options.configVariables.map(
+    (variable) => `| ${code(variable.name)} | ${variable.default === '' ? '—' : code(variable.default)} | ${variable.description} |`,
+  );
+  const eventRecord = first === undefined ? { id: 'example-1' } : sampleRecord(first, samples);
+  return options.templates.readme({
+    sources: options.sources.join(', '),
+    sourceList: options.sources.map(code).join(', '),
+    packageName: options.packageName,
+    tableRows: schema.tables.map(tableRow),
+    hasExported: exported.length > 0,
+    tables: exported.map((table) => tableView(table, samples, schema)),
+    eventExample: JSON.stringify(
+      {
+        id: first === undefined ? 'example-1' : sampleKey(first),
+        type: 'put',
+        value: eventRecord,
+        version: 1722502800000,
+        localTime: 1722502800000,
+      },
+      null,
+      2,
+    ),
+    websocketExample: `ws://127.0.0.1:9926/${first?.exportName ?? 'T'}/`,
+    configRows: config,
+    hooksExample: hooksExample(first),
+    hasObjectTypes: schema.objectTypes.length > 0,
+  });
 }

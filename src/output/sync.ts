@@ -9,6 +9,7 @@ import type { FileMap } from '../emit/fileMap.js';
 import { comparePaths, sortedPaths } from '../emit/fileMap.js';
 import { buildManifest, MANIFEST_NAME, parseManifest, serializeManifest, sha256 } from './manifest.js';
 import type { Manifest } from './manifest.js';
+import { mergeProjectFile, ProjectFileError } from './projectFiles.js';
 
 /** Raised when the output directory cannot be used; nothing has been written. */
 export class OutputError extends Error {
@@ -62,15 +63,49 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
   return text === undefined ? undefined : parseManifest(text);
 }
 
+interface ExpectedFile {
+  readonly contents: string;
+  readonly scaffold: boolean;
+  /** A project file the user shares: `contents` is codegen's part, merged into the disk's. */
+  readonly merged?: boolean;
+}
+
 /** Everything generation would put on disk, the manifest included. */
-function expectedFiles(files: FileMap, version: string): Map<string, { contents: string; scaffold: boolean }> {
-  const expected = new Map<string, { contents: string; scaffold: boolean }>();
+function expectedFiles(files: FileMap, version: string): Map<string, ExpectedFile> {
+  const expected = new Map<string, ExpectedFile>();
   for (const file of sortedPaths(files)) {
     const output = files.get(file)!;
-    expected.set(file, { contents: output.contents, scaffold: output.kind === 'scaffold' });
+    expected.set(file, { contents: output.contents, scaffold: output.kind === 'scaffold', merged: output.kind === 'merged' });
   }
   expected.set(MANIFEST_NAME, { contents: serializeManifest(buildManifest(files, version)), scaffold: false });
   return expected;
+}
+
+/** Merges codegen's part of a shared project file into the one on disk (`projectFiles.ts`). */
+function mergeShared(file: string, contents: string, actual: string | undefined): { contents: string; upToDate: boolean } {
+  try {
+    return mergeProjectFile(file, contents, actual);
+  } catch (error) {
+    if (error instanceof ProjectFileError) throw new OutputError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * What every file must hold on disk: shared project files merged with the user's part. Computed
+ * before anything is written, so that a project file that cannot be merged changes nothing.
+ */
+async function resolveExpected(root: string, expected: Map<string, ExpectedFile>): Promise<Map<string, ExpectedFile>> {
+  const resolved = new Map<string, ExpectedFile>();
+  for (const [file, entry] of expected) {
+    if (!entry.merged) {
+      resolved.set(file, entry);
+      continue;
+    }
+    const merged = mergeShared(file, entry.contents, await readText(path.join(root, file)));
+    resolved.set(file, { contents: merged.contents, scaffold: false });
+  }
+  return resolved;
 }
 
 /** Files the previous generation made that this one does not. */
@@ -85,10 +120,13 @@ function previousOnly(previous: Manifest | undefined, files: FileMap): string[] 
 export async function checkOutput(dir: string, files: FileMap, version: string): Promise<CheckReport> {
   const stale: string[] = [];
   const missing: string[] = [];
-  for (const [file, { contents, scaffold }] of expectedFiles(files, version)) {
+  for (const [file, { contents, scaffold, merged }] of expectedFiles(files, version)) {
     const actual = await readText(path.join(dir, file));
     if (actual === undefined) missing.push(file);
-    else if (!scaffold && actual !== contents) stale.push(file);
+    else if (merged) {
+      // Only codegen's part counts: what the user added never makes a project file stale.
+      if (!mergeShared(file, contents, actual).upToDate) stale.push(file);
+    } else if (!scaffold && actual !== contents) stale.push(file);
   }
   const extra: string[] = [];
   for (const file of previousOnly(await readManifest(dir), files)) {
@@ -140,7 +178,7 @@ export async function writeOutput(
 
   const written: string[] = [];
   const unchanged: string[] = [];
-  const expected = expectedFiles(files, version);
+  const expected = await resolveExpected(root, expectedFiles(files, version));
   for (const [file, { contents, scaffold }] of expected) {
     if (file === MANIFEST_NAME) continue;
     const target = path.join(root, file);

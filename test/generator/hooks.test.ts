@@ -67,7 +67,7 @@ describe('the generated extension files', () => {
     expect(files.get('src/hooks.ts')).toMatchObject({ kind: 'generated' });
     expect(files.get('src/hooks.ts')?.contents).toContain("import ProductHooks from './hooks/Product.js';");
     expect(files.get('src/hooks.ts')?.contents).toContain('export const hooks: Hooks<Database> = {');
-    expect(files.get('src/main.ts')?.contents).toContain('await runServer(schema, { hooks });');
+    expect(files.get('src/main.ts')?.contents).toContain('await serve(schema, { hooks });');
   });
 
   it('are never overwritten once edited, and --check does not report them', async () => {

@@ -248,6 +248,21 @@ describe('beforeWrite', () => {
     expect(await shop.json('/Product/p1')).toBe(404);
   });
 
+  it('reads an attribute a returned record sets to undefined as absent (contract section 10)', async () => {
+    const shop = await start({
+      Product: {
+        beforeWrite(product) {
+          return { ...product, price: undefined, name: product.name?.toUpperCase() };
+        },
+      },
+    });
+    const response = await shop.send('PUT', '/Product/p1', { name: 'Lamp', price: 5, inStock: true });
+    expect(response.status).toBe(204);
+    const stored = (await shop.json('/Product/p1')) as Record<string, unknown>;
+    expect(stored).toEqual({ id: 'p1', name: 'LAMP', inStock: true });
+    expect('price' in stored).toBe(false);
+  });
+
   it('keeps the key and the server-set timestamps whatever the hook returns', async () => {
     const shop = await start({
       Product: {

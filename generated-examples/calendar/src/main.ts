@@ -2,7 +2,8 @@
 // change the schema and run codegen again.
 
 import { hooks } from './hooks.js';
-import { runServer } from './runtime/main.js';
+import { serve } from './runtime/main.js';
 import { schema } from './schema.js';
 
-await runServer(schema, { hooks });
+// A failure to start is printed as one line and exits with 1 (DEBUG=1 adds the stack).
+await serve(schema, { hooks });

@@ -22,12 +22,17 @@ import type { Database } from '../database.js';
 import { defineHooks } from '../runtime/hooks.js';
 
 export default defineHooks<Database, 'Session'>({
-  // beforeWrite(record, { method, previous, tables }) {
-  //   return record;
+  // A parameter you do not use fails the build (noUnusedParameters): leave it out or name it _x.
+  // beforeWrite(record, { method }) {
+  //   return method === 'POST' ? record : undefined;
   // },
-  // beforeDelete(previous, { tables }) {},
-  // afterCommit(change, { tables, write }) {},
+  // beforeDelete(previous) {
+  //   console.log('deleting', previous);
+  // },
+  // afterCommit(change, { tables }) {
+  //   console.log(change.type, change.key, tables.Session.get(change.key));
+  // },
   // routes: [
-  //   { method: 'GET', path: '/reports/Session-count', handler: (request, { tables }) => tables.Session.search().length },
+  //   { method: 'GET', path: '/reports/Session-count', handler: (_request, { tables }) => tables.Session.search().length },
   // ],
 });

@@ -5,7 +5,7 @@
  * SIGTERM/SIGINT stop accepting, drain in-flight requests, close sockets and the store, exit 0.
  */
 import type { Server } from 'node:http';
-import { loadConfig, type ServerConfig } from './config.js';
+import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { HttpServer, type RealtimeHandler } from './http/server.js';
 import { runtimeHooks, type Hooks } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
@@ -42,23 +42,29 @@ export async function runServer<DB>(
   schema: SchemaMeta,
   options: ServerOptions<DB> = {},
 ): Promise<RunningServer> {
-  const config = loadConfig(options.env ?? process.env);
+  const config = startupStep('configuration', undefined, () =>
+    loadConfig(options.env ?? process.env),
+  );
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = openLmdbStore(schema, {
-    path: config.dataDir,
-    log,
-    indexBuildBatch: config.indexBuildBatch,
-  });
+  const store = startupStep('data', config, () =>
+    openLmdbStore(schema, {
+      path: config.dataDir,
+      log,
+      indexBuildBatch: config.indexBuildBatch,
+    }),
+  );
   let app: App;
   let http: HttpServer;
   let address;
+  let phase: StartupPhase = 'hooks';
   try {
     app = createApp(schema, store, config, runtimeHooks(options.hooks ?? {}));
     http = new HttpServer(app, (options.realtime ?? createRealtime)(app));
+    phase = 'listen';
     address = await http.listen(config.port, config.host);
   } catch (error) {
     await store.close();
-    throw error;
+    throw new StartupError(phase, error, config);
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -89,4 +95,99 @@ export async function runServer<DB>(
 
   log(`listening on ${url}`);
   return { url, port: address.port, config, app, server: http.server, close };
+}
+
+/** What the server was doing when it could not start. */
+export type StartupPhase = 'configuration' | 'data' | 'hooks' | 'listen';
+
+/**
+ * The server could not start. The message is one line saying what went wrong and how to fix it;
+ * the original error is the `cause`.
+ */
+export class StartupError extends Error {
+  constructor(
+    readonly phase: StartupPhase,
+    cause: unknown,
+    config: ServerConfig | undefined,
+  ) {
+    super(describeStartupFailure(phase, cause, config), { cause });
+    this.name = 'StartupError';
+  }
+}
+
+function startupStep<T>(phase: StartupPhase, config: ServerConfig | undefined, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw new StartupError(phase, error, config);
+  }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]!.trim();
+}
+
+function describeStartupFailure(
+  phase: StartupPhase,
+  error: unknown,
+  config: ServerConfig | undefined,
+): string {
+  switch (phase) {
+    case 'configuration':
+      return error instanceof ConfigError
+        ? `${error.problems.join('; ')}: set a valid value in the environment (the README lists every variable)`
+        : `the configuration cannot be read: ${firstLine(error)}`;
+    case 'data':
+      return (
+        `cannot open the data directory ${JSON.stringify(config?.dataDir)}: ${firstLine(error)}; ` +
+        'set DATA_DIR to a directory this user can create and write'
+      );
+    case 'hooks':
+      return `${firstLine(error)}; fix it in the table's file under src/hooks/`;
+    case 'listen':
+      return describeListenFailure(error as NodeJS.ErrnoException, config!);
+  }
+}
+
+function describeListenFailure(error: NodeJS.ErrnoException, config: ServerConfig): string {
+  const where = `${config.host}:${config.port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `port ${config.port} on ${config.host} is already in use; stop the program that uses it, or set PORT to another port (PORT=0 picks a free one)`;
+    case 'EACCES':
+      return `not allowed to listen on ${where}; set PORT to a port above 1023`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HOST ${JSON.stringify(config.host)} is not an address of this machine; set HOST to one (127.0.0.1, or 0.0.0.0 for every interface)`;
+    default:
+      return `cannot listen on ${where}: ${firstLine(error)}`;
+  }
+}
+
+/**
+ * The generated `src/main.ts` starts the server with this: like `runServer`, but a failure to
+ * start is printed as one line (the stack only when `DEBUG` is set) and the process exits with 1.
+ */
+export async function serve<DB>(
+  schema: SchemaMeta,
+  options: ServerOptions<DB> = {},
+): Promise<RunningServer> {
+  try {
+    return await runServer(schema, options);
+  } catch (error) {
+    const env = options.env ?? process.env;
+    const debug = (env.DEBUG ?? '') !== '';
+    if (error instanceof StartupError) {
+      console.error(`cannot start the server: ${error.message}`);
+      if (debug) console.error(error.cause);
+    } else {
+      console.error(
+        `cannot start the server: ${firstLine(error)} (set DEBUG=1 to see where it failed)`,
+      );
+      if (debug) console.error(error);
+    }
+    process.exit(1);
+  }
 }

@@ -316,7 +316,9 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       hook(deepFreeze(record), context),
     );
     if (result === undefined) return record;
-    const returnedKey = isPlainObject(result) ? result[this.meta.primaryKey] : undefined;
+    // `{ ...record, tags: undefined }` means "without tags": an attribute set to undefined is absent.
+    const returned = withoutUndefined(result);
+    const returnedKey = isPlainObject(returned) ? returned[this.meta.primaryKey] : undefined;
     if (returnedKey !== undefined && returnedKey !== key) {
       throw new Error(
         `beforeWrite of ${this.name} changed the key of ${JSON.stringify(key)}; a hook cannot change keys`,
@@ -324,7 +326,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     }
     let checked: StoredValue;
     try {
-      checked = this.validator.validate(result, 'replace');
+      checked = this.validator.validate(returned, 'replace');
     } catch (error) {
       if (!(error instanceof ClientError)) throw error;
       throw new ClientError(
@@ -417,4 +419,27 @@ function timeValue(attribute: AttributeMeta, now: number): unknown {
     if (attribute.type.name === 'Date') return new Date(now);
   }
   return now;
+}
+
+/**
+ * A hook's record without its `undefined`-valued properties, in nested objects too (array elements
+ * are kept: an `undefined` element is still refused by validation). Values that are not plain
+ * objects or arrays are returned as they are.
+ */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (!isPlainObject(value)) return value;
+  const result: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    // defineProperty: an own `__proto__` stays a property (and is then refused by validation).
+    if (item !== undefined) {
+      Object.defineProperty(result, name, {
+        value: withoutUndefined(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return result;
 }
