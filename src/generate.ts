@@ -12,6 +12,8 @@ import { loadRuntime } from './templates.js';
 export interface GenerateOptions {
   /** Name of the generated package (its package.json `name`). */
   readonly packageName?: string;
+  /** Scaffold files the user deleted (from `deletedScaffolds` of the output directory): not imported. */
+  readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
 export type GenerateResult =
@@ -35,6 +37,7 @@ export async function generate(sources: readonly SchemaSource[], options: Genera
     versions: dependencyVersions(),
     packageName: options.packageName ?? DEFAULT_PACKAGE_NAME,
     configVariables: CONFIG_VARIABLES,
+    deletedScaffolds: options.deletedScaffolds,
   });
   return { ok: true, schema: loaded.schema, files: await formatFiles(files) };
 }

@@ -26,8 +26,8 @@ export interface EmitOptions {
   readonly packageName: string;
   /** The environment variables the runtime reads, for the README. */
   readonly configVariables: readonly ConfigVariable[];
-  /** Tables whose hooks file the user deleted: they have no hooks, and it is not created again. */
-  readonly hookless?: ReadonlySet<string>;
+  /** Scaffold files the user deleted after an earlier generation created them: a table without its hooks file has no hooks. */
+  readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
 const RUNTIME_DEPENDENCIES = ['cbor-x', 'lmdb', 'msgpackr', 'ws'] as const;
@@ -170,7 +170,9 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('src/verify.ts', emitVerify(header));
   add('src/schema.ts', emitSchemaModule(schema, header));
   add('src/database.ts', emitDatabaseModule(schema, header));
-  add('src/hooks.ts', emitHooksIndex(schema, header, options.hookless));
+  const deleted = options.deletedScaffolds ?? new Set<string>();
+  const hookless = new Set(schema.tables.filter((table) => deleted.has(hooksPath(table))).map((table) => table.name));
+  add('src/hooks.ts', emitHooksIndex(schema, header, hookless));
   for (const table of schema.tables) scaffold(hooksPath(table), emitHooksScaffold(table));
   for (const table of schema.tables) {
     add(`src/tables/${table.name}.ts`, emitTableModule(table, header, tableMetaLiteral(table)));
