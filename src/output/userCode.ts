@@ -12,6 +12,7 @@ import type { FileMap } from '../emit/fileMap.js';
 import { comparePaths } from '../emit/fileMap.js';
 import type { Diagnostic, SchemaSource } from '../frontend/index.js';
 import { MANIFEST_NAME, parseManifest, sha256 } from './manifest.js';
+import type { Manifest } from './manifest.js';
 
 export interface UserCodeReport {
   /** Errors in the user's code, paths relative to the cwd, sorted. */
@@ -266,6 +267,29 @@ export function checkUserCode(dir: string, files: FileMap, tables: ReadonlySet<s
     };
   }
 
+  try {
+    const found = typecheck(root, files, previous, roots, generated, cwd);
+    return {
+      diagnostics: sorted([...diagnostics, ...found.diagnostics]),
+      sources: [...sources, ...found.sources],
+      checked: roots,
+    };
+  } catch (error) {
+    // A failure of the check itself must not stop generation: say so, and let `npm run build` tell.
+    return { diagnostics, sources, checked: [], skipped: `the type-check failed (${String(error)})` };
+  }
+}
+
+/** Runs the compiler over `roots` (and the hooks index) in the overlaid project; adds its errors. */
+function typecheck(
+  root: string,
+  files: FileMap,
+  previous: Manifest | undefined,
+  roots: readonly string[],
+  generated: ReadonlySet<string>,
+  cwd: string,
+): Pick<UserCodeReport, 'diagnostics' | 'sources'> {
+  const diagnostics: Diagnostic[] = [];
   const overlay = new Map<string, string | null>();
   for (const [file, output] of files) {
     // A scaffold is created when it never was; one the user deleted stays deleted (sync.ts).
@@ -310,9 +334,11 @@ export function checkUserCode(dir: string, files: FileMap, tables: ReadonlySet<s
     });
     framed.set(shown, diagnostic.file.text);
   }
-  for (const [shown, text] of framed) sources.push({ path: shown, text });
-  diagnostics.sort(
+  return { diagnostics, sources: [...framed].map(([shown, text]) => ({ path: shown, text })) };
+}
+
+function sorted(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
     (a, b) => comparePaths(a.path, b.path) || a.line - b.line || a.column - b.column || comparePaths(a.message, b.message),
   );
-  return { diagnostics, sources, checked: roots };
 }
