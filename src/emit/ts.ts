@@ -75,14 +75,6 @@ function printer(): Project {
   return project;
 }
 
-function print(statements: readonly StatementStructures[]): string {
-  const project = printer();
-  const file = project.createSourceFile('/generated.ts', { statements: [...statements] }, { overwrite: true });
-  const text = file.getFullText();
-  project.removeSourceFile(file);
-  return text;
-}
-
 /**
  * The text of a source file: `header` (comment lines, kept as they are), the imports, then the
  * declarations, a blank line between each part. Not yet formatted: it goes through prettier with
@@ -93,5 +85,14 @@ export function printSourceFile(
   imports: readonly ImportDeclarationStructure[],
   declarations: readonly StatementStructures[],
 ): string {
-  return [header, print(imports), print(declarations)].filter((part) => part !== '').join('\n');
+  const [first, ...rest] = declarations;
+  const statements: StatementStructures[] =
+    imports.length === 0 || first === undefined
+      ? [...imports, ...declarations]
+      : [...imports, { ...first, leadingTrivia: (writer) => writer.blankLineIfLastNot() }, ...rest];
+  const project = printer();
+  const file = project.createSourceFile('/generated.ts', { statements }, { overwrite: true });
+  const text = file.getFullText();
+  project.removeSourceFile(file);
+  return header === '' ? text : `${header}\n${text}`;
 }
