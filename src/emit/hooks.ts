@@ -64,9 +64,7 @@ export function emitHooksScaffold(table: TableMeta): string {
       ? ` * - \`routes\`: custom endpoints. ${table.name} is not exported, so give them absolute paths`
       : ` * - \`routes\`: custom endpoints. A relative path is under ${url}/ ('count' serves GET ${url}/count),`;
   const routeLine2 =
-    url === null
-      ? ` *   ('/reports/count' serves GET /reports/count).`
-      : ` *   an absolute one ('/reports/count') is served as it is.`;
+    url === null ? ` *   ('/reports/count' serves GET /reports/count).` : ` *   an absolute one ('/reports/count') is served as it is.`;
   return `/**
  * Your own code for the \`${table.name}\` table. codegen created this file once and never changes it
  * again (regenerating after a schema change leaves it as it is): edit it freely. It is type-checked

@@ -26,7 +26,7 @@ export interface EmitOptions {
   readonly packageName: string;
   /** The environment variables the runtime reads, for the README. */
   readonly configVariables: readonly ConfigVariable[];
-  /** Scaffold files the user deleted after an earlier generation created them: a table without its hooks file has no hooks. */
+  /** Scaffold files the user deleted after an earlier generation created them: those tables have no hooks. */
   readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
