@@ -1,6 +1,7 @@
 /**
- * `codegen <schema files or globs...> [-o dir] [--check] [--watch] [--force]`
- * Exit codes: 0 success, 1 `--check` found differences, 2 schema errors or bad usage.
+ * `codegen <schema files or globs...> [-o dir] [--check] [--watch] [--force] [--no-typecheck]`
+ * Exit codes: 0 success, 1 `--check` found differences (or your code does not compile), 2 schema
+ * errors, bad usage, or your code does not compile against the files just written.
  */
 import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -11,7 +12,9 @@ import type { SchemaMeta } from '../templates/runtime/meta.js';
 import type { FileMap } from './emit/fileMap.js';
 import { formatDiagnostic } from './frontend/index.js';
 import { DEFAULT_PACKAGE_NAME, generate } from './generate.js';
-import { checkOutput, OutputError, writeOutput } from './output/sync.js';
+import { checkOutput, deletedScaffolds, OutputError, writeOutput } from './output/sync.js';
+import type { UserCodeReport } from './output/userCode.js';
+import { checkUserCode } from './output/userCode.js';
 import { GENERATOR_VERSION } from './packageRoot.js';
 import { readSchemaSources, resolveSchemaPaths, UsageError } from './sources.js';
 
@@ -25,6 +28,8 @@ export interface CliOptions {
   readonly watch: boolean;
   readonly force: boolean;
   readonly name?: string;
+  /** Type-check the user's code against the new files (`--no-typecheck` turns it off). */
+  readonly typecheck?: boolean;
 }
 
 export interface Io {
@@ -43,13 +48,47 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-async function reportCheck(out: string, label: string, files: FileMap, tables: string, io: Io): Promise<number> {
+/**
+ * Prints the errors in the user's code (stderr, with code frames, like schema errors) and a note when
+ * it could not be checked; returns the files that do not compile (paths relative to the cwd).
+ */
+function reportUserCode(userCode: UserCodeReport | undefined, label: string, io: Io): string[] {
+  if (userCode === undefined) return [];
+  if (userCode.skipped !== undefined) {
+    io.stderr(`codegen: note: your code in ${label} was not type-checked: ${userCode.skipped}\n`);
+  }
+  for (const diagnostic of userCode.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, userCode.sources)}\n\n`);
+  return [...new Set(userCode.diagnostics.map((diagnostic) => diagnostic.path || '(compiler options)'))];
+}
+
+function userCodeSummary(userCode: UserCodeReport, failing: readonly string[]): string {
+  const errors = plural(userCode.diagnostics.length, 'error');
+  return `your code does not compile against the schema (${errors} in ${failing.join(', ')})`;
+}
+
+async function reportCheck(
+  out: string,
+  label: string,
+  files: FileMap,
+  tables: string,
+  io: Io,
+  userCode?: UserCodeReport,
+): Promise<number> {
   const report = await checkOutput(out, files, GENERATOR_VERSION);
   const differences = [
     ...report.stale.map((file) => `  stale    ${file}`),
     ...report.missing.map((file) => `  missing  ${file}`),
     ...report.extra.map((file) => `  extra    ${file}`),
   ];
+  const failing = reportUserCode(userCode, label, io);
+  if (failing.length > 0) {
+    const where = differences.length === 0 ? `${label} is up to date, but ` : '';
+    if (differences.length > 0) {
+      io.stdout(`codegen: ${label} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`);
+    }
+    io.stdout(`codegen: ${where}${userCodeSummary(userCode!, failing)}; fix it\n`);
+    return EXIT_DIFFERENCES;
+  }
   if (differences.length === 0) {
     io.stdout(`codegen: ${label} is up to date (${tables}, ${plural(files.size + 1, 'file')})\n`);
     return EXIT_OK;
@@ -65,6 +104,7 @@ async function reportWrite(
   tables: string,
   options: { readonly force: boolean; readonly started: number },
   io: Io,
+  userCode?: UserCodeReport,
 ): Promise<number> {
   const report = await writeOutput(out, files, GENERATOR_VERSION, { force: options.force });
   for (const file of report.keptEdited) {
@@ -75,7 +115,13 @@ async function reportWrite(
       ? `nothing changed (${plural(report.unchanged.length, 'file')} up to date)`
       : `${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`;
   io.stdout(`codegen: ${tables} → ${label}: ${summary} in ${Math.round(performance.now() - options.started)} ms\n`);
-  return EXIT_OK;
+  const failing = reportUserCode(userCode, label, io);
+  if (failing.length === 0) return EXIT_OK;
+  io.stderr(
+    `codegen: ${userCodeSummary(userCode!, failing)}; the files were written: fix your code, ` +
+      'then run codegen again or npm run build\n',
+  );
+  return EXIT_ERRORS;
 }
 
 /**
@@ -104,7 +150,10 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
     const paths = await resolveSchemaPaths(schemaArgs, io.cwd);
     const sources = await readSchemaSources(paths, io.cwd);
     const out = path.resolve(io.cwd, options.out);
-    const result = await generate(sources, { packageName: options.name ?? packageNameFor(out) });
+    const result = await generate(sources, {
+      packageName: options.name ?? packageNameFor(out),
+      deletedScaffolds: await deletedScaffolds(out),
+    });
     if (!result.ok) {
       for (const diagnostic of result.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);
       io.stderr(`codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`);
@@ -113,9 +162,11 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
     for (const warning of unexportedRelationships(result.schema))
       io.stderr(`codegen: warning: ${warning}\n`);
     const tables = plural(result.schema.tables.length, 'table');
+    const tableNames = new Set(result.schema.tables.map((table) => table.name));
+    const userCode = options.typecheck === false ? undefined : checkUserCode(out, result.files, tableNames, io.cwd);
     return options.check
-      ? await reportCheck(out, options.out, result.files, tables, io)
-      : await reportWrite(out, options.out, result.files, tables, { force: options.force, started }, io);
+      ? await reportCheck(out, options.out, result.files, tables, io, userCode)
+      : await reportWrite(out, options.out, result.files, tables, { force: options.force, started }, io, userCode);
   } catch (error) {
     if (error instanceof UsageError || error instanceof OutputError) {
       io.stderr(`codegen: ${error.message}\n`);
@@ -207,6 +258,7 @@ export async function main(argv: readonly string[], io: Io = DEFAULT_IO): Promis
     .option('--check', 'write nothing; exit 1 and list the files that differ from what generation would produce', false)
     .option('--watch', 'regenerate whenever a schema file changes', false)
     .option('--force', 'write into a non-empty directory that codegen did not generate', false)
+    .option('--no-typecheck', "do not type-check your own code (hooks, your files under src/) against the generated code")
     .option('--name <package>', 'name of the generated package (package.json "name"; default: the output directory\'s name)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -12,6 +12,8 @@ import { loadProjectTemplates, loadRuntime } from './templates.js';
 export interface GenerateOptions {
   /** Name of the generated package (its package.json `name`). */
   readonly packageName?: string;
+  /** Scaffold files the user deleted (from `deletedScaffolds` of the output directory): not imported. */
+  readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
 export type GenerateResult =
@@ -36,6 +38,7 @@ export async function generate(sources: readonly SchemaSource[], options: Genera
     packageName: options.packageName ?? DEFAULT_PACKAGE_NAME,
     configVariables: CONFIG_VARIABLES,
     templates: await loadProjectTemplates(),
+    deletedScaffolds: options.deletedScaffolds,
   });
   return { ok: true, schema: loaded.schema, files: await formatFiles(files) };
 }

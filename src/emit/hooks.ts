@@ -1,5 +1,7 @@
+import { StructureKind, VariableDeclarationKind, Writers } from 'ts-morph';
+import type { ImportDeclarationStructure } from 'ts-morph';
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
-import { docComment } from './ts.js';
+import { docs, printSourceFile, typeImport } from './ts.js';
 
 /** The user's hooks file of a table, relative to the output directory. */
 export function hooksPath(table: TableMeta): string {
@@ -7,24 +9,44 @@ export function hooksPath(table: TableMeta): string {
 }
 
 /**
- * `src/hooks.ts` (generated): gathers every table's hooks file so that `main.ts` can hand them to
+ * `src/hooks.ts` (generated): gathers the tables' hooks files so that `main.ts` can hand them to
  * the server. Typed as `Hooks<Database>`, so hooks that no longer fit the schema fail to compile.
+ * A table in `hookless` (its hooks file was deleted by the user) has no hooks, and no import.
  */
-export function emitHooksIndex(schema: SchemaMeta, header: string): string {
-  const imports = schema.tables.map((table) => `import ${table.name}Hooks from './hooks/${table.name}.js';`);
-  const members = schema.tables.map((table) => `${table.name}: ${table.name}Hooks,`);
-  return `${header}
-import type { Database } from './database.js';
-import type { Hooks } from './runtime/hooks.js';
-${imports.join('\n')}
-
-${docComment([
-  "Every table's hooks, from `src/hooks/<Table>.ts`: those files are yours to edit, and codegen",
-  'never changes them once created.',
-])}export const hooks: Hooks<Database> = {
-${members.join('\n')}
-};
-`;
+export function emitHooksIndex(schema: SchemaMeta, header: string, hookless: ReadonlySet<string> = new Set()): string {
+  const tables = schema.tables.filter((table) => !hookless.has(table.name));
+  const members: Record<string, string> = {};
+  for (const table of tables) members[table.name] = `${table.name}Hooks`;
+  return printSourceFile(
+    header,
+    [
+      typeImport(['Database'], './database.js'),
+      typeImport(['Hooks'], './runtime/hooks.js'),
+      ...tables.map((table): ImportDeclarationStructure => ({
+        kind: StructureKind.ImportDeclaration,
+        defaultImport: `${table.name}Hooks`,
+        moduleSpecifier: `./hooks/${table.name}.js`,
+      })),
+    ],
+    [
+      {
+        kind: StructureKind.VariableStatement,
+        isExported: true,
+        declarationKind: VariableDeclarationKind.Const,
+        docs: docs(
+          "Every table's hooks, from `src/hooks/<Table>.ts`: those files are yours to edit, and codegen",
+          'never changes them once created. A table whose file you deleted has no hooks.',
+        ),
+        declarations: [
+          {
+            name: 'hooks',
+            type: 'Hooks<Database>',
+            initializer: Writers.object(members),
+          },
+        ],
+      },
+    ],
+  );
 }
 
 /**

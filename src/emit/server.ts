@@ -1,3 +1,5 @@
+import { StructureKind, VariableDeclarationKind, Writers } from 'ts-morph';
+import type { ImportDeclarationStructure } from 'ts-morph';
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import { GITIGNORE_BEGIN, GITIGNORE_END } from '../output/projectFiles.js';
 import type { ProjectTemplate, ProjectTemplates } from '../templates.js';
@@ -6,7 +8,7 @@ import { emitDatabaseModule } from './database.js';
 import { generatedHeader, RUNTIME_HEADER } from './header.js';
 import { emitHooksIndex, emitHooksScaffold, hooksPath } from './hooks.js';
 import { emitReadme } from './readme.js';
-import { literal } from './ts.js';
+import { docs, literal, printSourceFile, typeImport } from './ts.js';
 import { emitObjectTypeModule, emitTableModule } from './types.js';
 
 export interface ConfigVariable {
@@ -28,6 +30,8 @@ export interface EmitOptions {
   readonly configVariables: readonly ConfigVariable[];
   /** The compiled `templates/project/*.hbs`. */
   readonly templates: ProjectTemplates;
+  /** Scaffold files the user deleted after an earlier generation created them: those tables have no hooks. */
+  readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
 const RUNTIME_DEPENDENCIES = ['cbor-x', 'lmdb', 'msgpackr', 'ws'] as const;
@@ -82,20 +86,35 @@ process.exitCode = await runVerify(schema, process.argv.slice(2), process.env);
 
 /** `src/schema.ts`: the whole schema's metadata, assembled from the per-type modules. */
 function emitSchemaModule(schema: SchemaMeta, header: string): string {
-  const imports = [
-    ...schema.tables.map((table) => `import { meta as ${table.name}Meta } from './tables/${table.name}.js';`),
-    ...schema.objectTypes.map((type) => `import { meta as ${type.name}Meta } from './types/${type.name}.js';`),
-  ];
-  return `${header}
-import type { SchemaMeta } from './runtime/meta.js';
-${imports.join('\n')}
-
-/** Every table and nested type of the schema; the runtime is driven by this. */
-export const schema: SchemaMeta = {
-  tables: [${schema.tables.map((table) => `${table.name}Meta`).join(', ')}],
-  objectTypes: [${schema.objectTypes.map((type) => `${type.name}Meta`).join(', ')}],
-};
-`;
+  const metaImport = (name: string, from: string): ImportDeclarationStructure => ({
+    kind: StructureKind.ImportDeclaration,
+    namedImports: [{ name: 'meta', alias: `${name}Meta` }],
+    moduleSpecifier: from,
+  });
+  const list = (names: readonly { readonly name: string }[]): string => `[${names.map(({ name }) => `${name}Meta`).join(', ')}]`;
+  return printSourceFile(
+    header,
+    [
+      typeImport(['SchemaMeta'], './runtime/meta.js'),
+      ...schema.tables.map((table) => metaImport(table.name, `./tables/${table.name}.js`)),
+      ...schema.objectTypes.map((type) => metaImport(type.name, `./types/${type.name}.js`)),
+    ],
+    [
+      {
+        kind: StructureKind.VariableStatement,
+        isExported: true,
+        declarationKind: VariableDeclarationKind.Const,
+        docs: docs('Every table and nested type of the schema; the runtime is driven by this.'),
+        declarations: [
+          {
+            name: 'schema',
+            type: 'SchemaMeta',
+            initializer: Writers.object({ tables: list(schema.tables), objectTypes: list(schema.objectTypes) }),
+          },
+        ],
+      },
+    ],
+  );
 }
 
 function tableMetaLiteral(table: TableMeta): string {
@@ -130,7 +149,9 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('src/verify.ts', emitVerify(header));
   add('src/schema.ts', emitSchemaModule(schema, header));
   add('src/database.ts', emitDatabaseModule(schema, header));
-  add('src/hooks.ts', emitHooksIndex(schema, header));
+  const deleted = options.deletedScaffolds ?? new Set<string>();
+  const hookless = new Set(schema.tables.filter((table) => deleted.has(hooksPath(table))).map((table) => table.name));
+  add('src/hooks.ts', emitHooksIndex(schema, header, hookless));
   for (const table of schema.tables) scaffold(hooksPath(table), emitHooksScaffold(table));
   for (const table of schema.tables) {
     add(`src/tables/${table.name}.ts`, emitTableModule(table, header, tableMetaLiteral(table)));

@@ -1,4 +1,9 @@
-/** Small builders for TypeScript source text: names, literals and comments, always escaped correctly. */
+/**
+ * TypeScript source files built from ts-morph structures (interfaces, imports, variables), and the
+ * few pieces that structures leave to text: property names and plain-data literals.
+ */
+import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind } from 'ts-morph';
+import type { ImportDeclarationStructure, JSDocStructure, OptionalKind, StatementStructures } from 'ts-morph';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -7,11 +12,27 @@ export function propertyName(name: string): string {
   return IDENTIFIER.test(name) ? name : JSON.stringify(name);
 }
 
-/** A JSDoc block for the given lines (nothing for no lines). */
-export function docComment(lines: readonly string[]): string {
-  if (lines.length === 0) return '';
-  const body = lines.map((line) => ` * ${line.replaceAll('*/', '*\\/')}`).join('\n');
-  return lines.length === 1 ? `/** ${lines[0]!.replaceAll('*/', '*\\/')} */\n` : `/**\n${body}\n */\n`;
+/**
+ * JSDoc of the given lines, as a structure's `docs`; a comment terminator in a line cannot end the
+ * comment early. No lines, no comment.
+ */
+export function docs(...lines: readonly string[]): OptionalKind<JSDocStructure>[] {
+  if (lines.length === 0) return [];
+  return [
+    {
+      description: lines.map((line) => line.replaceAll('*/', '*\\/')).join('\n'),
+    },
+  ];
+}
+
+/** `import type { names } from 'from';` */
+export function typeImport(names: readonly string[], from: string): ImportDeclarationStructure {
+  return {
+    kind: StructureKind.ImportDeclaration,
+    isTypeOnly: true,
+    namedImports: [...names],
+    moduleSpecifier: from,
+  };
 }
 
 /**
@@ -36,4 +57,42 @@ export function literal(value: unknown): string {
     default:
       throw new TypeError(`cannot write a ${typeof value} as a literal`);
   }
+}
+
+/** One in-memory project for every file printed: nothing is read from or written to the disk. */
+let project: Project | undefined;
+
+function printer(): Project {
+  project ??= new Project({
+    useInMemoryFileSystem: true,
+    manipulationSettings: {
+      indentationText: IndentationText.TwoSpaces,
+      newLineKind: NewLineKind.LineFeed,
+      quoteKind: QuoteKind.Single,
+      useTrailingCommas: true,
+    },
+  });
+  return project;
+}
+
+/**
+ * The text of a source file: `header` (comment lines, kept as they are), the imports, then the
+ * declarations, a blank line between each part. Not yet formatted: it goes through prettier with
+ * every other generated file.
+ */
+export function printSourceFile(
+  header: string,
+  imports: readonly ImportDeclarationStructure[],
+  declarations: readonly StatementStructures[],
+): string {
+  const [first, ...rest] = declarations;
+  const statements: StatementStructures[] =
+    imports.length === 0 || first === undefined
+      ? [...imports, ...declarations]
+      : [...imports, { ...first, leadingTrivia: (writer) => writer.blankLineIfLastNot() }, ...rest];
+  const project = printer();
+  const file = project.createSourceFile('/generated.ts', { statements }, { overwrite: true });
+  const text = file.getFullText();
+  project.removeSourceFile(file);
+  return header === '' ? text : `${header}\n${text}`;
 }

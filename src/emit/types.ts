@@ -1,5 +1,14 @@
+import { StructureKind, VariableDeclarationKind } from 'ts-morph';
+import type {
+  ImportDeclarationStructure,
+  IndexSignatureDeclarationStructure,
+  InterfaceDeclarationStructure,
+  OptionalKind,
+  PropertySignatureStructure,
+  VariableStatementStructure,
+} from 'ts-morph';
 import type { AttributeMeta, ObjectTypeMeta, ScalarName, TableMeta } from '../../templates/runtime/meta.js';
-import { docComment, propertyName } from './ts.js';
+import { docs, printSourceFile, propertyName, typeImport } from './ts.js';
 
 /** TypeScript types of scalars as the server holds them (JSON renders Dates as ISO strings). */
 const SCALAR_TYPES: Readonly<Record<ScalarName, string>> = {
@@ -39,14 +48,22 @@ function isOptional(attribute: AttributeMeta): boolean {
   return !attribute.nonNull;
 }
 
-/** `name: T;` or `name?: T | null;` for a stored attribute. */
-function declaredProperty(attribute: AttributeMeta, optionalKey = false): string {
+type Property = OptionalKind<PropertySignatureStructure>;
+
+function property(name: string, type: string, optional: boolean, doc: readonly string[] = []): Property {
+  return {
+    name: propertyName(name),
+    type,
+    hasQuestionToken: optional,
+    docs: docs(...doc),
+  };
+}
+
+/** `name: T` or `name?: T | null` for a stored attribute. */
+function declaredProperty(attribute: AttributeMeta, optionalKey = false): Property {
   const type = valueType(attribute);
-  if (isOptional(attribute)) {
-    const withNull = type === 'unknown' ? type : `${type} | null`;
-    return `${propertyName(attribute.name)}?: ${withNull};`;
-  }
-  return `${propertyName(attribute.name)}${optionalKey ? '?' : ''}: ${type};`;
+  if (isOptional(attribute)) return property(attribute.name, type === 'unknown' ? type : `${type} | null`, true);
+  return property(attribute.name, type, optionalKey);
 }
 
 function relationshipDoc(attribute: AttributeMeta): string[] {
@@ -60,27 +77,57 @@ function relationshipDoc(attribute: AttributeMeta): string[] {
   return [`Relationship (${relationship.kind}): ${how}.`, 'Present only when a query selects it; never written.'];
 }
 
+/** `[attribute: string]: unknown`: the members of a table that is not `@sealed`. */
+function openMembers(table: TableMeta, doc: readonly string[] = []): OptionalKind<IndexSignatureDeclarationStructure>[] {
+  return table.sealed
+    ? []
+    : [
+        {
+          keyName: 'attribute',
+          keyType: 'string',
+          returnType: 'unknown',
+          docs: docs(...doc),
+        },
+      ];
+}
+
+function exportedInterface(
+  name: string,
+  doc: string,
+  properties: readonly Property[],
+  indexSignatures: readonly OptionalKind<IndexSignatureDeclarationStructure>[] = [],
+): InterfaceDeclarationStructure {
+  return {
+    kind: StructureKind.Interface,
+    name,
+    isExported: true,
+    docs: docs(doc),
+    properties: [...properties],
+    indexSignatures: [...indexSignatures],
+  };
+}
+
 /** The interface of a stored record: what GET returns and what hooks receive. */
-function recordInterface(table: TableMeta): string {
-  const members: string[] = [];
-  for (const attribute of table.attributes) {
-    if (attribute.primaryKey) {
-      members.push(`${docComment(['Primary key.'])}${propertyName(attribute.name)}: ${elementType(attribute)};`);
-    } else if (attribute.relationship) {
+function recordInterface(table: TableMeta): InterfaceDeclarationStructure {
+  const properties = table.attributes.map((attribute): Property => {
+    if (attribute.primaryKey) return property(attribute.name, elementType(attribute), false, ['Primary key.']);
+    if (attribute.relationship) {
       const target = attribute.relationship.target;
-      const type = attribute.list ? `${target}[]` : target;
-      members.push(`${docComment(relationshipDoc(attribute))}${propertyName(attribute.name)}?: ${type};`);
-    } else if (attribute.timestamp) {
-      const doc = attribute.timestamp === 'created' ? 'Set by the server when the record is created.' : 'Set by the server on every write.';
-      members.push(`${docComment([doc])}${propertyName(attribute.name)}: ${timestampType(attribute)};`);
-    } else {
-      members.push(declaredProperty(attribute));
+      return property(attribute.name, attribute.list ? `${target}[]` : target, true, relationshipDoc(attribute));
     }
-  }
-  if (!table.sealed) {
-    members.push(`${docComment(['The table is not @sealed: undeclared attributes are stored as given.'])}[attribute: string]: unknown;`);
-  }
-  return `${docComment([`A record of the \`${table.name}\` table, as stored and returned.`])}export interface ${table.name} {\n${members.join('\n')}\n}\n`;
+    if (attribute.timestamp) {
+      const doc =
+        attribute.timestamp === 'created' ? 'Set by the server when the record is created.' : 'Set by the server on every write.';
+      return property(attribute.name, timestampType(attribute), false, [doc]);
+    }
+    return declaredProperty(attribute);
+  });
+  return exportedInterface(
+    table.name,
+    `A record of the \`${table.name}\` table, as stored and returned.`,
+    properties,
+    openMembers(table, ['The table is not @sealed: undeclared attributes are stored as given.']),
+  );
 }
 
 /** Attributes a client may write: everything but relationships and server-set timestamps. */
@@ -88,67 +135,90 @@ function writableAttributes(table: TableMeta): AttributeMeta[] {
   return table.attributes.filter((attribute) => !attribute.relationship && !attribute.timestamp);
 }
 
-function createInterface(table: TableMeta): string {
-  const members = writableAttributes(table).map((attribute) =>
+function createInterface(table: TableMeta): InterfaceDeclarationStructure {
+  const properties = writableAttributes(table).map((attribute) =>
     attribute.primaryKey
-      ? `${docComment(['Primary key; generated by the server when absent.'])}${propertyName(attribute.name)}?: ${elementType(attribute)};`
+      ? property(attribute.name, elementType(attribute), true, ['Primary key; generated by the server when absent.'])
       : declaredProperty(attribute),
   );
-  if (!table.sealed) members.push('[attribute: string]: unknown;');
-  return `${docComment([`The body that creates or replaces a \`${table.name}\` (POST, PUT).`])}export interface New${table.name} {\n${members.join('\n')}\n}\n`;
+  return exportedInterface(
+    `New${table.name}`,
+    `The body that creates or replaces a \`${table.name}\` (POST, PUT).`,
+    properties,
+    openMembers(table),
+  );
 }
 
-function patchInterface(table: TableMeta): string {
-  const members = writableAttributes(table)
+function patchInterface(table: TableMeta): InterfaceDeclarationStructure {
+  const properties = writableAttributes(table)
     .filter((attribute) => !attribute.primaryKey)
     .map((attribute) => {
       const type = valueType(attribute);
-      const nullable = attribute.nonNull || type === 'unknown' ? type : `${type} | null`;
-      return `${propertyName(attribute.name)}?: ${nullable};`;
+      return property(attribute.name, attribute.nonNull || type === 'unknown' ? type : `${type} | null`, true);
     });
-  if (!table.sealed) members.push('[attribute: string]: unknown;');
-  return `${docComment([`The body of a PATCH of a \`${table.name}\`: the attributes to change; \`null\` stores null.`])}export interface ${table.name}Patch {\n${members.join('\n')}\n}\n`;
+  return exportedInterface(
+    `${table.name}Patch`,
+    `The body of a PATCH of a \`${table.name}\`: the attributes to change; \`null\` stores null.`,
+    properties,
+    openMembers(table),
+  );
 }
 
 /** Imports of the other types (tables or object types) that a type's attributes refer to. */
-function typeImports(attributes: readonly AttributeMeta[], self: string, fromDir: 'tables' | 'types'): string {
+function typeImports(
+  attributes: readonly AttributeMeta[],
+  self: string,
+  fromDir: 'tables' | 'types',
+): ImportDeclarationStructure[] {
   const directories = new Map<string, 'tables' | 'types'>();
   for (const { type } of attributes) {
     if (type.kind !== 'scalar' && type.name !== self) directories.set(type.name, type.kind === 'table' ? 'tables' : 'types');
   }
-  return [...directories.keys()]
-    .sort()
-    .map((name) => {
-      const dir = directories.get(name)!;
-      const from = dir === fromDir ? `./${name}.js` : `../${dir}/${name}.js`;
-      return `import type { ${name} } from '${from}';\n`;
-    })
-    .join('');
+  return [...directories.keys()].sort().map((name) => {
+    const dir = directories.get(name)!;
+    return typeImport([name], dir === fromDir ? `./${name}.js` : `../${dir}/${name}.js`);
+  });
+}
+
+/** `export const meta: <type> = <literal>;` */
+function metaStatement(type: string, metaLiteral: string, doc: readonly string[] = []): VariableStatementStructure {
+  return {
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: docs(...doc),
+    declarations: [{ name: 'meta', type, initializer: metaLiteral }],
+  };
 }
 
 /** `src/tables/<T>.ts`: the record, create and patch interfaces, and the table's metadata. */
 export function emitTableModule(table: TableMeta, header: string, metaLiteral: string): string {
-  const imports =
-    `import type { TableMeta } from '../runtime/meta.js';\n` + typeImports(table.attributes, table.name, 'tables');
-  return [
+  return printSourceFile(
     header,
-    imports,
-    recordInterface(table),
-    createInterface(table),
-    patchInterface(table),
-    `${docComment([`Metadata of \`${table.name}\`: what the runtime knows about its attributes, indexes and relationships.`])}export const meta: TableMeta = ${metaLiteral};\n`,
-  ].join('\n');
+    [typeImport(['TableMeta'], '../runtime/meta.js'), ...typeImports(table.attributes, table.name, 'tables')],
+    [
+      recordInterface(table),
+      createInterface(table),
+      patchInterface(table),
+      metaStatement('TableMeta', metaLiteral, [
+        `Metadata of \`${table.name}\`: what the runtime knows about its attributes, indexes and relationships.`,
+      ]),
+    ],
+  );
 }
 
 /** `src/types/<T>.ts`: the interface of a plain object type used for nested values. */
 export function emitObjectTypeModule(type: ObjectTypeMeta, header: string, metaLiteral: string): string {
-  const members = type.attributes.map((attribute) => declaredProperty(attribute));
-  const imports =
-    `import type { ObjectTypeMeta } from '../runtime/meta.js';\n` + typeImports(type.attributes, type.name, 'types');
-  return [
+  return printSourceFile(
     header,
-    imports,
-    `${docComment([`A nested \`${type.name}\` value, stored inside the records that hold it.`])}export interface ${type.name} {\n${members.join('\n')}\n}\n`,
-    `export const meta: ObjectTypeMeta = ${metaLiteral};\n`,
-  ].join('\n');
+    [typeImport(['ObjectTypeMeta'], '../runtime/meta.js'), ...typeImports(type.attributes, type.name, 'types')],
+    [
+      exportedInterface(
+        type.name,
+        `A nested \`${type.name}\` value, stored inside the records that hold it.`,
+        type.attributes.map((attribute) => declaredProperty(attribute)),
+      ),
+      metaStatement('ObjectTypeMeta', metaLiteral),
+    ],
+  );
 }

@@ -116,20 +116,41 @@ function previousOnly(previous: Manifest | undefined, files: FileMap): string[] 
     .sort(comparePaths);
 }
 
+/**
+ * A scaffold file is created once: when an earlier generation created it (its manifest lists it)
+ * and it is gone, the user deleted it, and it stays deleted (contract section 10).
+ */
+function createdBefore(previous: Manifest | undefined, file: string): boolean {
+  return previous?.scaffold.includes(file) ?? false;
+}
+
+/** The scaffold files that an earlier generation created in `dir` and that the user has deleted since. */
+export async function deletedScaffolds(dir: string): Promise<ReadonlySet<string>> {
+  const deleted = new Set<string>();
+  // A path that is not a directory has no manifest; writing or checking it reports that.
+  const manifest = await readManifest(dir).catch(() => undefined);
+  for (const file of manifest?.scaffold ?? []) {
+    if (safeRelative(file) && (await readText(path.join(dir, file))) === undefined) deleted.add(file);
+  }
+  return deleted;
+}
+
 /** Compares the directory with what generation would produce; writes nothing. */
 export async function checkOutput(dir: string, files: FileMap, version: string): Promise<CheckReport> {
+  const previous = await readManifest(dir);
   const stale: string[] = [];
   const missing: string[] = [];
   for (const [file, { contents, scaffold, merged }] of expectedFiles(files, version)) {
     const actual = await readText(path.join(dir, file));
-    if (actual === undefined) missing.push(file);
-    else if (merged) {
+    if (actual === undefined) {
+      if (!(scaffold && createdBefore(previous, file))) missing.push(file);
+    } else if (merged) {
       // Only codegen's part counts: what the user added never makes a project file stale.
       if (!mergeShared(file, contents, actual).upToDate) stale.push(file);
     } else if (!scaffold && actual !== contents) stale.push(file);
   }
   const extra: string[] = [];
-  for (const file of previousOnly(await readManifest(dir), files)) {
+  for (const file of previousOnly(previous, files)) {
     if ((await readText(path.join(dir, file))) !== undefined) extra.push(file);
   }
   return { stale, missing, extra };
@@ -154,7 +175,7 @@ async function pruneEmptyDirectories(root: string, file: string): Promise<void> 
 
 /**
  * Brings the directory in line with `files`: writes what is new or changed, creates scaffold files
- * that are missing, and removes files that an earlier generation made and this one does not (unless
+ * that were never created (a deleted one stays deleted), and removes files that an earlier generation made and this one does not (unless
  * the user has edited them since). Refuses a non-empty directory without a manifest unless `force`.
  */
 export async function writeOutput(
@@ -187,6 +208,7 @@ export async function writeOutput(
       unchanged.push(file);
       continue;
     }
+    if (scaffold && createdBefore(previous, file)) continue;
     await writeAtomically(target, contents);
     written.push(file);
   }

@@ -91,7 +91,9 @@ describe('codegen --check', () => {
     expect(await codegen('schema.graphql', '-o', 'out', '--check')).toBe(1);
     expect(stdout).toContain('extra    src/tables/CartItem.ts');
 
-    expect(await codegen('schema.graphql', '-o', 'out')).toBe(0);
+    // Written all the same; exit 2 because the table's hooks file is still there (contract section 10).
+    expect(await codegen('schema.graphql', '-o', 'out')).toBe(2);
+    expect(stderr).toContain('src/hooks/CartItem.ts belongs to table CartItem, which the schema no longer has');
     expect(existsSync(path.join(dir, 'out', 'src', 'tables', 'CartItem.ts'))).toBe(false);
   });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileMap, OutputFile } from '../../src/emit/fileMap.js';
 import { MANIFEST_NAME } from '../../src/output/manifest.js';
-import { checkOutput, OutputError, writeOutput } from '../../src/output/sync.js';
+import { checkOutput, deletedScaffolds, OutputError, writeOutput } from '../../src/output/sync.js';
 
 function files(entries: Record<string, string | OutputFile>): FileMap {
   return new Map(
@@ -96,6 +96,21 @@ describe('writeOutput', () => {
     const report = await writeOutput(dir, scaffold('v2'), '1.0.0', { force: false });
     expect(report.written).toEqual([]);
     expect(await read('src/hooks.ts')).toBe('user code');
+  });
+
+  it('does not create again a scaffold file that the user deleted, and --check does not miss it', async () => {
+    const map = files({ 'a.ts': 'A', 'src/hooks/T.ts': { contents: 'template', kind: 'scaffold' } });
+    await writeOutput(dir, map, '1.0.0', { force: false });
+    expect(await deletedScaffolds(dir)).toEqual(new Set());
+    await rm(path.join(dir, 'src', 'hooks', 'T.ts'));
+    expect(await deletedScaffolds(dir)).toEqual(new Set(['src/hooks/T.ts']));
+    expect(await checkOutput(dir, map, '1.0.0')).toEqual({ stale: [], missing: [], extra: [] });
+    expect((await writeOutput(dir, map, '1.0.0', { force: false })).written).toEqual([]);
+    expect(existsSync(path.join(dir, 'src', 'hooks', 'T.ts'))).toBe(false);
+    // A scaffold that no earlier generation made (a new table's) is missing until written.
+    const added = files({ 'a.ts': 'A', 'src/hooks/T.ts': { contents: 'template', kind: 'scaffold' }, 'src/hooks/U.ts': { contents: 'u', kind: 'scaffold' } });
+    expect((await checkOutput(dir, added, '1.0.0')).missing).toEqual(['src/hooks/U.ts']);
+    expect((await writeOutput(dir, added, '1.0.0', { force: false })).written).toEqual(['src/hooks/U.ts', MANIFEST_NAME]);
   });
 });
 

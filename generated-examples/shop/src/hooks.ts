@@ -9,7 +9,7 @@ import ProductHooks from './hooks/Product.js';
 
 /**
  * Every table's hooks, from `src/hooks/<Table>.ts`: those files are yours to edit, and codegen
- * never changes them once created.
+ * never changes them once created. A table whose file you deleted has no hooks.
  */
 export const hooks: Hooks<Database> = {
   CartItem: CartItemHooks,
