@@ -103,7 +103,7 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
     const paths = await resolveSchemaPaths(schemaArgs, io.cwd);
     const sources = await readSchemaSources(paths, io.cwd);
     const out = path.resolve(io.cwd, options.out);
-    const result = await generate(sources, { packageName: options.name ?? packageNameFor(out) });
+    const result = await generate(sources, { packageName: options.name ?? packageNameFor(out), previousOutput: out });
     if (!result.ok) {
       for (const diagnostic of result.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);
       io.stderr(`codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`);

@@ -6,12 +6,18 @@ import { emitServer } from './emit/server.js';
 import { formatFiles } from './format/format.js';
 import type { Diagnostic, SchemaSource } from './frontend/index.js';
 import { loadSchema } from './frontend/index.js';
-import { PACKAGE_JSON } from './packageRoot.js';
+import { openFormatCache } from './output/formatCache.js';
+import { GENERATOR_VERSION, PACKAGE_JSON } from './packageRoot.js';
 import { loadRuntime } from './templates.js';
 
 export interface GenerateOptions {
   /** Name of the generated package (its package.json `name`). */
   readonly packageName?: string;
+  /**
+   * The output directory as an earlier generation left it: files whose unformatted text has not changed
+   * since are taken from it instead of being formatted again (same bytes; see src/output/formatCache.ts).
+   */
+  readonly previousOutput?: string;
 }
 
 export type GenerateResult =
@@ -36,5 +42,6 @@ export async function generate(sources: readonly SchemaSource[], options: Genera
     packageName: options.packageName ?? DEFAULT_PACKAGE_NAME,
     configVariables: CONFIG_VARIABLES,
   });
-  return { ok: true, schema: loaded.schema, files: await formatFiles(files) };
+  const cache = options.previousOutput === undefined ? undefined : await openFormatCache(options.previousOutput, GENERATOR_VERSION);
+  return { ok: true, schema: loaded.schema, files: await formatFiles(files, cache) };
 }
