@@ -10,6 +10,7 @@ import { isDynamicPattern } from 'tinyglobby';
 import type { FileMap } from './emit/fileMap.js';
 import { formatDiagnostic } from './frontend/index.js';
 import { DEFAULT_PACKAGE_NAME, generate } from './generate.js';
+import { openFormatCache } from './output/formatCache.js';
 import { checkOutput, OutputError, writeOutput } from './output/sync.js';
 import { GENERATOR_VERSION } from './packageRoot.js';
 import { readSchemaSources, resolveSchemaPaths, UsageError } from './sources.js';
@@ -103,7 +104,8 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
     const paths = await resolveSchemaPaths(schemaArgs, io.cwd);
     const sources = await readSchemaSources(paths, io.cwd);
     const out = path.resolve(io.cwd, options.out);
-    const result = await generate(sources, { packageName: options.name ?? packageNameFor(out), previousOutput: out });
+    const formatCache = await openFormatCache(out, GENERATOR_VERSION);
+    const result = await generate(sources, { packageName: options.name ?? packageNameFor(out), formatCache });
     if (!result.ok) {
       for (const diagnostic of result.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);
       io.stderr(`codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`);

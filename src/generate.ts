@@ -3,21 +3,21 @@ import { CONFIG_VARIABLES } from '../templates/runtime/config.js';
 import type { SchemaMeta } from '../templates/runtime/meta.js';
 import type { FileMap } from './emit/fileMap.js';
 import { emitServer } from './emit/server.js';
+import type { FormatCache } from './format/format.js';
 import { formatFiles } from './format/format.js';
 import type { Diagnostic, SchemaSource } from './frontend/index.js';
 import { loadSchema } from './frontend/index.js';
-import { openFormatCache } from './output/formatCache.js';
-import { GENERATOR_VERSION, PACKAGE_JSON } from './packageRoot.js';
+import { PACKAGE_JSON } from './packageRoot.js';
 import { loadRuntime } from './templates.js';
 
 export interface GenerateOptions {
   /** Name of the generated package (its package.json `name`). */
   readonly packageName?: string;
   /**
-   * The output directory as an earlier generation left it: files whose unformatted text has not changed
-   * since are taken from it instead of being formatted again (same bytes; see src/output/formatCache.ts).
+   * What an earlier generation's formatting left (`openFormatCache` of the output directory): files whose
+   * unformatted text has not changed since are taken from it instead of being formatted again (same bytes).
    */
-  readonly previousOutput?: string;
+  readonly formatCache?: FormatCache;
 }
 
 export type GenerateResult =
@@ -42,6 +42,5 @@ export async function generate(sources: readonly SchemaSource[], options: Genera
     packageName: options.packageName ?? DEFAULT_PACKAGE_NAME,
     configVariables: CONFIG_VARIABLES,
   });
-  const cache = options.previousOutput === undefined ? undefined : await openFormatCache(options.previousOutput, GENERATOR_VERSION);
-  return { ok: true, schema: loaded.schema, files: await formatFiles(files, cache) };
+  return { ok: true, schema: loaded.schema, files: await formatFiles(files, options.formatCache) };
 }
