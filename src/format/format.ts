@@ -46,7 +46,7 @@ export function formatKey(generatorVersion: string): string {
 /** Formats one file's text as the generator does (the parser is chosen by the path's extension). */
 export async function formatSource(text: string, path: string): Promise<string> {
   const parser = parserFor(path);
-  return parser === undefined ? text : (await prettier()).format(text, { ...OPTIONS, parser, filepath: path });
+  return parser === undefined ? text : formatJob({ path, text, options: { ...OPTIONS, parser, filepath: path } });
 }
 
 /**
@@ -61,11 +61,15 @@ export interface FormatCache {
   formatted(path: string, unformattedHash: string): Promise<string | undefined>;
 }
 
-/** Files formatted one after the other: prettier is synchronous work, and one AST at a time keeps the heap small. */
-async function formatInTurn(jobs: readonly { readonly path: string; readonly text: string }[]): Promise<string[]> {
-  const results: string[] = [];
-  for (const job of jobs) results.push(await formatSource(job.text, job.path));
-  return results;
+/** Prettier's options for one file (the parser is chosen by the path's extension). */
+interface FormatJob {
+  readonly path: string;
+  readonly text: string;
+  readonly options: Options;
+}
+
+async function formatJob(job: FormatJob): Promise<string> {
+  return (await prettier()).format(job.text, job.options);
 }
 
 /**
@@ -77,20 +81,19 @@ async function formatInTurn(jobs: readonly { readonly path: string; readonly tex
  */
 export async function formatFiles(files: FileMap, cache?: FormatCache): Promise<FileMap> {
   const result = new Map<string, OutputFile>();
-  const misses: { path: string; text: string; file: OutputFile; unformattedHash: string }[] = [];
-  await Promise.all(
-    [...files].map(async ([path, file]) => {
-      result.set(path, file);
-      if (parserFor(path) === undefined || file.verbatim) return;
-      const unformattedHash = sha256(file.contents);
-      const cached = await cache?.formatted(path, unformattedHash);
-      if (cached === undefined) misses.push({ path, text: file.contents, file, unformattedHash });
-      else result.set(path, { ...file, contents: cached, unformattedHash });
-    }),
-  );
-  misses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const formatted = await formatInTurn(misses);
-  misses.forEach((miss, index) => result.set(miss.path, { ...miss.file, contents: formatted[index]!, unformattedHash: miss.unformattedHash }));
-  // The map keeps the emitter's order, whatever order the cache answered in.
-  return new Map([...files.keys()].map((path) => [path, result.get(path)!]));
+  const misses: { job: FormatJob; file: OutputFile; unformattedHash: string }[] = [];
+  for (const [path, file] of files) {
+    result.set(path, file);
+    const parser = parserFor(path);
+    if (parser === undefined || file.verbatim) continue;
+    const unformattedHash = sha256(file.contents);
+    const cached = await cache?.formatted(path, unformattedHash);
+    if (cached !== undefined) result.set(path, { ...file, contents: cached, unformattedHash });
+    else misses.push({ job: { path, text: file.contents, options: { ...OPTIONS, parser, filepath: path } }, file, unformattedHash });
+  }
+  // One file after the other: prettier is synchronous work, and one AST at a time keeps the heap small.
+  for (const miss of misses) {
+    result.set(miss.job.path, { ...miss.file, contents: await formatJob(miss.job), unformattedHash: miss.unformattedHash });
+  }
+  return result;
 }

@@ -6,16 +6,17 @@
  * recorded formatted hash, the disk's bytes are exactly what formatting would produce, and are used.
  * Anything else (another key, other text, a file edited, deleted or never written) is formatted again.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FormatCache } from '../format/format.js';
 import { formatKey } from '../format/format.js';
 import type { FormatCacheRecord } from './manifest.js';
 import { MANIFEST_NAME, parseManifest, sha256 } from './manifest.js';
 
-async function readText(file: string): Promise<string | undefined> {
+/** Read synchronously: for hundreds of small files, a blocking read costs a tenth of a promise-based one. */
+function readText(file: string): string | undefined {
   try {
-    return await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     // Unreadable or absent: not in the cache. Sync reports real problems with the directory itself.
     return undefined;
@@ -31,7 +32,7 @@ class ManifestFormatCache implements FormatCache {
   async formatted(file: string, unformattedHash: string): Promise<string | undefined> {
     const entry = Object.hasOwn(this.record.files, file) ? this.record.files[file] : undefined;
     if (entry === undefined || entry.source !== unformattedHash) return undefined;
-    const onDisk = await readText(path.join(this.dir, file));
+    const onDisk = readText(path.join(this.dir, file));
     return onDisk !== undefined && sha256(onDisk) === entry.formatted ? onDisk : undefined;
   }
 }
@@ -41,7 +42,7 @@ class ManifestFormatCache implements FormatCache {
  * directory has no manifest, an old one without a cache, or a cache made under another key.
  */
 export async function openFormatCache(dir: string, generatorVersion: string): Promise<FormatCache | undefined> {
-  const text = await readText(path.join(dir, MANIFEST_NAME));
+  const text = readText(path.join(dir, MANIFEST_NAME));
   const record = text === undefined ? undefined : parseManifest(text)?.formatCache;
   if (record === undefined || record.key !== formatKey(generatorVersion)) return undefined;
   return new ManifestFormatCache(dir, record);
