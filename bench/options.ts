@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly realtime: boolean;
   /** Tables in the synthetic schema used to time the generator (0 skips it). */
   readonly generatorTables: number;
+  /** Runs of each generator timing (the median is reported). */
+  readonly generatorRepeats: number;
   readonly resultsDir: string;
   /** Where the shop server is generated and built (inside the repo, so its imports resolve). */
   readonly workDir: string;
@@ -44,6 +46,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --cases <a,b,...>      only these HTTP cases (${HTTP_CASE_NAMES.join(', ')})
   --no-realtime          skip the real-time cases of bench/realtime.ts
   --generator-tables <n> tables in the synthetic schema timed through the generator (default 200; 0 skips)
+  --generator-repeats <n> runs of each generator timing, of which the median is reported (default 3)
   --results-dir <dir>    where the full figures are written (default bench/results)
   --work-dir <dir>       where the shop server is generated and built (default bench/.work)
   --server <main.js>     measure this already built shop server (e.g. generated-examples/shop/dist/main.js)
@@ -98,6 +101,7 @@ function parse(argv: readonly string[]) {
       cases: { type: 'string' },
       'no-realtime': { type: 'boolean', default: false },
       'generator-tables': { type: 'string' },
+      'generator-repeats': { type: 'string' },
       'results-dir': { type: 'string' },
       'work-dir': { type: 'string' },
       server: { type: 'string' },
@@ -136,6 +140,8 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
       values['generator-tables'] === undefined
         ? 200
         : Math.floor(nonNegativeNumber('generator-tables', values['generator-tables'])),
+    generatorRepeats:
+      values['generator-repeats'] === undefined ? 3 : positiveInteger('generator-repeats', values['generator-repeats']),
     resultsDir: resolve(values['results-dir'] ?? 'bench/results'),
     workDir: resolve(values['work-dir'] ?? 'bench/.work'),
     serverEntry: values.server === undefined ? undefined : path.resolve(values.server),

@@ -1,4 +1,5 @@
 /** What a run prints: markdown tables for people, then one line of JSON for machines. */
+import { GENERATOR_HEADER, generatorRows } from './generatorSpeed.js';
 import { numericLeaves } from './realtimeHook.js';
 import { roundTo } from './round.js';
 import { isFlagged, type BenchResults, type CaseResult } from './results.js';
@@ -135,10 +136,7 @@ export function markdown(results: BenchResults): string {
     sections.push(
       'error' in generator
         ? `### generator\n\n⚠ ${generator.error}`
-        : `### generator (synthetic ${generator.tables}-table schema, wall time of the CLI)\n\n${table(
-            ['generate ms', '--check ms', '--check clean'],
-            [[number(generator.generate_ms), number(generator.check_ms), generator.check_clean ? 'yes' : '⚠ no']],
-          )}`,
+        : `### generator (wall time of the CLI, median of ${generator.repeats} runs)\n\n${table(GENERATOR_HEADER, generatorRows(generator))}`,
     );
   }
 

@@ -177,7 +177,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
   let generator: BenchResults['generator'] = null;
   if (options.generatorTables > 0) {
     log(`timing the generator on a synthetic ${options.generatorTables}-table schema`);
-    generator = await measureGenerator(PACKAGE_ROOT, options.generatorTables).catch((error: unknown) => ({
+    generator = await measureGenerator(PACKAGE_ROOT, options.generatorTables, options.generatorRepeats).catch((error: unknown) => ({
       error: errorMessage(error),
     }));
   }

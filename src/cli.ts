@@ -12,6 +12,7 @@ import type { SchemaMeta } from '../templates/runtime/meta.js';
 import type { FileMap } from './emit/fileMap.js';
 import { formatDiagnostic } from './frontend/index.js';
 import { DEFAULT_PACKAGE_NAME, generate } from './generate.js';
+import { openFormatCache } from './output/formatCache.js';
 import { checkOutput, deletedScaffolds, OutputError, writeOutput } from './output/sync.js';
 import type { UserCodeReport } from './output/userCode.js';
 import { checkUserCode } from './output/userCode.js';
@@ -150,9 +151,11 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
     const paths = await resolveSchemaPaths(schemaArgs, io.cwd);
     const sources = await readSchemaSources(paths, io.cwd);
     const out = path.resolve(io.cwd, options.out);
+    const formatCache = await openFormatCache(out, GENERATOR_VERSION);
     const result = await generate(sources, {
       packageName: options.name ?? packageNameFor(out),
       deletedScaffolds: await deletedScaffolds(out),
+      formatCache,
     });
     if (!result.ok) {
       for (const diagnostic of result.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);

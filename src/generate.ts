@@ -3,6 +3,7 @@ import { CONFIG_VARIABLES } from '../templates/runtime/config.js';
 import type { SchemaMeta } from '../templates/runtime/meta.js';
 import type { FileMap } from './emit/fileMap.js';
 import { emitServer } from './emit/server.js';
+import type { FormatCache } from './format/format.js';
 import { formatFiles } from './format/format.js';
 import type { Diagnostic, SchemaSource } from './frontend/index.js';
 import { loadSchema } from './frontend/index.js';
@@ -14,6 +15,11 @@ export interface GenerateOptions {
   readonly packageName?: string;
   /** Scaffold files the user deleted (from `deletedScaffolds` of the output directory): not imported. */
   readonly deletedScaffolds?: ReadonlySet<string>;
+  /**
+   * What an earlier generation's formatting left (`openFormatCache` of the output directory): files whose
+   * unformatted text has not changed since are taken from it instead of being formatted again (same bytes).
+   */
+  readonly formatCache?: FormatCache;
 }
 
 export type GenerateResult =
@@ -40,5 +46,5 @@ export async function generate(sources: readonly SchemaSource[], options: Genera
     templates: await loadProjectTemplates(),
     deletedScaffolds: options.deletedScaffolds,
   });
-  return { ok: true, schema: loaded.schema, files: await formatFiles(files) };
+  return { ok: true, schema: loaded.schema, files: await formatFiles(files, options.formatCache) };
 }

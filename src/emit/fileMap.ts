@@ -16,6 +16,8 @@ export interface OutputFile {
   readonly kind: FileKind;
   /** Already in its final form (the runtime's files, which the repository keeps formatted): not reformatted. */
   readonly verbatim?: boolean;
+  /** Set by the formatter on each file it formats: the sha256 of the text before formatting (the format cache's key). */
+  readonly unformattedHash?: string;
 }
 
 /** Relative POSIX paths to files. Iterate with `sortedPaths` for a stable order. */

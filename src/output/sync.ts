@@ -3,7 +3,8 @@
  * disk, and either reports the differences (`--check`) or writes them. It owns only what its
  * manifest lists: a file it did not generate is never overwritten or deleted.
  */
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileMap } from '../emit/fileMap.js';
 import { comparePaths, sortedPaths } from '../emit/fileMap.js';
@@ -35,7 +36,8 @@ export interface WriteReport {
 
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    // Synchronous: for hundreds of small files a blocking read costs a tenth of a promise-based one.
+    return readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -157,10 +159,11 @@ export async function checkOutput(dir: string, files: FileMap, version: string):
 }
 
 async function writeAtomically(file: string, contents: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  // Synchronous, like readText: a cold generation writes hundreds of small files.
+  mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.codegen-${process.pid}.tmp`;
-  await writeFile(temporary, contents);
-  await rename(temporary, file);
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
 }
 
 /** Removes now-empty directories from `file`'s directory up to (not including) `root`. */

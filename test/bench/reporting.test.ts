@@ -104,7 +104,16 @@ describe('the report', () => {
       '100000': { get_one: result('get_one', figures(25_000, { errors: 2 })) },
     },
     realtime: { status: 'skipped', reason: 'not there' },
-    generator: { tables: 200, generate_ms: 2500, check_ms: 2600, check_clean: true },
+    generator: {
+      tables: 200,
+      repeats: 3,
+      cold: { wall_ms: 2500, cpu_ms: 2400, runs_wall_ms: [2500, 2400, 2600], runs_cpu_ms: [2400, 2300, 2500] },
+      unchanged: { wall_ms: 400, cpu_ms: 380, runs_wall_ms: [400, 390, 410], runs_cpu_ms: [380, 370, 390] },
+      check: { wall_ms: 700, cpu_ms: 450, runs_wall_ms: [700, 600, 800], runs_cpu_ms: [450, 400, 500] },
+      check_clean: true,
+      unchanged_clean: false,
+      fixtures: [{ name: 'shop', wall_ms: 300, cpu_ms: 280, runs_wall_ms: [300, 290, 310], runs_cpu_ms: [280, 270, 290] }],
+    },
     targets: [],
   };
 
@@ -113,6 +122,14 @@ describe('the report', () => {
     const table = markdown(results);
     expect(table).toContain('⚠ sample request answered 400');
     expect(table).toContain('⚠ 3 non-2xx (3×500)');
+  });
+
+  it('reports each generator figure against its target, and a regeneration that changed files', () => {
+    const table = markdown(results);
+    expect(table).toContain('| 200 tables: cold generation | 2,500 | 2,500, 2,400, 2,600 | 2,400 | < 2,000 | **no** |');
+    expect(table).toContain('| 200 tables: unchanged regeneration | 400 | 400, 390, 410 | 380 | < 500 | yes (⚠ it changed files) |');
+    expect(table).toContain('| 200 tables: --check | 700 | 700, 600, 800 | 450 | < 500 | **no** |');
+    expect(table).toContain('| fixture shop: cold generation | 300 | 300, 290, 310 | 280 | < 1,000 | yes |');
   });
 
   it('ends with one line of JSON holding the headline figures of every case', () => {
