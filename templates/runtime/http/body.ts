@@ -3,9 +3,26 @@
  * type. JSON is assumed when the type is absent and the body looks like JSON.
  */
 import type { IncomingMessage } from 'node:http';
-import { Decoder as CborDecoder } from 'cbor-x';
+import { addExtension, Decoder as CborDecoder } from 'cbor-x';
 import { Unpackr } from 'msgpackr';
+import { MAX_BIGINT_BYTES, MAX_BIGINT_DIGITS } from '../store/limits.js';
 import { clientError } from './errors.js';
+
+/**
+ * CBOR big integers (tags 2 and 3), decoded in linear time and refused beyond the size a BigInt may
+ * have: cbor-x's own decoding shifts once per byte, quadratic in the size a body may reach.
+ */
+function decodeBignum(bytes: Uint8Array): bigint {
+  if (bytes.byteLength > MAX_BIGINT_BYTES) {
+    throw new Error(`a big integer has more than ${MAX_BIGINT_DIGITS} digits`);
+  }
+  return bytes.byteLength === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+}
+// cbor-x's extension registry is its module's; without a Class, only decoding is replaced.
+const decodeOnly = (tag: number, decode: (bytes: Uint8Array) => bigint) =>
+  addExtension({ tag, decode } as unknown as Parameters<typeof addExtension>[0]);
+decodeOnly(2, decodeBignum);
+decodeOnly(3, (bytes) => -1n - decodeBignum(bytes));
 
 const cbor = new CborDecoder({ useRecords: false, mapsAsObjects: true });
 const msgpack = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' });
