@@ -33,6 +33,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
+    // The rest is read and discarded while the 413 goes out (`afterBodyDiscarded`).
     return Promise.reject(tooLarge(limit));
   }
   return new Promise((resolve, reject) => {
@@ -41,9 +42,8 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Stop buffering; the rest is read and discarded while the 413 goes out.
         cleanup();
-        // Stop buffering; the answer closes the connection, which discards the rest.
-        request.pause();
         reject(tooLarge(limit));
         return;
       }
@@ -68,6 +68,42 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.on('error', onError);
     request.on('aborted', onError);
   });
+}
+
+/** Bytes of a refused body read and thrown away, at most, so that its 413 reaches the client. */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Calls `done` once the rest of a refused request body has arrived (read and thrown away), the
+ * client has gone, or more than `MAX_DISCARDED_BYTES` came. Closing a connection while the client's
+ * bytes are still unread makes the kernel answer with a reset, and a client that gets the reset
+ * before it read the 413 never sees it; after the body has arrived, the close is a clean one.
+ */
+export function afterBodyDiscarded(request: IncomingMessage, done: () => void): void {
+  if (request.complete || request.destroyed) {
+    done();
+    return;
+  }
+  let discarded = 0;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    request.off('data', onData);
+    request.off('end', finish);
+    request.off('close', finish);
+    request.off('error', finish);
+    done();
+  };
+  const onData = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) finish();
+  };
+  request.on('data', onData);
+  request.once('end', finish);
+  request.once('close', finish);
+  request.once('error', finish);
+  request.resume();
 }
 
 function tooLarge(limit: number) {

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientError } from '../errors.js';
+import { afterBodyDiscarded } from './body.js';
 import type { CorsPolicy } from './cors.js';
 import { encodeValue } from './encode.js';
 import { clientError, errorBody, storeExhausted } from './errors.js';
@@ -31,7 +32,7 @@ const STREAMS_RETRY_AFTER_SECONDS = 1;
 export class Exchange {
   /** Milliseconds spent in the store for this request, reported in `Server-Timing`. */
   dbMs = 0;
-  /** The connection closes after this answer (413: the rest of the body is never read). */
+  /** The connection closes after this answer (413: the rest of the body is thrown away unread). */
   closeConnection = false;
 
   constructor(
@@ -104,6 +105,12 @@ export class Exchange {
       headers.push('Content-Length', '0');
     }
     this.response.writeHead(status, this.headers(headers));
+    if (status === 413) {
+      // The whole answer goes out now; the connection closes once the refused body has arrived.
+      if (body !== undefined) this.response.write(body);
+      afterBodyDiscarded(this.request, () => this.response.end());
+      return;
+    }
     this.response.end(body);
   }
 

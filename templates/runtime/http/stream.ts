@@ -9,7 +9,6 @@
  * socket; at most `MAX_STREAMED_ANSWERS` streams run at once (503 with `Retry-After` beyond), and
  * a client that reads nothing for `ANSWER_WRITE_TIMEOUT_MS` has its connection closed.
  */
-import type { ServerResponse } from 'node:http';
 import { listEncoder } from './encode.js';
 import type { Exchange } from './exchange.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
@@ -44,7 +43,7 @@ export async function streamList(
       pending = [];
       pendingSize = 0;
       if (chunk === undefined || chunk.length === 0) return true;
-      if (!response.write(chunk)) await drained(response, exchange.writeTimeoutMs);
+      if (!response.write(chunk)) await drained(exchange, exchange.writeTimeoutMs);
       return !response.destroyed;
     };
     for (let next = first; next.done !== true; next = iterator.next()) {
@@ -68,9 +67,13 @@ export async function streamList(
  * Resolves when the socket has room again, or when the response is gone. A client that has not
  * read for `timeoutMs` is cut off: its answer would otherwise hold the server's memory forever.
  */
-function drained(response: ServerResponse, timeoutMs: number): Promise<void> {
+function drained(exchange: Exchange, timeoutMs: number): Promise<void> {
+  const { request, response } = exchange;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
+      console.warn(
+        `${request.method} ${(request.url ?? '').slice(0, 200)}: the client read nothing for ${timeoutMs} ms; connection closed`,
+      );
       response.destroy();
       done();
     }, timeoutMs);

@@ -6,10 +6,13 @@
  * the table it was parsed against.
  */
 import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
+import type { AnswerLimits } from './budget.js';
 
 export interface QueryContext {
   readonly schema: SchemaMeta;
   readonly table: TableMeta;
+  /** The budget of one answer (`MAX_RESOLVED_RECORDS`, `MAX_ANSWER_BYTES`); the defaults when absent. */
+  readonly limits?: AnswerLimits;
 }
 
 /**

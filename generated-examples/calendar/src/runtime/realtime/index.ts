@@ -42,6 +42,9 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
     sendBufferLimit: app.config.realtimeSendBufferBytes,
     pingIntervalMs: app.config.realtimePingIntervalMs,
     keepAliveIntervalMs: app.config.sseKeepAliveMs,
+    answerLimits: app.config,
+    maxConnections: app.config.realtimeMaxConnections,
+    totalBufferLimit: app.config.realtimeTotalBufferBytes,
     ...options,
   };
   const hub = new SubscriptionHub(app.schema, app.store, settings);

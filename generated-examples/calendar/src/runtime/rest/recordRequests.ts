@@ -69,7 +69,7 @@ export function getShapedRecord(
   rawQuery: string,
   format: Format,
 ): void {
-  const ctx = { schema: app.schema, table: resource.meta };
+  const ctx = { schema: app.schema, table: resource.meta, limits: app.config };
   const query = parseQuery(rawQuery, ctx);
   if (
     query.conditions !== null ||
@@ -115,7 +115,14 @@ export function getAttribute(
   const value =
     attribute?.relationship != null
       ? exchange.timed(() =>
-          resolveRelationship(app.store.read(), app.schema, resource.meta, attribute, entry.record),
+          resolveRelationship(
+            app.store.read(),
+            app.schema,
+            resource.meta,
+            attribute,
+            entry.record,
+            app.config,
+          ),
         )
       : (entry.record[name] ?? null);
   exchange.sendValue(200, format, value);
