@@ -94,3 +94,24 @@ describe('number of real-time connections', () => {
     await eventually(() => server.realtime.stats().connections === 0);
   });
 });
+
+describe('answer budget of a view', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer(calendarSchema, {}, { MAX_RESOLVED_RECORDS: '5' });
+    for (let i = 0; i < 10; i++) await send(`${server.url}/User/u${i}`, 'PUT', { name: `U${i}` });
+    await send(`${server.url}/Event/e1`, 'PUT', { title: 'Small', attendeeIds: ['u0', 'u1'] });
+  });
+  afterAll(() => server.close());
+
+  it('closes a view whose select() resolves more related records than MAX_RESOLVED_RECORDS (1011, the reason)', async () => {
+    const client = await connect(`${server.wsUrl}/Event/?select(id,attendees)`);
+    const [first] = await client.next();
+    expect(first).toMatchObject({ id: 'e1', type: 'put', value: { id: 'e1', attendees: [{ name: 'U0' }, { name: 'U1' }] } });
+    const attendeeIds = Array.from({ length: 10 }, (_, i) => `u${i}`);
+    expect((await send(`${server.url}/Event/e2`, 'PUT', { title: 'Big', attendeeIds })).status).toBe(204);
+    const closed = await client.closed;
+    expect(closed.code).toBe(1011);
+    expect(closed.reason).toMatch(/MAX_RESOLVED_RECORDS/);
+  });
+});

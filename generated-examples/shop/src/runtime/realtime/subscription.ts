@@ -13,6 +13,7 @@
  * A read may already see a commit whose event the hub has not dispatched yet. Such a record is sent
  * with its version, and remembered, so that the event, when it arrives, is recognised and dropped.
  */
+import { ClientError } from '../errors.js';
 import type { TableMeta } from '../meta.js';
 import type { Change, Key, ReadTxn } from '../store/types.js';
 import type { BufferAccount, BufferHolder } from './buffers.js';
@@ -227,6 +228,11 @@ export abstract class Subscription implements BufferHolder {
   }
 
   private fail(error: unknown): void {
+    // A client's mistake (an event over the answer budget) is no failure of the server's.
+    if (error instanceof ClientError) {
+      this.end(CLOSE_CODES.unavailable, error.message);
+      return;
+    }
     console.error('real-time subscription failed', error);
     this.end(CLOSE_CODES.unavailable, 'internal error');
   }
