@@ -359,7 +359,9 @@ function checkScalar(name: ScalarName, value: unknown, path: string, problems: P
               ? BigInt(value)
               : undefined;
       if (big !== undefined && bigintWithinLimit(big)) return big;
-      return fail(`an integer of at most ${MAX_BIGINT_DIGITS} digits, or a string of them (BigInt)`);
+      return fail(
+        `an integer of at most ${MAX_BIGINT_DIGITS} digits, or a string of them (BigInt)`,
+      );
     }
     case 'Bytes':
       if (value instanceof Uint8Array) return value;
@@ -418,7 +420,10 @@ function checkStorable(value: unknown, path: string, depth: number, problems: Pr
       return;
     case 'bigint':
       if (!bigintWithinLimit(value))
-        problems.push({ path, message: `must be an integer of at most ${MAX_BIGINT_DIGITS} digits` });
+        problems.push({
+          path,
+          message: `must be an integer of at most ${MAX_BIGINT_DIGITS} digits`,
+        });
       return;
     case 'number':
       if (!Number.isFinite(value))

@@ -334,7 +334,9 @@ export class HttpServer implements ServerState {
       await exchange.timedWrite(() => store.write(() => true));
     } catch (error) {
       console.error('health check failed:', error);
-      throw storeExhausted(error) ?? clientError('UNAVAILABLE', 'The store cannot be read or written');
+      throw (
+        storeExhausted(error) ?? clientError('UNAVAILABLE', 'The store cannot be read or written')
+      );
     }
     exchange.sendValue(200, format, { status: 'ok' });
   }

@@ -76,7 +76,11 @@ export function shapeRecord(
   if (version === null && query.select !== null && selectsVersion(query.select)) {
     version = txn.get(ctx.table.name, key)?.version ?? null;
   }
-  return new Shaper(txn, ctx.schema, ctx.table, query, ctx.limits).shape({ key, value: record, version });
+  return new Shaper(txn, ctx.schema, ctx.table, query, ctx.limits).shape({
+    key,
+    value: record,
+    version,
+  });
 }
 
 /** Resolve one relationship attribute of a record (for GET /T/<id>.<rel> and select). */

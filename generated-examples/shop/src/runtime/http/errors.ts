@@ -119,8 +119,12 @@ export function storeExhausted(error: unknown): ClientError | undefined {
     (typeof code === 'number' ? EXHAUSTED_STORE_CODES.get(code) : undefined) ??
     [...EXHAUSTED_STORE_CODES.values()].find((candidate) => error.message.startsWith(candidate));
   if (name === undefined) return undefined;
-  return clientError('STORE_EXHAUSTED', `The store is out of a resource (${name}); try again shortly`, {
-    resource: name,
-    retryAfter: STORE_RETRY_AFTER_SECONDS,
-  });
+  return clientError(
+    'STORE_EXHAUSTED',
+    `The store is out of a resource (${name}); try again shortly`,
+    {
+      resource: name,
+      retryAfter: STORE_RETRY_AFTER_SECONDS,
+    },
+  );
 }
