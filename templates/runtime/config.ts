@@ -33,6 +33,20 @@ export interface ServerConfig {
   readonly sseKeepAliveMs: number;
   /** Records indexed per transaction while an index is built from existing records. */
   readonly indexBuildBatch: number;
+  /** Related records one answer (one element of a streamed list) may resolve (400 beyond). */
+  readonly maxResolvedRecords: number;
+  /** Approximate bytes one answer (one element of a streamed list) may hold in memory (400 beyond). */
+  readonly maxAnswerBytes: number;
+  /** How long an answer may wait for the client to read it before the connection is cut. */
+  readonly answerWriteTimeoutMs: number;
+  /** List answers streamed at once; more get 503 with `Retry-After`. */
+  readonly maxStreamedAnswers: number;
+  /** Open HTTP connections (WebSockets included); more are refused. */
+  readonly maxConnections: number;
+  /** Open real-time connections (WebSockets and event streams); more are refused (1013 / 503). */
+  readonly realtimeMaxConnections: number;
+  /** Bytes all real-time connections together may have waiting to be sent (1013 beyond). */
+  readonly realtimeTotalBufferBytes: number;
 }
 
 export interface ConfigVariable {
@@ -126,6 +140,47 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description:
       'Records indexed per transaction when an attribute newly `@indexed` gets its index built from existing records; tables this small are indexed at start.',
   },
+  {
+    name: 'MAX_RESOLVED_RECORDS',
+    default: '10000',
+    description:
+      'Related records one answer (one element of a streamed list) may read through relationships; more get 400 `ANSWER_TOO_LARGE`.',
+  },
+  {
+    name: 'MAX_ANSWER_BYTES',
+    default: '67108864',
+    description:
+      'Approximate bytes one answer (one element of a streamed list) may hold with its related records; more get 400 `ANSWER_TOO_LARGE`.',
+  },
+  {
+    name: 'ANSWER_WRITE_TIMEOUT_MS',
+    default: '30000',
+    description:
+      'How long an answer may wait for a client that does not read it before the connection is closed.',
+  },
+  {
+    name: 'MAX_STREAMED_ANSWERS',
+    default: '64',
+    description:
+      'List answers streamed at the same time; more get 503 `UNAVAILABLE` with `Retry-After`.',
+  },
+  {
+    name: 'MAX_CONNECTIONS',
+    default: '4096',
+    description: 'Open HTTP connections (WebSockets included); more are closed at once.',
+  },
+  {
+    name: 'REALTIME_MAX_CONNECTIONS',
+    default: '1000',
+    description:
+      'Open WebSockets and event streams; more are refused (WebSocket close 1013, event stream 503).',
+  },
+  {
+    name: 'REALTIME_TOTAL_BUFFER_BYTES',
+    default: '67108864',
+    description:
+      'Bytes all WebSockets and event streams together may have waiting to be sent; past it the connection that adds to it is closed (1013).',
+  },
 ];
 
 /** A configuration that cannot be used; its message lists every problem. */
@@ -173,6 +228,13 @@ export function loadConfig(env: Environment): ServerConfig {
     realtimePingIntervalMs: integer('REALTIME_PING_INTERVAL_MS', 10, 3_600_000),
     sseKeepAliveMs: integer('SSE_KEEP_ALIVE_MS', 10, 3_600_000),
     indexBuildBatch: integer('INDEX_BUILD_BATCH', 1, 1_000_000),
+    maxResolvedRecords: integer('MAX_RESOLVED_RECORDS', 1, 100_000_000),
+    maxAnswerBytes: integer('MAX_ANSWER_BYTES', 1024, 2 ** 31),
+    answerWriteTimeoutMs: integer('ANSWER_WRITE_TIMEOUT_MS', 10, 3_600_000),
+    maxStreamedAnswers: integer('MAX_STREAMED_ANSWERS', 1, 100_000),
+    maxConnections: integer('MAX_CONNECTIONS', 1, 1_000_000),
+    realtimeMaxConnections: integer('REALTIME_MAX_CONNECTIONS', 1, 1_000_000),
+    realtimeTotalBufferBytes: integer('REALTIME_TOTAL_BUFFER_BYTES', 1024, 2 ** 40),
   };
   if (config.host === '') problems.push('HOST must not be empty');
   if (config.dataDir === '') problems.push('DATA_DIR must not be empty');

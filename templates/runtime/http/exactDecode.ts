@@ -11,6 +11,8 @@
  *   not text is refused instead of being turned into one.
  */
 
+import { MAX_BIGINT_DIGITS } from '../store/limits.js';
+
 /** Raised for a body that decodes but cannot be taken as it is; the caller makes it a 400. */
 export class BodyFormatError extends Error {}
 
@@ -107,7 +109,12 @@ class ExactJsonReader {
     const literal = NUMBER.exec(this.text)?.[0] ?? '';
     this.position += literal.length;
     const number = Number(literal);
-    return INTEGER.test(literal) && !Number.isSafeInteger(number) ? BigInt(literal) : number;
+    if (!INTEGER.test(literal) || Number.isSafeInteger(number)) return number;
+    // Converting digits to a bigint costs more than linear time: refuse what no BigInt may hold.
+    if (literal.replace('-', '').length > MAX_BIGINT_DIGITS) {
+      throw new BodyFormatError(`an integer has more than ${MAX_BIGINT_DIGITS} digits`);
+    }
+    return BigInt(literal);
   }
 
   private skipSpace(): void {

@@ -5,9 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientError } from '../errors.js';
+import { afterBodyDiscarded } from './body.js';
 import type { CorsPolicy } from './cors.js';
 import { encodeValue } from './encode.js';
-import { errorBody } from './errors.js';
+import { clientError, errorBody, storeExhausted } from './errors.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
 
 const JSON_TYPE = CONTENT_TYPES.json;
@@ -17,12 +18,21 @@ export interface ServerState {
   readonly cors: CorsPolicy | null;
   /** The server is shutting down: connections close after their current answer. */
   readonly closing: boolean;
+  /** How long an answer may wait for the client to read before its connection is cut. */
+  readonly answerWriteTimeoutMs: number;
+  /** Takes one of the streamed answers' slots; false when every slot is taken. */
+  openStream(): boolean;
+  /** Gives back the slot `openStream` took. */
+  closeStream(): void;
 }
+
+/** Seconds a client is asked to wait when every streamed answer's slot is taken. */
+const STREAMS_RETRY_AFTER_SECONDS = 1;
 
 export class Exchange {
   /** Milliseconds spent in the store for this request, reported in `Server-Timing`. */
   dbMs = 0;
-  /** The connection closes after this answer (413: the rest of the body is never read). */
+  /** The connection closes after this answer (413: the rest of the body is thrown away unread). */
   closeConnection = false;
 
   constructor(
@@ -51,6 +61,31 @@ export class Exchange {
     }
   }
 
+  /** How long an answer may wait for the client to read before its connection is cut. */
+  get writeTimeoutMs(): number {
+    return this.server.answerWriteTimeoutMs;
+  }
+
+  /**
+   * Takes a slot of the streamed answers (`MAX_STREAMED_ANSWERS`) and returns the function that
+   * gives it back; 503 with `Retry-After` when they are all taken.
+   */
+  beginStream(): () => void {
+    if (!this.server.openStream()) {
+      throw clientError(
+        'UNAVAILABLE',
+        'Too many list answers are being streamed at once (MAX_STREAMED_ANSWERS); try again shortly',
+        { limit: 'MAX_STREAMED_ANSWERS', retryAfter: STREAMS_RETRY_AFTER_SECONDS },
+      );
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.server.closeStream();
+    };
+  }
+
   /** The headers every answer carries, after `headers`. */
   headers(headers: string[]): string[] {
     headers.push('Server-Timing', `db;dur=${this.dbMs.toFixed(3)}`);
@@ -70,6 +105,12 @@ export class Exchange {
       headers.push('Content-Length', '0');
     }
     this.response.writeHead(status, this.headers(headers));
+    if (status === 413) {
+      // The whole answer goes out now; the connection closes once the refused body has arrived.
+      if (body !== undefined) this.response.write(body);
+      afterBodyDiscarded(this.request, () => this.response.end());
+      return;
+    }
     this.response.end(body);
   }
 
@@ -86,7 +127,8 @@ export class Exchange {
   }
 
   /** Sends an error answer: always JSON `{"error", "code", …details}`. */
-  sendError(error: unknown, headers: string[] = []): void {
+  sendError(cause: unknown, headers: string[] = []): void {
+    const error = storeExhausted(cause) ?? cause;
     // The client is gone (it aborted, or node answered a timeout itself): nobody to answer.
     if (this.response.destroyed || this.response.writableEnded) return;
     if (this.response.headersSent) {

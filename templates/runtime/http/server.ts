@@ -27,7 +27,7 @@ import {
 } from '../rest/recordRequests.js';
 import type { Key } from '../store/types.js';
 import { CorsPolicy } from './cors.js';
-import { clientError, errorBody } from './errors.js';
+import { clientError, errorBody, storeExhausted } from './errors.js';
 import { Exchange, type ServerState } from './exchange.js';
 import { acceptsEventStream, negotiate, type Format } from './negotiate.js';
 import { OriginGuard } from './origin.js';
@@ -68,6 +68,8 @@ export class HttpServer implements ServerState {
   private readonly guard: OriginGuard;
   private readonly router: Router;
   private inFlight = 0;
+  /** List answers being streamed (`MAX_STREAMED_ANSWERS`). */
+  private streams = 0;
   private shutdownDone: Promise<void> | undefined;
   private drained: (() => void) | undefined;
 
@@ -90,6 +92,8 @@ export class HttpServer implements ServerState {
       },
       this.onRequest,
     );
+    // Beyond this many open sockets, node closes new connections as they arrive.
+    this.server.maxConnections = config.maxConnections;
     if (realtime) {
       this.server.on('upgrade', (request, socket, head) => {
         const refusal = this.guard.refusal(request, true);
@@ -120,6 +124,20 @@ export class HttpServer implements ServerState {
 
   get closing(): boolean {
     return this.shutdownDone !== undefined;
+  }
+
+  get answerWriteTimeoutMs(): number {
+    return this.app.config.answerWriteTimeoutMs;
+  }
+
+  openStream(): boolean {
+    if (this.streams >= this.app.config.maxStreamedAnswers) return false;
+    this.streams++;
+    return true;
+  }
+
+  closeStream(): void {
+    this.streams--;
   }
 
   private async shutdown(): Promise<void> {
@@ -324,7 +342,9 @@ export class HttpServer implements ServerState {
       await exchange.timedWrite(() => store.write(() => true));
     } catch (error) {
       console.error('health check failed:', error);
-      throw clientError('UNAVAILABLE', 'The store cannot be read or written');
+      throw (
+        storeExhausted(error) ?? clientError('UNAVAILABLE', 'The store cannot be read or written')
+      );
     }
     exchange.sendValue(200, format, { status: 'ok' });
   }

@@ -8,10 +8,13 @@
  * - When the query filters through a to-many relationship at its top level
  *   (`attendees.name=Alice&select(attendees{name})`), that relationship lists only the related
  *   records that match.
+ * - Every related record read costs the answer's budget (`budget.ts`): a relationship cycle is paid
+ *   for at every level, and an answer over the budget is refused with 400 `ANSWER_TOO_LARGE`.
  */
 import type { AttributeMeta, ObjectTypeMeta, SchemaMeta, TableMeta } from '../meta.js';
 import { attributeOf, ownValue } from '../meta.js';
 import type { Key, ReadTxn, StoredValue } from '../store/types.js';
+import { AnswerBudget, type AnswerLimits } from './budget.js';
 import { isIsoDateTimeWithZone } from './dates.js';
 import { comparisonMatches, instantOf } from './match.js';
 import { relatedEntries, targetTable } from './relationships.js';
@@ -36,17 +39,22 @@ export class Shaper {
   private readonly filters: RelatedFilters;
   /** The filters one level down, by the conditions they come from: computed once per query. */
   private readonly innerFilters = new Map<readonly Comparison[], RelatedFilters>();
+  private readonly budget: AnswerBudget;
 
   constructor(
     private readonly txn: ReadTxn,
     private readonly schema: SchemaMeta,
     private readonly table: TableMeta,
     private readonly query: Query,
+    limits?: AnswerLimits,
   ) {
     this.filters = relatedFilters(topLevelConjuncts(query.conditions));
+    this.budget = new AnswerBudget(limits);
   }
 
+  /** Shapes one record: one answer, or one element of a streamed list, with a budget of its own. */
   shape(record: ShapedRecord): unknown {
+    this.budget.reset();
     const { select, timezone } = this.query;
     if (select === null)
       return timezone === null ? record.value : this.convertRecord(this.table, record.value);
@@ -137,14 +145,13 @@ export class Shaper {
     }
     const shaped: unknown[] = [];
     for (const entry of relatedEntries(this.txn, target, attribute, record.key, record.value)) {
-      if (
-        relationship.kind !== 'many-to-one' &&
-        !conditions.every((condition) =>
+      const kept =
+        relationship.kind === 'many-to-one' ||
+        conditions.every((condition) =>
           comparisonMatches(this.txn, condition, entry.key, entry.value, 0),
-        )
-      ) {
-        continue;
-      }
+        );
+      this.budget.resolved(entry.value, kept);
+      if (!kept) continue;
       const relatedRecord = { key: entry.key, value: entry.value, version: entry.version };
       const value =
         nested === null

@@ -5,6 +5,8 @@
  * response's buffer grow past the limit has its connection cut.
  */
 import type { ServerResponse } from 'node:http';
+import { clientError } from '../http/errors.js';
+import type { ConnectionCount } from './buffers.js';
 import type { OutgoingEvent } from './event.js';
 import type { SubscriptionHub } from './hub.js';
 import type { RealtimeOptions } from './options.js';
@@ -12,6 +14,8 @@ import { CLOSE_CODES, WriteTracker, type CloseCode, type EventSink } from './sin
 import type { SubscriptionTarget } from './target.js';
 
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+/** Seconds a client refused for lack of room is asked to wait. */
+const REFUSED_RETRY_AFTER_SECONDS = 1;
 const STREAM_HEADERS = [
   'Content-Type',
   'text/event-stream; charset=utf-8',
@@ -64,6 +68,8 @@ export class EventStreamEndpoint {
   constructor(
     private readonly hub: SubscriptionHub,
     options: RealtimeOptions,
+    /** Open real-time connections, shared with the WebSockets (`REALTIME_MAX_CONNECTIONS`). */
+    private readonly places: ConnectionCount,
   ) {
     this.keepAlive = setInterval(() => this.sendKeepAlive(), options.keepAliveIntervalMs);
     this.keepAlive.unref();
@@ -75,6 +81,14 @@ export class EventStreamEndpoint {
 
   /** Answers 200 and streams the subscription's events. */
   open(response: ServerResponse, target: SubscriptionTarget): void {
+    if (!this.places.take()) {
+      throw clientError(
+        'UNAVAILABLE',
+        `Too many real-time connections (REALTIME_MAX_CONNECTIONS is ${this.places.limit}); try again later`,
+        { limit: 'REALTIME_MAX_CONNECTIONS', retryAfter: REFUSED_RETRY_AFTER_SECONDS },
+      );
+    }
+    response.once('close', () => this.places.release());
     response.writeHead(200, STREAM_HEADERS);
     response.flushHeaders();
     this.streams.add(response);

@@ -12,6 +12,7 @@ import type { RealtimeHandler } from '../http/server.js';
 import type { App } from '../rest/app.js';
 import type { FrameFormat } from './event.js';
 import { EventStreamEndpoint } from './eventStream.js';
+import { ConnectionCount } from './buffers.js';
 import { SubscriptionHub } from './hub.js';
 import type { RealtimeOptions } from './options.js';
 import { resourceTarget, routeTarget } from './target.js';
@@ -26,6 +27,10 @@ export interface RealtimeStats {
   readonly eventStreams: number;
   /** Records held by filtered views, counted once per view. */
   readonly viewMembers: number;
+  /** Bytes all connections have waiting to be sent, counted now (`REALTIME_TOTAL_BUFFER_BYTES`). */
+  readonly bufferedBytes: number;
+  /** Open WebSockets and event streams (`REALTIME_MAX_CONNECTIONS`). */
+  readonly connections: number;
 }
 
 export interface Realtime extends RealtimeHandler {
@@ -40,6 +45,9 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
     sendBufferLimit: app.config.realtimeSendBufferBytes,
     pingIntervalMs: app.config.realtimePingIntervalMs,
     keepAliveIntervalMs: app.config.sseKeepAliveMs,
+    answerLimits: app.config,
+    maxConnections: app.config.realtimeMaxConnections,
+    totalBufferLimit: app.config.realtimeTotalBufferBytes,
     ...options,
   };
   const hub = new SubscriptionHub(app.schema, app.store, settings);
@@ -57,8 +65,9 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
     const target = routeTarget(app.schema, route, mark < 0 ? '' : url.slice(mark + 1));
     return { target, format: frameFormat(route, request.headers.accept) };
   };
-  const webSockets = new WebSocketEndpoint(hub, settings, resolveSocket);
-  const eventStreams = new EventStreamEndpoint(hub, settings);
+  const places = new ConnectionCount(settings.maxConnections);
+  const webSockets = new WebSocketEndpoint(hub, settings, resolveSocket, places);
+  const eventStreams = new EventStreamEndpoint(hub, settings, places);
 
   return {
     upgrade: (request, socket, head) => webSockets.handleUpgrade(request, socket, head),
@@ -72,6 +81,8 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
       webSockets: webSockets.connectionCount,
       eventStreams: eventStreams.streamCount,
       viewMembers: hub.viewMemberCount,
+      bufferedBytes: hub.pendingBytes(),
+      connections: places.count,
     }),
     close: async (graceMs = 1000) => {
       await Promise.all([webSockets.close(graceMs), eventStreams.close()]);

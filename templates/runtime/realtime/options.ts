@@ -1,3 +1,5 @@
+import { DEFAULT_ANSWER_LIMITS, type AnswerLimits } from '../query/budget.js';
+
 /**
  * Tuning of the real-time layer. Each value has an environment variable in `config.ts`; tests pass
  * small values to see the limits at work.
@@ -12,10 +14,22 @@ export interface RealtimeOptions {
   readonly pingIntervalMs: number;
   /** Interval between keep-alive comments on an event stream, so that proxies keep it open. */
   readonly keepAliveIntervalMs: number;
+  /**
+   * The budget of one event's value shaped by a view's `select()` (`MAX_RESOLVED_RECORDS`,
+   * `MAX_ANSWER_BYTES`): a view over it is closed (1011) with the reason, as a GET gets a 400.
+   */
+  readonly answerLimits: AnswerLimits;
+  /** Open WebSockets and event streams together; more are refused (1013 / 503). */
+  readonly maxConnections: number;
+  /** Bytes all connections together may have waiting to be sent; the one that adds past it is closed (1013). */
+  readonly totalBufferLimit: number;
 }
 
 export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
   sendBufferLimit: 4 * 1024 * 1024,
   pingIntervalMs: 30_000,
   keepAliveIntervalMs: 30_000,
+  answerLimits: DEFAULT_ANSWER_LIMITS,
+  maxConnections: 1000,
+  totalBufferLimit: 64 * 1024 * 1024,
 };

@@ -50,7 +50,7 @@ export class ViewSubscription extends Subscription {
     private readonly viewHost: ViewHost,
   ) {
     super(table, sink, viewHost);
-    this.ctx = { schema: viewHost.schema, table };
+    this.ctx = { schema: viewHost.schema, table, limits: viewHost.options.answerLimits };
     this.equality = equalityOf(query);
     this.relatedTables = relatedTablesOf(query.conditions, table.name);
     this.shaped = query.select !== null || query.timezone !== null;

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ClientError } from '../errors.js';
+import type { ConnectionCount } from './buffers.js';
 import type { FrameFormat, OutgoingEvent } from './event.js';
 import type { SubscriptionHub } from './hub.js';
 import type { RealtimeOptions } from './options.js';
@@ -26,6 +27,8 @@ const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 const MAX_REASON_BYTES = 123;
 /** How long a closed socket may take to flush and answer the close frame before it is cut. */
 const CLOSE_GRACE_MS = 30_000;
+/** How long a socket refused for lack of room may take to answer the close frame. */
+const REFUSED_GRACE_MS = 1000;
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 
@@ -89,6 +92,8 @@ export class WebSocketEndpoint {
     options: RealtimeOptions,
     /** Resolves an upgrade request; throws a `ClientError` for an unknown resource or a bad query. */
     private readonly resolve: (request: IncomingMessage) => SocketRequest,
+    /** Open real-time connections, shared with the event streams (`REALTIME_MAX_CONNECTIONS`). */
+    private readonly places: ConnectionCount,
   ) {
     this.heartbeat = setInterval(() => this.ping(), options.pingIntervalMs);
     this.heartbeat.unref();
@@ -105,6 +110,21 @@ export class WebSocketEndpoint {
       );
       return;
     }
+    if (!this.places.take()) {
+      // Refused after the handshake, so that the client sees why: 1013, try again later.
+      this.server.handleUpgrade(request, socket, head, (websocket) => {
+        websocket.on('error', () => {});
+        closeSocket(
+          websocket,
+          CLOSE_CODES.tryAgainLater,
+          `too many real-time connections (REALTIME_MAX_CONNECTIONS is ${this.places.limit})`,
+          REFUSED_GRACE_MS,
+        );
+      });
+      return;
+    }
+    // Released when the socket closes, or at once when the handshake fails.
+    socket.once('close', () => this.places.release());
     this.server.handleUpgrade(request, socket, head, (websocket) =>
       this.accept(websocket, request),
     );

@@ -9,7 +9,12 @@
 import type { AttributeMeta, ObjectTypeMeta, ScalarName, SchemaMeta, TableMeta } from './meta.js';
 import { clientError } from './http/errors.js';
 import type { ClientError } from './errors.js';
-import { STORE_LIMITS } from './store/limits.js';
+import {
+  bigintWithinLimit,
+  integerTextWithinLimit,
+  MAX_BIGINT_DIGITS,
+  STORE_LIMITS,
+} from './store/limits.js';
 import type { Key, StoredValue } from './store/types.js';
 
 export interface Problem {
@@ -350,12 +355,22 @@ function checkScalar(name: ScalarName, value: unknown, path: string, problems: P
       return (
         dateOf(value) ?? fail('an existing date as ISO 8601 text or epoch milliseconds (Date)')
       );
-    case 'BigInt':
-      if (typeof value === 'bigint') return value;
-      // A number beyond 2^53 has already lost digits: only an exact one (or text) is taken.
-      if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-      if (typeof value === 'string' && INTEGER_TEXT.test(value)) return BigInt(value);
-      return fail('an integer or a string of digits (BigInt)');
+    case 'BigInt': {
+      // Checked before any conversion: big integers cost more than linear time to convert. A
+      // number beyond 2^53 has already lost digits: only an exact one (or text) is taken.
+      const big =
+        typeof value === 'bigint'
+          ? value
+          : typeof value === 'number' && Number.isSafeInteger(value)
+            ? BigInt(value)
+            : typeof value === 'string' && INTEGER_TEXT.test(value) && integerTextWithinLimit(value)
+              ? BigInt(value)
+              : undefined;
+      if (big !== undefined && bigintWithinLimit(big)) return big;
+      return fail(
+        `an integer of at most ${MAX_BIGINT_DIGITS} digits, or a string of them (BigInt)`,
+      );
+    }
     case 'Bytes':
       if (value instanceof Uint8Array) return value;
       if (typeof value === 'string' && BASE64.test(value)) return Buffer.from(value, 'base64');
@@ -450,7 +465,13 @@ function storable(value: unknown, path: string, depth: number, problems: Problem
       wellFormed(value, path, problems);
       return value;
     case 'boolean':
+      return value;
     case 'bigint':
+      if (!bigintWithinLimit(value))
+        problems.push({
+          path,
+          message: `must be an integer of at most ${MAX_BIGINT_DIGITS} digits`,
+        });
       return value;
     case 'number':
       if (!Number.isFinite(value))
@@ -517,7 +538,7 @@ function describe(value: unknown): string {
     case 'boolean':
       return `${typeof value} ${String(value)}`;
     case 'bigint':
-      return `integer ${value.toString()}`;
+      return bigintWithinLimit(value) ? `integer ${value.toString()}` : 'an integer too large';
     case 'object':
       return isPlainObject(value) ? 'an object' : `a ${value.constructor?.name ?? 'value'}`;
     default:

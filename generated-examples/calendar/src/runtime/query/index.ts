@@ -27,7 +27,7 @@ export function parseQuery(raw: string, ctx: QueryContext): Query {
 
 /** Matching records, shaped by select() and the time zone, in order, limit/offset applied. Lazy. */
 export function* executeQuery(txn: ReadTxn, ctx: QueryContext, query: Query): Generator<unknown> {
-  const shaper = new Shaper(txn, ctx.schema, ctx.table, query);
+  const shaper = new Shaper(txn, ctx.schema, ctx.table, query, ctx.limits);
   for (const entry of entries(txn, ctx, query)) yield shaper.shape(entry);
 }
 
@@ -76,7 +76,11 @@ export function shapeRecord(
   if (version === null && query.select !== null && selectsVersion(query.select)) {
     version = txn.get(ctx.table.name, key)?.version ?? null;
   }
-  return new Shaper(txn, ctx.schema, ctx.table, query).shape({ key, value: record, version });
+  return new Shaper(txn, ctx.schema, ctx.table, query, ctx.limits).shape({
+    key,
+    value: record,
+    version,
+  });
 }
 
 /** Resolve one relationship attribute of a record (for GET /T/<id>.<rel> and select). */

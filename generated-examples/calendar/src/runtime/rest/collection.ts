@@ -7,12 +7,15 @@
  */
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { countMatches, executeQuery, matchingEntries, parseQuery } from '../query/index.js';
+import type { AnswerLimits } from '../query/budget.js';
 import type { Query } from '../query/types.js';
 import type { Key, ReadTxn } from '../store/types.js';
 
 export interface CollectionContext {
   readonly schema: SchemaMeta;
   readonly table: TableMeta;
+  /** The budget of one answer element; the defaults when absent. */
+  readonly limits?: AnswerLimits;
 }
 
 /** A parsed query, ready to run against any read (or write) transaction. */

@@ -74,7 +74,7 @@ export function getShapedRecord(
   rawQuery: string,
   format: Format,
 ): void {
-  const ctx = { schema: app.schema, table: resource.meta };
+  const ctx = { schema: app.schema, table: resource.meta, limits: app.config };
   const query = parseQuery(rawQuery, ctx);
   if (
     query.conditions !== null ||
@@ -121,7 +121,14 @@ export function getAttribute(
   const value =
     attribute?.relationship != null && relationshipExposed(app.schema, attribute)
       ? exchange.timed(() =>
-          resolveRelationship(app.store.read(), app.schema, resource.meta, attribute, entry.record),
+          resolveRelationship(
+            app.store.read(),
+            app.schema,
+            resource.meta,
+            attribute,
+            entry.record,
+            app.config,
+          ),
         )
       : Object.hasOwn(entry.record, name)
         ? (entry.record[name] ?? null)

@@ -298,6 +298,13 @@ interface Outcome {
 /**
  * Reads. lmdb-js reads through the current write transaction when called inside one, so the same
  * reader serves both `Store.read()` and the reads of a `WriteTxn`.
+ *
+ * Scans hold no read transaction while their consumer is suspended (a streamed answer waiting for a
+ * client that does not read): each LMDB read transaction takes one of a fixed number of reader
+ * slots, and a few hundred stalled clients would take them all. Record scans use lmdb-js's
+ * renewing cursors (`snapshot: false`); index databases are duplicate-sorted, where lmdb-js cannot
+ * renew a cursor, so index scans read `SCAN_BATCH` entries at a time and resume after the last one.
+ * A long scan may therefore see writes committed while it runs, as a scan of a table does.
  */
 class LmdbReader implements ReadTxn {
   constructor(protected readonly dbs: Databases) {}
@@ -311,6 +318,7 @@ class LmdbReader implements ReadTxn {
   scan(table: string, range?: KeyRange): Iterable<RecordEntry> {
     const options = rangeOptions(range, false);
     options.versions = true;
+    options.snapshot = false;
     return this.dbs
       .table(table)
       .records.getRange(options)
@@ -321,10 +329,35 @@ class LmdbReader implements ReadTxn {
       }));
   }
 
-  scanIndex(table: string, attribute: string, range?: IndexRange): Iterable<IndexEntry> {
-    return this.index(table, attribute)
-      .getRange(rangeOptions(range, true))
-      .map(({ key, value }) => ({ value: key as IndexValue, key: value as Key }));
+  *scanIndex(table: string, attribute: string, range?: IndexRange): Iterable<IndexEntry> {
+    const index = this.index(table, attribute);
+    const options = rangeOptions(range, true);
+    let last: IndexEntry | undefined;
+    for (;;) {
+      const batch: IndexEntry[] = [];
+      if (last === undefined) {
+        readIndexRange(index, { ...options, limit: SCAN_BATCH }, batch);
+      } else {
+        // The rest of the last value's keys, then the values after it.
+        const value = asLmdbKey(last.value);
+        for (const key of index.getValues(value, {
+          start: last.key,
+          exclusiveStart: true,
+          reverse: options.reverse === true,
+          limit: SCAN_BATCH,
+        })) {
+          batch.push({ value: last.value, key: key as Key });
+        }
+        if (batch.length < SCAN_BATCH) {
+          const rest = { ...options, start: value, exclusiveStart: true };
+          readIndexRange(index, { ...rest, limit: SCAN_BATCH - batch.length }, batch);
+        }
+      }
+      // Every cursor of this batch is closed before its entries are handed out.
+      yield* batch;
+      if (batch.length < SCAN_BATCH) return;
+      last = batch[batch.length - 1];
+    }
   }
 
   countIndex(table: string, attribute: string, range?: IndexRange, limit?: number): number {
@@ -485,6 +518,16 @@ function rangeOptions<T extends IndexValue | Key>(
     }
   }
   return options;
+}
+
+/** Index entries an index scan reads at once, between which it holds no read transaction. */
+const SCAN_BATCH = 256;
+
+/** Appends the entries of one bounded index range to `batch` (its cursor is done on return). */
+function readIndexRange(index: LmdbDatabase, options: LmdbRangeOptions, batch: IndexEntry[]): void {
+  for (const { key, value } of index.getRange(options)) {
+    batch.push({ value: key as IndexValue, key: value as Key });
+  }
 }
 
 /** lmdb-js orders `null` first among keys, but its typings leave `null` out of `Key`. */

@@ -5,10 +5,27 @@
  * type. JSON is assumed when the type is absent and the body looks like JSON.
  */
 import type { IncomingMessage } from 'node:http';
-import { Decoder as CborDecoder } from 'cbor-x';
+import { addExtension, Decoder as CborDecoder } from 'cbor-x';
 import { Unpackr } from 'msgpackr';
+import { MAX_BIGINT_BYTES, MAX_BIGINT_DIGITS } from '../store/limits.js';
 import { clientError } from './errors.js';
 import { checkCborText, checkMsgpackText, objectsOfMaps, parseJsonExact } from './exactDecode.js';
+
+/**
+ * CBOR big integers (tags 2 and 3), decoded in linear time and refused beyond the size a BigInt may
+ * have: cbor-x's own decoding shifts once per byte, quadratic in the size a body may reach.
+ */
+function decodeBignum(bytes: Uint8Array): bigint {
+  if (bytes.byteLength > MAX_BIGINT_BYTES) {
+    throw new Error(`a big integer has more than ${MAX_BIGINT_DIGITS} digits`);
+  }
+  return bytes.byteLength === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+}
+// cbor-x's extension registry is its module's; without a Class, only decoding is replaced.
+const decodeOnly = (tag: number, decode: (bytes: Uint8Array) => bigint) =>
+  addExtension({ tag, decode } as unknown as Parameters<typeof addExtension>[0]);
+decodeOnly(2, decodeBignum);
+decodeOnly(3, (bytes) => -1n - decodeBignum(bytes));
 
 // Maps are decoded as `Map`s and turned into objects by `objectsOfMaps`, which keeps every key as
 // sent (the decoders' own objects rename `__proto__` and turn numbers into text).
@@ -21,6 +38,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
+    // The rest is read and discarded while the 413 goes out (`afterBodyDiscarded`).
     return Promise.reject(tooLarge(limit));
   }
   return new Promise((resolve, reject) => {
@@ -29,9 +47,8 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Stop buffering; the rest is read and discarded while the 413 goes out.
         cleanup();
-        // Stop buffering; the answer closes the connection, which discards the rest.
-        request.pause();
         reject(tooLarge(limit));
         return;
       }
@@ -56,6 +73,42 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.on('error', onError);
     request.on('aborted', onError);
   });
+}
+
+/** Bytes of a refused body read and thrown away, at most, so that its 413 reaches the client. */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Calls `done` once the rest of a refused request body has arrived (read and thrown away), the
+ * client has gone, or more than `MAX_DISCARDED_BYTES` came. Closing a connection while the client's
+ * bytes are still unread makes the kernel answer with a reset, and a client that gets the reset
+ * before it read the 413 never sees it; after the body has arrived, the close is a clean one.
+ */
+export function afterBodyDiscarded(request: IncomingMessage, done: () => void): void {
+  if (request.complete || request.destroyed) {
+    done();
+    return;
+  }
+  let discarded = 0;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    request.off('data', onData);
+    request.off('end', finish);
+    request.off('close', finish);
+    request.off('error', finish);
+    done();
+  };
+  const onData = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) finish();
+  };
+  request.on('data', onData);
+  request.once('end', finish);
+  request.once('close', finish);
+  request.once('error', finish);
+  request.resume();
 }
 
 function tooLarge(limit: number) {

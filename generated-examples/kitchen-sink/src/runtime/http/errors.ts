@@ -32,6 +32,11 @@ export const ERROR_CODES = {
   QUERY_UNSUPPORTED: 400,
   /** The query exceeds a limit (nesting depth, number of terms, list values). */
   QUERY_TOO_COMPLEX: 400,
+  /**
+   * The answer would resolve more related records (`MAX_RESOLVED_RECORDS`) or hold more bytes
+   * (`MAX_ANSWER_BYTES`) than one answer may; `limit` names the variable, `max` its value.
+   */
+  ANSWER_TOO_LARGE: 400,
   /** No resource at this path (unknown or unexported table, unknown route). */
   NOT_FOUND: 404,
   /** The resource exists but not this method; the `Allow` header lists the methods it has. */
@@ -59,8 +64,16 @@ export const ERROR_CODES = {
   HOST_NOT_ALLOWED: 421,
   /** A bug or a failed store; logged with its stack on the server. */
   INTERNAL_ERROR: 500,
-  /** The server cannot serve the request now (shutting down, store unavailable). */
+  /**
+   * The server cannot serve the request now (shutting down, store unavailable, too many streamed
+   * answers or real-time connections); `Retry-After` says when to ask again when it is known.
+   */
   UNAVAILABLE: 503,
+  /**
+   * A store resource ran out (LMDB readers, map size, …); `Retry-After` says when to ask again.
+   * Nothing was written.
+   */
+  STORE_EXHAUSTED: 503,
   /**
    * The query needs an index that is still being built from existing records (an attribute newly
    * `@indexed`); `Retry-After` says when to ask again.
@@ -86,4 +99,41 @@ export function errorBody(
   details: Readonly<Record<string, unknown>> = {},
 ): string {
   return JSON.stringify({ error: message, code, ...details });
+}
+
+/** LMDB's codes for a resource of the environment that ran out (lmdb.h, MDB_MAP_FULL and on). */
+const EXHAUSTED_STORE_CODES: ReadonlyMap<number, string> = new Map([
+  [-30792, 'MDB_MAP_FULL'],
+  [-30791, 'MDB_DBS_FULL'],
+  [-30790, 'MDB_READERS_FULL'],
+  [-30789, 'MDB_TLS_FULL'],
+  [-30788, 'MDB_TXN_FULL'],
+  [-30787, 'MDB_CURSOR_FULL'],
+  [-30786, 'MDB_PAGE_FULL'],
+  [-30785, 'MDB_MAP_RESIZED'],
+]);
+
+/** Seconds a client is asked to wait after a store resource ran out. */
+const STORE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The 503 for an error of the store that says one of its resources ran out (readers, map size, …),
+ * or undefined for any other error. Such a failure passes when the load does, so it is the
+ * client's to retry, not a bug of the server's (500).
+ */
+export function storeExhausted(error: unknown): ClientError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  const name =
+    (typeof code === 'number' ? EXHAUSTED_STORE_CODES.get(code) : undefined) ??
+    [...EXHAUSTED_STORE_CODES.values()].find((candidate) => error.message.startsWith(candidate));
+  if (name === undefined) return undefined;
+  return clientError(
+    'STORE_EXHAUSTED',
+    `The store is out of a resource (${name}); try again shortly`,
+    {
+      resource: name,
+      retryAfter: STORE_RETRY_AFTER_SECONDS,
+    },
+  );
 }

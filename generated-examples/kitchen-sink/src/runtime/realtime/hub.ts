@@ -9,6 +9,7 @@
  */
 import type { SchemaMeta } from '../meta.js';
 import type { Change, Commit, Key, ReadTxn, Store } from '../store/types.js';
+import { BufferAccount } from './buffers.js';
 import type { RealtimeOptions } from './options.js';
 import type { EventSink } from './sink.js';
 import {
@@ -51,12 +52,22 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
   private visit = 0;
   private readonly stopListening: () => void;
 
+  readonly buffers: BufferAccount;
+
   constructor(
     readonly schema: SchemaMeta,
     private readonly store: Store,
     readonly options: RealtimeOptions,
   ) {
+    this.buffers = new BufferAccount(options.totalBufferLimit);
     this.stopListening = store.onCommit((commit) => this.dispatch(commit));
+  }
+
+  /** Bytes every subscription has waiting to be sent, counted now. */
+  pendingBytes(): number {
+    let bytes = 0;
+    for (const subscription of this.subscriptions) bytes += subscription.pendingBytes();
+    return bytes;
   }
 
   get subscriptionCount(): number {

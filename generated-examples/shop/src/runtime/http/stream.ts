@@ -3,10 +3,14 @@
 /**
  * Streams a list answer (contract section 4: collections are streamed): values are encoded one at
  * a time and written in chunks, waiting for the socket to drain, so memory stays flat however many
- * records match. The first value is read before the status line goes out, so that a failure to
- * start reading is still a proper error answer.
+ * records match. The status line goes out with the first chunk, so that a failure before it (the
+ * first values cannot be read, or one is over the answer's budget) is still a proper error answer;
+ * a failure after it cuts the connection, so that the body never looks complete.
+ *
+ * Contract section 9: the store's scans hold no read transaction while the stream waits for the
+ * socket; at most `MAX_STREAMED_ANSWERS` streams run at once (503 with `Retry-After` beyond), and
+ * a client that reads nothing for `ANSWER_WRITE_TIMEOUT_MS` has its connection closed.
  */
-import type { ServerResponse } from 'node:http';
 import { listEncoder } from './encode.js';
 import type { Exchange } from './exchange.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
@@ -22,12 +26,13 @@ export async function streamList(
   headers: string[] = [],
 ): Promise<void> {
   const { request, response } = exchange;
+  const release = exchange.beginStream();
   const iterator = values[Symbol.iterator]();
   try {
     const first = exchange.timed(() => iterator.next());
     headers.push('Content-Type', CONTENT_TYPES[format]);
-    response.writeHead(200, exchange.headers(headers));
     if (request.method === 'HEAD') {
+      response.writeHead(200, exchange.headers(headers));
       response.end();
       return;
     }
@@ -35,11 +40,12 @@ export async function streamList(
     let pending: (Buffer | string)[] = [encoder.start()];
     let pendingSize = 0;
     const flush = async (): Promise<boolean> => {
+      if (!response.headersSent) response.writeHead(200, exchange.headers(headers));
       const chunk = pending.length === 1 ? pending[0] : joinPieces(pending);
       pending = [];
       pendingSize = 0;
       if (chunk === undefined || chunk.length === 0) return true;
-      if (!response.write(chunk)) await drained(response);
+      if (!response.write(chunk)) await drained(exchange, exchange.writeTimeoutMs);
       return !response.destroyed;
     };
     for (let next = first; next.done !== true; next = iterator.next()) {
@@ -55,13 +61,26 @@ export async function streamList(
   } finally {
     // Closes the store cursor when the loop ended early.
     iterator.return?.();
+    release();
   }
 }
 
-/** Resolves when the socket has room again, or when the response is gone. */
-function drained(response: ServerResponse): Promise<void> {
+/**
+ * Resolves when the socket has room again, or when the response is gone. A client that has not
+ * read for `timeoutMs` is cut off: its answer would otherwise hold the server's memory forever.
+ */
+function drained(exchange: Exchange, timeoutMs: number): Promise<void> {
+  const { request, response } = exchange;
   return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      console.warn(
+        `${request.method} ${(request.url ?? '').slice(0, 200)}: the client read nothing for ${timeoutMs} ms; connection closed`,
+      );
+      response.destroy();
+      done();
+    }, timeoutMs);
     const done = (): void => {
+      clearTimeout(timer);
       response.off('drain', done);
       response.off('close', done);
       resolve();

@@ -9,6 +9,7 @@ import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
 import { STORE_LIMITS } from '../store/limits.js';
 import type { Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
+import { AnswerBudget, type AnswerLimits } from './budget.js';
 import { comparable, compareValues } from './values.js';
 
 /** The related records of `record` through `attribute`, in relationship order. */
@@ -111,7 +112,8 @@ export function relationshipExposed(schema: SchemaMeta, attribute: AttributeMeta
 
 /**
  * The value of a relationship attribute: the related record (or null) for many-to-one, the list
- * of related records for the to-many kinds. Records are returned as stored.
+ * of related records for the to-many kinds. Records are returned as stored; more than the answer's
+ * budget (`limits`) is refused with 400 `ANSWER_TOO_LARGE`.
  */
 export function resolveRelationship(
   txn: ReadTxn,
@@ -119,7 +121,9 @@ export function resolveRelationship(
   table: TableMeta,
   attribute: AttributeMeta,
   record: StoredValue,
+  limits?: AnswerLimits,
 ): StoredValue | StoredValue[] | null {
+  const budget = new AnswerBudget(limits);
   const relationship = attribute.relationship;
   if (relationship === null)
     throw new Error(`'${attribute.name}' of ${table.name} is not a relationship`);
@@ -128,6 +132,7 @@ export function resolveRelationship(
   const values: StoredValue[] = [];
   if (relationship.kind === 'one-to-many' && !isKey(key)) return values;
   for (const entry of relatedEntries(txn, target, attribute, key as Key, record)) {
+    budget.resolved(entry.value);
     if (relationship.kind === 'many-to-one') return entry.value;
     values.push(entry.value);
   }

@@ -6,6 +6,7 @@
  * the table it was parsed against.
  */
 import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
+import type { AnswerLimits } from './budget.js';
 
 export interface QueryContext {
   readonly schema: SchemaMeta;
@@ -15,6 +16,8 @@ export interface QueryContext {
    * follow relationships into tables without `@export`, which clients cannot reach.
    */
   readonly internal?: boolean;
+  /** The budget of one answer (`MAX_RESOLVED_RECORDS`, `MAX_ANSWER_BYTES`); the defaults when absent. */
+  readonly limits?: AnswerLimits;
 }
 
 /**

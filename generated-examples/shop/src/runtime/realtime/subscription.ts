@@ -13,8 +13,10 @@
  * A read may already see a commit whose event the hub has not dispatched yet. Such a record is sent
  * with its version, and remembered, so that the event, when it arrives, is recognised and dropped.
  */
+import { ClientError } from '../errors.js';
 import type { TableMeta } from '../meta.js';
 import type { Change, Key, ReadTxn } from '../store/types.js';
+import type { BufferAccount, BufferHolder } from './buffers.js';
 import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
 import type { RealtimeOptions } from './options.js';
 import { CLOSE_CODES, type EventSink } from './sink.js';
@@ -22,6 +24,8 @@ import { CLOSE_CODES, type EventSink } from './sink.js';
 /** What a subscription needs from the hub that serves it. */
 export interface SubscriptionHost {
   readonly options: RealtimeOptions;
+  /** What all connections together have waiting to be sent (`REALTIME_TOTAL_BUFFER_BYTES`). */
+  readonly buffers: BufferAccount;
   /** Version of the last commit the hub has dispatched; reads see at least that much. */
   readonly lastVersion: number;
   read(): ReadTxn;
@@ -61,7 +65,7 @@ const MAX_BATCH_RECORDS = 512;
 
 type Phase = 'initial' | 'live' | 'closed';
 
-export abstract class Subscription {
+export abstract class Subscription implements BufferHolder {
   private phase: Phase = 'initial';
   /** Events of changes committed while the initial state is being sent, in commit order. */
   private held: OutgoingEvent[] = [];
@@ -79,6 +83,11 @@ export abstract class Subscription {
 
   get closed(): boolean {
     return this.phase === 'closed';
+  }
+
+  /** Bytes this subscription has waiting: in its connection's buffer, and held back. */
+  pendingBytes(): number {
+    return this.sink.bufferedBytes + this.heldBytes;
   }
 
   protected get sendingInitialState(): boolean {
@@ -123,7 +132,9 @@ export abstract class Subscription {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.held = [];
+    this.heldBytes = 0;
     this.sentAhead = null;
+    this.host.buffers.forget(this);
     this.host.detach(this);
     this.released();
   }
@@ -201,14 +212,27 @@ export abstract class Subscription {
 
   private checkBuffer(heldBytes: number): void {
     const limit = this.host.options.sendBufferLimit;
-    if (this.sink.bufferedBytes + heldBytes <= limit) return;
-    this.end(
-      CLOSE_CODES.tryAgainLater,
-      `send buffer limit of ${limit} bytes exceeded: the client does not read fast enough`,
-    );
+    const pending = this.sink.bufferedBytes + heldBytes;
+    if (pending > limit) {
+      this.end(
+        CLOSE_CODES.tryAgainLater,
+        `send buffer limit of ${limit} bytes exceeded: the client does not read fast enough`,
+      );
+    } else if (this.host.buffers.report(this, pending)) {
+      // All connections together hold too much: the one that adds to it goes.
+      this.end(
+        CLOSE_CODES.tryAgainLater,
+        `the server's send buffers are full (${this.host.buffers.limit} bytes across connections); try again later`,
+      );
+    }
   }
 
   private fail(error: unknown): void {
+    // A client's mistake (an event over the answer budget) is no failure of the server's.
+    if (error instanceof ClientError) {
+      this.end(CLOSE_CODES.unavailable, error.message);
+      return;
+    }
     console.error('real-time subscription failed', error);
     this.end(CLOSE_CODES.unavailable, 'internal error');
   }

@@ -26,7 +26,7 @@ export async function listRecords(
   format: Format,
 ): Promise<void> {
   const query = exchange.timed(() =>
-    collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery),
+    collectionQuery({ schema: app.schema, table: resource.meta, limits: app.config }, rawQuery),
   );
   const txn = app.store.read();
   // `Prefer: count=exact` asks for the number of all matches in `Content-Range` [harper 5].
