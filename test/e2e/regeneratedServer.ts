@@ -1,15 +1,16 @@
 /**
  * For the end-to-end tests of hooks and schema evolution: a copy of a committed generated server
  * under `test/.tmp/` (inside the repository, so that it resolves this repository's node_modules),
- * regenerated from a changed schema with the CLI, compiled, and started as a separate process.
+ * regenerated from a changed schema with the CLI (the real `bin/codegen.js`, so `npm run build`
+ * first), compiled, and started as a separate process.
  */
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { main } from '../../src/cli.js';
 import { REPO_ROOT } from '../helpers/generatedServer.js';
 
 const TSC = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const CODEGEN = path.join(REPO_ROOT, 'bin', 'codegen.js');
 const LISTENING = /listening on (http:\/\/[^\s]+)/;
 
 /** A fresh directory under `test/.tmp/`. */
@@ -28,17 +29,19 @@ export async function copyExample(example: string, target: string): Promise<void
   });
 }
 
-/** Runs the CLI (in-process) on `schema` (its text) into `out`; throws unless it succeeds. */
+/**
+ * Runs the CLI (`node bin/codegen.js`, the compiled generator, as a process) on `schema` (its text)
+ * into `out`; throws unless it succeeds.
+ */
 export async function regenerate(out: string, schema: string, packageName: string): Promise<void> {
   const schemaFile = path.join(path.dirname(out), 'schema.graphql');
   await writeFile(schemaFile, schema);
-  let printed = '';
-  const code = await main([schemaFile, '-o', out, '--name', packageName], {
+  const result = await execa('node', [CODEGEN, schemaFile, '-o', out, '--name', packageName], {
     cwd: path.dirname(out),
-    stdout: (text) => (printed += text),
-    stderr: (text) => (printed += text),
+    reject: false,
+    all: true,
   });
-  if (code !== 0) throw new Error(`codegen exited with ${code}:\n${printed}`);
+  if (result.exitCode !== 0) throw new Error(`codegen exited with ${String(result.exitCode)}:\n${result.all}`);
 }
 
 /** `npm run build` of a generated server: its own tsc, its own strict tsconfig. */
