@@ -55,6 +55,8 @@ export interface ServerProcess {
   readonly process: ResultPromise;
   /** Everything the server has printed so far. */
   output(): string;
+  /** Resolves once the server's output matches `pattern` (rejects if it exits first). */
+  printed(pattern: RegExp): Promise<void>;
   /** SIGTERM, then waits for the exit; resolves with the exit code. */
   stop(): Promise<number | undefined>;
   /** SIGKILL: the process dies at once, as in a crash. */
@@ -89,10 +91,24 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
       reject(new Error(`the server exited (${result.exitCode}) before listening:\n${output}`));
     });
   });
+  const printed = (pattern: RegExp): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const seen = (): void => {
+        if (!pattern.test(output)) return;
+        child.all!.off('data', seen);
+        resolve();
+      };
+      child.all!.on('data', seen);
+      seen();
+      void child.then(() => {
+        if (!pattern.test(output)) reject(new Error(`the server exited without printing ${String(pattern)}:\n${output}`));
+      });
+    });
   return {
     url,
     process: child,
     output: () => output,
+    printed,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return (await child).exitCode;
