@@ -83,7 +83,7 @@ async function dataChangeUntil(dataDir: string, done: () => Promise<boolean>): P
     }
   } catch (error) {
     if (!stop.signal.aborted) throw error;
-    throw new Error(`gave up waiting for a change in ${dataDir}`);
+    throw new Error(`gave up waiting for a change in ${dataDir}`, { cause: error });
   } finally {
     clearTimeout(limit);
     stop.abort();
@@ -92,7 +92,7 @@ async function dataChangeUntil(dataDir: string, done: () => Promise<boolean>): P
 
 async function verify(dir: string, dataDir: string): Promise<{ exitCode: number | undefined; output: string }> {
   const result = await execa('node', ['dist/verify.js', dataDir], { cwd: dir, reject: false, all: true });
-  return { exitCode: result.exitCode, output: result.all ?? '' };
+  return { exitCode: result.exitCode, output: result.all };
 }
 
 describe('an attribute newly @indexed over 100k stored products', () => {

@@ -47,7 +47,7 @@ export async function regenerate(out: string, schema: string, packageName: strin
 /** `npm run build` of a generated server: its own tsc, its own strict tsconfig. */
 export async function build(dir: string): Promise<void> {
   const result = await execa('node', [TSC, '-p', path.join(dir, 'tsconfig.json')], { reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`the generated server does not compile:\n${result.all ?? ''}`);
+  if (result.exitCode !== 0) throw new Error(`the generated server does not compile:\n${result.all}`);
 }
 
 export interface ServerProcess {
@@ -73,7 +73,7 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
     buffer: false,
   });
   let output = '';
-  child.all!.on('data', (chunk: Buffer) => {
+  child.all.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -82,10 +82,10 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
       const match = LISTENING.exec(output);
       if (match === null) return;
       clearTimeout(timeout);
-      child.all!.off('data', listening);
+      child.all.off('data', listening);
       resolve(match[1]!);
     };
-    child.all!.on('data', listening);
+    child.all.on('data', listening);
     void child.then((result) => {
       clearTimeout(timeout);
       reject(new Error(`the server exited (${result.exitCode}) before listening:\n${output}`));
@@ -95,10 +95,10 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
     new Promise<void>((resolve, reject) => {
       const seen = (): void => {
         if (!pattern.test(output)) return;
-        child.all!.off('data', seen);
+        child.all.off('data', seen);
         resolve();
       };
-      child.all!.on('data', seen);
+      child.all.on('data', seen);
       seen();
       void child.then(() => {
         if (!pattern.test(output)) reject(new Error(`the server exited without printing ${String(pattern)}:\n${output}`));

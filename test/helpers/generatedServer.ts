@@ -47,7 +47,7 @@ export async function startGeneratedServer(name: ExampleName, options: StartOpti
   const url = await new Promise<string>((resolve, reject) => {
     // A limit against hanging only (the machine may be busy), not a measure of start-up time.
     const timeout = setTimeout(() => reject(new Error(`${name} server did not start in time:\n${output}`)), 60_000);
-    child.all!.on('data', (chunk: Buffer) => {
+    child.all.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING.exec(output);
       if (match) {

@@ -155,7 +155,7 @@ describe('client mistakes (contract sections 7 and 9)', () => {
       headers: { 'Content-Type': 'application/json' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     await expectError(chunked, 413, 'PAYLOAD_TOO_LARGE');
     expect((await server.fetch('/Product/big')).status).toBe(404);
   });

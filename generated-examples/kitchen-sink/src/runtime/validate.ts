@@ -470,6 +470,8 @@ function describe(value: unknown): string {
     case 'bigint':
       return `integer ${value.toString()}`;
     case 'object':
+      // An object made by Object.create(null) has no constructor, whatever its type says.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       return isPlainObject(value) ? 'an object' : `a ${value.constructor?.name ?? 'value'}`;
     default:
       return typeof value;
