@@ -23,7 +23,8 @@ export async function loadRealtimeBench(): Promise<RealtimeBench | undefined> {
     typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>).runRealtimeBench : undefined;
   if (typeof run !== 'function')
     throw new Error('bench/realtime.ts does not export a function runRealtimeBench(baseUrl, options)');
-  return (baseUrl, options) => Promise.resolve(run(baseUrl, options) as unknown);
+  const runBench = run as (baseUrl: string, options: RealtimeBenchOptions) => unknown;
+  return (baseUrl, options) => Promise.resolve(runBench(baseUrl, options));
 }
 
 /** Every number in a plain-data result, keyed by its path (`latency.subscribers_100.p50_ms`), for the table. */

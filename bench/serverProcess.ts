@@ -57,8 +57,8 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
         resolve(match[1]);
       }
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code, signal) => {
       clearTimeout(timeout);
       reject(new Error(`${options.name} exited (${code ?? signal}) before listening:\n${output}`));

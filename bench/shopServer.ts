@@ -64,6 +64,7 @@ export async function buildShopServer(repoRoot: string, workDir: string): Promis
     const failure = error as { stdout?: string; stderr?: string };
     throw new Error(
       `compiling the generated shop server failed:\n${failure.stdout ?? ''}${failure.stderr ?? String(error)}`,
+      { cause: error },
     );
   }
   await writeFile(stampFile, digest);

@@ -114,7 +114,7 @@ export async function startCeiling(
   if (recorded.status !== 200) {
     const error = `GET /Product/p0 answered ${recorded.status}, so there is no get_one answer to replay`;
     return {
-      measure: async (label) => ({
+      measure: (label) => Promise.resolve({
         name: label,
         description: CEILING_DESCRIPTION,
         products,
@@ -125,7 +125,7 @@ export async function startCeiling(
         ratio_to_ceiling: null,
         cpu_ratio_to_ceiling: null,
       }),
-      stop: async () => {},
+      stop: () => Promise.resolve(),
     };
   }
   const responseFile = path.join(scratch, 'ceiling-response.json');

@@ -83,13 +83,16 @@ export function parseManifest(text: string): Manifest | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const candidate = value as Partial<Manifest>;
+  const candidate = value as { readonly [K in keyof Manifest]?: unknown };
   if (candidate.generator !== 'codegen' || typeof candidate.files !== 'object' || candidate.files === null) return undefined;
   const formatCache = parseFormatCache(candidate.formatCache);
   return {
     generator: 'codegen',
     version: typeof candidate.version === 'string' ? candidate.version : 'unknown',
-    files: candidate.files,
+    // Only entries that map a path to a digest; anything else is not ours.
+    files: Object.fromEntries(
+      Object.entries(candidate.files).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    ),
     scaffold: Array.isArray(candidate.scaffold) ? candidate.scaffold.filter((path): path is string => typeof path === 'string') : [],
     ...(formatCache === undefined ? {} : { formatCache }),
   };

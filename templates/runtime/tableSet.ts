@@ -153,8 +153,9 @@ export class TableSet {
 
   private afterCommit(changes: readonly PendingChange[], depth: number): void {
     for (const { table, change } of changes) {
-      const hook = this.hooks[table]?.afterCommit;
-      if (hook === undefined) continue;
+      // Called on the hooks object, so a hook written as a method keeps its `this`.
+      const hooks = this.hooks[table];
+      if (hooks?.afterCommit === undefined) continue;
       if (depth >= MAX_COMMIT_DEPTH) {
         console.error(
           `afterCommit of ${table} not run: afterCommit hooks have set each other off ${depth} times in a row`,
@@ -163,7 +164,7 @@ export class TableSet {
       }
       commitDepth.run(depth + 1, () => {
         try {
-          const done = hook(change, this.serverContext());
+          const done = hooks.afterCommit!(change, this.serverContext());
           if (isPromiseLike(done)) {
             done.then(undefined, (error: unknown) => logHookFailure(table, error));
           }

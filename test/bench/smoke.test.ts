@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_CASE_NAMES } from '../../bench/cases.js';
 import { REPO_ROOT } from '../helpers/generatedServer.js';
+import type { RealtimeFigures } from '../../bench/realtime.js';
 
 const HARNESS = path.join(REPO_ROOT, 'dist', 'bench', 'run.js');
 
@@ -32,7 +33,7 @@ interface JsonLine {
   readonly products: number;
   readonly cases: Readonly<Record<string, Summary>>;
   readonly scaling: Readonly<Record<string, Readonly<Record<string, Summary>>>>;
-  readonly realtime: unknown;
+  readonly realtime: RealtimeFigures | null;
   readonly generator: {
     readonly tables: number;
     readonly check_clean: boolean;
@@ -90,6 +91,8 @@ describe('npm run bench, tiny configuration', () => {
   }, 120_000);
 
   afterAll(async () => {
+    // Unset when beforeAll failed early, whatever the declaration says.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     if (resultsDir !== undefined) await rm(resultsDir, { recursive: true, force: true });
   });
 
@@ -107,8 +110,44 @@ describe('npm run bench, tiny configuration', () => {
   });
 
   it('runs the real-time cases of bench/realtime.ts and carries their figures', () => {
-    expect(line.realtime).toBeTypeOf('object');
-    expect(line.realtime).not.toBeNull();
+    expect(line.realtime, 'the real-time figures are missing (the real-time run failed or was skipped)').not.toBeNull();
+    const { latency, throughput } = line.realtime!;
+    const millis = (value: number | null, what: string): number => {
+      expect(typeof value === 'number' && Number.isFinite(value) && value >= 0, `${what}: ${String(value)}`).toBe(true);
+      return value!;
+    };
+    for (const [name, subscribers] of [
+      ['subscribers_1', 1],
+      ['subscribers_100', 100],
+      ['subscribers_1000', 1000],
+    ] as const) {
+      const figures = latency[name];
+      expect(figures.subscribers, name).toBe(subscribers);
+      // Every subscriber measures every write: a whole number of writes, at least one.
+      expect(figures.samples, name).toBeGreaterThanOrEqual(subscribers);
+      expect(figures.samples % subscribers, name).toBe(0);
+      expect(millis(figures.p50_ms, `${name} p50`)).toBeLessThanOrEqual(millis(figures.p99_ms, `${name} p99`));
+      const fromRequest50 = millis(figures.from_request_p50_ms, `${name} from_request p50`);
+      expect(fromRequest50, `${name}: an event cannot arrive before its write is sent`).toBeGreaterThan(0);
+      expect(fromRequest50, name).toBeLessThanOrEqual(millis(figures.from_request_p99_ms, `${name} from_request p99`));
+      // Measured from the send, an event is no earlier than measured from the response.
+      expect(fromRequest50, name).toBeGreaterThanOrEqual(figures.p50_ms!);
+    }
+    const none = throughput.no_subscribers;
+    for (const [name, figures] of Object.entries({
+      no_subscribers: none,
+      views_1000_indexed: throughput.views_1000_indexed,
+      views_1000_unindexed: throughput.views_1000_unindexed,
+    })) {
+      expect(figures.writes_per_s, name).toBeGreaterThan(0);
+      expect(Number.isInteger(figures.writes) && figures.writes > 0, `${name} writes: ${figures.writes}`).toBe(true);
+    }
+    expect(none.events).toBe(0);
+    expect(throughput.views_1000_indexed.events).toBeGreaterThan(0);
+    expect(throughput.views_1000_unindexed.events).toBeGreaterThan(0);
+    // The ratios are the throughputs' quotients (rounded to three decimals).
+    expect(throughput.indexed_vs_none).toBeCloseTo(throughput.views_1000_indexed.writes_per_s / none.writes_per_s, 2);
+    expect(throughput.unindexed_vs_none).toBeCloseTo(throughput.views_1000_unindexed.writes_per_s / none.writes_per_s, 2);
   });
 
   it('got only 2xx answers in every case, so nothing is flagged and it exits 0', () => {

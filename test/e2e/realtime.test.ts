@@ -2,14 +2,11 @@
  * The seeds' real-time promises, end to end over real sockets: the calendar ("when someone accepts a
  * meeting, all attendees see the update instantly") and the shop ("subscribe to Product/${id} and
  * you get notified whenever stock levels change"). Runs the committed generated servers as
- * processes when they have been built, the same runtime in-process otherwise.
+ * processes (compiled by the global setup, which fails the run when one does not compile).
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startGeneratedServer, type ExampleName } from '../helpers/generatedServer.js';
-import { calendarSchema, shopSchema } from '../runtime/fixtures/schemas.js';
-import { connect, EventClient, EventStreamReader, send, startServer } from '../runtime/realtime/helpers.js';
+import { startGeneratedServer, type ExampleName } from '../helpers/generatedServer.js';
+import { connect, EventClient, EventStreamReader, send } from '../helpers/realtimeClient.js';
 
 interface Server {
   readonly url: string;
@@ -18,12 +15,8 @@ interface Server {
 }
 
 async function start(name: ExampleName, env: Readonly<Record<string, string>> = {}): Promise<Server> {
-  if (existsSync(path.join(REPO_ROOT, 'generated-examples', name, 'dist', 'main.js'))) {
-    const server = await startGeneratedServer(name, { env });
-    return { url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), close: () => server.dispose() };
-  }
-  const server = await startServer(name === 'calendar' ? calendarSchema : shopSchema, {}, env);
-  return { url: server.url, wsUrl: server.wsUrl, close: () => server.close() };
+  const server = await startGeneratedServer(name, { env });
+  return { url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), close: () => server.dispose() };
 }
 
 describe('calendar: attendees see meetings as they change', () => {
@@ -174,8 +167,12 @@ describe('configuration', () => {
   it('reads the ping interval and the keep-alive interval from the environment', async () => {
     const server = await start('shop', { REALTIME_PING_INTERVAL_MS: '50', SSE_KEEP_ALIVE_MS: '50' });
     try {
+      // Event by event: the server pings (at 50 ms, not the default 30 s: within the test's time), the
+      // client never answers, and the next ping finds it dead and cuts the socket (1006, no close frame).
       const silent = new EventClient(`${server.wsUrl}/Product/`, 'json', { autoPong: false });
+      const pinged = new Promise<void>((resolve) => silent.socket.once('ping', () => resolve()));
       await silent.opened;
+      await pinged;
       expect((await silent.closed).code).toBe(1006);
       const reader = new EventStreamReader(`${server.url}/Product/`);
       await reader.ready;

@@ -1,15 +1,16 @@
 /**
  * For the end-to-end tests of hooks and schema evolution: a copy of a committed generated server
  * under `test/.tmp/` (inside the repository, so that it resolves this repository's node_modules),
- * regenerated from a changed schema with the CLI, compiled, and started as a separate process.
+ * regenerated from a changed schema with the CLI (the real `bin/codegen.js`, so `npm run build`
+ * first), compiled, and started as a separate process.
  */
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { main } from '../../src/cli.js';
 import { REPO_ROOT } from '../helpers/generatedServer.js';
 
 const TSC = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const CODEGEN = path.join(REPO_ROOT, 'bin', 'codegen.js');
 const LISTENING = /listening on (http:\/\/[^\s]+)/;
 
 /** A fresh directory under `test/.tmp/`. */
@@ -28,23 +29,25 @@ export async function copyExample(example: string, target: string): Promise<void
   });
 }
 
-/** Runs the CLI (in-process) on `schema` (its text) into `out`; throws unless it succeeds. */
+/**
+ * Runs the CLI (`node bin/codegen.js`, the compiled generator, as a process) on `schema` (its text)
+ * into `out`; throws unless it succeeds.
+ */
 export async function regenerate(out: string, schema: string, packageName: string): Promise<void> {
   const schemaFile = path.join(path.dirname(out), 'schema.graphql');
   await writeFile(schemaFile, schema);
-  let printed = '';
-  const code = await main([schemaFile, '-o', out, '--name', packageName], {
+  const result = await execa('node', [CODEGEN, schemaFile, '-o', out, '--name', packageName], {
     cwd: path.dirname(out),
-    stdout: (text) => (printed += text),
-    stderr: (text) => (printed += text),
+    reject: false,
+    all: true,
   });
-  if (code !== 0) throw new Error(`codegen exited with ${code}:\n${printed}`);
+  if (result.exitCode !== 0) throw new Error(`codegen exited with ${String(result.exitCode)}:\n${result.all}`);
 }
 
 /** `npm run build` of a generated server: its own tsc, its own strict tsconfig. */
 export async function build(dir: string): Promise<void> {
   const result = await execa('node', [TSC, '-p', path.join(dir, 'tsconfig.json')], { reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`the generated server does not compile:\n${result.all ?? ''}`);
+  if (result.exitCode !== 0) throw new Error(`the generated server does not compile:\n${result.all}`);
 }
 
 export interface ServerProcess {
@@ -52,6 +55,8 @@ export interface ServerProcess {
   readonly process: ResultPromise;
   /** Everything the server has printed so far. */
   output(): string;
+  /** Resolves once the server's output matches `pattern` (rejects if it exits first). */
+  printed(pattern: RegExp): Promise<void>;
   /** SIGTERM, then waits for the exit; resolves with the exit code. */
   stop(): Promise<number | undefined>;
   /** SIGKILL: the process dies at once, as in a crash. */
@@ -68,7 +73,7 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
     buffer: false,
   });
   let output = '';
-  child.all!.on('data', (chunk: Buffer) => {
+  child.all.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -77,19 +82,33 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
       const match = LISTENING.exec(output);
       if (match === null) return;
       clearTimeout(timeout);
-      child.all!.off('data', listening);
+      child.all.off('data', listening);
       resolve(match[1]!);
     };
-    child.all!.on('data', listening);
+    child.all.on('data', listening);
     void child.then((result) => {
       clearTimeout(timeout);
       reject(new Error(`the server exited (${result.exitCode}) before listening:\n${output}`));
     });
   });
+  const printed = (pattern: RegExp): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const seen = (): void => {
+        if (!pattern.test(output)) return;
+        child.all.off('data', seen);
+        resolve();
+      };
+      child.all.on('data', seen);
+      seen();
+      void child.then(() => {
+        if (!pattern.test(output)) reject(new Error(`the server exited without printing ${String(pattern)}:\n${output}`));
+      });
+    });
   return {
     url,
     process: child,
     output: () => output,
+    printed,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return (await child).exitCode;

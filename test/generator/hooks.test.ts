@@ -44,7 +44,7 @@ async function generateInto(name: string, schema: string, exitCode = 0): Promise
 
 async function typecheck(dir: string): Promise<{ exitCode: number | undefined; output: string }> {
   const result = await execa('node', [TSC, '--noEmit', '-p', path.join(dir, 'tsconfig.json')], { reject: false, all: true });
-  return { exitCode: result.exitCode, output: result.all ?? '' };
+  return { exitCode: result.exitCode, output: result.all };
 }
 
 let shopSchema: string;

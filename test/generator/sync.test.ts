@@ -128,6 +128,16 @@ describe('checkOutput', () => {
     expect(existsSync(path.join(dir, 'c.ts'))).toBe(false);
   });
 
+  it('compares contents, not sizes: a file edited to another text of the same length is stale', async () => {
+    await writeOutput(dir, files({ 'a.ts': 'export const a = 1;\n' }), '1.0.0', { force: false });
+    await writeFile(path.join(dir, 'a.ts'), 'export const a = 2;\n');
+    expect(await checkOutput(dir, files({ 'a.ts': 'export const a = 1;\n' }), '1.0.0')).toEqual({
+      stale: ['a.ts'],
+      missing: [],
+      extra: [],
+    });
+  });
+
   it('does not report an edited scaffold file as stale', async () => {
     const map = files({ 'hooks.ts': { contents: 'template', kind: 'scaffold' } });
     await writeOutput(dir, map, '1.0.0', { force: false });

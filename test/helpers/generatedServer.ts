@@ -45,8 +45,9 @@ export async function startGeneratedServer(name: ExampleName, options: StartOpti
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`${name} server did not start in time:\n${output}`)), 20_000);
-    child.all!.on('data', (chunk: Buffer) => {
+    // A limit against hanging only (the machine may be busy), not a measure of start-up time.
+    const timeout = setTimeout(() => reject(new Error(`${name} server did not start in time:\n${output}`)), 60_000);
+    child.all.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING.exec(output);
       if (match) {

@@ -258,7 +258,7 @@ class MemoryStore implements Store {
     try {
       result = work(txn);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     for (const [name, state] of txn.touched) this.tables.set(name, state);
     for (const [name, next] of txn.nextKeys)

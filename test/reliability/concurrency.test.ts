@@ -63,7 +63,7 @@ describe('concurrent writes', () => {
             const body = round % 2 === 0 ? record(n) : [record(n), record(n + 1), record(n + 2)];
             const response = await write('POST', path, body);
             expect(response.status).toBe(201);
-            const answer = (await response.json()) as unknown;
+            const answer: unknown = await response.json();
             created.push(...(Array.isArray(answer) ? answer : [answer]));
           }
           return created;

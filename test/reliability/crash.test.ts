@@ -15,13 +15,15 @@ import { randomIndex, seededRandom, type Random } from '../../bench/random.js';
 import { schema } from '../../generated-examples/kitchen-sink/src/schema.js';
 import { formatVerifyReport, verifyStore } from '../../templates/runtime/verify.js';
 import { REPO_ROOT, startGeneratedServer, type GeneratedServer } from '../helpers/generatedServer.js';
+import { logSeedOnFailure, TEST_SEED } from '../helpers/seed.js';
 import { ABSENT, present, WriteModel, type RecordState, type RecordValue, type TableListing } from './writeModel.js';
 
 const ROUNDS = 6;
 const CLIENTS = 8;
 /** Keys each client rewrites over and over, per table, so that updates and deletes meet. */
 const KEYS_PER_CLIENT = 5;
-const SEED = Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000);
+/** The run's seed (`TEST_SEED` replays it; test/helpers/seed.ts), within the range the client keys use. */
+const SEED = TEST_SEED % 1_000_000;
 
 /** The exported tables written, with their URL, key attribute and server-set timestamps. */
 const TABLES = {
@@ -298,6 +300,7 @@ describe('a generated server killed with SIGKILL while clients write', () => {
     `loses no acknowledged write and keeps every index consistent (${ROUNDS} crashes, seed ${SEED})`,
     { timeout: 90_000 },
     async () => {
+      logSeedOnFailure('the crash test');
       const random = seededRandom(SEED);
       const model = new WriteModel();
       const authorKeys = { highestBeforeRound: 0, seen: new Set<number>(), reused: [] as string[] };

@@ -185,7 +185,7 @@ describe('an attribute newly @indexed', () => {
     await expect(store.indexesBuilt!()).resolves.toBeUndefined();
   });
 
-  it('is built quietly, and ready at once, in a new data directory', async () => {
+  it('is built quietly, and ready at once, in a new data directory', () => {
     const directory = mkdtempSync(path.join(tmpdir(), 'evolution-'));
     directories.push(directory);
     const log: string[] = [];

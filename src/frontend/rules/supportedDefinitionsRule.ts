@@ -46,6 +46,7 @@ function problemWith(definition: DefinitionNode): string | undefined {
     case Kind.INPUT_OBJECT_TYPE_DEFINITION:
       return `Input type "${definition.name.value}" is not supported; the generated server derives its create and patch shapes from the tables, so remove it`;
     case Kind.DIRECTIVE_DEFINITION:
+    case Kind.DIRECTIVE_EXTENSION:
       return `Directive definition "@${definition.name.value}" is not supported; the dialect's directives (@table, @export, @primaryKey, ...) are built in, so remove it`;
     case Kind.SCHEMA_DEFINITION:
     case Kind.SCHEMA_EXTENSION:

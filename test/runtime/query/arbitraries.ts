@@ -118,24 +118,28 @@ function withoutAbsent(record: Record<string, unknown>): StoredValue {
 
 export type PropertyData = Readonly<Record<'Item' | 'Owner', StoredValue[]>>;
 
+/** The attributes of one Item (without its key); absent attributes are `undefined`. */
+export const itemFieldsArbitrary = fc.record({
+  name: maybe(fc.constantFrom(...STRINGS)),
+  note: maybe(fc.constantFrom(...STRINGS)),
+  price: maybe(fc.constantFrom(...NUMBERS)),
+  qty: maybe(fc.constantFrom(...INTS)),
+  tags: maybe(fc.array(fc.constantFrom(...STRINGS.slice(0, 8)), { maxLength: 3 })),
+  when: maybe(fc.constantFrom(...DATES).map((time) => new Date(time))),
+  flag: maybe(fc.boolean()),
+  stamp: maybe(fc.constantFrom(...STAMPS)),
+  extra: maybe(fc.constantFrom(...EXTRAS)),
+  ownerId: maybe(fc.constantFrom(...OWNER_IDS)),
+  friendIds: maybe(fc.array(fc.constantFrom(...OWNER_IDS), { maxLength: 3 })),
+});
+
+export function withoutAbsentAttributes(record: Record<string, unknown>): StoredValue {
+  return withoutAbsent(record);
+}
+
 export const dataArbitrary: fc.Arbitrary<PropertyData> = fc
   .record({
-    items: fc.array(
-      fc.record({
-        name: maybe(fc.constantFrom(...STRINGS)),
-        note: maybe(fc.constantFrom(...STRINGS)),
-        price: maybe(fc.constantFrom(...NUMBERS)),
-        qty: maybe(fc.constantFrom(...INTS)),
-        tags: maybe(fc.array(fc.constantFrom(...STRINGS.slice(0, 8)), { maxLength: 3 })),
-        when: maybe(fc.constantFrom(...DATES).map((time) => new Date(time))),
-        flag: maybe(fc.boolean()),
-        stamp: maybe(fc.constantFrom(...STAMPS)),
-        extra: maybe(fc.constantFrom(...EXTRAS)),
-        ownerId: maybe(fc.constantFrom(...OWNER_IDS)),
-        friendIds: maybe(fc.array(fc.constantFrom(...OWNER_IDS), { maxLength: 3 })),
-      }),
-      { minLength: 3, maxLength: 30 },
-    ),
+    items: fc.array(itemFieldsArbitrary, { minLength: 3, maxLength: 30 }),
     owners: fc.subarray(['o1', 'o2', 'o3']).chain((ids) =>
       fc.tuple(
         ...ids.map((id) =>

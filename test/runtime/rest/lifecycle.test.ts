@@ -82,7 +82,7 @@ describe('server lifecycle and limits', () => {
       headers: { 'Content-Type': 'application/json' },
       body,
       duplex: 'half',
-    } as RequestInit);
+    });
     controller?.enqueue(new TextEncoder().encode('{"name":'));
     await arrived;
 

@@ -110,9 +110,10 @@ export interface ServerContext<DB> {
   readonly tables: ReadTables<DB>;
   /**
    * Runs `work` in one write transaction: its writes commit together (hooks included) or, if it
-   * throws, not at all. Resolves with `work`'s result once the commit is durable.
+   * throws, not at all. Resolves with `work`'s result once the commit is durable. A function
+   * property, not a method: `({ write }) => …` may take it out of the context.
    */
-  write<T>(work: (tables: TransactionTables<DB>) => T): Promise<T>;
+  readonly write: <T>(work: (tables: TransactionTables<DB>) => T) => Promise<T>;
 }
 
 /** A committed change of one record, as `afterCommit` receives it. */

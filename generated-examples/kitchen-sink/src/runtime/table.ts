@@ -306,14 +306,15 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     method: 'POST' | 'PUT' | 'PATCH',
     now: number,
   ): StoredValue {
-    const hook = this.hooks!.beforeWrite!;
+    // Called on the hooks object, so a hook written as a method keeps its `this`.
+    const hooks = this.hooks!;
     const context = {
       method,
       previous: previous === undefined ? undefined : deepFreeze(previous),
       tables: session.tables,
     };
     const result = session.runHook(this.name, key, 'beforeWrite', () =>
-      hook(deepFreeze(record), context),
+      hooks.beforeWrite!(deepFreeze(record), context),
     );
     if (result === undefined) return record;
     // `{ ...record, tags: undefined }` means "without tags": an attribute set to undefined is absent.
@@ -349,11 +350,10 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     }
     const current = this.current(session.txn, key, options);
     if (current === undefined) return false;
-    const hook = hooks?.beforeDelete;
-    if (hook) {
+    if (hooks?.beforeDelete) {
       const previous = deepFreeze(current);
       session.runHook(this.name, key, 'beforeDelete', () =>
-        hook(previous, { tables: session.tables }),
+        hooks.beforeDelete!(previous, { tables: session.tables }),
       );
     }
     session.txn.delete(this.name, key);

@@ -540,6 +540,8 @@ function describe(value: unknown): string {
     case 'bigint':
       return bigintWithinLimit(value) ? `integer ${value.toString()}` : 'an integer too large';
     case 'object':
+      // An object made by Object.create(null) has no constructor, whatever its type says.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       return isPlainObject(value) ? 'an object' : `a ${value.constructor?.name ?? 'value'}`;
     default:
       return typeof value;

@@ -388,6 +388,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 function canonical(value: unknown): string {
   return (
+    // JSON.stringify gives undefined for undefined, whatever its type says.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     JSON.stringify(value, (_name, element: unknown) =>
       typeof element === 'bigint' ? { $bigint: element.toString() } : element,
     ) ?? String(value)

@@ -96,7 +96,7 @@ export function getShapedRecord(
   }
   const txn = app.store.read();
   const shaped = exchange.timed(() =>
-    shapeRecord(txn, ctx, query, entry.record as StoredValue, { key, version: entry.version }),
+    shapeRecord(txn, ctx, query, entry.record, { key, version: entry.version }),
   );
   exchange.sendValue(200, format, shaped);
 }

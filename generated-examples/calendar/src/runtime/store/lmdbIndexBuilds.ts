@@ -158,6 +158,8 @@ export class IndexBuilds {
     const { index } = build;
     try {
       let done = false;
+      // `done` and `stopped` change inside callbacks, which the type checker does not follow.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       while (!done && !this.stopped) {
         let last: Key | undefined;
         await write(() => {
@@ -176,6 +178,7 @@ export class IndexBuilds {
         });
         if (last !== undefined) build.after = last;
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set in the callback above
       if (!done) return;
       this.building.delete(buildKey(index.table, index.attribute));
       const seconds = ((Date.now() - build.startedAt) / 1000).toFixed(1);

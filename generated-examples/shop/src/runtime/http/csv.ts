@@ -50,7 +50,10 @@ function csvCell(value: unknown): string {
   else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? '' : value.toISOString();
   else if (value instanceof Uint8Array) text = neutralised(base64Of(value));
   else if (typeof value === 'object') text = toJson(value);
-  else text = String(value);
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    text = String(value);
+  // Nothing else is stored (functions and symbols do not survive encoding).
+  else text = '';
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

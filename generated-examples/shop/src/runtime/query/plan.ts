@@ -360,7 +360,7 @@ function keyCandidate(
   const reverse = inOrder && sortFirst !== null && sortFirst.descending;
   const base = { ordered: inOrder, rank: 0, selective: true };
   if (ranges.every(isPoint)) {
-    const keys = sortedKeys(ranges.map((range) => range.start?.value).filter(isKey));
+    const keys = sortedKeys(ranges.map((range) => range.start.value).filter(isKey));
     return { ...base, driver: { kind: 'keys', keys, reverse }, estimate: keys.length };
   }
   const keyRanges = ranges.map(toKeyRange);

@@ -119,7 +119,8 @@ export class ViewIndex<View> {
   ): Map<IndexValue, Set<View>> | undefined {
     if (attribute === null) return this.byKey;
     let values = this.byAttribute.get(attribute);
-    if (values === undefined && create) this.byAttribute.set(attribute, (values = new Map()));
+    if (values === undefined && create)
+      this.byAttribute.set(attribute, (values = new Map<IndexValue, Set<View>>()));
     return values;
   }
 }
