@@ -411,7 +411,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     this.validator.checkKeyValue(key, problems);
     const problem = problems[0];
     if (problem !== undefined)
-      throw clientError('INVALID_KEY', `Invalid key for ${this.name}: ${problem.message}`);
+      throw clientError('INVALID_KEY', `This cannot be a key of ${this.name}: it ${problem.message}`);
   }
 }
 

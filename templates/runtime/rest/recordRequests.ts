@@ -8,6 +8,7 @@ import { encodeValue } from '../http/encode.js';
 import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { CONTENT_TYPES, type Format } from '../http/negotiate.js';
+import { STORE_LIMITS } from '../store/limits.js';
 import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions, WrittenEntry } from '../table.js';
 import { isPlainObject } from '../validate.js';
@@ -245,10 +246,12 @@ export async function deleteRecord(
 function keyForWrite(resource: TableResource, id: string): Key {
   const key = resource.table.parseKey(id);
   if (key === undefined) {
-    throw clientError(
-      'INVALID_KEY',
-      `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}: its key type is ${resource.meta.keyType}`,
-    );
+    const shown = id.length > 100 ? `${id.slice(0, 100)}…` : id;
+    const reason =
+      Buffer.byteLength(id) > STORE_LIMITS.maxKeyBytes
+        ? `it must be at most ${STORE_LIMITS.maxKeyBytes} bytes long, the longest primary key the store keeps`
+        : `its key type is ${resource.meta.keyType}`;
+    throw clientError('INVALID_KEY', `"${shown}" cannot be a key of ${resource.meta.name}: ${reason}`);
   }
   return key;
 }
