@@ -256,7 +256,9 @@ export class HttpServer implements ServerState {
         }
         return getRecord(exchange, resource, id, this.format(exchange, route.format));
       case 'PUT':
-        return putRecord(this.app, exchange, resource, id, () => this.format(exchange, route.format));
+        return putRecord(this.app, exchange, resource, id, () =>
+          this.format(exchange, route.format),
+        );
       case 'PATCH':
         return patchRecord(this.app, exchange, resource, id, () =>
           this.format(exchange, route.format),

@@ -205,7 +205,10 @@ class Coercer {
       );
     }
     if (segments.some((segment) => segment === ''))
-      throw syntaxError(`The attribute path '${path}' is malformed: it has an empty segment`, position);
+      throw syntaxError(
+        `The attribute path '${path}' is malformed: it has an empty segment`,
+        position,
+      );
     const hops: Hop[] = [];
     let current = table;
     for (let index = 0; index < segments.length; index += 1) {

@@ -55,7 +55,11 @@ export function getRecord(
     return;
   }
   if (format === 'json') {
-    exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', etag], RecordCache.json(cached));
+    exchange.send(
+      200,
+      ['Content-Type', CONTENT_TYPES.json, 'ETag', etag],
+      RecordCache.json(cached),
+    );
     return;
   }
   exchange.sendValue(200, format, cached.record, ['ETag', etag], resource.columns);
@@ -251,7 +255,10 @@ function keyForWrite(resource: TableResource, id: string): Key {
       Buffer.byteLength(id) > STORE_LIMITS.maxKeyBytes
         ? `it must be at most ${STORE_LIMITS.maxKeyBytes} bytes long, the longest primary key the store keeps`
         : `its key type is ${resource.meta.keyType}`;
-    throw clientError('INVALID_KEY', `"${shown}" cannot be a key of ${resource.meta.name}: ${reason}`);
+    throw clientError(
+      'INVALID_KEY',
+      `"${shown}" cannot be a key of ${resource.meta.name}: ${reason}`,
+    );
   }
   return key;
 }

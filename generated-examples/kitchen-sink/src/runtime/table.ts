@@ -267,7 +267,13 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     options: WriteOptions,
   ): WrittenEntry<Rec> {
     const current = this.current(session.txn, key, options);
-    const stored = this.write(session, key, { [this.meta.primaryKey]: key, ...record }, current, 'PUT');
+    const stored = this.write(
+      session,
+      key,
+      { [this.meta.primaryKey]: key, ...record },
+      current,
+      'PUT',
+    );
     return this.written(session, stored, current);
   }
 
@@ -413,7 +419,10 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     this.validator.checkKeyValue(key, problems);
     const problem = problems[0];
     if (problem !== undefined)
-      throw clientError('INVALID_KEY', `This cannot be a key of ${this.name}: it ${problem.message}`);
+      throw clientError(
+        'INVALID_KEY',
+        `This cannot be a key of ${this.name}: it ${problem.message}`,
+      );
   }
 }
 

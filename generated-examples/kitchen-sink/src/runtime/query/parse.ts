@@ -188,7 +188,11 @@ class Parser {
       // so conditions on either side of them are joined by that '&' too.
       for (const neighbour of [item, items[index + 1]]) {
         if (neighbour?.separator !== '|') continue;
-        if (entry.kind === 'empty') throw syntaxError('A condition is empty here: remove the extra separator', entry.position);
+        if (entry.kind === 'empty')
+          throw syntaxError(
+            'A condition is empty here: remove the extra separator',
+            entry.position,
+          );
         throw syntaxError(
           `${describe(entry)} must be joined to the rest of the query with '&', not '|'`,
           neighbour.separatorPosition,
@@ -242,14 +246,19 @@ class Parser {
     const items = this.parseList(depth + 1);
     if (this.src[this.pos] !== close) {
       if (this.pos >= this.src.length) throw syntaxError(`The '${open}' is never closed`, at);
-      throw syntaxError(`A '${close}' is needed here to close the '${open}' at character ${at}`, this.pos);
+      throw syntaxError(
+        `A '${close}' is needed here to close the '${open}' at character ${at}`,
+        this.pos,
+      );
     }
     this.pos += 1;
     for (const { entry } of items) {
-      if (entry.kind === 'empty') throw syntaxError('A condition inside this group is empty', entry.position);
+      if (entry.kind === 'empty')
+        throw syntaxError('A condition inside this group is empty', entry.position);
     }
     const node = combine(items);
-    if (node === null) throw syntaxError('This group is empty: it needs at least one condition', at);
+    if (node === null)
+      throw syntaxError('This group is empty: it needs at least one condition', at);
     return node;
   }
 
@@ -530,7 +539,7 @@ class Parser {
         const char = this.src[this.pos]!;
         if (STRUCTURAL.includes(char) || char === '=') {
           if (char === '&' || char === '|' || char === ']')
-            throw syntaxError('This list is never closed with \')\'', open);
+            throw syntaxError("This list is never closed with ')'", open);
           throw syntaxError(
             `A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`,
             this.pos,
@@ -538,7 +547,8 @@ class Parser {
         }
         this.pos += 1;
       }
-      if (this.pos >= this.src.length) throw syntaxError('This list is never closed with \')\'', open);
+      if (this.pos >= this.src.length)
+        throw syntaxError("This list is never closed with ')'", open);
       values.push({ raw: this.src.slice(start, this.pos), position: start });
       if (values.length > QUERY_LIMITS.maxListValues) {
         throw queryError(
@@ -698,7 +708,9 @@ class Parser {
     const name = this.scanCallName(',{}[]()*');
     if (name === '') {
       throw syntaxError(
-        this.pos >= this.src.length ? 'select( is never closed with \')\'' : 'select() needs an attribute name here',
+        this.pos >= this.src.length
+          ? "select( is never closed with ')'"
+          : 'select() needs an attribute name here',
         this.pos,
       );
     }
@@ -867,7 +879,8 @@ function toCount(text: string, where: string, position: number): number {
       position,
     );
   const count = Number(text);
-  if (!Number.isSafeInteger(count)) throw syntaxError(`${where} is too large: ${text.slice(0, 40)} is beyond 2^53 - 1`, position);
+  if (!Number.isSafeInteger(count))
+    throw syntaxError(`${where} is too large: ${text.slice(0, 40)} is beyond 2^53 - 1`, position);
   return count;
 }
 

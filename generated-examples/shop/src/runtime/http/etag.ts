@@ -84,7 +84,6 @@ export function ifMatchHolds(
   const currentTags = typeof current === 'string' ? [current] : current;
   const tags = parseTags(header);
   return (
-    tags === '*' ||
-    tags.some((candidate) => !candidate.weak && currentTags.includes(candidate.tag))
+    tags === '*' || tags.some((candidate) => !candidate.weak && currentTags.includes(candidate.tag))
   );
 }
