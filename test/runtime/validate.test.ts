@@ -193,7 +193,7 @@ describe('records', () => {
     expect(problems(counter, { id: 'seven', value: 1 }, 'create')).toEqual([
       'id: must be an integer within 32 bits (Int), got the string "seven"',
     ]);
-    expect(problems(product, { id: '' }, 'create')).toEqual(['id: the primary key must not be empty']);
+    expect(problems(product, { id: '' }, 'create')).toEqual(['id: must not be empty, since it is the primary key']);
     expect(problems(product, { id: 'x'.repeat(2000) }, 'create')).toHaveLength(1);
     expect(problems(counter, { id: 'seven', value: 1 }, 'replace')).toEqual([]);
   });

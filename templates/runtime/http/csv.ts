@@ -23,8 +23,9 @@ export function columnsFor(declared: readonly string[], samples: readonly unknow
   return columns;
 }
 
+/** The header row: every name quoted, as Harper writes it (`"id","name"`). */
 export function csvHeader(columns: readonly string[]): string {
-  return `${columns.map(csvCell).join(',')}\r\n`;
+  return `${columns.map((name) => `"${neutralised(name).replaceAll('"', '""')}"`).join(',')}\r\n`;
 }
 
 /** One CSV row: a record's cells in column order, or a bare value in one cell. */

@@ -274,9 +274,13 @@ export class HttpServer implements ServerState {
         }
         return getRecord(exchange, resource, id, this.format(exchange, route.format));
       case 'PUT':
-        return putRecord(this.app, exchange, resource, id);
+        return putRecord(this.app, exchange, resource, id, () =>
+          this.format(exchange, route.format),
+        );
       case 'PATCH':
-        return patchRecord(this.app, exchange, resource, id);
+        return patchRecord(this.app, exchange, resource, id, () =>
+          this.format(exchange, route.format),
+        );
       case 'DELETE':
         return deleteRecord(exchange, resource, id, this.format(exchange, route.format));
       default:
@@ -368,6 +372,7 @@ export class HttpServer implements ServerState {
   /** The answer's format: the URL suffix, else the `Accept` header; 406 when nothing fits. */
   private format(exchange: Exchange, suffix: Format | undefined): Format {
     if (suffix !== undefined) return suffix;
+    exchange.vary('Accept');
     const format = negotiate(exchange.request.headers.accept);
     if (format === null) {
       throw clientError(

@@ -44,7 +44,7 @@ export function decodePercent(raw: string, position: number): string {
       const byte = escapedByte(raw, index);
       if (byte < 0)
         throw syntaxError(
-          `Malformed percent-escape '${raw.slice(index, index + 3)}'`,
+          `The percent-escape '${raw.slice(index, index + 3)}' is malformed: '%' must be followed by two hex digits`,
           position + index,
         );
       bytes.push(byte);
@@ -53,7 +53,7 @@ export function decodePercent(raw: string, position: number): string {
     try {
       text += utf8.decode(new Uint8Array(bytes));
     } catch {
-      throw syntaxError('Percent-escapes that are not valid UTF-8', position + start);
+      throw syntaxError('These percent-escapes do not encode valid UTF-8 text', position + start);
     }
   }
   return text;

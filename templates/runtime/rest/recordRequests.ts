@@ -3,12 +3,14 @@
  * (GET, HEAD). Contract section 4; ETags and preconditions per section 6.
  */
 import { readBody, decodeBody } from '../http/body.js';
-import { etagOf, ifMatchHolds, noneMatchHits } from '../http/etag.js';
+import { contentEtag, etagOf, ifMatchHolds, noneMatchHits, versionEtags } from '../http/etag.js';
+import { encodeValue } from '../http/encode.js';
 import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { CONTENT_TYPES, type Format } from '../http/negotiate.js';
+import { STORE_LIMITS } from '../store/limits.js';
 import type { Key, StoredValue } from '../store/types.js';
-import type { WriteOptions } from '../table.js';
+import type { WriteOptions, WrittenEntry } from '../table.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
 import {
@@ -22,7 +24,10 @@ import { RecordCache } from './recordCache.js';
 export const RECORD_METHODS = 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS';
 export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
 
-/** GET/HEAD of a whole record: 200 with its strong ETag, 304 when `If-None-Match` matches, 404. */
+/**
+ * GET/HEAD of a whole record: 200 with its strong ETag (the version, the format folded in for
+ * formats other than JSON), 304 when `If-None-Match` matches, 404.
+ */
 export function getRecord(
   exchange: Exchange,
   resource: TableResource,
@@ -43,20 +48,41 @@ export function getRecord(
     exchange.send(404, []);
     return;
   }
+  const etag = format === 'json' ? cached.etag : etagOf(cached.version, format);
   const ifNoneMatch = exchange.request.headers['if-none-match'];
-  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, cached.etag)) {
-    exchange.send(304, ['ETag', cached.etag]);
+  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) {
+    exchange.send(304, ['ETag', etag]);
     return;
   }
   if (format === 'json') {
     exchange.send(
       200,
-      ['Content-Type', CONTENT_TYPES.json, 'ETag', cached.etag],
+      ['Content-Type', CONTENT_TYPES.json, 'ETag', etag],
       RecordCache.json(cached),
     );
     return;
   }
-  exchange.sendValue(200, format, cached.record, ['ETag', cached.etag], resource.columns);
+  exchange.sendValue(200, format, cached.record, ['ETag', etag], resource.columns);
+}
+
+/**
+ * Sends an answer computed from the store (a shaped record, an attribute) with a strong ETag that
+ * is a digest of its bytes, or 304 when `If-None-Match` names that tag.
+ */
+function sendTagged(
+  exchange: Exchange,
+  format: Format,
+  value: unknown,
+  columns?: readonly string[],
+): void {
+  const body = encodeValue(format, value, columns);
+  const etag = contentEtag(body);
+  const ifNoneMatch = exchange.request.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) {
+    exchange.send(304, ['ETag', etag]);
+    return;
+  }
+  exchange.send(200, ['Content-Type', CONTENT_TYPES[format], 'ETag', etag], body);
 }
 
 /**
@@ -96,10 +122,13 @@ export function getShapedRecord(
   const shaped = exchange.timed(() =>
     shapeRecord(txn, ctx, query, entry.record, { key, version: entry.version }),
   );
-  exchange.sendValue(200, format, shaped);
+  sendTagged(exchange, format, shaped);
 }
 
-/** GET/HEAD of one attribute of a record; a relationship attribute is resolved to its record(s). */
+/**
+ * GET/HEAD of one attribute of a record; a relationship attribute is resolved to its record(s).
+ * Tagged like a shaped record (a digest of the answer), so `If-None-Match` answers 304.
+ */
 export function getAttribute(
   app: App,
   exchange: Exchange,
@@ -131,33 +160,80 @@ export function getAttribute(
       : Object.hasOwn(entry.record, name)
         ? (entry.record[name] ?? null)
         : null;
-  exchange.sendValue(200, format, value);
+  sendTagged(exchange, format, value);
 }
 
-/** PUT: create or replace the whole record. 204. */
+/**
+ * PUT: create or replace the whole record. 204 with the new `ETag`; with
+ * `Prefer: return=representation`, the stored record (201 when it was created, else 200).
+ * `format` is asked for only then, so a write without that preference is never a 406.
+ */
 export async function putRecord(
   app: App,
   exchange: Exchange,
   resource: TableResource,
   id: string,
+  format: () => Format,
 ): Promise<void> {
   const key = keyForWrite(resource, id);
+  const answerFormat = prefersRepresentation(exchange.request.headers.prefer) ? format() : null;
   const body = await recordBody(app, exchange);
-  await exchange.timedWrite(() => resource.table.put(key, body, preconditionOf(exchange)));
-  exchange.send(204, []);
+  const written = await exchange.timedWrite(() =>
+    resource.table.put(key, body, preconditionOf(exchange)),
+  );
+  sendWritten(exchange, resource, written, answerFormat);
 }
 
-/** PATCH: merge top-level attributes into the record, creating it when missing. 204. */
+/**
+ * PATCH: merge top-level attributes into the record, creating it when missing. Answers as PUT
+ * does: 204 with the new `ETag`, or the stored record when `Prefer: return=representation`.
+ */
 export async function patchRecord(
   app: App,
   exchange: Exchange,
   resource: TableResource,
   id: string,
+  format: () => Format,
 ): Promise<void> {
   const key = keyForWrite(resource, id);
+  const answerFormat = prefersRepresentation(exchange.request.headers.prefer) ? format() : null;
   const body = await recordBody(app, exchange);
-  await exchange.timedWrite(() => resource.table.patch(key, body, preconditionOf(exchange)));
-  exchange.send(204, []);
+  const written = await exchange.timedWrite(() =>
+    resource.table.patch(key, body, preconditionOf(exchange)),
+  );
+  sendWritten(exchange, resource, written, answerFormat);
+}
+
+function sendWritten(
+  exchange: Exchange,
+  resource: TableResource,
+  written: WrittenEntry<StoredValue>,
+  format: Format | null,
+): void {
+  if (format === null) {
+    exchange.send(204, ['ETag', etagOf(written.version)]);
+    return;
+  }
+  exchange.sendValue(
+    written.created ? 201 : 200,
+    format,
+    written.record,
+    ['ETag', etagOf(written.version, format), 'Preference-Applied', 'return=representation'],
+    resource.columns,
+  );
+}
+
+/** Whether a `Prefer` header asks for `return=representation` (RFC 7240). */
+export function prefersRepresentation(prefer: string | string[] | undefined): boolean {
+  const values = Array.isArray(prefer) ? prefer : prefer === undefined ? [] : [prefer];
+  return values.some((value) =>
+    value.split(',').some((preference) => {
+      const [name = '', token = ''] = (preference.split(';')[0] ?? '')
+        .split('=')
+        .map((part) => part.trim().replace(/^"|"$/g, '').toLowerCase());
+      return name === 'return' && token === 'representation';
+    }),
+  );
 }
 
 /** DELETE: 200 `true`, whether or not the record existed. */
@@ -181,9 +257,14 @@ export async function deleteRecord(
 function keyForWrite(resource: TableResource, id: string): Key {
   const key = resource.table.parseKey(id);
   if (key === undefined) {
+    const shown = id.length > 100 ? `${id.slice(0, 100)}…` : id;
+    const reason =
+      Buffer.byteLength(id) > STORE_LIMITS.maxKeyBytes
+        ? `it must be at most ${STORE_LIMITS.maxKeyBytes} bytes long, the longest primary key the store keeps`
+        : `its key type is ${resource.meta.keyType}`;
     throw clientError(
       'INVALID_KEY',
-      `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}: its key type is ${resource.meta.keyType}`,
+      `"${shown}" cannot be a key of ${resource.meta.name}: ${reason}`,
     );
   }
   return key;
@@ -215,9 +296,10 @@ function preconditionOf(exchange: Exchange): WriteOptions {
   if (ifMatch === undefined && ifNoneMatch === undefined) return {};
   return {
     precondition: (version) => {
-      const etag = version === undefined ? undefined : etagOf(version);
-      if (ifMatch !== undefined && !ifMatchHolds(ifMatch, etag)) return false;
-      return ifNoneMatch === undefined || etag === undefined || !noneMatchHits(ifNoneMatch, etag);
+      // The version's tag in any format names it: a tag read as CBOR guards a JSON write too.
+      const etags = version === undefined ? undefined : versionEtags(version);
+      if (ifMatch !== undefined && !ifMatchHolds(ifMatch, etags)) return false;
+      return ifNoneMatch === undefined || etags === undefined || !noneMatchHits(ifNoneMatch, etags);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { decode as decodeCbor } from 'cbor-x';
-import { unpack } from 'msgpackr';
+import { pack, unpack, unpackMultiple } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { encodeValue, listEncoder } from '../../../templates/runtime/http/encode.js';
 import { toJson } from '../../../templates/runtime/http/json.js';
@@ -41,7 +41,7 @@ describe('encodeValue', () => {
   it('writes CSV with a header row, quoting, JSON cells for structures and ISO dates', () => {
     const csv = encodeValue('csv', [record, { id: 'b', extra: 1 }], ['id', 'when']).toString();
     expect(csv).toBe(
-      'id,when,big,bytes,nested,text,extra\r\n' +
+      '"id","when","big","bytes","nested","text","extra"\r\n' +
         'a,2024-08-15T14:00:00.000Z,1180591620717411303424,AQL/,"{""list"":[1,null,""x""]}","say ""hi"", then\nleave",\r\n' +
         'b,,,,,,1\r\n',
     );
@@ -67,14 +67,17 @@ describe('listEncoder', () => {
     ];
     expect(JSON.parse(encodeList('json', values).toString())).toEqual(values);
     expect(decodeCbor(encodeList('cbor', values))).toEqual(values);
-    expect(unpack(encodeList('msgpack', values))).toEqual(values);
-    expect(encodeList('csv', values, ['id']).toString()).toBe('id,name\r\n1,a\r\n2,b\r\n');
+    // MessagePack: one value per record, concatenated, as Harper streams it (not one array).
+    const packed = encodeList('msgpack', values);
+    expect(unpackMultiple(packed)).toEqual(values);
+    expect(packed.equals(Buffer.concat(values.map((value) => pack(value))))).toBe(true);
+    expect(encodeList('csv', values, ['id']).toString()).toBe('"id","name"\r\n1,a\r\n2,b\r\n');
   });
 
   it('writes empty lists in every format', () => {
     expect(encodeList('json', []).toString()).toBe('[]');
     expect(decodeCbor(encodeList('cbor', []))).toEqual([]);
-    expect(unpack(encodeList('msgpack', []))).toEqual([]);
-    expect(encodeList('csv', [], ['id', 'name']).toString()).toBe('id,name\r\n');
+    expect(encodeList('msgpack', []).length).toBe(0);
+    expect(encodeList('csv', [], ['id', 'name']).toString()).toBe('"id","name"\r\n');
   });
 });

@@ -238,7 +238,7 @@ describe('the shop over HTTP', () => {
     });
     expect(response.status).toBe(200);
     const [header, first] = (await response.text()).trim().split(/\r?\n/);
-    expect(header).toBe('id,name,category');
+    expect(header).toBe('"id","name","category"');
     expect(first).toContain('p00');
   });
 

@@ -454,7 +454,7 @@ describe('5.4 errors', () => {
       attributes: expect.arrayContaining(['title', 'views']),
     });
     expect(failure('views=abc').message).toBe(
-      "Invalid value 'abc' for 'views': expected Int (an integer)",
+      "The value 'abc' does not fit 'views', which expects Int (an integer)",
     );
     expect(failure('views=abc').details).toMatchObject({
       attribute: 'views',
@@ -462,7 +462,7 @@ describe('5.4 errors', () => {
       expected: 'Int (an integer)',
     });
     expect(failure('title=a&views=1|published=true').message).toContain('at character 15');
-    expect(failure('timezone=Mars/Base').message).toContain("Unknown time zone 'Mars/Base'");
+    expect(failure('timezone=Mars/Base').message).toContain("There is no time zone 'Mars/Base'");
   });
 
   describe('limits', () => {

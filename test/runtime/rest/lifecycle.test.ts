@@ -129,7 +129,7 @@ describe('server lifecycle and limits', () => {
     const server = await start({ CORS_ORIGINS: 'https://app.example' });
     const allowed = await server.fetch('/Product/', { headers: { Origin: 'https://app.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
-    expect(allowed.headers.get('vary')).toBe('Origin');
+    expect(allowed.headers.get('vary')).toBe('Accept, Origin');
     expect(allowed.headers.get('access-control-expose-headers')).toContain('ETag');
 
     const preflight = await server.fetch('/Product/p1', {

@@ -3,7 +3,7 @@
  * formats, dates and big integers, ETags with If-None-Match / If-Match, and Server-Timing.
  */
 import { decode as decodeCbor, encode as encodeCbor } from 'cbor-x';
-import { pack, unpack } from 'msgpackr';
+import { pack, unpack, unpackMultiple } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { combinedSchema } from '../fixtures/schemas.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -50,7 +50,7 @@ describe('content negotiation and headers (contract section 6)', () => {
       const csv = await get('/Product/p1', 'text/csv');
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(await csv.text()).toBe(
-        'id,name,description,price,categoryId,inStock,stockQuantity,imageUrl,createdAt,tags\r\n' +
+        '"id","name","description","price","categoryId","inStock","stockQuantity","imageUrl","createdAt","tags"\r\n' +
           'p1,"Pen, blue",,2.5,,true,,,,"[""a"",""b""]"\r\n',
       );
     });
@@ -59,9 +59,9 @@ describe('content negotiation and headers (contract section 6)', () => {
       const ids = (records: unknown) => (records as { id: string }[]).map((record) => record.id);
       expect(ids(await (await get('/Product/')).json())).toEqual(['p1', 'p2']);
       expect(ids(decodeCbor(await bytes(await get('/Product/', 'application/cbor'))))).toEqual(['p1', 'p2']);
-      expect(ids(unpack(await bytes(await get('/Product/', 'application/x-msgpack'))))).toEqual(['p1', 'p2']);
+      expect(ids(unpackMultiple(await bytes(await get('/Product/', 'application/x-msgpack'))))).toEqual(['p1', 'p2']);
       const csv = (await (await get('/Product/', 'text/csv')).text()).split('\r\n');
-      expect(csv[0]).toBe('id,name,description,price,categoryId,inStock,stockQuantity,imageUrl,createdAt,tags');
+      expect(csv[0]).toBe('"id","name","description","price","categoryId","inStock","stockQuantity","imageUrl","createdAt","tags"');
       expect(csv.slice(1)).toEqual(['p1,"Pen, blue",,2.5,,true,,,,"[""a"",""b""]"', 'p2,Ink,,4,,,,,,', '']);
     });
 

@@ -142,16 +142,37 @@ describe('resources and methods (contract section 4)', () => {
       expect(description.name).toBe('Product');
       expect(description.primaryKey).toBe('id');
       expect(description.recordCount).toBeGreaterThan(0);
-      expect(description.attributes).toContainEqual({ name: 'id', type: 'ID', primaryKey: true });
-      expect(description.attributes).toContainEqual({ name: 'price', type: 'Float', indexed: true });
+      // Harper's fields (type, isPrimaryKey, indexed, relationship.from) beside ours.
+      expect(description.attributes).toContainEqual({
+        name: 'id',
+        type: 'ID',
+        isPrimaryKey: true,
+        graphqlType: 'ID',
+        primaryKey: true,
+      });
+      expect(description.attributes).toContainEqual({ name: 'price', type: 'Float', graphqlType: 'Float', indexed: true });
       expect(description.attributes).toContainEqual({
         name: 'category',
         type: 'Category',
+        graphqlType: 'Category',
         relationship: { kind: 'many-to-one', target: 'Category', from: 'categoryId' },
       });
       const authors = (await json(await server.fetch('/authors'))) as { attributes: Record<string, unknown>[] };
-      expect(authors.attributes).toContainEqual({ name: 'tags', type: '[String!]', indexed: true });
-      expect(authors.attributes).toContainEqual({ name: 'name', type: 'String!', indexed: true });
+      // A list in Harper's array/elements form; a non-null attribute is `nullable: false`.
+      expect(authors.attributes).toContainEqual({
+        name: 'tags',
+        type: 'array',
+        elements: { type: 'String', nullable: false },
+        graphqlType: '[String!]',
+        indexed: true,
+      });
+      expect(authors.attributes).toContainEqual({
+        name: 'name',
+        type: 'String',
+        nullable: false,
+        graphqlType: 'String!',
+        indexed: true,
+      });
     });
   });
 

@@ -29,6 +29,11 @@ export interface TableEntry<Rec> {
   readonly version: number;
 }
 
+/** What a PUT or PATCH wrote: the stored record, its new version, and whether it was created. */
+export interface WrittenEntry<Rec> extends TableEntry<Rec> {
+  readonly created: boolean;
+}
+
 export interface WriteOptions {
   /**
    * A precondition on the record's current version (undefined when it does not exist), checked
@@ -116,21 +121,25 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return this.tables.write((session) => records.map((record) => this.insert(session, record)));
   }
 
-  /** Creates or replaces the whole record; the key given here wins over one in the body. */
-  async put(key: Key, body: Create, options: WriteOptions = {}): Promise<void> {
+  /**
+   * Creates or replaces the whole record; the key given here wins over one in the body. Resolves
+   * with the record as stored and its new version.
+   */
+  async put(key: Key, body: Create, options: WriteOptions = {}): Promise<WrittenEntry<Rec>> {
     this.checkKey(key);
     const record = this.validator.validate(body, 'replace');
-    await this.tables.write((session) => this.replace(session, key, record, options));
+    return this.tables.write((session) => this.replace(session, key, record, options));
   }
 
   /**
    * Merges the body's top-level attributes into the record (nested objects are replaced whole;
-   * null stores null). A missing record is created, with its key and created time.
+   * null stores null). A missing record is created, with its key and created time. Resolves with
+   * the record as stored and its new version.
    */
-  async patch(key: Key, body: Patch, options: WriteOptions = {}): Promise<void> {
+  async patch(key: Key, body: Patch, options: WriteOptions = {}): Promise<WrittenEntry<Rec>> {
     this.checkKey(key);
     const changes = this.validator.validate(body, 'patch');
-    await this.tables.write((session) => this.merge(session, key, changes, options));
+    return this.tables.write((session) => this.merge(session, key, changes, options));
   }
 
   /** Deletes the record; resolves with whether it existed. */
@@ -256,9 +265,16 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     key: Key,
     record: StoredValue,
     options: WriteOptions,
-  ): void {
+  ): WrittenEntry<Rec> {
     const current = this.current(session.txn, key, options);
-    this.write(session, key, { [this.meta.primaryKey]: key, ...record }, current, 'PUT');
+    const stored = this.write(
+      session,
+      key,
+      { [this.meta.primaryKey]: key, ...record },
+      current,
+      'PUT',
+    );
+    return this.written(session, stored, current);
   }
 
   private merge(
@@ -266,7 +282,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     key: Key,
     changes: StoredValue,
     options: WriteOptions,
-  ): void {
+  ): WrittenEntry<Rec> {
     const current = this.current(session.txn, key, options);
     const merged: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
     if (current === undefined) {
@@ -274,17 +290,30 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       const missing = this.validator.missingRequired(merged);
       if (missing.length > 0) throw validationError(missing);
     }
-    this.write(session, key, merged, current, 'PATCH');
+    const stored = this.write(session, key, merged, current, 'PATCH');
+    return this.written(session, stored, current);
   }
 
-  /** Stamps the record's timestamps, runs `beforeWrite`, and writes the result. */
+  private written(
+    session: WriteSession,
+    stored: StoredValue,
+    previous: StoredValue | undefined,
+  ): WrittenEntry<Rec> {
+    return {
+      record: stored as unknown as Rec,
+      version: session.txn.version,
+      created: previous === undefined,
+    };
+  }
+
+  /** Stamps the record's timestamps, runs `beforeWrite`, and writes the result, which it returns. */
   private write(
     session: WriteSession,
     key: Key,
     record: StoredValue,
     previous: StoredValue | undefined,
     method: 'POST' | 'PUT' | 'PATCH',
-  ): void {
+  ): StoredValue {
     const now = Date.now();
     this.stamp(record, now, previous);
     const stored = this.hooks?.beforeWrite
@@ -292,6 +321,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       : record;
     session.txn.put(this.name, key, stored);
     if (this.hooks?.afterCommit) session.recordPut(this.name, key, stored, previous);
+    return stored;
   }
 
   /**
@@ -391,7 +421,10 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     this.validator.checkKeyValue(key, problems);
     const problem = problems[0];
     if (problem !== undefined)
-      throw clientError('INVALID_KEY', `Invalid key for ${this.name}: ${problem.message}`);
+      throw clientError(
+        'INVALID_KEY',
+        `This cannot be a key of ${this.name}: it ${problem.message}`,
+      );
   }
 }
 

@@ -270,7 +270,7 @@ export function validationError(problems: readonly Problem[]): ClientError {
   const first = problems[0];
   const summary =
     first === undefined
-      ? 'the record is not valid'
+      ? 'it does not fit the schema'
       : `${first.path || 'the record'} ${first.message}`;
   const more =
     problems.length > 1
@@ -287,7 +287,7 @@ export function checkKey(
   problems: Problem[],
 ): Key | undefined {
   if (value === null || value === undefined) {
-    problems.push({ path, message: 'the primary key must not be null' });
+    problems.push({ path, message: 'must not be null, since it is the primary key' });
     return undefined;
   }
   if (isNumericKeyType(table.keyType)) {
@@ -298,18 +298,18 @@ export function checkKey(
   if (typeof value !== 'string') {
     problems.push({
       path,
-      message: `the primary key must be a string (${table.keyType}), got ${describe(value)}`,
+      message: `must be a string (${table.keyType}, the primary key's type), got ${describe(value)}`,
     });
     return undefined;
   }
   if (value === '') {
-    problems.push({ path, message: 'the primary key must not be empty' });
+    problems.push({ path, message: 'must not be empty, since it is the primary key' });
     return undefined;
   }
   if (Buffer.byteLength(value) > STORE_LIMITS.maxKeyBytes) {
     problems.push({
       path,
-      message: `the primary key is longer than ${STORE_LIMITS.maxKeyBytes} bytes`,
+      message: `must be at most ${STORE_LIMITS.maxKeyBytes} bytes long, the longest primary key the store keeps`,
     });
     return undefined;
   }

@@ -39,7 +39,8 @@ export function encodeValue(
 
 /**
  * Encodes a list piece by piece: `item` for each element, then `end`. Pieces may be empty.
- * MessagePack has no array of unknown length, so its list is collected and written at the end.
+ * MessagePack has no array of unknown length, so a MessagePack list is a sequence of values, one
+ * per element, concatenated (as Harper streams it).
  */
 export interface ListEncoder {
   start(): Buffer | string;
@@ -90,17 +91,16 @@ class CborListEncoder implements ListEncoder {
   }
 }
 
+/** One MessagePack value per element, nothing around them: an empty list is an empty body. */
 class MsgpackListEncoder implements ListEncoder {
-  private readonly items: unknown[] = [];
   start(): string {
     return '';
   }
-  item(value: unknown): string {
-    this.items.push(value);
-    return '';
+  item(value: unknown): Buffer {
+    return msgpack.pack(value);
   }
-  end(): Buffer {
-    return msgpack.pack(this.items);
+  end(): string {
+    return '';
   }
 }
 

@@ -82,7 +82,7 @@ export function coerceQuery(syntax: SyntaxQuery, ctx: QueryContext): Query {
     if (timezone === null) {
       throw queryError(
         'QUERY_INVALID_VALUE',
-        `Unknown time zone '${syntax.timezone.name}'; use an IANA zone name such as America/New_York`,
+        `There is no time zone '${syntax.timezone.name}'; use an IANA zone name such as America/New_York`,
         { position: syntax.timezone.position, timezone: syntax.timezone.name },
       );
     }
@@ -207,7 +207,10 @@ class Coercer {
       );
     }
     if (segments.some((segment) => segment === ''))
-      throw syntaxError(`Malformed attribute path '${path}'`, position);
+      throw syntaxError(
+        `The attribute path '${path}' is malformed: it has an empty segment`,
+        position,
+      );
     const hops: Hop[] = [];
     let current = table;
     for (let index = 0; index < segments.length; index += 1) {
@@ -235,7 +238,7 @@ class Coercer {
       };
     }
     /* c8 ignore next: the loop returns at the last segment, which is never a relationship. */
-    throw syntaxError(`Malformed attribute path '${path}'`, position);
+    throw syntaxError(`The attribute path '${path}' is malformed`, position);
   }
 
   private nestedPath(
@@ -310,7 +313,7 @@ class Coercer {
       const value = shown ?? describeDecoded(decoded, raw);
       throw queryError(
         'QUERY_INVALID_VALUE',
-        `Invalid value '${value}' for '${node.name}': expected ${expected}`,
+        `The value '${value}' does not fit '${node.name}', which expects ${expected}`,
         {
           position: raw.position,
           attribute: node.name,
@@ -546,7 +549,7 @@ class Coercer {
     if (element === 'object' || element === 'Bytes') {
       throw queryError(
         'QUERY_UNSUPPORTED',
-        `Cannot sort by '${path}': ${element === 'object' ? 'it holds objects' : 'it holds bytes'}`,
+        `A query cannot sort by '${path}' because ${element === 'object' ? 'it holds objects' : 'it holds bytes'}`,
         {
           position,
           attribute: path,
@@ -574,7 +577,7 @@ function decode(raw: RawValue, typed: boolean): Decoded {
   const fail = (expected: string): never => {
     throw queryError(
       'QUERY_INVALID_VALUE',
-      `Invalid value '${raw.raw}': '${prefix[1]}:' needs ${expected}`,
+      `The value '${raw.raw}' is invalid: '${prefix[1]}:' needs ${expected}`,
       {
         position: raw.position,
         value: raw.raw,

@@ -2,7 +2,11 @@
 // it is replaced on every generation.
 /**
  * `GET /T` (no slash): a description of the table: its name, key, attributes with their types,
- * indexes and relationships, and how many records it holds.
+ * indexes and relationships, and how many records it holds. Each attribute carries Harper's fields
+ * (`type` as Harper writes it, `array` with `elements` for a list, `nullable`, `isPrimaryKey`,
+ * `indexed`, `relationship: {from | to}`), so Harper's tools read it, and ours beside them
+ * (`graphqlType` as written in the schema, `primaryKey`, `timestamp`, the relationship's `kind`
+ * and `target`).
  */
 import type { AttributeMeta, TableMeta } from '../meta.js';
 
@@ -19,8 +23,16 @@ export interface TableDescription {
 
 export interface AttributeDescription {
   readonly name: string;
-  /** The GraphQL type as written in the schema: `String!`, `[ID]`, `Address`. */
+  /** Harper's type: the type's name (`String`, `Address`), or `array` for a list. */
   readonly type: string;
+  /** Harper's element type of a list: `{"type": "String", "nullable"?: false}`. */
+  readonly elements?: { readonly type: string; readonly nullable?: false };
+  /** Harper's mark of a non-null attribute (`T!`). */
+  readonly nullable?: false;
+  /** Harper's mark of the primary key. */
+  readonly isPrimaryKey?: true;
+  /** The GraphQL type as written in the schema: `String!`, `[ID]`, `Address`. */
+  readonly graphqlType: string;
   readonly primaryKey?: true;
   readonly indexed?: true;
   readonly timestamp?: 'created' | 'updated';
@@ -47,11 +59,22 @@ export function describeTable(meta: TableMeta, recordCount: number): TableDescri
 
 function describeAttribute(attribute: AttributeMeta): AttributeDescription {
   const element = `${attribute.type.name}${attribute.list && attribute.elementNonNull ? '!' : ''}`;
-  const type = `${attribute.list ? `[${element}]` : element}${attribute.nonNull ? '!' : ''}`;
+  const graphqlType = `${attribute.list ? `[${element}]` : element}${attribute.nonNull ? '!' : ''}`;
   const relationship = attribute.relationship;
   return {
     name: attribute.name,
-    type,
+    ...(attribute.list
+      ? {
+          type: 'array',
+          elements: {
+            type: attribute.type.name,
+            ...(attribute.elementNonNull ? { nullable: false as const } : {}),
+          },
+        }
+      : { type: attribute.type.name }),
+    ...(attribute.nonNull ? { nullable: false as const } : {}),
+    ...(attribute.primaryKey ? { isPrimaryKey: true as const } : {}),
+    graphqlType,
     ...(attribute.primaryKey ? { primaryKey: true as const } : {}),
     ...(attribute.indexed ? { indexed: true as const } : {}),
     ...(attribute.timestamp !== null ? { timestamp: attribute.timestamp } : {}),

@@ -93,6 +93,8 @@ export interface ReadTxn {
 
 /** A write transaction. Every change (record and all its index entries) commits together. */
 export interface WriteTxn extends ReadTxn {
+  /** The version every record this transaction writes gets (its commit's version). */
+  readonly version: number;
   /** Creates or replaces the record; index entries are updated to match the new value. */
   put(table: string, key: Key, value: StoredValue): void;
   /** Removes the record and its index entries; returns whether it existed. */

@@ -415,7 +415,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
 
   constructor(
     dbs: Databases,
-    private readonly version: number,
+    readonly version: number,
   ) {
     super(dbs);
   }

@@ -36,6 +36,8 @@ export class Exchange {
   dbMs = 0;
   /** The connection closes after this answer (413: the rest of the body is thrown away unread). */
   closeConnection = false;
+  /** Request headers the answer depends on, sent as one `Vary` header (contract section 6). */
+  private readonly varies: string[] = [];
 
   constructor(
     readonly request: IncomingMessage,
@@ -88,11 +90,30 @@ export class Exchange {
     };
   }
 
-  /** The headers every answer carries, after `headers`. */
+  /** Records that the answer depends on this request header (`Accept` when it was negotiated). */
+  vary(name: string): void {
+    if (!this.varies.includes(name)) this.varies.push(name);
+  }
+
+  /**
+   * The headers every answer carries, after `headers`. Every `Vary` value (ours, CORS's) is
+   * combined into one `Vary` header, so that a cache sees them all.
+   */
   headers(headers: string[]): string[] {
     headers.push('Server-Timing', `db;dur=${this.dbMs.toFixed(3)}`);
     if (this.server.cors !== null) headers.push(...this.server.cors.headers(this.request));
     if (this.closeConnection || this.server.closing) headers.push('Connection', 'close');
+    const varies = [...this.varies];
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i]?.toLowerCase() !== 'vary') continue;
+      for (const name of (headers[i + 1] ?? '').split(',')) {
+        const trimmed = name.trim();
+        if (trimmed !== '' && !varies.includes(trimmed)) varies.push(trimmed);
+      }
+      headers.splice(i, 2);
+      i -= 2;
+    }
+    if (varies.length > 0) headers.push('Vary', varies.join(', '));
     return headers;
   }
 

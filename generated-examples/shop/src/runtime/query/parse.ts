@@ -167,7 +167,7 @@ class Parser {
   parse(): SyntaxQuery {
     const items = this.parseList(0);
     if (this.pos < this.src.length) {
-      throw syntaxError(`Unbalanced '${this.src[this.pos]}'`, this.pos);
+      throw syntaxError(`This '${this.src[this.pos]}' closes no open group`, this.pos);
     }
     const state: TopLevel = {
       select: null,
@@ -188,7 +188,11 @@ class Parser {
       // so conditions on either side of them are joined by that '&' too.
       for (const neighbour of [item, items[index + 1]]) {
         if (neighbour?.separator !== '|') continue;
-        if (entry.kind === 'empty') throw syntaxError('Empty condition', entry.position);
+        if (entry.kind === 'empty')
+          throw syntaxError(
+            'A condition is empty here: remove the extra separator',
+            entry.position,
+          );
         throw syntaxError(
           `${describe(entry)} must be joined to the rest of the query with '&', not '|'`,
           neighbour.separatorPosition,
@@ -241,15 +245,20 @@ class Parser {
     this.pos += 1;
     const items = this.parseList(depth + 1);
     if (this.src[this.pos] !== close) {
-      if (this.pos >= this.src.length) throw syntaxError(`Unclosed '${open}'`, at);
-      throw syntaxError(`Expected '${close}' to close the '${open}' at character ${at}`, this.pos);
+      if (this.pos >= this.src.length) throw syntaxError(`The '${open}' is never closed`, at);
+      throw syntaxError(
+        `A '${close}' is needed here to close the '${open}' at character ${at}`,
+        this.pos,
+      );
     }
     this.pos += 1;
     for (const { entry } of items) {
-      if (entry.kind === 'empty') throw syntaxError('Empty condition in a group', entry.position);
+      if (entry.kind === 'empty')
+        throw syntaxError('A condition inside this group is empty', entry.position);
     }
     const node = combine(items);
-    if (node === null) throw syntaxError('Empty group', at);
+    if (node === null)
+      throw syntaxError('This group is empty: it needs at least one condition', at);
     return node;
   }
 
@@ -273,7 +282,7 @@ class Parser {
     if (this.src[this.pos] === '(') {
       if (!CALLS.has(name))
         throw syntaxError(
-          `Unknown function '${name}()'; the query calls are select(), sort() and limit()`,
+          `The query language has no function '${name}()'; its calls are select(), sort() and limit()`,
           position,
         );
       if (depth > 0)
@@ -329,7 +338,7 @@ class Parser {
     const at = this.pos;
     const first = this.logicalAt(at);
     if (first === null || !OPERATOR_CHARS.includes(first.char)) {
-      throw syntaxError(`Expected an operator such as '=', '==' or '=gt=' after '${name}'`, at);
+      throw syntaxError(`An operator such as '=', '==' or '=gt=' must follow '${name}'`, at);
     }
     // An operator that starts raw continues raw: in `title=%3D` the escaped '=' is the value.
     // One that starts escaped may go on either way, as encoders escape '<' but not '='.
@@ -360,7 +369,7 @@ class Parser {
           const operator = FIQL_OPERATORS[word];
           if (operator === undefined) {
             throw syntaxError(
-              `Unknown operator '=${word}=' (a literal '=' in a value must be written %3D)`,
+              `The query language has no operator '=${word}=' (a literal '=' in a value must be written %3D)`,
               at,
             );
           }
@@ -371,7 +380,7 @@ class Parser {
         return { operator: 'eq', typed: false, form: '=' };
       }
       case '!':
-        if (!twoChars) throw syntaxError(`Expected '=' after '!'`, secondAt);
+        if (!twoChars) throw syntaxError(`A '!' must be followed by '=' (as in !=)`, secondAt);
         if (third?.char === '=') {
           this.pos = thirdAt + third.width;
           return { operator: 'ne', typed: false, form: '!==' };
@@ -530,7 +539,7 @@ class Parser {
         const char = this.src[this.pos]!;
         if (STRUCTURAL.includes(char) || char === '=') {
           if (char === '&' || char === '|' || char === ']')
-            throw syntaxError(`Unclosed list`, open);
+            throw syntaxError("This list is never closed with ')'", open);
           throw syntaxError(
             `A literal '${char}' in a value must be percent-encoded as ${ENCODED[char]}`,
             this.pos,
@@ -538,7 +547,8 @@ class Parser {
         }
         this.pos += 1;
       }
-      if (this.pos >= this.src.length) throw syntaxError('Unclosed list', open);
+      if (this.pos >= this.src.length)
+        throw syntaxError("This list is never closed with ')'", open);
       values.push({ raw: this.src.slice(start, this.pos), position: start });
       if (values.length > QUERY_LIMITS.maxListValues) {
         throw queryError(
@@ -622,8 +632,8 @@ class Parser {
   private expect(char: string, what: string): void {
     if (this.peek() !== char) {
       if (this.pos >= this.src.length)
-        throw syntaxError(`Expected '${char}' ${what}, found the end of the query`, this.pos);
-      throw syntaxError(`Expected '${char}' ${what}`, this.pos);
+        throw syntaxError(`A '${char}' is needed ${what}, but the query ends here`, this.pos);
+      throw syntaxError(`A '${char}' is needed here ${what}`, this.pos);
     }
     this.advance();
   }
@@ -674,7 +684,7 @@ class Parser {
       if (this.peek() !== ',') return items;
       this.advance();
       if (this.peek() === close)
-        throw syntaxError(`Expected an attribute name before '${close}'`, this.pos);
+        throw syntaxError(`An attribute name must come before this '${close}'`, this.pos);
     }
   }
 
@@ -698,7 +708,9 @@ class Parser {
     const name = this.scanCallName(',{}[]()*');
     if (name === '') {
       throw syntaxError(
-        this.pos >= this.src.length ? 'Unclosed select(' : 'Expected an attribute name in select()',
+        this.pos >= this.src.length
+          ? "select( is never closed with ')'"
+          : 'select() needs an attribute name here',
         this.pos,
       );
     }
@@ -706,7 +718,7 @@ class Parser {
       if (name === '$id') return { kind: 'id', position };
       if (name === '$updatedtime' || name === '$updatedTime')
         return { kind: 'updatedTime', position };
-      throw syntaxError(`Unknown select() property '${name}'; use $id or $updatedtime`, position);
+      throw syntaxError(`select() has no property '${name}'; use $id or $updatedtime`, position);
     }
     if (this.peek() !== '{') return { kind: 'name', name, position, nested: null };
     this.advance();
@@ -727,7 +739,7 @@ class Parser {
         this.advance();
       }
       const name = this.scanCallName(',()');
-      if (name === '') throw syntaxError('Expected an attribute name in sort()', this.pos);
+      if (name === '') throw syntaxError('sort() needs an attribute name here', this.pos);
       this.countTerm(keyPosition);
       keys.push({ name, descending, position: keyPosition });
       if (this.peek() !== ',') break;
@@ -757,6 +769,17 @@ class Parser {
   private parseCount(where: string): number {
     const start = this.pos;
     while (this.pos < this.src.length && isDigit(this.src.charCodeAt(this.pos))) this.pos += 1;
+    if (this.pos === start) {
+      // Show what stands where the count should be (`-1`, `x`), up to the next `,` or `)`.
+      const rest = this.src.slice(start);
+      const shown = rest.slice(0, Math.max(0, rest.search(/[,)]|$/))).slice(0, 40);
+      throw syntaxError(
+        shown === ''
+          ? `${where} needs a non-negative integer here, such as 10`
+          : `${where} takes a non-negative integer, such as 10, and '${shown}' is not one`,
+        start,
+      );
+    }
     return toCount(this.src.slice(start, this.pos), where, start);
   }
 
@@ -799,7 +822,7 @@ class Parser {
       offset += part.length + 1;
       const descending = part.startsWith('-');
       const name = part.startsWith('-') || part.startsWith('+') ? part.slice(1) : part;
-      if (name === '') throw syntaxError('Expected an attribute name in sort=', keyPosition);
+      if (name === '') throw syntaxError('sort= needs an attribute name here', keyPosition);
       this.countTerm(keyPosition);
       return { name, descending, position: keyPosition };
     });
@@ -849,9 +872,15 @@ function describe(entry: Entry & { kind: 'call' | 'parameter' }): string {
 
 function toCount(text: string, where: string, position: number): number {
   if (!/^\d+$/.test(text))
-    throw syntaxError(`${where} takes a non-negative integer, not '${text}'`, position);
+    throw syntaxError(
+      text === ''
+        ? `${where} needs a non-negative integer, such as 10`
+        : `${where} takes a non-negative integer, such as 10, and '${text.slice(0, 40)}' is not one`,
+      position,
+    );
   const count = Number(text);
-  if (!Number.isSafeInteger(count)) throw syntaxError(`${where} is too large: ${text}`, position);
+  if (!Number.isSafeInteger(count))
+    throw syntaxError(`${where} is too large: ${text.slice(0, 40)} is beyond 2^53 - 1`, position);
   return count;
 }
 
