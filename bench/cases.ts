@@ -2,7 +2,14 @@
 import { CATEGORY_COUNT, productId, randomPrice, SMALL_CATEGORY } from './dataset.js';
 import { randomIndex, type Random } from './random.js';
 
-export const HTTP_CASE_NAMES = ['get_one', 'query_limit20', 'query_sorted', 'select_rel', 'post', 'patch'] as const;
+export const HTTP_CASE_NAMES = [
+  'get_one',
+  'query_limit20',
+  'query_sorted',
+  'select_rel',
+  'post',
+  'patch',
+] as const;
 export type HttpCaseName = (typeof HTTP_CASE_NAMES)[number];
 
 /** The cases that also run at every scaling level. */
@@ -46,7 +53,8 @@ export const HTTP_CASES: Readonly<Record<HttpCaseName, HttpCase>> = {
   query_limit20: {
     name: 'query_limit20',
     varies: false,
-    description: 'GET /Product/?price=lt=100&inStock=true&limit(20): two indexed conditions, first 20 matches',
+    description:
+      'GET /Product/?price=lt=100&inStock=true&limit(20): two indexed conditions, first 20 matches',
     request: () => ({ method: 'GET', path: '/Product/?price=lt=100&inStock=true&limit(20)' }),
   },
   query_sorted: {
@@ -59,7 +67,10 @@ export const HTTP_CASES: Readonly<Record<HttpCaseName, HttpCase>> = {
     name: 'select_rel',
     varies: false,
     description: `GET /Category/${SMALL_CATEGORY}?select(name,products{name,price}): a one-to-many relationship resolved and projected`,
-    request: () => ({ method: 'GET', path: `/Category/${SMALL_CATEGORY}?select(name,products{name,price})` }),
+    request: () => ({
+      method: 'GET',
+      path: `/Category/${SMALL_CATEGORY}?select(name,products{name,price})`,
+    }),
   },
   post: {
     name: 'post',

@@ -16,10 +16,14 @@ export async function codegen(repoRoot: string, args: readonly string[]): Promis
   const started = performance.now();
   const elapsed = (): number => performance.now() - started;
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repoRoot, 'bin', 'codegen.js'), ...args], {
-      cwd: repoRoot,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [path.join(repoRoot, 'bin', 'codegen.js'), ...args],
+      {
+        cwd: repoRoot,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     return { exitCode: 0, output: `${stdout}${stderr}`, milliseconds: elapsed() };
   } catch (error) {
     const failure = error as { code?: unknown; stdout?: string; stderr?: string };

@@ -55,7 +55,9 @@ export function products(from: number, to: number, seed: number): ProductRecord[
   for (let index = from; index < to; index++) {
     // One generator per record keeps a record independent of where a load started.
     const random = seededRandom(seed * 1_000_003 + index);
-    records.push(product(productId(index), index, `c${randomIndex(random, CATEGORY_COUNT)}`, random));
+    records.push(
+      product(productId(index), index, `c${randomIndex(random, CATEGORY_COUNT)}`, random),
+    );
   }
   return records;
 }
@@ -68,11 +70,22 @@ function smallCategoryProducts(seed: number): ProductRecord[] {
 }
 
 function categories(): { id: string; name: string; description: string }[] {
-  const ids = [...Array.from({ length: CATEGORY_COUNT }, (_, index) => `c${index}`), SMALL_CATEGORY];
-  return ids.map((id) => ({ id, name: `Category ${id}`, description: `Everything filed under ${id}.` }));
+  const ids = [
+    ...Array.from({ length: CATEGORY_COUNT }, (_, index) => `c${index}`),
+    SMALL_CATEGORY,
+  ];
+  return ids.map((id) => ({
+    id,
+    name: `Category ${id}`,
+    description: `Everything filed under ${id}.`,
+  }));
 }
 
-async function postArray(baseUrl: string, table: string, records: readonly object[]): Promise<void> {
+async function postArray(
+  baseUrl: string,
+  table: string,
+  records: readonly object[],
+): Promise<void> {
   const response = await fetch(`${baseUrl}/${table}/`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -93,7 +106,12 @@ export async function loadFixedRecords(baseUrl: string, seed: number): Promise<v
 }
 
 /** Loads products `p{from}…p{to-1}` in batches; returns the seconds it took. */
-export async function loadProducts(baseUrl: string, from: number, to: number, seed: number): Promise<number> {
+export async function loadProducts(
+  baseUrl: string,
+  from: number,
+  to: number,
+  seed: number,
+): Promise<number> {
   const started = performance.now();
   for (let start = from; start < to; start += BATCH_SIZE) {
     await postArray(baseUrl, 'Product', products(start, Math.min(start + BATCH_SIZE, to), seed));

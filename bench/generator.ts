@@ -9,7 +9,8 @@ import { GENERATOR_HEADER, generatorRows, measureGenerator } from './generatorSp
 function positiveInteger(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer, got "${text}"`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} needs a positive integer, got "${text}"`);
   return value;
 }
 

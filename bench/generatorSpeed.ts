@@ -73,23 +73,35 @@ interface Timed {
   readonly cpu_ms: number;
 }
 
-async function run(repoRoot: string, scratch: string, args: readonly string[], what: string): Promise<Timed> {
+async function run(
+  repoRoot: string,
+  scratch: string,
+  args: readonly string[],
+  what: string,
+): Promise<Timed> {
   const cpuFile = path.join(scratch, 'cpu.txt');
   const started = performance.now();
   const result = await new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
     execFile(
       process.execPath,
       ['--import', CPU_PRELOAD, path.join(repoRoot, 'bin', 'codegen.js'), ...args],
-      { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CODEGEN_BENCH_CPU_FILE: cpuFile } },
+      {
+        cwd: repoRoot,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, CODEGEN_BENCH_CPU_FILE: cpuFile },
+      },
       (error, stdout, stderr) => {
         const code = (error as { code?: unknown } | null)?.code;
-        if (error !== null && typeof code !== 'number') reject(error);
-        else resolve({ exitCode: typeof code === 'number' ? code : 0, output: `${stdout}${stderr}` });
+        if (error !== null && typeof code !== 'number')
+          reject(new Error(error.message, { cause: error }));
+        else
+          resolve({ exitCode: typeof code === 'number' ? code : 0, output: `${stdout}${stderr}` });
       },
     );
   });
   const wall = performance.now() - started;
-  if (result.exitCode === 2) throw new Error(`the generator failed on ${what} (exit 2):\n${result.output.slice(0, 4000)}`);
+  if (result.exitCode === 2)
+    throw new Error(`the generator failed on ${what} (exit 2):\n${result.output.slice(0, 4000)}`);
   const cpu = Number(await readFile(cpuFile, 'utf8'));
   await rm(cpuFile);
   return { ...result, wall_ms: wall, cpu_ms: cpu };
@@ -98,10 +110,19 @@ async function run(repoRoot: string, scratch: string, args: readonly string[], w
 function timing(runs: readonly Timed[]): Timing {
   const wall = runs.map((timed) => Math.round(timed.wall_ms));
   const cpu = runs.map((timed) => Math.round(timed.cpu_ms));
-  return { wall_ms: Math.round(median(wall)), cpu_ms: Math.round(median(cpu)), runs_wall_ms: wall, runs_cpu_ms: cpu };
+  return {
+    wall_ms: Math.round(median(wall)),
+    cpu_ms: Math.round(median(cpu)),
+    runs_wall_ms: wall,
+    runs_cpu_ms: cpu,
+  };
 }
 
-export async function measureGenerator(repoRoot: string, tables: number, repeats = 3): Promise<GeneratorFigures> {
+export async function measureGenerator(
+  repoRoot: string,
+  tables: number,
+  repeats = 3,
+): Promise<GeneratorFigures> {
   const dir = await mkdtemp(path.join(tmpdir(), 'codegen-bench-generator-'));
   try {
     const schema = path.join(dir, 'schema.graphql');
@@ -164,9 +185,23 @@ export function generatorRows(figures: GeneratorFigures): string[][] {
       GENERATOR_TARGETS_MS.unchanged,
       figures.unchanged_clean ? '' : ' (⚠ it changed files)',
     ),
-    row(`${synthetic}: --check`, figures.check, GENERATOR_TARGETS_MS.check, figures.check_clean ? '' : ' (⚠ not clean)'),
-    ...figures.fixtures.map((fixture) => row(`fixture ${fixture.name}: cold generation`, fixture, GENERATOR_TARGETS_MS.fixture)),
+    row(
+      `${synthetic}: --check`,
+      figures.check,
+      GENERATOR_TARGETS_MS.check,
+      figures.check_clean ? '' : ' (⚠ not clean)',
+    ),
+    ...figures.fixtures.map((fixture) =>
+      row(`fixture ${fixture.name}: cold generation`, fixture, GENERATOR_TARGETS_MS.fixture),
+    ),
   ];
 }
 
-export const GENERATOR_HEADER = ['generator run', 'wall ms (median)', 'wall ms (runs)', 'CPU ms (median)', 'target (wall)', 'met'] as const;
+export const GENERATOR_HEADER = [
+  'generator run',
+  'wall ms (median)',
+  'wall ms (runs)',
+  'CPU ms (median)',
+  'target (wall)',
+  'met',
+] as const;

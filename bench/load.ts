@@ -86,7 +86,12 @@ interface Window {
   readonly clientCpuSeconds: number;
 }
 
-function drive(target: LoadTarget, source: RequestSource, connections: number, seconds: number): Promise<Window> {
+function drive(
+  target: LoadTarget,
+  source: RequestSource,
+  connections: number,
+  seconds: number,
+): Promise<Window> {
   const latencies = new LatencyRecorder();
   let started = performance.now();
   let server = watchProcess(target.pid);
@@ -109,7 +114,9 @@ function drive(target: LoadTarget, source: RequestSource, connections: number, s
     server = watchProcess(target.pid);
     clientCpu = process.cpuUsage();
   });
-  instance.on('response', (_client, _status, _bytes, milliseconds) => latencies.record(milliseconds));
+  instance.on('response', (_client, _status, _bytes, milliseconds) =>
+    latencies.record(milliseconds),
+  );
   return new Promise((resolve, reject) => {
     instance.on('done', (result) => {
       const { user, system } = process.cpuUsage(clientCpu);
@@ -129,9 +136,14 @@ function drive(target: LoadTarget, source: RequestSource, connections: number, s
 }
 
 /** Warms the server up, then measures `durationSeconds` of load. */
-export async function measure(target: LoadTarget, source: RequestSource, options: LoadOptions): Promise<CaseFigures> {
+export async function measure(
+  target: LoadTarget,
+  source: RequestSource,
+  options: LoadOptions,
+): Promise<CaseFigures> {
   const quietWait = await waitForQuietMachine(options.quietWaitSeconds);
-  if (options.warmupSeconds > 0) await drive(target, source, options.connections, options.warmupSeconds);
+  if (options.warmupSeconds > 0)
+    await drive(target, source, options.connections, options.warmupSeconds);
   const { result, seconds, latencies, server, clientCpuSeconds } = await drive(
     target,
     source,
@@ -140,7 +152,8 @@ export async function measure(target: LoadTarget, source: RequestSource, options
   );
   const [p50, p99] = latencies.percentiles([0.5, 0.99]);
   const statuses: Record<string, number> = {};
-  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = Number(count ?? 0);
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {}))
+    statuses[status] = Number(count ?? 0);
   const rps = result.requests.total / seconds;
   const { cpuCores, peakRssBytes, machineBusyCores } = server;
   const clientCores = clientCpuSeconds / seconds;

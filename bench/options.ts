@@ -58,13 +58,15 @@ export class UsageError extends Error {}
 
 function positiveInteger(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`--${name} needs a positive integer, got "${text}"`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new UsageError(`--${name} needs a positive integer, got "${text}"`);
   return value;
 }
 
 function positiveNumber(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} needs a positive number, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new UsageError(`--${name} needs a positive number, got "${text}"`);
   return value;
 }
 
@@ -79,7 +81,9 @@ function caseNames(text: string): HttpCaseName[] {
   return text.split(',').map((name) => {
     const known = HTTP_CASE_NAMES.find((candidate) => candidate === name);
     if (known === undefined)
-      throw new UsageError(`--cases: unknown case "${name}" (known: ${HTTP_CASE_NAMES.join(', ')})`);
+      throw new UsageError(
+        `--cases: unknown case "${name}" (known: ${HTTP_CASE_NAMES.join(', ')})`,
+      );
     return known;
   });
 }
@@ -121,19 +125,36 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
   }
   const quick = values.quick === true;
   const products =
-    values.products === undefined ? (quick ? 10_000 : 100_000) : positiveInteger('products', values.products);
+    values.products === undefined
+      ? quick
+        ? 10_000
+        : 100_000
+      : positiveInteger('products', values.products);
   const defaultLevels = [...(quick ? [] : [10_000]), ...(values.large === true ? [1_000_000] : [])];
   const requested =
-    values.scale === undefined ? defaultLevels : values.scale.split(',').map((text) => positiveInteger('scale', text));
+    values.scale === undefined
+      ? defaultLevels
+      : values.scale.split(',').map((text) => positiveInteger('scale', text));
   const resolve = (dir: string): string => path.resolve(repoRoot, dir);
   return {
     products,
     scalingLevels: [...new Set([...requested, products])].sort((a, b) => a - b),
-    durationSeconds: values.duration === undefined ? (quick ? 1.5 : 10) : positiveNumber('duration', values.duration),
-    warmupSeconds: values.warmup === undefined ? (quick ? 0.5 : 2) : nonNegativeNumber('warmup', values.warmup),
-    connections: values.connections === undefined ? 50 : positiveInteger('connections', values.connections),
+    durationSeconds:
+      values.duration === undefined
+        ? quick
+          ? 1.5
+          : 10
+        : positiveNumber('duration', values.duration),
+    warmupSeconds:
+      values.warmup === undefined ? (quick ? 0.5 : 2) : nonNegativeNumber('warmup', values.warmup),
+    connections:
+      values.connections === undefined ? 50 : positiveInteger('connections', values.connections),
     quietWaitSeconds:
-      values['quiet-wait'] === undefined ? (quick ? 0.5 : 5) : nonNegativeNumber('quiet-wait', values['quiet-wait']),
+      values['quiet-wait'] === undefined
+        ? quick
+          ? 0.5
+          : 5
+        : nonNegativeNumber('quiet-wait', values['quiet-wait']),
     cases: values.cases === undefined ? HTTP_CASE_NAMES : caseNames(values.cases),
     realtime: values['no-realtime'] !== true,
     generatorTables:
@@ -141,7 +162,9 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
         ? 200
         : Math.floor(nonNegativeNumber('generator-tables', values['generator-tables'])),
     generatorRepeats:
-      values['generator-repeats'] === undefined ? 3 : positiveInteger('generator-repeats', values['generator-repeats']),
+      values['generator-repeats'] === undefined
+        ? 3
+        : positiveInteger('generator-repeats', values['generator-repeats']),
     resultsDir: resolve(values['results-dir'] ?? 'bench/results'),
     workDir: resolve(values['work-dir'] ?? 'bench/.work'),
     serverEntry: values.server === undefined ? undefined : path.resolve(values.server),

@@ -19,7 +19,10 @@ const TICKS_PER_SECOND = ((): number => {
  * User + system CPU seconds from the text of /proc/<pid>/stat. The command name (field 2) is in
  * parentheses and may itself hold spaces or parentheses, so fields are counted after the last `)`.
  */
-export function cpuSecondsFromStat(stat: string, ticksPerSecond: number = TICKS_PER_SECOND): number {
+export function cpuSecondsFromStat(
+  stat: string,
+  ticksPerSecond: number = TICKS_PER_SECOND,
+): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the name come field 3 (state) onwards: utime is field 14, stime field 15.
   const userTicks = Number(fields[14 - 3]);
@@ -36,7 +39,10 @@ export function rssBytesFromStatus(status: string): number | null {
 }
 
 /** Busy CPU seconds of the whole machine (all cores) from the text of /proc/stat: everything but idle and iowait. */
-export function busySecondsFromProcStat(stat: string, ticksPerSecond: number = TICKS_PER_SECOND): number {
+export function busySecondsFromProcStat(
+  stat: string,
+  ticksPerSecond: number = TICKS_PER_SECOND,
+): number {
   const line = stat.split('\n', 1)[0] ?? '';
   const [label, ...fields] = line.trim().split(/\s+/);
   // cpu user nice system idle iowait irq softirq steal …; guest time is already inside user.

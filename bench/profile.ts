@@ -24,7 +24,9 @@ function main(argv: readonly string[]): number {
       process.stderr.write(`${file} is not a V8 CPU profile\n`);
       return 2;
     }
-    process.stdout.write(`${formatSummary(path.basename(file), summarizeProfile(profile, top))}\n\n`);
+    process.stdout.write(
+      `${formatSummary(path.basename(file), summarizeProfile(profile, top))}\n\n`,
+    );
   }
   return 0;
 }

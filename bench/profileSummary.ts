@@ -10,7 +10,11 @@ import path from 'node:path';
 /** The parts of V8's `.cpuprofile` format read here. */
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+  };
   readonly hitCount?: number;
   readonly children?: readonly number[];
 }
@@ -40,7 +44,8 @@ export interface ProfileSummary {
 /** Idle, GC and the like have no URL; they keep their V8 names, in parentheses. */
 function fileOf(node: ProfileNode): string {
   const { url } = node.callFrame;
-  if (url === '') return node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : '(native)';
+  if (url === '')
+    return node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : '(native)';
   // Generated servers live in many places; from `src/runtime/` on, the path names the runtime file.
   const runtime = url.indexOf('/runtime/');
   if (runtime >= 0) return url.slice(runtime + 1);
@@ -53,10 +58,17 @@ function functionOf(node: ProfileNode): string {
   const name = node.callFrame.functionName === '' ? '(anonymous)' : node.callFrame.functionName;
   const file = fileOf(node);
   if (file === name) return name;
-  return file.startsWith('(') ? `${name} ${file}` : `${name} ${file}:${node.callFrame.lineNumber + 1}`;
+  return file.startsWith('(')
+    ? `${name} ${file}`
+    : `${name} ${file}:${node.callFrame.lineNumber + 1}`;
 }
 
-function ranked(hits: ReadonlyMap<string, number>, totalHits: number, totalMilliseconds: number, top: number): Share[] {
+function ranked(
+  hits: ReadonlyMap<string, number>,
+  totalHits: number,
+  totalMilliseconds: number,
+  top: number,
+): Share[] {
   return [...hits]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
@@ -70,7 +82,8 @@ function ranked(hits: ReadonlyMap<string, number>, totalHits: number, totalMilli
 export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
   const selfByFunction = new Map<string, number>();
   const selfByFile = new Map<string, number>();
   const totalByFunction = new Map<string, number>();
@@ -113,13 +126,16 @@ export function isCpuProfile(value: unknown): value is CpuProfile {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Record<keyof CpuProfile, unknown>>;
   return (
-    Array.isArray(candidate.nodes) && typeof candidate.startTime === 'number' && typeof candidate.endTime === 'number'
+    Array.isArray(candidate.nodes) &&
+    typeof candidate.startTime === 'number' &&
+    typeof candidate.endTime === 'number'
   );
 }
 
 function shareTable(title: string, shares: readonly Share[]): string {
   const rows = shares.map(
-    (share) => `| ${(share.share * 100).toFixed(1)} % | ${Math.round(share.milliseconds)} | ${share.name} |`,
+    (share) =>
+      `| ${(share.share * 100).toFixed(1)} % | ${Math.round(share.milliseconds)} | ${share.name} |`,
   );
   return [`### ${title}`, '', '| share | ms | where |', '| --- | --- | --- |', ...rows].join('\n');
 }

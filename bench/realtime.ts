@@ -69,7 +69,10 @@ const MARK = 'realtime-bench';
 /** Sockets opened at once while subscribers connect. */
 const CONNECT_CONCURRENCY = 100;
 
-export async function runRealtimeBench(baseUrl: string, options: RealtimeBenchOptions): Promise<RealtimeFigures> {
+export async function runRealtimeBench(
+  baseUrl: string,
+  options: RealtimeBenchOptions,
+): Promise<RealtimeFigures> {
   const wsUrl = baseUrl.replace(/^http/, 'ws');
   const writesPerLatencyRun = options.quick ? 20 : 100;
   try {
@@ -79,7 +82,10 @@ export async function runRealtimeBench(baseUrl: string, options: RealtimeBenchOp
       subscribers_1000: await measureLatency(baseUrl, wsUrl, 1000, writesPerLatencyRun),
     };
     await writePool(baseUrl);
-    const load = { seconds: options.durationSeconds, connections: Math.max(1, options.connections) };
+    const load = {
+      seconds: options.durationSeconds,
+      connections: Math.max(1, options.connections),
+    };
     const none = await measureThroughput(baseUrl, load, []);
     const indexed = await measureThroughput(
       baseUrl,
@@ -126,7 +132,12 @@ function product(key: string, i: number, stockQuantity: number): Record<string, 
   };
 }
 
-async function request(baseUrl: string, method: string, path: string, body?: unknown): Promise<number> {
+async function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<number> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
@@ -142,7 +153,10 @@ async function writePool(baseUrl: string): Promise<void> {
       baseUrl,
       'POST',
       '/Product/',
-      Array.from({ length: 100 }, (_, j) => ({ id: `rt-w-${i + j}`, ...product(`rt-w-${i + j}`, i + j, 0) })),
+      Array.from({ length: 100 }, (_, j) => ({
+        id: `rt-w-${i + j}`,
+        ...product(`rt-w-${i + j}`, i + j, 0),
+      })),
     );
     if (status !== 201) throw new Error(`loading the write pool failed with ${status}`);
   }
@@ -198,12 +212,19 @@ async function subscribeAll(urls: readonly string[]): Promise<Subscriber[]> {
   return subscribers;
 }
 
-async function measureLatency(baseUrl: string, wsUrl: string, count: number, writes: number): Promise<LatencyFigures> {
+async function measureLatency(
+  baseUrl: string,
+  wsUrl: string,
+  count: number,
+  writes: number,
+): Promise<LatencyFigures> {
   const key = `rt-latency-${count}`;
   if ((await request(baseUrl, 'PUT', `/Product/${key}`, product(key, 0, -1))) !== 204) {
     throw new Error(`PUT /Product/${key} failed`);
   }
-  const subscribers = await subscribeAll(Array.from({ length: count }, () => `${wsUrl}/Product/${key}`));
+  const subscribers = await subscribeAll(
+    Array.from({ length: count }, () => `${wsUrl}/Product/${key}`),
+  );
   const afterResponse = new LatencyRecorder();
   const fromRequest = new LatencyRecorder();
   try {
@@ -246,7 +267,12 @@ async function measureThroughput(
       let done = 0;
       while (performance.now() < until) {
         const i = next++ % POOL;
-        const status = await request(baseUrl, 'PUT', `/Product/rt-w-${i}`, product(`rt-w-${i}`, i, next));
+        const status = await request(
+          baseUrl,
+          'PUT',
+          `/Product/rt-w-${i}`,
+          product(`rt-w-${i}`, i, next),
+        );
         if (status !== 204) throw new Error(`PUT /Product/rt-w-${i} answered ${status}`);
         if (counted) done++;
       }
@@ -254,7 +280,9 @@ async function measureThroughput(
     };
     const run = async (seconds: number, counted: boolean): Promise<number> => {
       const until = performance.now() + seconds * 1000;
-      const counts = await Promise.all(Array.from({ length: load.connections }, () => writer(until, counted)));
+      const counts = await Promise.all(
+        Array.from({ length: load.connections }, () => writer(until, counted)),
+      );
       return counts.reduce((sum, count) => sum + count, 0);
     };
     // Warm up the server's code paths for this mix before measuring it.
@@ -263,7 +291,8 @@ async function measureThroughput(
     const started = performance.now();
     const writes = await run(load.seconds, true);
     const elapsed = (performance.now() - started) / 1000;
-    const events = subscribers.reduce((sum, subscriber) => sum + subscriber.messages, 0) - eventsBefore;
+    const events =
+      subscribers.reduce((sum, subscriber) => sum + subscriber.messages, 0) - eventsBefore;
     return { writes_per_s: roundTo(writes / elapsed, 1), writes, events };
   } finally {
     await Promise.all(subscribers.map((subscriber) => subscriber.close()));
@@ -305,7 +334,10 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (
+  process.argv[1] !== undefined &&
+  path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+) {
   main().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

@@ -20,9 +20,13 @@ export async function loadRealtimeBench(): Promise<RealtimeBench | undefined> {
   if (!existsSync(fileURLToPath(MODULE_URL))) return undefined;
   const loaded: unknown = await import(MODULE_URL.href);
   const run =
-    typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>).runRealtimeBench : undefined;
+    typeof loaded === 'object' && loaded !== null
+      ? (loaded as Record<string, unknown>).runRealtimeBench
+      : undefined;
   if (typeof run !== 'function')
-    throw new Error('bench/realtime.ts does not export a function runRealtimeBench(baseUrl, options)');
+    throw new Error(
+      'bench/realtime.ts does not export a function runRealtimeBench(baseUrl, options)',
+    );
   const runBench = run as (baseUrl: string, options: RealtimeBenchOptions) => unknown;
   return (baseUrl, options) => Promise.resolve(runBench(baseUrl, options));
 }

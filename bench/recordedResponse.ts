@@ -9,7 +9,13 @@ export interface RecordedResponse {
 }
 
 /** Headers that describe the connection or the moment rather than the answer; node:http sets its own. */
-const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'date', 'content-length', 'transfer-encoding']);
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'date',
+  'content-length',
+  'transfer-encoding',
+]);
 
 export function isRecordedResponse(value: unknown): value is RecordedResponse {
   if (typeof value !== 'object' || value === null) return false;
@@ -20,7 +26,9 @@ export function isRecordedResponse(value: unknown): value is RecordedResponse {
     Array.isArray(candidate.headers) &&
     candidate.headers.every(
       (pair: unknown) =>
-        Array.isArray(pair) && pair.length === 2 && pair.every((part: unknown) => typeof part === 'string'),
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        pair.every((part: unknown) => typeof part === 'string'),
     )
   );
 }
@@ -36,9 +44,14 @@ export function recordResponse(url: string): Promise<RecordedResponse> {
         const headers: [string, string][] = [];
         for (let index = 0; index + 1 < response.rawHeaders.length; index += 2) {
           const name = response.rawHeaders[index]!;
-          if (!CONNECTION_HEADERS.has(name.toLowerCase())) headers.push([name, response.rawHeaders[index + 1]!]);
+          if (!CONNECTION_HEADERS.has(name.toLowerCase()))
+            headers.push([name, response.rawHeaders[index + 1]!]);
         }
-        resolve({ status: response.statusCode ?? 0, headers, bodyBase64: Buffer.concat(chunks).toString('base64') });
+        resolve({
+          status: response.statusCode ?? 0,
+          headers,
+          bodyBase64: Buffer.concat(chunks).toString('base64'),
+        });
       });
     });
     outgoing.on('error', reject);

@@ -6,7 +6,10 @@ import { isFlagged, type BenchResults, type CaseResult } from './results.js';
 
 function number(value: number | null | undefined, digits = 0): string {
   if (value === null || value === undefined) return '–';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -28,8 +31,10 @@ function note(result: CaseResult): string {
   if (figures.errors > 0) problems.push(`${figures.errors} connection errors/timeouts`);
   if (problems.length > 0) return `⚠ ${problems.join('; ')}`;
   const remarks: string[] = [];
-  if (figures.client_cpu_cores >= CLIENT_BOUND_CORES) remarks.push('client-bound (autocannon at a full core)');
-  if ((figures.other_cpu_cores ?? 0) >= BUSY_MACHINE_CORES) remarks.push('machine shared with other work');
+  if (figures.client_cpu_cores >= CLIENT_BOUND_CORES)
+    remarks.push('client-bound (autocannon at a full core)');
+  if ((figures.other_cpu_cores ?? 0) >= BUSY_MACHINE_CORES)
+    remarks.push('machine shared with other work');
   return remarks.join('; ');
 }
 
@@ -91,7 +96,9 @@ export function markdown(results: BenchResults): string {
 
   const levels = Object.keys(results.scaling);
   if (levels.length > 0) {
-    const names = [...new Set(levels.flatMap((level) => Object.keys(results.scaling[level] ?? {})))];
+    const names = [
+      ...new Set(levels.flatMap((level) => Object.keys(results.scaling[level] ?? {}))),
+    ];
     const header = ['products', ...names.flatMap((name) => [`${name} req/s`, `${name} p99 ms`])];
     const scalingRows = levels.map((level) => [
       number(Number(level)),
@@ -168,7 +175,10 @@ function summary(result: CaseResult): Record<string, number | string | null> {
   };
 }
 
-function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T) => U): Record<string, U> {
+function mapValues<T, U>(
+  record: Readonly<Record<string, T>>,
+  map: (value: T) => U,
+): Record<string, U> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
 }
 

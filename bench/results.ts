@@ -84,7 +84,12 @@ export interface BenchResults {
 
 /** A case whose figures cannot be trusted as they stand: it failed, or some answers were not 2xx. */
 export function isFlagged(result: CaseResult): boolean {
-  return result.error !== null || result.figures === null || result.figures.non2xx > 0 || result.figures.errors > 0;
+  return (
+    result.error !== null ||
+    result.figures === null ||
+    result.figures.non2xx > 0 ||
+    result.figures.errors > 0
+  );
 }
 
 export interface CeilingFigures {
@@ -93,7 +98,9 @@ export interface CeilingFigures {
 }
 
 function ratioTo(value: number | null | undefined, ceiling: number | null): number | null {
-  return value === null || value === undefined || ceiling === null ? null : roundTo(value / ceiling, 3);
+  return value === null || value === undefined || ceiling === null
+    ? null
+    : roundTo(value / ceiling, 3);
 }
 
 export function withRatio(result: CaseResult, ceiling: CeilingFigures): CaseResult {
@@ -108,14 +115,18 @@ export function withRatios(
   results: Readonly<Record<string, CaseResult>>,
   ceiling: CeilingFigures,
 ): Record<string, CaseResult> {
-  return Object.fromEntries(Object.entries(results).map(([name, result]) => [name, withRatio(result, ceiling)]));
+  return Object.fromEntries(
+    Object.entries(results).map(([name, result]) => [name, withRatio(result, ceiling)]),
+  );
 }
 
 /** The better of the ceiling's measurements (the worse one was held back by something else). */
 export function bestCeiling(runs: readonly CaseResult[]): CeilingFigures {
   const usable = runs.filter((run) => !isFlagged(run)).map((run) => run.figures);
   const best = (values: (number | null | undefined)[]): number | null => {
-    const present = values.filter((value): value is number => value !== null && value !== undefined);
+    const present = values.filter(
+      (value): value is number => value !== null && value !== undefined,
+    );
     return present.length === 0 ? null : Math.max(...present);
   };
   return {
@@ -131,7 +142,10 @@ interface Figure {
 }
 
 function rps(result: CaseResult | undefined): Figure {
-  return { value: result?.figures?.rps ?? null, flagged: result !== undefined && isFlagged(result) };
+  return {
+    value: result?.figures?.rps ?? null,
+    flagged: result !== undefined && isFlagged(result),
+  };
 }
 
 function target(name: string, measured: Figure, required: number): TargetResult {
@@ -162,8 +176,16 @@ export function evaluateTargets(
   const atTenThousand = rps(scaling['10000']?.query_limit20);
   const atOneMillion = rps(scaling['1000000']?.query_limit20);
   return [
-    target('get_one ≥ 0.6 × ceiling', ratio(rps(cases.get_one), { value: ceilingRps, flagged: false }), 0.6),
-    target('query_limit20 ≥ 0.3 × get_one', ratio(rps(cases.query_limit20), rps(cases.get_one)), 0.3),
+    target(
+      'get_one ≥ 0.6 × ceiling',
+      ratio(rps(cases.get_one), { value: ceilingRps, flagged: false }),
+      0.6,
+    ),
+    target(
+      'query_limit20 ≥ 0.3 × get_one',
+      ratio(rps(cases.query_limit20), rps(cases.get_one)),
+      0.3,
+    ),
     target('post ≥ 10,000 req/s', rps(cases.post), 10_000),
     target('query_limit20 at 1M products ≥ 0.5 × at 10k', ratio(atOneMillion, atTenThousand), 0.5),
   ];

@@ -84,7 +84,11 @@ async function fullSuite(
 }
 
 /** Loads the products level by level; the full suite runs at its level, the scaling cases at every level. */
-async function measureServer(entry: string, options: BenchOptions, scratch: string): Promise<Measured> {
+async function measureServer(
+  entry: string,
+  options: BenchOptions,
+  scratch: string,
+): Promise<Measured> {
   const load: LoadOptions = {
     connections: options.connections,
     durationSeconds: options.durationSeconds,
@@ -104,7 +108,10 @@ async function measureServer(entry: string, options: BenchOptions, scratch: stri
     script: entry,
     cwd: path.dirname(path.dirname(entry)),
     env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: path.join(scratch, 'data') },
-    nodeArgs: options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`],
+    nodeArgs:
+      options.profileDir === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`],
   });
   log(`shop server listening on ${server.url} (pid ${server.pid})`);
   try {
@@ -128,13 +135,20 @@ async function measureServer(entry: string, options: BenchOptions, scratch: stri
         // At the full suite's level the scaling cases have just been measured.
         atLevel[name] =
           (isFullSuite ? measured.cases[name] : undefined) ??
-          (await runCase(server, HTTP_CASES[name], level, caseSource(HTTP_CASES[name], options.seed, level), load));
+          (await runCase(
+            server,
+            HTTP_CASES[name],
+            level,
+            caseSource(HTTP_CASES[name], options.seed, level),
+            load,
+          ));
       }
       if (names.length > 0) measured.scaling[String(level)] = atLevel;
     }
   } finally {
     const code = await server.stop();
-    if (code !== 0) log(`⚠ the shop server exited with ${code} on SIGTERM:\n${server.output().slice(-2000)}`);
+    if (code !== 0)
+      log(`⚠ the shop server exited with ${code} on SIGTERM:\n${server.output().slice(-2000)}`);
   }
   return measured;
 }
@@ -177,7 +191,11 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
   let generator: BenchResults['generator'] = null;
   if (options.generatorTables > 0) {
     log(`timing the generator on a synthetic ${options.generatorTables}-table schema`);
-    generator = await measureGenerator(PACKAGE_ROOT, options.generatorTables, options.generatorRepeats).catch((error: unknown) => ({
+    generator = await measureGenerator(
+      PACKAGE_ROOT,
+      options.generatorTables,
+      options.generatorRepeats,
+    ).catch((error: unknown) => ({
       error: errorMessage(error),
     }));
   }
@@ -185,7 +203,10 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
   const ceiling = bestCeiling(measured.ceilingRuns);
   const cases = withRatios(measured.cases, ceiling);
   const scaling = Object.fromEntries(
-    Object.entries(measured.scaling).map(([level, atLevel]) => [level, withRatios(atLevel, ceiling)]),
+    Object.entries(measured.scaling).map(([level, atLevel]) => [
+      level,
+      withRatios(atLevel, ceiling),
+    ]),
   );
   return {
     date,
@@ -237,7 +258,9 @@ async function main(argv: readonly string[]): Promise<number> {
     await mkdir(options.resultsDir, { recursive: true });
     const file = path.join(options.resultsDir, `${fileStamp(results.date)}.json`);
     await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`${markdown(results)}\nFull figures: ${path.relative(process.cwd(), file)}\n`);
+    process.stdout.write(
+      `${markdown(results)}\nFull figures: ${path.relative(process.cwd(), file)}\n`,
+    );
     process.stdout.write(`${jsonLine(results)}\n`);
     return flaggedCases(results).length === 0 ? 0 : 1;
   } finally {
@@ -246,7 +269,9 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2)).catch(async (error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   await stopAllServers();
   return 1;
 });

@@ -35,18 +35,26 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name}: could not start ${options.script}`);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timeout = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${options.name} did not print "listening on" within ${START_TIMEOUT_MS / 1000} s:\n${output}`));
+      reject(
+        new Error(
+          `${options.name} did not print "listening on" within ${START_TIMEOUT_MS / 1000} s:\n${output}`,
+        ),
+      );
     }, START_TIMEOUT_MS);
     const onData = (chunk: Buffer): void => {
       // Only the latest lines are kept: a long-running server can print a lot.

@@ -36,7 +36,8 @@ async function sourceDigest(dir: string): Promise<string> {
     }
   };
   await visit('src');
-  for (const file of ['tsconfig.json', 'package.json']) hash.update(await readFile(path.join(dir, file)));
+  for (const file of ['tsconfig.json', 'package.json'])
+    hash.update(await readFile(path.join(dir, file)));
   return hash.digest('hex');
 }
 
@@ -46,7 +47,9 @@ export async function buildShopServer(repoRoot: string, workDir: string): Promis
   const schema = path.join(repoRoot, 'fixtures', 'shop', 'schema.graphql');
   const generated = await codegen(repoRoot, [schema, '-o', dir, '--name', 'shop-bench-server']);
   if (generated.exitCode !== 0)
-    throw new Error(`generating the shop server failed (exit ${generated.exitCode}):\n${generated.output}`);
+    throw new Error(
+      `generating the shop server failed (exit ${generated.exitCode}):\n${generated.output}`,
+    );
 
   const entry = path.join(dir, 'dist', 'main.js');
   const stampFile = path.join(workDir, 'shop.build-stamp');

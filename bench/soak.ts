@@ -12,7 +12,13 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { PACKAGE_ROOT } from '../src/packageRoot.js';
-import { CATEGORY_COUNT, loadFixedRecords, loadProducts, productId, randomPrice } from './dataset.js';
+import {
+  CATEGORY_COUNT,
+  loadFixedRecords,
+  loadProducts,
+  productId,
+  randomPrice,
+} from './dataset.js';
 import { rssBytes } from './procStats.js';
 import { randomIndex, seededRandom, type Random } from './random.js';
 import { startServer } from './serverProcess.js';
@@ -72,10 +78,18 @@ function parseOptions(argv: readonly string[]): SoakOptions {
  * One connection's requests: mostly what a shop does, plus about 5 % client mistakes (which must
  * be 4xx, never 5xx). Each connection creates and deletes cart items in sessions of its own.
  */
-function connectionRequests(connection: number, products: number, random: Random): autocannon.Request[] {
+function connectionRequests(
+  connection: number,
+  products: number,
+  random: Random,
+): autocannon.Request[] {
   const product = () => productId(randomIndex(random, products));
   const session = () => `s${connection}-${randomIndex(random, 20)}`;
-  const json = (method: 'PUT' | 'PATCH' | 'POST', requestPath: string, body: unknown): autocannon.Request => ({
+  const json = (
+    method: 'PUT' | 'PATCH' | 'POST',
+    requestPath: string,
+    body: unknown,
+  ): autocannon.Request => ({
     method,
     path: requestPath,
     headers: JSON_HEADERS,
@@ -86,7 +100,14 @@ function connectionRequests(connection: number, products: number, random: Random
     [5, () => ({ method: 'GET', path: `/Product/${product()}.name` })],
     [5, () => ({ method: 'GET', path: `/Category/c${randomIndex(random, CATEGORY_COUNT)}` })],
     [5, () => ({ method: 'GET', path: `/CartItem/?sessionId=${session()}` })],
-    [15, () => json('PATCH', `/Product/${product()}`, { price: randomPrice(random), inStock: random() < 0.7 })],
+    [
+      15,
+      () =>
+        json('PATCH', `/Product/${product()}`, {
+          price: randomPrice(random),
+          inStock: random() < 0.7,
+        }),
+    ],
     [
       10,
       () => {
@@ -113,7 +134,15 @@ function connectionRequests(connection: number, products: number, random: Random
     [5, () => ({ method: 'DELETE', path: `/CartItem/?sessionId=${session()}` })],
     [3, () => ({ method: 'GET', path: '/health' })],
     // Client mistakes: malformed JSON, a wrong type, an unknown attribute, an unknown table.
-    [2, () => ({ method: 'PUT', path: `/Product/${product()}`, headers: JSON_HEADERS, body: '{"name":' })],
+    [
+      2,
+      () => ({
+        method: 'PUT',
+        path: `/Product/${product()}`,
+        headers: JSON_HEADERS,
+        body: '{"name":',
+      }),
+    ],
     [1, () => json('PATCH', `/Product/${product()}`, { price: 'cheap' })],
     [1, () => ({ method: 'GET', path: '/Product/?colour=red' })],
     [1, () => ({ method: 'GET', path: '/Nothing/here' })],
@@ -138,7 +167,8 @@ function openFileDescriptors(pid: number): number | null {
   }
 }
 
-const megabytes = (bytes: number | null): string => (bytes === null ? 'n/a' : `${(bytes / 1_048_576).toFixed(1)} MB`);
+const megabytes = (bytes: number | null): string =>
+  bytes === null ? 'n/a' : `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
@@ -170,7 +200,9 @@ async function main(): Promise<number> {
       const rss = rssBytes(server.pid);
       if (rss !== null && rss > peakRss) peakRss = rss;
       const minutes = ((performance.now() - started) / 60_000).toFixed(1);
-      console.log(`  ${minutes} min: RSS ${megabytes(rss)}, ${openFileDescriptors(server.pid) ?? 'n/a'} open fds`);
+      console.log(
+        `  ${minutes} min: RSS ${megabytes(rss)}, ${openFileDescriptors(server.pid) ?? 'n/a'} open fds`,
+      );
     }, SAMPLE_EVERY_MS);
     let connection = 0;
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -181,11 +213,17 @@ async function main(): Promise<number> {
           duration: options.minutes * 60,
           setupClient: (client) =>
             client.setRequests(
-              connectionRequests(connection, options.products, seededRandom(SEED * 7919 + connection++)),
+              connectionRequests(
+                connection,
+                options.products,
+                seededRandom(SEED * 7919 + connection++),
+              ),
             ),
         },
         (error, finished) =>
-          error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished),
+          error
+            ? reject(error instanceof Error ? error : new Error(String(error)))
+            : resolve(finished),
       );
       process.once('SIGINT', () => instance.stop());
     });

@@ -6,7 +6,11 @@ import { HTTP_CASES, requestHeaders, type HttpCase } from './cases.js';
 import { measure, type LoadOptions, type LoadTarget, type RequestSource } from './load.js';
 import { watchProcess } from './procStats.js';
 import { seededRandom } from './random.js';
-import { loadRealtimeBench, type RealtimeBench, type RealtimeBenchOptions } from './realtimeHook.js';
+import {
+  loadRealtimeBench,
+  type RealtimeBench,
+  type RealtimeBenchOptions,
+} from './realtimeHook.js';
 import { recordResponse } from './recordedResponse.js';
 import type { CaseResult, RealtimeResult } from './results.js';
 import { roundTo } from './round.js';
@@ -18,7 +22,9 @@ const STARTED = performance.now();
 
 /** Progress on stderr (stdout holds only the report), with the seconds since the harness started. */
 export function log(message: string): void {
-  process.stderr.write(`bench: [${((performance.now() - STARTED) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+  process.stderr.write(
+    `bench: [${((performance.now() - STARTED) / 1000).toFixed(1).padStart(5)} s] ${message}\n`,
+  );
 }
 
 export function errorMessage(error: unknown): string {
@@ -29,11 +35,17 @@ export function errorMessage(error: unknown): string {
 export function caseSource(httpCase: HttpCase, seed: number, products: number): RequestSource {
   const random = seededRandom(seed);
   // A varying case picks among the products, so that many different requests are worth having.
-  return { next: () => httpCase.request(random, products), variety: httpCase.varies ? products : 1 };
+  return {
+    next: () => httpCase.request(random, products),
+    variety: httpCase.varies ? products : 1,
+  };
 }
 
 /** One answer to the case's first request, so a broken case is reported instead of measured. */
-async function sample(url: string, source: RequestSource): Promise<{ status: number; bytes: number; body: string }> {
+async function sample(
+  url: string,
+  source: RequestSource,
+): Promise<{ status: number; bytes: number; body: string }> {
   const request = source.next();
   const response = await fetch(`${url}${request.path}`, {
     method: request.method,
@@ -114,17 +126,18 @@ export async function startCeiling(
   if (recorded.status !== 200) {
     const error = `GET /Product/p0 answered ${recorded.status}, so there is no get_one answer to replay`;
     return {
-      measure: (label) => Promise.resolve({
-        name: label,
-        description: CEILING_DESCRIPTION,
-        products,
-        sample_status: recorded.status,
-        sample_bytes: null,
-        error,
-        figures: null,
-        ratio_to_ceiling: null,
-        cpu_ratio_to_ceiling: null,
-      }),
+      measure: (label) =>
+        Promise.resolve({
+          name: label,
+          description: CEILING_DESCRIPTION,
+          products,
+          sample_status: recorded.status,
+          sample_bytes: null,
+          error,
+          figures: null,
+          ratio_to_ceiling: null,
+          cpu_ratio_to_ceiling: null,
+        }),
       stop: () => Promise.resolve(),
     };
   }
@@ -152,14 +165,18 @@ export async function startCeiling(
 }
 
 /** The real-time cases of `bench/realtime.ts`, with the server's CPU and memory around them. */
-export async function runRealtime(server: ServerProcess, options: RealtimeBenchOptions): Promise<RealtimeResult> {
+export async function runRealtime(
+  server: ServerProcess,
+  options: RealtimeBenchOptions,
+): Promise<RealtimeResult> {
   let runRealtimeBench: RealtimeBench | undefined;
   try {
     runRealtimeBench = await loadRealtimeBench();
   } catch (error) {
     return { status: 'failed', error: errorMessage(error) };
   }
-  if (runRealtimeBench === undefined) return { status: 'skipped', reason: 'bench/realtime.ts is not there yet' };
+  if (runRealtimeBench === undefined)
+    return { status: 'skipped', reason: 'bench/realtime.ts is not there yet' };
   log('real-time cases (bench/realtime.ts)');
   const usage = watchProcess(server.pid);
   try {

@@ -22,9 +22,13 @@ function table(index: number, tables: number): string {
     'updatedAt: String @updatedTime',
   ];
   if (index > 0) {
-    lines.push('parentId: ID @indexed', `parent: ${tableName(index - 1)} @relationship(from: parentId)`);
+    lines.push(
+      'parentId: ID @indexed',
+      `parent: ${tableName(index - 1)} @relationship(from: parentId)`,
+    );
   }
-  if (index + 1 < tables) lines.push(`children: [${tableName(index + 1)}] @relationship(to: parentId)`);
+  if (index + 1 < tables)
+    lines.push(`children: [${tableName(index + 1)}] @relationship(to: parentId)`);
   if (index % 5 === 0) {
     lines.push(
       'relatedIds: [ID] @indexed',
@@ -37,5 +41,7 @@ function table(index: number, tables: number): string {
 
 export function syntheticSchema(tables: number): string {
   const address = 'type Address {\n  street: String\n  city: String\n  postcode: String\n}\n';
-  return [address, ...Array.from({ length: tables }, (_, index) => table(index, tables))].join('\n');
+  return [address, ...Array.from({ length: tables }, (_, index) => table(index, tables))].join(
+    '\n',
+  );
 }

@@ -11,7 +11,12 @@ const out = path.join(PACKAGE_ROOT, '.demo', 'calendar');
 const port = process.env.PORT ?? '9926';
 const host = process.env.HOST ?? '127.0.0.1';
 
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: 'inherit' });
     child.on('error', reject);
@@ -19,11 +24,19 @@ function run(command: string, args: readonly string[], cwd: string, env: NodeJS.
   });
 }
 
-const generated = await codegen([path.join(PACKAGE_ROOT, 'fixtures', 'calendar', 'schema.graphql'), '-o', out, '--name', 'calendar-demo', '--force']);
+const generated = await codegen([
+  path.join(PACKAGE_ROOT, 'fixtures', 'calendar', 'schema.graphql'),
+  '-o',
+  out,
+  '--name',
+  'calendar-demo',
+  '--force',
+]);
 if (generated !== 0) process.exit(generated);
 
 const tsc = path.join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-if ((await run(process.execPath, [tsc, '-p', path.join(out, 'tsconfig.json')], PACKAGE_ROOT)) !== 0) process.exit(1);
+if ((await run(process.execPath, [tsc, '-p', path.join(out, 'tsconfig.json')], PACKAGE_ROOT)) !== 0)
+  process.exit(1);
 
 const base = `http://${host}:${port}`;
 console.log(`

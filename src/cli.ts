@@ -58,8 +58,11 @@ function reportUserCode(userCode: UserCodeReport | undefined, label: string, io:
   if (userCode.skipped !== undefined) {
     io.stderr(`codegen: note: your code in ${label} was not type-checked: ${userCode.skipped}\n`);
   }
-  for (const diagnostic of userCode.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, userCode.sources)}\n\n`);
-  return [...new Set(userCode.diagnostics.map((diagnostic) => diagnostic.path || '(compiler options)'))];
+  for (const diagnostic of userCode.diagnostics)
+    io.stderr(`${formatDiagnostic(diagnostic, userCode.sources)}\n\n`);
+  return [
+    ...new Set(userCode.diagnostics.map((diagnostic) => diagnostic.path || '(compiler options)')),
+  ];
 }
 
 function userCodeSummary(userCode: UserCodeReport, failing: readonly string[]): string {
@@ -67,15 +70,15 @@ function userCodeSummary(userCode: UserCodeReport, failing: readonly string[]): 
   return `your code does not compile against the schema (${errors} in ${failing.join(', ')})`;
 }
 
-async function reportCheck(
+function reportCheck(
   out: string,
   label: string,
   files: FileMap,
   tables: string,
   io: Io,
   userCode?: UserCodeReport,
-): Promise<number> {
-  const report = await checkOutput(out, files, GENERATOR_VERSION);
+): number {
+  const report = checkOutput(out, files, GENERATOR_VERSION);
   const differences = [
     ...report.stale.map((file) => `  stale    ${file}`),
     ...report.missing.map((file) => `  missing  ${file}`),
@@ -85,7 +88,9 @@ async function reportCheck(
   if (failing.length > 0) {
     const where = differences.length === 0 ? `${label} is up to date, but ` : '';
     if (differences.length > 0) {
-      io.stdout(`codegen: ${label} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`);
+      io.stdout(
+        `codegen: ${label} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`,
+      );
     }
     io.stdout(`codegen: ${where}${userCodeSummary(userCode!, failing)}; fix it\n`);
     return EXIT_DIFFERENCES;
@@ -94,7 +99,9 @@ async function reportCheck(
     io.stdout(`codegen: ${label} is up to date (${tables}, ${plural(files.size + 1, 'file')})\n`);
     return EXIT_OK;
   }
-  io.stdout(`codegen: ${label} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`);
+  io.stdout(
+    `codegen: ${label} does not match the schema; run codegen to regenerate it:\n${differences.join('\n')}\n`,
+  );
   return EXIT_DIFFERENCES;
 }
 
@@ -109,13 +116,17 @@ async function reportWrite(
 ): Promise<number> {
   const report = await writeOutput(out, files, GENERATOR_VERSION, { force: options.force });
   for (const file of report.keptEdited) {
-    io.stderr(`codegen: warning: ${file} is no longer generated but was edited by hand, so it was left in place\n`);
+    io.stderr(
+      `codegen: warning: ${file} is no longer generated but was edited by hand, so it was left in place\n`,
+    );
   }
   const summary =
     report.written.length === 0 && report.removed.length === 0
       ? `nothing changed (${plural(report.unchanged.length, 'file')} up to date)`
       : `${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`;
-  io.stdout(`codegen: ${tables} → ${label}: ${summary} in ${Math.round(performance.now() - options.started)} ms\n`);
+  io.stdout(
+    `codegen: ${tables} → ${label}: ${summary} in ${Math.round(performance.now() - options.started)} ms\n`,
+  );
   const failing = reportUserCode(userCode, label, io);
   if (failing.length === 0) return EXIT_OK;
   io.stderr(
@@ -145,38 +156,58 @@ function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 /** One generation (or check). Returns the exit code; never throws for user mistakes. */
-export async function runOnce(schemaArgs: readonly string[], options: CliOptions, io: Io = DEFAULT_IO): Promise<number> {
+export async function runOnce(
+  schemaArgs: readonly string[],
+  options: CliOptions,
+  io: Io = DEFAULT_IO,
+): Promise<number> {
   const started = performance.now();
   try {
     const paths = await resolveSchemaPaths(schemaArgs, io.cwd);
     const sources = await readSchemaSources(paths, io.cwd);
     const out = path.resolve(io.cwd, options.out);
-    const formatCache = await openFormatCache(out, GENERATOR_VERSION);
+    const formatCache = openFormatCache(out, GENERATOR_VERSION);
     const result = await generate(sources, {
       packageName: options.name ?? packageNameFor(out),
-      deletedScaffolds: await deletedScaffolds(out),
+      deletedScaffolds: deletedScaffolds(out),
       formatCache,
     });
     if (!result.ok) {
-      for (const diagnostic of result.diagnostics) io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);
-      io.stderr(`codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`);
+      for (const diagnostic of result.diagnostics)
+        io.stderr(`${formatDiagnostic(diagnostic, sources)}\n\n`);
+      io.stderr(
+        `codegen: ${plural(result.diagnostics.length, 'error')} in the schema; nothing was written\n`,
+      );
       return EXIT_ERRORS;
     }
     for (const warning of unexportedRelationships(result.schema))
       io.stderr(`codegen: warning: ${warning}\n`);
     const tables = plural(result.schema.tables.length, 'table');
     const tableNames = new Set(result.schema.tables.map((table) => table.name));
-    const userCode = options.typecheck === false ? undefined : checkUserCode(out, result.files, tableNames, io.cwd);
+    const userCode =
+      options.typecheck === false
+        ? undefined
+        : checkUserCode(out, result.files, tableNames, io.cwd);
     return options.check
-      ? await reportCheck(out, options.out, result.files, tables, io, userCode)
-      : await reportWrite(out, options.out, result.files, tables, { force: options.force, started }, io, userCode);
+      ? reportCheck(out, options.out, result.files, tables, io, userCode)
+      : await reportWrite(
+          out,
+          options.out,
+          result.files,
+          tables,
+          { force: options.force, started },
+          io,
+          userCode,
+        );
   } catch (error) {
     if (error instanceof UsageError || error instanceof OutputError) {
       io.stderr(`codegen: ${error.message}\n`);
       return EXIT_ERRORS;
     }
     if (isFileSystemError(error)) {
-      io.stderr(`codegen: cannot ${error.syscall} ${error.path ?? ''}: ${error.code ?? error.message}\n`);
+      io.stderr(
+        `codegen: cannot ${error.syscall} ${error.path ?? ''}: ${error.code ?? error.message}\n`,
+      );
       return EXIT_ERRORS;
     }
     throw error;
@@ -188,7 +219,9 @@ export async function runOnce(schemaArgs: readonly string[], options: CliOptions
  * (contract section 4), which the schema's author may not expect.
  */
 export function unexportedRelationships(schema: SchemaMeta): string[] {
-  const exported = new Set(schema.tables.filter((table) => table.exportName !== null).map((table) => table.name));
+  const exported = new Set(
+    schema.tables.filter((table) => table.exportName !== null).map((table) => table.name),
+  );
   const warnings: string[] = [];
   for (const table of schema.tables) {
     if (!exported.has(table.name)) continue;
@@ -216,7 +249,11 @@ function staticBase(pattern: string): string {
 }
 
 /** Regenerates whenever a schema file changes; keeps running through schema errors. */
-async function runWatch(schemaArgs: readonly string[], options: CliOptions, io: Io): Promise<never> {
+async function runWatch(
+  schemaArgs: readonly string[],
+  options: CliOptions,
+  io: Io,
+): Promise<never> {
   await runOnce(schemaArgs, options, io);
   const directories = new Set<string>();
   for (const file of await resolveSchemaPaths(schemaArgs, io.cwd).catch(() => [] as string[])) {
@@ -226,7 +263,8 @@ async function runWatch(schemaArgs: readonly string[], options: CliOptions, io: 
   for (const arg of schemaArgs) {
     const resolved = path.resolve(io.cwd, arg);
     if (isDynamicPattern(arg)) directories.add(path.resolve(io.cwd, staticBase(arg)));
-    else if ((await stat(resolved).catch(() => undefined))?.isDirectory()) directories.add(resolved);
+    else if ((await stat(resolved).catch(() => undefined))?.isDirectory())
+      directories.add(resolved);
   }
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
@@ -247,7 +285,9 @@ async function runWatch(schemaArgs: readonly string[], options: CliOptions, io: 
       if (name === null || /\.(graphql|gql|graphqls)$/.test(name)) schedule();
     });
   }
-  io.stdout(`codegen: watching ${[...directories].map((dir) => path.relative(io.cwd, dir) || '.').join(', ')} (Ctrl-C to stop)\n`);
+  io.stdout(
+    `codegen: watching ${[...directories].map((dir) => path.relative(io.cwd, dir) || '.').join(', ')} (Ctrl-C to stop)\n`,
+  );
   return new Promise<never>(() => {});
 }
 
@@ -256,13 +296,26 @@ export async function main(argv: readonly string[], io: Io = DEFAULT_IO): Promis
     .name('codegen')
     .description('Generate a standalone, typed TypeScript server from Harper GraphQL schema files.')
     .version(GENERATOR_VERSION)
-    .argument('<schemas...>', 'schema files, directories or globs (several files are merged into one schema)')
+    .argument(
+      '<schemas...>',
+      'schema files, directories or globs (several files are merged into one schema)',
+    )
     .option('-o, --out <dir>', 'output directory', './server')
-    .option('--check', 'write nothing; exit 1 and list the files that differ from what generation would produce', false)
+    .option(
+      '--check',
+      'write nothing; exit 1 and list the files that differ from what generation would produce',
+      false,
+    )
     .option('--watch', 'regenerate whenever a schema file changes', false)
     .option('--force', 'write into a non-empty directory that codegen did not generate', false)
-    .option('--no-typecheck', "do not type-check your own code (hooks, your files under src/) against the generated code")
-    .option('--name <package>', 'name of the generated package (package.json "name"; default: the output directory\'s name)')
+    .option(
+      '--no-typecheck',
+      'do not type-check your own code (hooks, your files under src/) against the generated code',
+    )
+    .option(
+      '--name <package>',
+      'name of the generated package (package.json "name"; default: the output directory\'s name)',
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {

@@ -34,7 +34,10 @@ function dependencyVersions(): Record<string, string> {
 }
 
 /** Schema sources → formatted files of a generated server (or the schema's diagnostics). */
-export async function generate(sources: readonly SchemaSource[], options: GenerateOptions = {}): Promise<GenerateResult> {
+export async function generate(
+  sources: readonly SchemaSource[],
+  options: GenerateOptions = {},
+): Promise<GenerateResult> {
   const loaded = loadSchema(sources);
   if (!loaded.ok) return loaded;
   const files = emitServer(loaded.schema, {

@@ -17,7 +17,11 @@ function findPackageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = path.join(dir, 'package.json');
-    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as PackageJson).name === PACKAGE_NAME) return dir;
+    if (
+      existsSync(candidate) &&
+      (JSON.parse(readFileSync(candidate, 'utf8')) as PackageJson).name === PACKAGE_NAME
+    )
+      return dir;
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('codegen: cannot find its own package.json');
     dir = parent;
@@ -26,7 +30,9 @@ function findPackageRoot(): string {
 
 export const PACKAGE_ROOT = findPackageRoot();
 
-export const PACKAGE_JSON = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as PackageJson;
+export const PACKAGE_JSON = JSON.parse(
+  readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'),
+) as PackageJson;
 
 /** The generator's version: recorded in every manifest. */
 export const GENERATOR_VERSION = PACKAGE_JSON.version;

@@ -16,7 +16,10 @@ function toPosix(file: string): string {
 }
 
 /** Expands files, directories (their schema files) and globs into a sorted list of file paths. */
-export async function resolveSchemaPaths(args: readonly string[], cwd = process.cwd()): Promise<string[]> {
+export async function resolveSchemaPaths(
+  args: readonly string[],
+  cwd = process.cwd(),
+): Promise<string[]> {
   const found = new Set<string>();
   for (const arg of args) {
     if (isDynamicPattern(arg)) {
@@ -30,7 +33,10 @@ export async function resolveSchemaPaths(args: readonly string[], cwd = process.
     if (info.isDirectory()) {
       const patterns = SCHEMA_EXTENSIONS.map((extension) => `*${extension}`);
       const matches = await glob(patterns, { cwd: path.resolve(cwd, arg), onlyFiles: true });
-      if (matches.length === 0) throw new UsageError(`no schema files (${SCHEMA_EXTENSIONS.join(', ')}) in directory ${arg}`);
+      if (matches.length === 0)
+        throw new UsageError(
+          `no schema files (${SCHEMA_EXTENSIONS.join(', ')}) in directory ${arg}`,
+        );
       for (const match of matches) found.add(toPosix(path.normalize(path.join(arg, match))));
       continue;
     }
@@ -39,6 +45,14 @@ export async function resolveSchemaPaths(args: readonly string[], cwd = process.
   return [...found].sort(comparePaths);
 }
 
-export async function readSchemaSources(paths: readonly string[], cwd = process.cwd()): Promise<SchemaSource[]> {
-  return Promise.all(paths.map(async (file) => ({ path: file, text: await readFile(path.resolve(cwd, file), 'utf8') })));
+export async function readSchemaSources(
+  paths: readonly string[],
+  cwd = process.cwd(),
+): Promise<SchemaSource[]> {
+  return Promise.all(
+    paths.map(async (file) => ({
+      path: file,
+      text: await readFile(path.resolve(cwd, file), 'utf8'),
+    })),
+  );
 }

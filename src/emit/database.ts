@@ -12,7 +12,10 @@ export function emitDatabaseModule(schema: SchemaMeta, header: string): string {
     [
       typeImport(['Table'], './runtime/table.js'),
       ...schema.tables.map((table) =>
-        typeImport([table.name, `New${table.name}`, `${table.name}Patch`], `./tables/${table.name}.js`),
+        typeImport(
+          [table.name, `New${table.name}`, `${table.name}Patch`],
+          `./tables/${table.name}.js`,
+        ),
       ),
     ],
     [

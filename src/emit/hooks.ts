@@ -13,7 +13,11 @@ export function hooksPath(table: TableMeta): string {
  * the server. Typed as `Hooks<Database>`, so hooks that no longer fit the schema fail to compile.
  * A table in `hookless` (its hooks file was deleted by the user) has no hooks, and no import.
  */
-export function emitHooksIndex(schema: SchemaMeta, header: string, hookless: ReadonlySet<string> = new Set()): string {
+export function emitHooksIndex(
+  schema: SchemaMeta,
+  header: string,
+  hookless: ReadonlySet<string> = new Set(),
+): string {
   const tables = schema.tables.filter((table) => !hookless.has(table.name));
   const members: Record<string, string> = {};
   for (const table of tables) members[table.name] = `${table.name}Hooks`;
@@ -64,7 +68,9 @@ export function emitHooksScaffold(table: TableMeta): string {
       ? ` * - \`routes\`: custom endpoints. ${table.name} is not exported, so give them absolute paths`
       : ` * - \`routes\`: custom endpoints. A relative path is under ${url}/ ('count' serves GET ${url}/count),`;
   const routeLine2 =
-    url === null ? ` *   ('/reports/count' serves GET /reports/count).` : ` *   an absolute one ('/reports/count') is served as it is.`;
+    url === null
+      ? ` *   ('/reports/count' serves GET /reports/count).`
+      : ` *   an absolute one ('/reports/count') is served as it is.`;
   return `/**
  * Your own code for the \`${table.name}\` table. codegen created this file once and never changes it
  * again (regenerating after a schema change leaves it as it is): edit it freely. It is type-checked

@@ -4,7 +4,12 @@
  * real-time URLs and events, the hooks API and every environment variable. This module computes
  * what depends on the schema (sample records, example requests); the template holds the prose.
  */
-import type { AttributeMeta, ObjectTypeMeta, SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
+import type {
+  AttributeMeta,
+  ObjectTypeMeta,
+  SchemaMeta,
+  TableMeta,
+} from '../../templates/runtime/meta.js';
 import type { EmitOptions } from './server.js';
 
 const BASE = 'http://127.0.0.1:9926';
@@ -29,8 +34,12 @@ function relationshipSummary(attribute: AttributeMeta): string {
 
 function tableRow(table: TableMeta): string {
   const endpoint = table.exportName === null ? 'not exported' : code(`/${table.exportName}/`);
-  const indexed = table.attributes.filter((attribute) => attribute.indexed).map((attribute) => code(attribute.name));
-  const relationships = table.attributes.filter((attribute) => attribute.relationship).map(relationshipSummary);
+  const indexed = table.attributes
+    .filter((attribute) => attribute.indexed)
+    .map((attribute) => code(attribute.name));
+  const relationships = table.attributes
+    .filter((attribute) => attribute.relationship)
+    .map(relationshipSummary);
   return `| ${table.name} | ${endpoint} | ${code(table.primaryKey)} (${table.keyType}) | ${indexed.join(', ') || '—'} | ${relationships.join('; ') || '—'} |`;
 }
 
@@ -47,7 +56,11 @@ function sampleKey(table: TableMeta): string | number {
 function foreignKeyTarget(table: TableMeta | ObjectTypeMeta, name: string): string | undefined {
   for (const attribute of table.attributes) {
     const relationship = attribute.relationship;
-    if (relationship !== null && relationship.kind !== 'one-to-many' && relationship.from === name) {
+    if (
+      relationship !== null &&
+      relationship.kind !== 'one-to-many' &&
+      relationship.from === name
+    ) {
       return relationship.target;
     }
   }
@@ -62,7 +75,12 @@ class Samples {
   }
 
   /** One value of an attribute's element type. */
-  private element(owner: TableMeta | ObjectTypeMeta, attribute: AttributeMeta, variant: number, depth: number): Sample {
+  private element(
+    owner: TableMeta | ObjectTypeMeta,
+    attribute: AttributeMeta,
+    variant: number,
+    depth: number,
+  ): Sample {
     const target = foreignKeyTarget(owner, attribute.name);
     const targetTable = target === undefined ? undefined : this.table(target);
     if (targetTable !== undefined) return sampleKey(targetTable);
@@ -93,7 +111,12 @@ class Samples {
     }
   }
 
-  value(owner: TableMeta | ObjectTypeMeta, attribute: AttributeMeta, variant = 0, depth = 0): Sample {
+  value(
+    owner: TableMeta | ObjectTypeMeta,
+    attribute: AttributeMeta,
+    variant = 0,
+    depth = 0,
+  ): Sample {
     const element = this.element(owner, attribute, variant, depth);
     return attribute.list ? [element] : element;
   }
@@ -102,7 +125,8 @@ class Samples {
   private object(type: ObjectTypeMeta, depth: number): { [name: string]: Sample } {
     const result: { [name: string]: Sample } = {};
     for (const attribute of type.attributes) {
-      if (attribute.nonNull && attribute.relationship === null) result[attribute.name] = this.value(type, attribute, 0, depth);
+      if (attribute.nonNull && attribute.relationship === null)
+        result[attribute.name] = this.value(type, attribute, 0, depth);
     }
     return result;
   }
@@ -110,14 +134,19 @@ class Samples {
 
 /** Attributes a client writes: stored, not server-set. */
 function writable(table: TableMeta): AttributeMeta[] {
-  return table.attributes.filter((attribute) => attribute.relationship === null && attribute.timestamp === null);
+  return table.attributes.filter(
+    (attribute) => attribute.relationship === null && attribute.timestamp === null,
+  );
 }
 
 /** Attributes the example record fills: the key, the required ones, the indexed ones and the relationships' keys. */
 function filled(table: TableMeta): AttributeMeta[] {
   return writable(table).filter(
     (attribute) =>
-      attribute.primaryKey || attribute.nonNull || attribute.indexed || foreignKeyTarget(table, attribute.name) !== undefined,
+      attribute.primaryKey ||
+      attribute.nonNull ||
+      attribute.indexed ||
+      foreignKeyTarget(table, attribute.name) !== undefined,
   );
 }
 
@@ -142,46 +171,73 @@ interface TableView {
   readonly watchAndDelete: readonly string[];
 }
 
-function queryExamples(table: TableMeta, record: Record<string, Sample>, samples: Samples, schema: SchemaMeta): string[] {
+function queryExamples(
+  table: TableMeta,
+  record: Record<string, Sample>,
+  samples: Samples,
+  schema: SchemaMeta,
+): string[] {
   const url = `${BASE}/${table.exportName}/`;
   const queries: string[] = [];
   const indexedScalars = table.attributes.filter(
-    (attribute) => attribute.indexed && !attribute.list && attribute.relationship === null && attribute.timestamp === null,
+    (attribute) =>
+      attribute.indexed &&
+      !attribute.list &&
+      attribute.relationship === null &&
+      attribute.timestamp === null,
   );
   const numeric = indexedScalars.find((attribute) => isNumeric(scalarOf(attribute) ?? ''));
-  const text = indexedScalars.find((attribute) => scalarOf(attribute) === 'String' || scalarOf(attribute) === 'ID');
+  const text = indexedScalars.find(
+    (attribute) => scalarOf(attribute) === 'String' || scalarOf(attribute) === 'ID',
+  );
   if (numeric !== undefined) {
     const value = record[numeric.name];
     queries.push(
-      `curl '${url}?${numeric.name}=ge=${String(value)}&sort(-${numeric.name})&limit(10)'   # comparison on an indexed attribute, sorted, at most 10`,
+      `curl '${url}?${numeric.name}=ge=${queryText(value)}&sort(-${numeric.name})&limit(10)'   # comparison on an indexed attribute, sorted, at most 10`,
     );
   }
   if (text !== undefined) {
-    const value = String(record[text.name]);
+    const value = queryText(record[text.name]);
     queries.push(`curl '${url}?${text.name}=${value}'   # equality`);
     queries.push(`curl '${url}?${text.name}=sw=${value.slice(0, 4)}&limit(5)'   # starts with`);
   }
-  if (numeric === undefined && text === undefined) queries.push(`curl '${url}?sort(${table.primaryKey})&limit(10)'`);
+  if (numeric === undefined && text === undefined)
+    queries.push(`curl '${url}?sort(${table.primaryKey})&limit(10)'`);
   const shown = writable(table)
     .filter((attribute) => !attribute.primaryKey)
     .slice(0, 2)
     .map((attribute) => attribute.name);
-  queries.push(`curl '${url}?select(${[table.primaryKey, ...shown].join(',')})&limit(10)'   # only some attributes`);
+  queries.push(
+    `curl '${url}?select(${[table.primaryKey, ...shown].join(',')})&limit(10)'   # only some attributes`,
+  );
   const relationship = table.attributes.find((attribute) => attribute.relationship !== null);
   if (relationship !== undefined) {
-    const target = schema.tables.find((candidate) => candidate.name === relationship.relationship!.target);
-    const targetAttribute = target === undefined ? undefined : writable(target).find((attribute) => !attribute.primaryKey && !attribute.list && scalarOf(attribute) !== undefined);
-    const projection = targetAttribute === undefined ? '' : `{${target!.primaryKey},${targetAttribute.name}}`;
+    const target = schema.tables.find(
+      (candidate) => candidate.name === relationship.relationship!.target,
+    );
+    const targetAttribute =
+      target === undefined
+        ? undefined
+        : writable(target).find(
+            (attribute) =>
+              !attribute.primaryKey && !attribute.list && scalarOf(attribute) !== undefined,
+          );
+    const projection =
+      targetAttribute === undefined ? '' : `{${target!.primaryKey},${targetAttribute.name}}`;
     // -g: curl would otherwise read `{a,b}` as a pattern of several URLs.
-    queries.push(`curl -g '${url}?select(${table.primaryKey},${relationship.name}${projection})'   # a relationship, resolved (-g: curl would read {…} as several URLs)`);
+    queries.push(
+      `curl -g '${url}?select(${table.primaryKey},${relationship.name}${projection})'   # a relationship, resolved (-g: curl would read {…} as several URLs)`,
+    );
     if (target !== undefined && targetAttribute !== undefined) {
       const value = samples.value(target, targetAttribute);
       queries.push(
-        `curl '${url}?${relationship.name}.${targetAttribute.name}=${String(value)}'   # a condition through the relationship`,
+        `curl '${url}?${relationship.name}.${targetAttribute.name}=${queryText(value)}'   # a condition through the relationship`,
       );
     }
   }
-  queries.push(`curl -i -H 'Prefer: count=exact' '${url}?limit(5)'   # Content-Range gives the total`);
+  queries.push(
+    `curl -i -H 'Prefer: count=exact' '${url}?limit(5)'   # Content-Range gives the total`,
+  );
   return queries;
 }
 
@@ -189,7 +245,9 @@ function queryExamples(table: TableMeta, record: Record<string, Sample>, samples
 function sampleRecord(table: TableMeta, samples: Samples): Record<string, Sample> {
   const record: Record<string, Sample> = {};
   for (const attribute of filled(table)) {
-    record[attribute.name] = attribute.primaryKey ? sampleKey(table) : samples.value(table, attribute);
+    record[attribute.name] = attribute.primaryKey
+      ? sampleKey(table)
+      : samples.value(table, attribute);
   }
   return record;
 }
@@ -202,7 +260,10 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
   const json = "-H 'Content-Type: application/json'";
   const readable = writable(table).find((attribute) => !attribute.primaryKey);
   const patched = writable(table).find(
-    (attribute) => !attribute.primaryKey && attribute.type.kind === 'scalar' && foreignKeyTarget(table, attribute.name) === undefined,
+    (attribute) =>
+      !attribute.primaryKey &&
+      attribute.type.kind === 'scalar' &&
+      foreignKeyTarget(table, attribute.name) === undefined,
   );
   const replacement: Record<string, Sample> = Object.fromEntries(
     Object.entries(record).filter(([name]) => name !== table.primaryKey),
@@ -213,7 +274,9 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
     ...(readable === undefined ? [] : [`curl ${recordUrl}.${readable.name}   # one attribute`]),
     ...(patched === undefined
       ? []
-      : [`curl -X PATCH ${recordUrl} ${json} -d ${shellJson({ [patched.name]: samples.value(table, patched, 1) })}   # 204; changes only ${patched.name}`]),
+      : [
+          `curl -X PATCH ${recordUrl} ${json} -d ${shellJson({ [patched.name]: samples.value(table, patched, 1) })}   # 204; changes only ${patched.name}`,
+        ]),
     `curl -X PUT ${recordUrl} ${json} -d ${shellJson(replacement)}   # 204; replaces the whole record`,
     `curl ${BASE}/${table.exportName}   # describes the table`,
   ];
@@ -221,7 +284,9 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
     `curl -N -H 'Accept: text/event-stream' ${recordUrl}   # the record, then each change of it`,
     `curl -X DELETE ${recordUrl}   # 200 true`,
   ];
-  const required = writable(table).filter((attribute) => attribute.nonNull && !attribute.primaryKey);
+  const required = writable(table).filter(
+    (attribute) => attribute.nonNull && !attribute.primaryKey,
+  );
   const attributes = table.attributes.map((attribute) => {
     const type = attribute.type.name;
     const written = `${attribute.list ? `[${type}${attribute.elementNonNull ? '!' : ''}]` : type}${attribute.nonNull ? '!' : ''}`;
@@ -252,7 +317,13 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
 
 function hooksExample(table: TableMeta | undefined): string {
   const name = table?.name ?? 'T';
-  const text = table === undefined ? undefined : writable(table).find((attribute) => !attribute.primaryKey && !attribute.list && scalarOf(attribute) === 'String');
+  const text =
+    table === undefined
+      ? undefined
+      : writable(table).find(
+          (attribute) =>
+            !attribute.primaryKey && !attribute.list && scalarOf(attribute) === 'String',
+        );
   const body =
     text === undefined
       ? ['  beforeWrite(record) {', '    return record;', '  },']
@@ -279,7 +350,8 @@ export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
   const exported = schema.tables.filter((table) => table.exportName !== null);
   const first = exported[0];
   const config = options.configVariables.map(
-    (variable) => `| ${code(variable.name)} | ${variable.default === '' ? '—' : code(variable.default)} | ${variable.description} |`,
+    (variable) =>
+      `| ${code(variable.name)} | ${variable.default === '' ? '—' : code(variable.default)} | ${variable.description} |`,
   );
   const eventRecord = first === undefined ? { id: 'example-1' } : sampleRecord(first, samples);
   return options.templates.readme({
@@ -305,4 +377,12 @@ export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
     hooksExample: hooksExample(first),
     hasObjectTypes: schema.objectTypes.length > 0,
   });
+}
+
+/** A sample value as it is written in a query string. */
+function queryText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  return value === undefined ? '' : JSON.stringify(value);
 }

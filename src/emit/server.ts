@@ -37,11 +37,15 @@ export interface EmitOptions {
 const RUNTIME_DEPENDENCIES = ['cbor-x', 'lmdb', 'msgpackr', 'ws'] as const;
 const DEV_DEPENDENCIES = ['@types/node', '@types/ws', 'typescript'] as const;
 
-function pinned(names: readonly string[], versions: Readonly<Record<string, string>>): Record<string, string> {
+function pinned(
+  names: readonly string[],
+  versions: Readonly<Record<string, string>>,
+): Record<string, string> {
   const result: Record<string, string> = {};
   for (const name of names) {
     const version = versions[name];
-    if (version === undefined) throw new Error(`no pinned version for the generated server's dependency ${name}`);
+    if (version === undefined)
+      throw new Error(`no pinned version for the generated server's dependency ${name}`);
     result[name] = version;
   }
   return result;
@@ -58,7 +62,12 @@ function renderJson(template: ProjectTemplate, context: object, file: string): s
   try {
     return json(JSON.parse(text));
   } catch (error) {
-    throw new Error(`templates/project: ${file} did not render valid JSON: ${(error as Error).message}`);
+    throw new Error(
+      `templates/project: ${file} did not render valid JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -91,7 +100,8 @@ function emitSchemaModule(schema: SchemaMeta, header: string): string {
     namedImports: [{ name: 'meta', alias: `${name}Meta` }],
     moduleSpecifier: from,
   });
-  const list = (names: readonly { readonly name: string }[]): string => `[${names.map(({ name }) => `${name}Meta`).join(', ')}]`;
+  const list = (names: readonly { readonly name: string }[]): string =>
+    `[${names.map(({ name }) => `${name}Meta`).join(', ')}]`;
   return printSourceFile(
     header,
     [
@@ -109,7 +119,10 @@ function emitSchemaModule(schema: SchemaMeta, header: string): string {
           {
             name: 'schema',
             type: 'SchemaMeta',
-            initializer: Writers.object({ tables: list(schema.tables), objectTypes: list(schema.objectTypes) }),
+            initializer: Writers.object({
+              tables: list(schema.tables),
+              objectTypes: list(schema.objectTypes),
+            }),
           },
         ],
       },
@@ -120,7 +133,6 @@ function emitSchemaModule(schema: SchemaMeta, header: string): string {
 function tableMetaLiteral(table: TableMeta): string {
   return literal(table);
 }
-
 
 /** Emits every file of a generated server. Pure: the same inputs always give the same files. */
 export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
@@ -150,7 +162,9 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('src/schema.ts', emitSchemaModule(schema, header));
   add('src/database.ts', emitDatabaseModule(schema, header));
   const deleted = options.deletedScaffolds ?? new Set<string>();
-  const hookless = new Set(schema.tables.filter((table) => deleted.has(hooksPath(table))).map((table) => table.name));
+  const hookless = new Set(
+    schema.tables.filter((table) => deleted.has(hooksPath(table))).map((table) => table.name),
+  );
   add('src/hooks.ts', emitHooksIndex(schema, header, hookless));
   for (const table of schema.tables) scaffold(hooksPath(table), emitHooksScaffold(table));
   for (const table of schema.tables) {

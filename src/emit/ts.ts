@@ -3,7 +3,12 @@
  * few pieces that structures leave to text: property names and plain-data literals.
  */
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind } from 'ts-morph';
-import type { ImportDeclarationStructure, JSDocStructure, OptionalKind, StatementStructures } from 'ts-morph';
+import type {
+  ImportDeclarationStructure,
+  JSDocStructure,
+  OptionalKind,
+  StatementStructures,
+} from 'ts-morph';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

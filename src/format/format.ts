@@ -13,7 +13,9 @@ const OPTIONS = {
 } as const satisfies Options;
 
 /** The prettier this generator formats with: its version is part of the format cache's key. */
-const PRETTIER_VERSION = (createRequire(import.meta.url)('prettier/package.json') as { version: string }).version;
+const PRETTIER_VERSION = (
+  createRequire(import.meta.url)('prettier/package.json') as { version: string }
+).version;
 
 let prettierModule: Promise<typeof import('prettier')> | undefined;
 
@@ -40,13 +42,22 @@ export function sha256(text: string): string {
  * options, the parsers, and the generator's version. A format cache entry is only good under the same key.
  */
 export function formatKey(generatorVersion: string): string {
-  return sha256(JSON.stringify({ prettier: PRETTIER_VERSION, options: OPTIONS, parsers: PARSERS, generator: generatorVersion }));
+  return sha256(
+    JSON.stringify({
+      prettier: PRETTIER_VERSION,
+      options: OPTIONS,
+      parsers: PARSERS,
+      generator: generatorVersion,
+    }),
+  );
 }
 
 /** Formats one file's text as the generator does (the parser is chosen by the path's extension). */
 export async function formatSource(text: string, path: string): Promise<string> {
   const parser = parserFor(path);
-  return parser === undefined ? text : formatJob({ path, text, options: { ...OPTIONS, parser, filepath: path } });
+  return parser === undefined
+    ? text
+    : formatJob({ path, text, options: { ...OPTIONS, parser, filepath: path } });
 }
 
 /**
@@ -58,7 +69,7 @@ export interface FormatCache {
    * The formatted text of `path` when text with the hash `unformattedHash` was formatted for it before,
    * under the same key, and that result is still at hand byte for byte; otherwise undefined.
    */
-  formatted(path: string, unformattedHash: string): Promise<string | undefined>;
+  formatted(path: string, unformattedHash: string): string | undefined;
 }
 
 /** Prettier's options for one file (the parser is chosen by the path's extension). */
@@ -87,13 +98,22 @@ export async function formatFiles(files: FileMap, cache?: FormatCache): Promise<
     const parser = parserFor(path);
     if (parser === undefined || file.verbatim) continue;
     const unformattedHash = sha256(file.contents);
-    const cached = await cache?.formatted(path, unformattedHash);
+    const cached = cache?.formatted(path, unformattedHash);
     if (cached !== undefined) result.set(path, { ...file, contents: cached, unformattedHash });
-    else misses.push({ job: { path, text: file.contents, options: { ...OPTIONS, parser, filepath: path } }, file, unformattedHash });
+    else
+      misses.push({
+        job: { path, text: file.contents, options: { ...OPTIONS, parser, filepath: path } },
+        file,
+        unformattedHash,
+      });
   }
   // One file after the other: prettier is synchronous work, and one AST at a time keeps the heap small.
   for (const miss of misses) {
-    result.set(miss.job.path, { ...miss.file, contents: await formatJob(miss.job), unformattedHash: miss.unformattedHash });
+    result.set(miss.job.path, {
+      ...miss.file,
+      contents: await formatJob(miss.job),
+      unformattedHash: miss.unformattedHash,
+    });
   }
   return result;
 }

@@ -22,12 +22,18 @@ export function hasDirective(node: Directed, name: string): boolean {
   return findDirective(node, name) !== undefined;
 }
 
-export function findArgument(directive: ConstDirectiveNode, name: string): ConstArgumentNode | undefined {
+export function findArgument(
+  directive: ConstDirectiveNode,
+  name: string,
+): ConstArgumentNode | undefined {
   return directive.arguments?.find((argument) => argument.name.value === name);
 }
 
 /** A name-like argument value, written as a string (`"x"`) or bare (`x`); undefined when absent or of another kind. */
-export function nameArgument(directive: ConstDirectiveNode | undefined, name: string): string | undefined {
+export function nameArgument(
+  directive: ConstDirectiveNode | undefined,
+  name: string,
+): string | undefined {
   const value = directive === undefined ? undefined : findArgument(directive, name)?.value;
   if (value?.kind === Kind.STRING || value?.kind === Kind.ENUM) return value.value;
   return undefined;
@@ -43,7 +49,9 @@ export function isRelationship(field: FieldDefinitionNode): boolean {
 
 /** The stored attribute marked `@primaryKey` (the first, if a broken schema marks several). */
 export function primaryKeyOf(type: ObjectTypeDefinitionNode): FieldDefinitionNode | undefined {
-  return fieldsOf(type).find((field) => hasDirective(field, 'primaryKey') && !isRelationship(field));
+  return fieldsOf(type).find(
+    (field) => hasDirective(field, 'primaryKey') && !isRelationship(field),
+  );
 }
 
 export function fieldsOf(type: ObjectTypeDefinitionNode): readonly FieldDefinitionNode[] {

@@ -1,8 +1,24 @@
 /** Building the IR: a valid set of schema files becomes one `SchemaMeta` (docs/contract.md section 2). */
 import { Kind } from 'graphql';
 import type { FieldDefinitionNode, ObjectTypeDefinitionNode } from 'graphql';
-import type { AttributeMeta, ObjectTypeMeta, RelationshipMeta, SchemaMeta, TableMeta, ValueType } from '../../templates/runtime/meta.js';
-import { fieldType, fieldsOf, findArgument, findDirective, hasDirective, isTable, nameArgument, primaryKeyOf } from './ast.js';
+import type {
+  AttributeMeta,
+  ObjectTypeMeta,
+  RelationshipMeta,
+  SchemaMeta,
+  TableMeta,
+  ValueType,
+} from '../../templates/runtime/meta.js';
+import {
+  fieldType,
+  fieldsOf,
+  findArgument,
+  findDirective,
+  hasDirective,
+  isTable,
+  nameArgument,
+  primaryKeyOf,
+} from './ast.js';
 import type { SchemaIndex } from './context.js';
 import { DEFAULT_DATABASE, isScalarName } from './dialect.js';
 import { compareText } from './text.js';
@@ -43,10 +59,17 @@ function tableMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): TableMe
 }
 
 function objectTypeMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): ObjectTypeMeta {
-  return { name: type.name.value, attributes: fieldsOf(type).map((field) => attributeMeta(schema, type, field)) };
+  return {
+    name: type.name.value,
+    attributes: fieldsOf(type).map((field) => attributeMeta(schema, type, field)),
+  };
 }
 
-function attributeMeta(schema: SchemaIndex, owner: ObjectTypeDefinitionNode, field: FieldDefinitionNode): AttributeMeta {
+function attributeMeta(
+  schema: SchemaIndex,
+  owner: ObjectTypeDefinitionNode,
+  field: FieldDefinitionNode,
+): AttributeMeta {
   const shape = fieldType(field.type);
   const primaryKey = hasDirective(field, 'primaryKey');
   return {
@@ -58,8 +81,14 @@ function attributeMeta(schema: SchemaIndex, owner: ObjectTypeDefinitionNode, fie
     primaryKey,
     // The table is keyed by its primary key; an index of it would repeat the table.
     indexed: !primaryKey && hasDirective(field, 'indexed'),
-    timestamp: hasDirective(field, 'createdTime') ? 'created' : hasDirective(field, 'updatedTime') ? 'updated' : null,
-    relationship: hasDirective(field, 'relationship') ? relationshipMeta(schema, owner, field) : null,
+    timestamp: hasDirective(field, 'createdTime')
+      ? 'created'
+      : hasDirective(field, 'updatedTime')
+        ? 'updated'
+        : null,
+    relationship: hasDirective(field, 'relationship')
+      ? relationshipMeta(schema, owner, field)
+      : null,
   };
 }
 
@@ -68,7 +97,11 @@ function valueType(schema: SchemaIndex, name: string): ValueType {
   return schema.table(name) !== undefined ? { kind: 'table', name } : { kind: 'object', name };
 }
 
-function relationshipMeta(schema: SchemaIndex, owner: ObjectTypeDefinitionNode, field: FieldDefinitionNode): RelationshipMeta {
+function relationshipMeta(
+  schema: SchemaIndex,
+  owner: ObjectTypeDefinitionNode,
+  field: FieldDefinitionNode,
+): RelationshipMeta {
   const directive = findDirective(field, 'relationship');
   const shape = fieldType(field.type);
   const target = shape.named.name.value;
@@ -76,14 +109,20 @@ function relationshipMeta(schema: SchemaIndex, owner: ObjectTypeDefinitionNode, 
   const to = nameArgument(directive, 'to');
   if (from !== undefined) {
     const targetKey = keyName(schema.table(target), target);
-    return shape.list ? { kind: 'many-to-many', target, from, targetKey } : { kind: 'many-to-one', target, from, targetKey };
+    return shape.list
+      ? { kind: 'many-to-many', target, from, targetKey }
+      : { kind: 'many-to-one', target, from, targetKey };
   }
-  if (to !== undefined) return { kind: 'one-to-many', target, to, localKey: keyName(owner, owner.name.value) };
-  throw new Error(`Relationship "${owner.name.value}.${field.name.value}" reached the IR builder with neither from: nor to:`);
+  if (to !== undefined)
+    return { kind: 'one-to-many', target, to, localKey: keyName(owner, owner.name.value) };
+  throw new Error(
+    `Relationship "${owner.name.value}.${field.name.value}" reached the IR builder with neither from: nor to:`,
+  );
 }
 
 function keyName(table: ObjectTypeDefinitionNode | undefined, name: string): string {
   const key = table === undefined ? undefined : primaryKeyOf(table);
-  if (key === undefined) throw new Error(`Table "${name}" reached the IR builder without a primary key`);
+  if (key === undefined)
+    throw new Error(`Table "${name}" reached the IR builder without a primary key`);
   return key.name.value;
 }

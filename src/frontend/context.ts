@@ -24,7 +24,10 @@ export class SchemaIndex {
   /** Names of every type definition of any kind, supported or not; a reference to one is not "unknown". */
   readonly declaredNames: ReadonlySet<string>;
   private readonly typesByName = new Map<string, ObjectTypeDefinitionNode>();
-  private readonly fieldsByType = new Map<ObjectTypeDefinitionNode, Map<string, FieldDefinitionNode>>();
+  private readonly fieldsByType = new Map<
+    ObjectTypeDefinitionNode,
+    Map<string, FieldDefinitionNode>
+  >();
 
   constructor(
     readonly files: readonly SchemaFile[],
@@ -39,7 +42,8 @@ export class SchemaIndex {
         if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
         if (ROOT_OPERATION_TYPES.has(definition.name.value)) continue;
         types.push(definition);
-        if (!this.typesByName.has(definition.name.value)) this.typesByName.set(definition.name.value, definition);
+        if (!this.typesByName.has(definition.name.value))
+          this.typesByName.set(definition.name.value, definition);
       }
     }
     this.types = types;
@@ -74,7 +78,11 @@ export class SchemaIndex {
 }
 
 /** A node's file and one-based line and column. */
-export function positionOf(node: ASTNode): { readonly path: string; readonly line: number; readonly column: number } {
+export function positionOf(node: ASTNode): {
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+} {
   const location = node.loc;
   // Parsing always records locations; a node without one was built by hand, which is a bug here.
   if (location === undefined) throw new Error(`AST node ${node.kind} has no location`);

@@ -24,8 +24,14 @@ export interface DirectiveSpec {
   readonly signature: string;
 }
 
-function directive(name: string, location: 'type' | 'field', args: ReadonlyArray<readonly [string, ArgumentKind]>): DirectiveSpec {
-  const printedArgs = args.map(([argument, kind]) => `${argument}: ${kind === 'seconds' ? 'Int' : 'String'}`);
+function directive(
+  name: string,
+  location: 'type' | 'field',
+  args: ReadonlyArray<readonly [string, ArgumentKind]>,
+): DirectiveSpec {
+  const printedArgs = args.map(
+    ([argument, kind]) => `${argument}: ${kind === 'seconds' ? 'Int' : 'String'}`,
+  );
   return {
     name,
     location,
@@ -64,7 +70,14 @@ export function isScalarName(name: string): name is ScalarName {
 export const KEY_SCALARS: readonly ScalarName[] = ['ID', 'String', 'Int', 'Long', 'Float'];
 
 /** Scalars that can hold a server-set time (contract section 2: ISO string, date, or epoch milliseconds). */
-export const TIME_SCALARS: readonly ScalarName[] = ['String', 'Date', 'Int', 'Long', 'Float', 'Any'];
+export const TIME_SCALARS: readonly ScalarName[] = [
+  'String',
+  'Date',
+  'Int',
+  'Long',
+  'Float',
+  'Any',
+];
 
 /**
  * Keys compare equal only within one family: a text key never equals a number. `Any` holds either.
@@ -87,7 +100,11 @@ export function keyFamily(scalar: ScalarName): 'text' | 'number' | 'any' | null 
 }
 
 /** Types whose fields are GraphQL operations; a generated server serves REST, not GraphQL operations. */
-export const ROOT_OPERATION_TYPES: ReadonlySet<string> = new Set(['Query', 'Mutation', 'Subscription']);
+export const ROOT_OPERATION_TYPES: ReadonlySet<string> = new Set([
+  'Query',
+  'Mutation',
+  'Subscription',
+]);
 
 /** The database of a table without `@table(database:)`. */
 export const DEFAULT_DATABASE = 'data';

@@ -22,7 +22,9 @@ export function formatDiagnostic(diagnostic: Diagnostic, sources: readonly Schem
   const frame: string[] = [header];
   for (let number = first; number <= last; number += 1) {
     const marker = number === line ? '>' : ' ';
-    frame.push(`${marker} ${String(number).padStart(width)} | ${lines[number - 1] ?? ''}`.trimEnd());
+    frame.push(
+      `${marker} ${String(number).padStart(width)} | ${lines[number - 1] ?? ''}`.trimEnd(),
+    );
   }
   // Tabs stay tabs under the caret so that it lines up however wide the terminal draws them.
   const indent = target.slice(0, column - 1).replace(/[^\t]/g, ' ');

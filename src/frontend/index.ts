@@ -22,7 +22,9 @@ export type { Diagnostic, LoadResult, SchemaSource } from './types.js';
  */
 export function loadSchema(sources: readonly SchemaSource[]): LoadResult {
   // Files in path order make "first definition" and every other order independent of how they were given.
-  const ordered = [...sources].sort((a, b) => compareText(a.path, b.path) || compareText(a.text, b.text));
+  const ordered = [...sources].sort(
+    (a, b) => compareText(a.path, b.path) || compareText(a.text, b.text),
+  );
   const parsed = parseSources(ordered);
   const schema = new SchemaIndex(parsed.files, parsed.diagnostics.length === 0);
   const diagnostics = validate(schema, parsed.diagnostics);

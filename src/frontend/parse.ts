@@ -21,7 +21,13 @@ export function parseSources(sources: readonly SchemaSource[]): ParsedSources {
     } catch (error) {
       if (!(error instanceof GraphQLError)) throw error;
       const location = error.locations?.[0] ?? { line: 1, column: 1 };
-      diagnostics.push({ path, line: location.line, column: location.column, message: error.message, rule: 'syntax' });
+      diagnostics.push({
+        path,
+        line: location.line,
+        column: location.column,
+        message: error.message,
+        rule: 'syntax',
+      });
     }
   }
   return { files, diagnostics };

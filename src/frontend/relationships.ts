@@ -1,6 +1,11 @@
 /** The `@relationship` fields of the tables, read once in the shape the relationship rules need. */
 import { Kind } from 'graphql';
-import type { ConstDirectiveNode, ConstValueNode, FieldDefinitionNode, ObjectTypeDefinitionNode } from 'graphql';
+import type {
+  ConstDirectiveNode,
+  ConstValueNode,
+  FieldDefinitionNode,
+  ObjectTypeDefinitionNode,
+} from 'graphql';
 import { fieldType, fieldsOf, findArgument, findDirective } from './ast.js';
 import type { SchemaIndex } from './context.js';
 import { ATTRIBUTE_NAME_PATTERN } from './dialect.js';

@@ -20,7 +20,9 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
   const names = closestNames(input, candidates).map((name) => `"${name}"`);
   const last = names.pop();
   if (last === undefined) return undefined;
-  return names.length === 0 ? `did you mean ${last}?` : `did you mean ${names.join(', ')} or ${last}?`;
+  return names.length === 0
+    ? `did you mean ${last}?`
+    : `did you mean ${names.join(', ')} or ${last}?`;
 }
 
 /** Edits (insert, delete, substitute, swap two neighbours) between `a` and `b`: optimal string alignment distance. */
@@ -35,7 +37,8 @@ function editDistance(a: string, b: string): number {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
       // A swap of two neighbouring characters ("tabel" for "table") is one typo, not two.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
       row[j] = best;
     }
   }

@@ -20,4 +20,5 @@ export interface Diagnostic {
 }
 
 export type LoadResult =
-  { readonly ok: true; readonly schema: SchemaMeta } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+  | { readonly ok: true; readonly schema: SchemaMeta }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };

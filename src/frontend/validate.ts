@@ -5,7 +5,10 @@ import { compareText } from './text.js';
 import type { Diagnostic } from './types.js';
 
 /** Runs every rule and returns all diagnostics (the given syntax ones included), sorted by location, without repeats. */
-export function validate(schema: SchemaIndex, syntaxDiagnostics: readonly Diagnostic[]): Diagnostic[] {
+export function validate(
+  schema: SchemaIndex,
+  syntaxDiagnostics: readonly Diagnostic[],
+): Diagnostic[] {
   const diagnostics = [...syntaxDiagnostics];
   for (const rule of RULES) rule.check(new RuleContext(schema, rule.name, diagnostics));
   return sortDiagnostics(diagnostics);

@@ -29,7 +29,7 @@ class ManifestFormatCache implements FormatCache {
     private readonly record: FormatCacheRecord,
   ) {}
 
-  async formatted(file: string, unformattedHash: string): Promise<string | undefined> {
+  formatted(file: string, unformattedHash: string): string | undefined {
     const entry = Object.hasOwn(this.record.files, file) ? this.record.files[file] : undefined;
     if (entry === undefined || entry.source !== unformattedHash) return undefined;
     const onDisk = readText(path.join(this.dir, file));
@@ -41,7 +41,7 @@ class ManifestFormatCache implements FormatCache {
  * The format cache that the manifest of `dir` holds, for this generator's version; undefined when the
  * directory has no manifest, an old one without a cache, or a cache made under another key.
  */
-export async function openFormatCache(dir: string, generatorVersion: string): Promise<FormatCache | undefined> {
+export function openFormatCache(dir: string, generatorVersion: string): FormatCache | undefined {
   const text = readText(path.join(dir, MANIFEST_NAME));
   const record = text === undefined ? undefined : parseManifest(text)?.formatCache;
   if (record === undefined || record.key !== formatKey(generatorVersion)) return undefined;

@@ -43,7 +43,8 @@ export function buildManifest(files: FileMap, version: string): Manifest {
     const hash = sha256(file.contents);
     if (file.kind === 'scaffold') scaffold.push(path);
     else generated[path] = hash;
-    if (file.unformattedHash !== undefined) formatted[path] = { source: file.unformattedHash, formatted: hash };
+    if (file.unformattedHash !== undefined)
+      formatted[path] = { source: file.unformattedHash, formatted: hash };
   }
   const manifest: Manifest = { generator: 'codegen', version, files: generated, scaffold };
   return Object.keys(formatted).length === 0
@@ -67,7 +68,12 @@ function parseFormatCache(value: unknown): FormatCacheRecord | undefined {
   for (const [path, entry] of Object.entries(files)) {
     if (typeof entry !== 'object' || entry === null) continue;
     const { source, formatted } = entry as { source?: unknown; formatted?: unknown };
-    if (typeof source === 'string' && SHA256.test(source) && typeof formatted === 'string' && SHA256.test(formatted)) {
+    if (
+      typeof source === 'string' &&
+      SHA256.test(source) &&
+      typeof formatted === 'string' &&
+      SHA256.test(formatted)
+    ) {
       entries[path] = { source, formatted };
     }
   }
@@ -84,16 +90,25 @@ export function parseManifest(text: string): Manifest | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const candidate = value as { readonly [K in keyof Manifest]?: unknown };
-  if (candidate.generator !== 'codegen' || typeof candidate.files !== 'object' || candidate.files === null) return undefined;
+  if (
+    candidate.generator !== 'codegen' ||
+    typeof candidate.files !== 'object' ||
+    candidate.files === null
+  )
+    return undefined;
   const formatCache = parseFormatCache(candidate.formatCache);
   return {
     generator: 'codegen',
     version: typeof candidate.version === 'string' ? candidate.version : 'unknown',
     // Only entries that map a path to a digest; anything else is not ours.
     files: Object.fromEntries(
-      Object.entries(candidate.files).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      Object.entries(candidate.files).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
     ),
-    scaffold: Array.isArray(candidate.scaffold) ? candidate.scaffold.filter((path): path is string => typeof path === 'string') : [],
+    scaffold: Array.isArray(candidate.scaffold)
+      ? candidate.scaffold.filter((path): path is string => typeof path === 'string')
+      : [],
     ...(formatCache === undefined ? {} : { formatCache }),
   };
 }

@@ -21,7 +21,11 @@ export class ProjectFileError extends Error {
 }
 
 /** The paths whose content is merged rather than owned whole. */
-export const MERGED_FILES: ReadonlySet<string> = new Set(['package.json', 'tsconfig.json', '.gitignore']);
+export const MERGED_FILES: ReadonlySet<string> = new Set([
+  'package.json',
+  'tsconfig.json',
+  '.gitignore',
+]);
 
 export interface MergeResult {
   /** The file as it should be on disk. */
@@ -37,7 +41,8 @@ const PACKAGE_OWNED_KEYS = ['name', 'type', 'engines'] as const;
 const PACKAGE_OWNED_ENTRIES = ['scripts', 'dependencies', 'devDependencies'] as const;
 const SORTED_ENTRIES: ReadonlySet<string> = new Set(['dependencies', 'devDependencies']);
 
-export const GITIGNORE_BEGIN = '# codegen: begin (these lines are managed by codegen; add yours outside this block)';
+export const GITIGNORE_BEGIN =
+  '# codegen: begin (these lines are managed by codegen; add yours outside this block)';
 export const GITIGNORE_END = '# codegen: end';
 
 function isObject(value: Json | undefined): value is JsonObject {
@@ -62,7 +67,8 @@ function parseObject(path: string, text: string): JsonObject {
         'so fix the file (comments are not supported) or delete it to have it created again',
     );
   }
-  if (!isObject(value)) throw new ProjectFileError(`${path} must hold a JSON object; fix it or delete it`);
+  if (!isObject(value))
+    throw new ProjectFileError(`${path} must hold a JSON object; fix it or delete it`);
   return value;
 }
 
@@ -72,11 +78,17 @@ function withKey(target: JsonObject, key: string, value: Json): JsonObject {
 }
 
 function sortedByKey(object: JsonObject): JsonObject {
-  return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(
+    Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 }
 
 /** The object at `key` of `existing` with every entry of `owned` overlaid. */
-function overlayEntries(existing: Json | undefined, owned: JsonObject, sorted: boolean): JsonObject {
+function overlayEntries(
+  existing: Json | undefined,
+  owned: JsonObject,
+  sorted: boolean,
+): JsonObject {
   let merged: JsonObject = isObject(existing) ? existing : {};
   for (const [name, value] of Object.entries(owned)) merged = withKey(merged, name, value);
   return sorted ? sortedByKey(merged) : merged;
@@ -86,7 +98,10 @@ function ownedObject(value: Json | undefined): JsonObject {
   return isObject(value) ? value : {};
 }
 
-function mergePackageJson(owned: JsonObject, existing: JsonObject): { merged: JsonObject; upToDate: boolean } {
+function mergePackageJson(
+  owned: JsonObject,
+  existing: JsonObject,
+): { merged: JsonObject; upToDate: boolean } {
   let merged = existing;
   let upToDate = true;
   for (const key of PACKAGE_OWNED_KEYS) {
@@ -97,17 +112,25 @@ function mergePackageJson(owned: JsonObject, existing: JsonObject): { merged: Js
   for (const key of PACKAGE_OWNED_ENTRIES) {
     const entries = ownedObject(owned[key]);
     const current = ownedObject(existing[key]);
-    if (Object.entries(entries).some(([name, value]) => !same(current[name], value))) upToDate = false;
+    if (Object.entries(entries).some(([name, value]) => !same(current[name], value)))
+      upToDate = false;
     merged = withKey(merged, key, overlayEntries(existing[key], entries, SORTED_ENTRIES.has(key)));
   }
   return { merged, upToDate };
 }
 
-function mergeTsconfig(owned: JsonObject, existing: JsonObject): { merged: JsonObject; upToDate: boolean } {
+function mergeTsconfig(
+  owned: JsonObject,
+  existing: JsonObject,
+): { merged: JsonObject; upToDate: boolean } {
   const options = ownedObject(owned.compilerOptions);
   const current = ownedObject(existing.compilerOptions);
   let upToDate = Object.entries(options).every(([name, value]) => same(current[name], value));
-  let merged = withKey(existing, 'compilerOptions', overlayEntries(existing.compilerOptions, options, false));
+  let merged = withKey(
+    existing,
+    'compilerOptions',
+    overlayEntries(existing.compilerOptions, options, false),
+  );
   for (const [key, value] of Object.entries(owned)) {
     if (key === 'compilerOptions') continue;
     if (!same(existing[key], value)) upToDate = false;
@@ -146,12 +169,18 @@ function mergeGitignore(owned: string, existing: string): MergeResult {
  * Merges codegen's `owned` content of `path` into `existing` (the file on disk; undefined when
  * there is none, and then the file is `owned` itself).
  */
-export function mergeProjectFile(path: string, owned: string, existing: string | undefined): MergeResult {
+export function mergeProjectFile(
+  path: string,
+  owned: string,
+  existing: string | undefined,
+): MergeResult {
   if (existing === undefined) return { contents: owned, upToDate: false };
   if (path === '.gitignore') return mergeGitignore(owned, existing);
   const ownedJson = parseObject(`codegen's own ${path}`, owned);
   const existingJson = parseObject(path, existing);
   const { merged, upToDate } =
-    path === 'package.json' ? mergePackageJson(ownedJson, existingJson) : mergeTsconfig(ownedJson, existingJson);
+    path === 'package.json'
+      ? mergePackageJson(ownedJson, existingJson)
+      : mergeTsconfig(ownedJson, existingJson);
   return upToDate ? { contents: existing, upToDate } : { contents: printJson(merged), upToDate };
 }

@@ -8,7 +8,13 @@ import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileMap } from '../emit/fileMap.js';
 import { comparePaths, sortedPaths } from '../emit/fileMap.js';
-import { buildManifest, MANIFEST_NAME, parseManifest, serializeManifest, sha256 } from './manifest.js';
+import {
+  buildManifest,
+  MANIFEST_NAME,
+  parseManifest,
+  serializeManifest,
+  sha256,
+} from './manifest.js';
 import type { Manifest } from './manifest.js';
 import { mergeProjectFile, ProjectFileError } from './projectFiles.js';
 
@@ -34,7 +40,7 @@ export interface WriteReport {
   readonly keptEdited: readonly string[];
 }
 
-async function readText(file: string): Promise<string | undefined> {
+function readText(file: string): string | undefined {
   try {
     // Synchronous: for hundreds of small files a blocking read costs a tenth of a promise-based one.
     return readFileSync(file, 'utf8');
@@ -60,8 +66,8 @@ function safeRelative(relative: string): boolean {
   return relative !== '' && !path.isAbsolute(relative) && !relative.split(/[\\/]/).includes('..');
 }
 
-async function readManifest(dir: string): Promise<Manifest | undefined> {
-  const text = await readText(path.join(dir, MANIFEST_NAME));
+function readManifest(dir: string): Manifest | undefined {
+  const text = readText(path.join(dir, MANIFEST_NAME));
   return text === undefined ? undefined : parseManifest(text);
 }
 
@@ -77,14 +83,25 @@ function expectedFiles(files: FileMap, version: string): Map<string, ExpectedFil
   const expected = new Map<string, ExpectedFile>();
   for (const file of sortedPaths(files)) {
     const output = files.get(file)!;
-    expected.set(file, { contents: output.contents, scaffold: output.kind === 'scaffold', merged: output.kind === 'merged' });
+    expected.set(file, {
+      contents: output.contents,
+      scaffold: output.kind === 'scaffold',
+      merged: output.kind === 'merged',
+    });
   }
-  expected.set(MANIFEST_NAME, { contents: serializeManifest(buildManifest(files, version)), scaffold: false });
+  expected.set(MANIFEST_NAME, {
+    contents: serializeManifest(buildManifest(files, version)),
+    scaffold: false,
+  });
   return expected;
 }
 
 /** Merges codegen's part of a shared project file into the one on disk (`projectFiles.ts`). */
-function mergeShared(file: string, contents: string, actual: string | undefined): { contents: string; upToDate: boolean } {
+function mergeShared(
+  file: string,
+  contents: string,
+  actual: string | undefined,
+): { contents: string; upToDate: boolean } {
   try {
     return mergeProjectFile(file, contents, actual);
   } catch (error) {
@@ -97,14 +114,17 @@ function mergeShared(file: string, contents: string, actual: string | undefined)
  * What every file must hold on disk: shared project files merged with the user's part. Computed
  * before anything is written, so that a project file that cannot be merged changes nothing.
  */
-async function resolveExpected(root: string, expected: Map<string, ExpectedFile>): Promise<Map<string, ExpectedFile>> {
+function resolveExpected(
+  root: string,
+  expected: Map<string, ExpectedFile>,
+): Map<string, ExpectedFile> {
   const resolved = new Map<string, ExpectedFile>();
   for (const [file, entry] of expected) {
     if (!entry.merged) {
       resolved.set(file, entry);
       continue;
     }
-    const merged = mergeShared(file, entry.contents, await readText(path.join(root, file)));
+    const merged = mergeShared(file, entry.contents, readText(path.join(root, file)));
     resolved.set(file, { contents: merged.contents, scaffold: false });
   }
   return resolved;
@@ -127,23 +147,28 @@ function createdBefore(previous: Manifest | undefined, file: string): boolean {
 }
 
 /** The scaffold files that an earlier generation created in `dir` and that the user has deleted since. */
-export async function deletedScaffolds(dir: string): Promise<ReadonlySet<string>> {
+export function deletedScaffolds(dir: string): ReadonlySet<string> {
   const deleted = new Set<string>();
   // A path that is not a directory has no manifest; writing or checking it reports that.
-  const manifest = await readManifest(dir).catch(() => undefined);
+  let manifest: Manifest | undefined;
+  try {
+    manifest = readManifest(dir);
+  } catch {
+    manifest = undefined;
+  }
   for (const file of manifest?.scaffold ?? []) {
-    if (safeRelative(file) && (await readText(path.join(dir, file))) === undefined) deleted.add(file);
+    if (safeRelative(file) && readText(path.join(dir, file)) === undefined) deleted.add(file);
   }
   return deleted;
 }
 
 /** Compares the directory with what generation would produce; writes nothing. */
-export async function checkOutput(dir: string, files: FileMap, version: string): Promise<CheckReport> {
-  const previous = await readManifest(dir);
+export function checkOutput(dir: string, files: FileMap, version: string): CheckReport {
+  const previous = readManifest(dir);
   const stale: string[] = [];
   const missing: string[] = [];
   for (const [file, { contents, scaffold, merged }] of expectedFiles(files, version)) {
-    const actual = await readText(path.join(dir, file));
+    const actual = readText(path.join(dir, file));
     if (actual === undefined) {
       if (!(scaffold && createdBefore(previous, file))) missing.push(file);
     } else if (merged) {
@@ -153,12 +178,12 @@ export async function checkOutput(dir: string, files: FileMap, version: string):
   }
   const extra: string[] = [];
   for (const file of previousOnly(previous, files)) {
-    if ((await readText(path.join(dir, file))) !== undefined) extra.push(file);
+    if (readText(path.join(dir, file)) !== undefined) extra.push(file);
   }
   return { stale, missing, extra };
 }
 
-async function writeAtomically(file: string, contents: string): Promise<void> {
+function writeAtomically(file: string, contents: string): void {
   // Synchronous, like readText: a cold generation writes hundreds of small files.
   mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.codegen-${process.pid}.tmp`;
@@ -188,7 +213,7 @@ export async function writeOutput(
   options: { readonly force: boolean },
 ): Promise<WriteReport> {
   const root = path.resolve(dir);
-  const previous = await readManifest(root);
+  const previous = readManifest(root);
   if (!previous && !options.force && (await isNonEmptyDirectory(root))) {
     throw new OutputError(
       `${dir} is not empty and was not generated by codegen (it has no ${MANIFEST_NAME}); ` +
@@ -202,17 +227,17 @@ export async function writeOutput(
 
   const written: string[] = [];
   const unchanged: string[] = [];
-  const expected = await resolveExpected(root, expectedFiles(files, version));
+  const expected = resolveExpected(root, expectedFiles(files, version));
   for (const [file, { contents, scaffold }] of expected) {
     if (file === MANIFEST_NAME) continue;
     const target = path.join(root, file);
-    const actual = await readText(target);
+    const actual = readText(target);
     if (actual === contents || (scaffold && actual !== undefined)) {
       unchanged.push(file);
       continue;
     }
     if (scaffold && createdBefore(previous, file)) continue;
-    await writeAtomically(target, contents);
+    writeAtomically(target, contents);
     written.push(file);
   }
 
@@ -220,7 +245,7 @@ export async function writeOutput(
   const keptEdited: string[] = [];
   for (const file of previousOnly(previous, files)) {
     const target = path.join(root, file);
-    const actual = await readText(target);
+    const actual = readText(target);
     if (actual === undefined) continue;
     if (sha256(actual) !== previous!.files[file]) {
       keptEdited.push(file);
@@ -233,8 +258,8 @@ export async function writeOutput(
 
   // The manifest goes last: if generation is interrupted, the next run still knows the old files.
   const manifest = expected.get(MANIFEST_NAME)!.contents;
-  if ((await readText(path.join(root, MANIFEST_NAME))) !== manifest) {
-    await writeAtomically(path.join(root, MANIFEST_NAME), manifest);
+  if (readText(path.join(root, MANIFEST_NAME)) !== manifest) {
+    writeAtomically(path.join(root, MANIFEST_NAME), manifest);
     written.push(MANIFEST_NAME);
   }
   return { written, unchanged, removed, keptEdited };

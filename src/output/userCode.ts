@@ -51,7 +51,8 @@ function sourceFilesOnDisk(dir: string): string[] {
     for (const entry of entries) {
       const child = `${relative}/${entry.name}`;
       if (entry.isDirectory() && entry.name !== 'node_modules') walk(child);
-      else if (entry.isFile() && TYPESCRIPT_FILE.test(entry.name) && !entry.name.endsWith('.d.ts')) found.push(child);
+      else if (entry.isFile() && TYPESCRIPT_FILE.test(entry.name) && !entry.name.endsWith('.d.ts'))
+        found.push(child);
     }
   };
   walk('src');
@@ -62,15 +63,20 @@ function sourceFilesOnDisk(dir: string): string[] {
 function importsGenerated(from: string, text: string, generated: ReadonlySet<string>): boolean {
   return ts.preProcessFile(text, true, false).importedFiles.some(({ fileName }) => {
     if (!fileName.startsWith('.')) return false;
-    const target = path.posix.join(path.posix.dirname(from), fileName).replace(/\.(m|c)?js$/, '.$1ts');
-    return generated.has(target) || generated.has(`${target}.ts`) || generated.has(`${target}/index.ts`);
+    const target = path.posix
+      .join(path.posix.dirname(from), fileName)
+      .replace(/\.(m|c)?js$/, '.$1ts');
+    return (
+      generated.has(target) || generated.has(`${target}.ts`) || generated.has(`${target}/index.ts`)
+    );
   });
 }
 
 /** Whether the generated server's type packages can be found from `dir` (the user ran `npm install`). */
 function typesInstalled(dir: string): boolean {
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if (existsSync(path.join(current, 'node_modules', '@types', 'node', 'package.json'))) return true;
+    if (existsSync(path.join(current, 'node_modules', '@types', 'node', 'package.json')))
+      return true;
     if (path.dirname(current) === current) return false;
   }
 }
@@ -89,7 +95,11 @@ class OverlayFileSystem implements FileSystemHost {
       const file = path.join(root, relative);
       this.#files.set(file, contents);
       if (contents === null) continue;
-      for (let dir = path.dirname(file); dir.startsWith(root) && !this.#directories.has(dir); dir = path.dirname(dir)) {
+      for (
+        let dir = path.dirname(file);
+        dir.startsWith(root) && !this.#directories.has(dir);
+        dir = path.dirname(dir)
+      ) {
         this.#directories.add(dir);
       }
     }
@@ -105,6 +115,9 @@ class OverlayFileSystem implements FileSystemHost {
     return overlaid ?? readFileSync(file, 'utf8');
   }
 
+  /* eslint-disable @typescript-eslint/require-await --
+   * ts-morph's FileSystemHost asks for promise-returning methods beside the synchronous ones; `async`
+   * turns a synchronous throw into the rejection a caller expects. */
   async readFile(file: string): Promise<string> {
     return this.readFileSync(file);
   }
@@ -158,7 +171,8 @@ class OverlayFileSystem implements FileSystemHost {
         entries.set(file, { name: file, isFile: true, isDirectory: false, isSymlink: false });
     }
     for (const sub of this.#directories) {
-      if (path.dirname(sub) === resolved) entries.set(sub, { name: sub, isFile: false, isDirectory: true, isSymlink: false });
+      if (path.dirname(sub) === resolved)
+        entries.set(sub, { name: sub, isFile: false, isDirectory: true, isSymlink: false });
     }
     return [...entries.values()].sort((a, b) => comparePaths(a.name, b.name));
   }
@@ -198,6 +212,7 @@ class OverlayFileSystem implements FileSystemHost {
   moveSync = (): void => this.#readOnly();
   copy = async (): Promise<void> => this.#readOnly();
   copySync = (): void => this.#readOnly();
+  /* eslint-enable @typescript-eslint/require-await */
 }
 
 /** One-based line and column of `offset` in `text`. */
@@ -218,12 +233,20 @@ function messageText(diagnostic: ts.Diagnostic): string {
  * Type-checks the user's code in `dir` against `files` (what generation produces, formatted).
  * `tables` are the schema's table names; `cwd` is what diagnostic paths are relative to.
  */
-export function checkUserCode(dir: string, files: FileMap, tables: ReadonlySet<string>, cwd: string): UserCodeReport {
+export function checkUserCode(
+  dir: string,
+  files: FileMap,
+  tables: ReadonlySet<string>,
+  cwd: string,
+): UserCodeReport {
   const root = path.resolve(dir);
   const manifestText = readOptional(path.join(root, MANIFEST_NAME));
   const previous = manifestText === undefined ? undefined : parseManifest(manifestText);
-  const generated = new Set([...files].filter(([, file]) => file.kind === 'generated').map(([file]) => file));
-  const display = (relative: string): string => path.relative(cwd, path.join(root, relative)).split(path.sep).join('/');
+  const generated = new Set(
+    [...files].filter(([, file]) => file.kind === 'generated').map(([file]) => file),
+  );
+  const display = (relative: string): string =>
+    path.relative(cwd, path.join(root, relative)).split(path.sep).join('/');
 
   const diagnostics: Diagnostic[] = [];
   const sources: SchemaSource[] = [];
@@ -244,7 +267,10 @@ export function checkUserCode(dir: string, files: FileMap, tables: ReadonlySet<s
       const ownTable = path.posix.basename(file).replace(TYPESCRIPT_FILE, '');
       const table = named?.[2] ?? (previous?.scaffold.includes(file) ? ownTable : undefined);
       if (table !== undefined && !tables.has(table)) {
-        const at = named === null ? { line: 1, column: 1 } : position(text, named.index + named[0].indexOf(named[1]!));
+        const at =
+          named === null
+            ? { line: 1, column: 1 }
+            : position(text, named.index + named[0].indexOf(named[1]!));
         diagnostics.push({
           path: display(file),
           ...at,
@@ -276,7 +302,12 @@ export function checkUserCode(dir: string, files: FileMap, tables: ReadonlySet<s
     };
   } catch (error) {
     // A failure of the check itself must not stop generation: say so, and let `npm run build` tell.
-    return { diagnostics, sources, checked: [], skipped: `the type-check failed (${String(error)})` };
+    return {
+      diagnostics,
+      sources,
+      checked: [],
+      skipped: `the type-check failed (${String(error)})`,
+    };
   }
 }
 
@@ -294,7 +325,9 @@ function typecheck(
   for (const [file, output] of files) {
     // A scaffold is created when it never was; one the user deleted stays deleted (sync.ts).
     const created =
-      output.kind === 'scaffold' && !previous?.scaffold.includes(file) && readOptional(path.join(root, file)) === undefined;
+      output.kind === 'scaffold' &&
+      !previous?.scaffold.includes(file) &&
+      readOptional(path.join(root, file)) === undefined;
     if (output.kind === 'generated' || created) overlay.set(file, output.contents);
   }
   for (const file of Object.keys(previous?.files ?? {})) {
@@ -310,17 +343,29 @@ function typecheck(
   const checked = generated.has('src/hooks.ts') ? [...roots, 'src/hooks.ts'] : roots;
   const sourceFiles = checked.map((file) => project.addSourceFileAtPath(path.join(root, file)));
   const program = project.getProgram().compilerObject;
-  const found: ts.Diagnostic[] = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
+  const found: ts.Diagnostic[] = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+  ];
   for (const sourceFile of sourceFiles) {
     const compiled = program.getSourceFile(sourceFile.getFilePath());
     if (compiled === undefined) continue;
-    found.push(...program.getSyntacticDiagnostics(compiled), ...program.getSemanticDiagnostics(compiled));
+    found.push(
+      ...program.getSyntacticDiagnostics(compiled),
+      ...program.getSemanticDiagnostics(compiled),
+    );
   }
   const framed = new Map<string, string>();
   for (const diagnostic of found) {
     if (diagnostic.category !== ts.DiagnosticCategory.Error) continue;
     if (diagnostic.file === undefined || diagnostic.start === undefined) {
-      diagnostics.push({ path: '', line: 0, column: 0, message: messageText(diagnostic), rule: 'typescript' });
+      diagnostics.push({
+        path: '',
+        line: 0,
+        column: 0,
+        message: messageText(diagnostic),
+        rule: 'typescript',
+      });
       continue;
     }
     const shown = path.relative(cwd, diagnostic.file.fileName).split(path.sep).join('/');
@@ -339,6 +384,10 @@ function typecheck(
 
 function sorted(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
-    (a, b) => comparePaths(a.path, b.path) || a.line - b.line || a.column - b.column || comparePaths(a.message, b.message),
+    (a, b) =>
+      comparePaths(a.path, b.path) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      comparePaths(a.message, b.message),
   );
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyRecorder } from '../../bench/latency.js';
-import { busySecondsFromProcStat, cpuSecondsFromStat, rssBytesFromStatus } from '../../bench/procStats.js';
+import {
+  busySecondsFromProcStat,
+  cpuSecondsFromStat,
+  rssBytesFromStatus,
+} from '../../bench/procStats.js';
 
 describe('reading /proc', () => {
   // A real line's shape, with a command name holding a space and a parenthesis.
@@ -17,9 +21,9 @@ describe('reading /proc', () => {
   });
 
   it('reads the resident set size in bytes, or null without a VmRSS line', () => {
-    expect(rssBytesFromStatus('Name:\tnode\nVmHWM:\t  90000 kB\nVmRSS:\t   81920 kB\nThreads:\t11\n')).toBe(
-      81920 * 1024,
-    );
+    expect(
+      rssBytesFromStatus('Name:\tnode\nVmHWM:\t  90000 kB\nVmRSS:\t   81920 kB\nThreads:\t11\n'),
+    ).toBe(81920 * 1024);
     expect(rssBytesFromStatus('Name:\tkthreadd\n')).toBeNull();
   });
 
@@ -33,7 +37,8 @@ describe('LatencyRecorder', () => {
   it('gives nearest-rank percentiles of everything recorded, past its first buffer', () => {
     const recorder = new LatencyRecorder();
     // 100 000 values, 0.01 … 1000 ms, recorded in a scrambled order.
-    for (let index = 0; index < 100_000; index++) recorder.record((((index * 7919) % 100_000) + 1) / 100);
+    for (let index = 0; index < 100_000; index++)
+      recorder.record((((index * 7919) % 100_000) + 1) / 100);
     expect(recorder.size).toBe(100_000);
     expect(recorder.percentiles([0.5, 0.99, 1])).toEqual([500, 990, 1000]);
   });

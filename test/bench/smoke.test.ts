@@ -86,7 +86,8 @@ describe('npm run bench, tiny configuration', () => {
     );
     stdout = run.stdout;
     exitCode = run.exitCode;
-    if (exitCode === 2 || stdout === '') throw new Error(`the harness failed (exit ${exitCode}):\n${run.stderr}`);
+    if (exitCode === 2 || stdout === '')
+      throw new Error(`the harness failed (exit ${exitCode}):\n${run.stderr}`);
     line = JSON.parse(stdout.trimEnd().split('\n').at(-1) ?? '') as JsonLine;
   }, 120_000);
 
@@ -110,10 +111,16 @@ describe('npm run bench, tiny configuration', () => {
   });
 
   it('runs the real-time cases of bench/realtime.ts and carries their figures', () => {
-    expect(line.realtime, 'the real-time figures are missing (the real-time run failed or was skipped)').not.toBeNull();
+    expect(
+      line.realtime,
+      'the real-time figures are missing (the real-time run failed or was skipped)',
+    ).not.toBeNull();
     const { latency, throughput } = line.realtime!;
     const millis = (value: number | null, what: string): number => {
-      expect(typeof value === 'number' && Number.isFinite(value) && value >= 0, `${what}: ${String(value)}`).toBe(true);
+      expect(
+        typeof value === 'number' && Number.isFinite(value) && value >= 0,
+        `${what}: ${String(value)}`,
+      ).toBe(true);
       return value!;
     };
     for (const [name, subscribers] of [
@@ -126,10 +133,17 @@ describe('npm run bench, tiny configuration', () => {
       // Every subscriber measures every write: a whole number of writes, at least one.
       expect(figures.samples, name).toBeGreaterThanOrEqual(subscribers);
       expect(figures.samples % subscribers, name).toBe(0);
-      expect(millis(figures.p50_ms, `${name} p50`)).toBeLessThanOrEqual(millis(figures.p99_ms, `${name} p99`));
+      expect(millis(figures.p50_ms, `${name} p50`)).toBeLessThanOrEqual(
+        millis(figures.p99_ms, `${name} p99`),
+      );
       const fromRequest50 = millis(figures.from_request_p50_ms, `${name} from_request p50`);
-      expect(fromRequest50, `${name}: an event cannot arrive before its write is sent`).toBeGreaterThan(0);
-      expect(fromRequest50, name).toBeLessThanOrEqual(millis(figures.from_request_p99_ms, `${name} from_request p99`));
+      expect(
+        fromRequest50,
+        `${name}: an event cannot arrive before its write is sent`,
+      ).toBeGreaterThan(0);
+      expect(fromRequest50, name).toBeLessThanOrEqual(
+        millis(figures.from_request_p99_ms, `${name} from_request p99`),
+      );
       // Measured from the send, an event is no earlier than measured from the response.
       expect(fromRequest50, name).toBeGreaterThanOrEqual(figures.p50_ms!);
     }
@@ -140,14 +154,23 @@ describe('npm run bench, tiny configuration', () => {
       views_1000_unindexed: throughput.views_1000_unindexed,
     })) {
       expect(figures.writes_per_s, name).toBeGreaterThan(0);
-      expect(Number.isInteger(figures.writes) && figures.writes > 0, `${name} writes: ${figures.writes}`).toBe(true);
+      expect(
+        Number.isInteger(figures.writes) && figures.writes > 0,
+        `${name} writes: ${figures.writes}`,
+      ).toBe(true);
     }
     expect(none.events).toBe(0);
     expect(throughput.views_1000_indexed.events).toBeGreaterThan(0);
     expect(throughput.views_1000_unindexed.events).toBeGreaterThan(0);
     // The ratios are the throughputs' quotients (rounded to three decimals).
-    expect(throughput.indexed_vs_none).toBeCloseTo(throughput.views_1000_indexed.writes_per_s / none.writes_per_s, 2);
-    expect(throughput.unindexed_vs_none).toBeCloseTo(throughput.views_1000_unindexed.writes_per_s / none.writes_per_s, 2);
+    expect(throughput.indexed_vs_none).toBeCloseTo(
+      throughput.views_1000_indexed.writes_per_s / none.writes_per_s,
+      2,
+    );
+    expect(throughput.unindexed_vs_none).toBeCloseTo(
+      throughput.views_1000_unindexed.writes_per_s / none.writes_per_s,
+      2,
+    );
   });
 
   it('got only 2xx answers in every case, so nothing is flagged and it exits 0', () => {

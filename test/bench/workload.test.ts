@@ -42,7 +42,10 @@ describe('the cases', () => {
       expect(Number.isInteger(item.quantity)).toBe(true);
       const patch = HTTP_CASES.patch.request(random, 300);
       expect(patch.method).toBe('PATCH');
-      expect(Object.keys(JSON.parse(patch.body ?? '') as object).sort()).toEqual(['price', 'stockQuantity']);
+      expect(Object.keys(JSON.parse(patch.body ?? '') as object).sort()).toEqual([
+        'price',
+        'stockQuantity',
+      ]);
     }
   });
 
@@ -50,7 +53,9 @@ describe('the cases', () => {
     for (const name of HTTP_CASE_NAMES) {
       const httpCase = HTTP_CASES[name];
       const random = seededRandom(9);
-      const requests = new Set(Array.from({ length: 20 }, () => JSON.stringify(httpCase.request(random, 100_000))));
+      const requests = new Set(
+        Array.from({ length: 20 }, () => JSON.stringify(httpCase.request(random, 100_000))),
+      );
       expect(requests.size > 1, name).toBe(httpCase.varies);
     }
   });
@@ -79,7 +84,9 @@ describe('the command line', () => {
 
   it('rejects unknown options, unknown cases and nonsense numbers as usage errors', () => {
     expect(() => parseOptions(['--fast'], '/repo')).toThrow(UsageError);
-    expect(() => parseOptions(['--cases', 'get_one,get_all'], '/repo')).toThrow(/unknown case "get_all"/);
+    expect(() => parseOptions(['--cases', 'get_one,get_all'], '/repo')).toThrow(
+      /unknown case "get_all"/,
+    );
     expect(() => parseOptions(['--products', '1e3.5'], '/repo')).toThrow(UsageError);
     expect(() => parseOptions(['--duration', '0'], '/repo')).toThrow(UsageError);
   });

@@ -13,7 +13,15 @@ import { execa } from 'execa';
 import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/generatedServer.js';
-import { build, copyExample, regenerate, sendJson, startServer, workDirectory, type ServerProcess } from './regeneratedServer.js';
+import {
+  build,
+  copyExample,
+  regenerate,
+  sendJson,
+  startServer,
+  workDirectory,
+  type ServerProcess,
+} from './regeneratedServer.js';
 
 const PRODUCTS = 100_000;
 const LOAD_BATCH = 5_000;
@@ -48,11 +56,15 @@ function expectedLowStock(): string[] {
     const candidate = product(index);
     if (candidate.stockQuantity < 10) matches.push(candidate);
   }
-  return matches.sort((a, b) => a.stockQuantity - b.stockQuantity || byText(a.id, b.id)).map((match) => match.id);
+  return matches
+    .sort((a, b) => a.stockQuantity - b.stockQuantity || byText(a.id, b.id))
+    .map((match) => match.id);
 }
 
 /** What the data directory's meta database says about index builds (read-only, beside the server). */
-async function indexState(dataDir: string): Promise<{ built: string[]; building: Record<string, { after?: unknown }> }> {
+async function indexState(
+  dataDir: string,
+): Promise<{ built: string[]; building: Record<string, { after?: unknown }> }> {
   const env = open({ path: dataDir, readOnly: true });
   try {
     const meta = env.openDB('meta', {});
@@ -60,7 +72,10 @@ async function indexState(dataDir: string): Promise<{ built: string[]; building:
     const building: unknown = meta.get('indexBuilds');
     return {
       built: Array.isArray(built) ? (built as string[]) : [],
-      building: typeof building === 'object' && building !== null ? (building as Record<string, { after?: unknown }>) : {},
+      building:
+        typeof building === 'object' && building !== null
+          ? (building as Record<string, { after?: unknown }>)
+          : {},
     };
   } finally {
     await env.close();
@@ -90,8 +105,15 @@ async function dataChangeUntil(dataDir: string, done: () => Promise<boolean>): P
   }
 }
 
-async function verify(dir: string, dataDir: string): Promise<{ exitCode: number | undefined; output: string }> {
-  const result = await execa('node', ['dist/verify.js', dataDir], { cwd: dir, reject: false, all: true });
+async function verify(
+  dir: string,
+  dataDir: string,
+): Promise<{ exitCode: number | undefined; output: string }> {
+  const result = await execa('node', ['dist/verify.js', dataDir], {
+    cwd: dir,
+    reject: false,
+    all: true,
+  });
   return { exitCode: result.exitCode, output: result.all };
 }
 
@@ -115,7 +137,11 @@ describe('an attribute newly @indexed over 100k stored products', () => {
       expect(response.status).toBe(201);
     }
     expect(await first.stop()).toBe(0);
-    await regenerate(out(), schema.replace('stockQuantity: Int', 'stockQuantity: Int @indexed'), 'shop');
+    await regenerate(
+      out(),
+      schema.replace('stockQuantity: Int', 'stockQuantity: Int @indexed'),
+      'shop',
+    );
     await build(out());
   });
   afterAll(async () => {
@@ -137,7 +163,10 @@ describe('an attribute newly @indexed over 100k stored products', () => {
     expect(during.status).toBe(503);
     expect(/the index of Product\.stockQuantity is built/.test(server.output())).toBe(false);
     expect(during.headers.get('retry-after')).toBe('1');
-    expect(await during.json()).toMatchObject({ code: 'INDEX_BUILDING', index: 'Product.stockQuantity' });
+    expect(await during.json()).toMatchObject({
+      code: 'INDEX_BUILDING',
+      index: 'Product.stockQuantity',
+    });
 
     // Then wait for the server to say the index is built (an event, not a polling loop).
     await built;
@@ -162,7 +191,9 @@ describe('an attribute newly @indexed over 100k stored products', () => {
     server = undefined;
     await regenerate(
       out(),
-      schema.replace('stockQuantity: Int', 'stockQuantity: Int @indexed').replace('imageUrl: String', 'imageUrl: String @indexed'),
+      schema
+        .replace('stockQuantity: Int', 'stockQuantity: Int @indexed')
+        .replace('imageUrl: String', 'imageUrl: String @indexed'),
       'shop',
     );
     await build(out());
@@ -170,20 +201,27 @@ describe('an attribute newly @indexed over 100k stored products', () => {
     const crashing = await startServer(out(), dataDir, { INDEX_BUILD_BATCH: '50' });
     // SIGKILL as soon as a batch of the build has committed its progress: looked at each time the
     // data file changes (file-system events), not in a loop.
-    await dataChangeUntil(dataDir, async () => (await indexState(dataDir)).building[IMAGE_INDEX]?.after !== undefined);
+    await dataChangeUntil(
+      dataDir,
+      async () => (await indexState(dataDir)).building[IMAGE_INDEX]?.after !== undefined,
+    );
     await crashing.kill();
     const afterCrash = await indexState(dataDir);
     expect(afterCrash.built).not.toContain(IMAGE_INDEX);
     expect(afterCrash.building[IMAGE_INDEX]?.after).toBeDefined();
 
     server = await startServer(out(), dataDir);
-    expect(server.output()).toContain('schema: Product.imageUrl is now indexed; resuming the build of its index');
+    expect(server.output()).toContain(
+      'schema: Product.imageUrl is now indexed; resuming the build of its index',
+    );
     const url = `${server.url}/Product/?imageUrl=${encodeURIComponent('https://images.example.com/7.jpg')}&select(id)`;
     await server.printed(/the index of Product\.imageUrl is built/);
     const response = await fetch(url);
     expect(response.status).toBe(200);
     const ids = (await response.json()) as string[];
-    expect(ids.sort(byText)).toEqual(Array.from({ length: PRODUCTS / 1000 }, (_, n) => `p${n * 1000 + 7}`).sort(byText));
+    expect(ids.sort(byText)).toEqual(
+      Array.from({ length: PRODUCTS / 1000 }, (_, n) => `p${n * 1000 + 7}`).sort(byText),
+    );
 
     expect(await server.stop()).toBe(0);
     server = undefined;

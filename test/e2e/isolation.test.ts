@@ -15,7 +15,8 @@ const RUNTIME = path.join(REPO_ROOT, 'templates', 'runtime') + path.sep;
 /** Relative module specifiers that `file` loads at run time (static, re-exports and dynamic imports). */
 export function runtimeImports(source: string): string[] {
   const specifiers: string[] = [];
-  const statement = /^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+  const statement =
+    /^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
   for (const match of source.matchAll(statement)) {
     if (match[2] !== undefined) continue; // `import type … from` / `export type … from`
     const specifier = match[3] ?? match[4] ?? match[5];

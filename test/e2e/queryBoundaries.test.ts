@@ -29,7 +29,7 @@ const PRODUCTS: readonly Product[] = [
   { id: 'p07', name: 'Lan', description: 'network', price: 5, stockQuantity: null },
   { id: 'p08', name: 'Mango', description: 'yellow fruit', price: 5.5 },
   { id: 'p09', name: 'Pear', description: 'green fruit', price: null, stockQuantity: 4 },
-  { id: 'p10', name: 'Zucchini', description: 'green' , stockQuantity: 6 },
+  { id: 'p10', name: 'Zucchini', description: 'green', stockQuantity: 6 },
   { id: 'p11', name: 'apple', description: 'lowercase', price: 10, stockQuantity: 5 },
   { id: 'p12', name: 'Ab', description: 'Ab', price: -1, stockQuantity: -2 },
 ];
@@ -147,26 +147,38 @@ describe('comparisons at, just below and just above their bound', () => {
   const numericCases = NUMERIC.flatMap(({ attribute, indexed, values }) =>
     Object.entries(FORMS).flatMap(([operator, forms]) =>
       forms.flatMap((form) =>
-        values.map((value) => ({ attribute, indexed, operator: operator as Operator, form, value })),
+        values.map((value) => ({
+          attribute,
+          indexed,
+          operator: operator as Operator,
+          form,
+          value,
+        })),
       ),
     ),
   );
-  it.each(numericCases)('$attribute (indexed: $indexed) $form $value', async ({ attribute, operator, form, value }) => {
-    expect(await queryIds(`${attribute}${form}${value}`)).toEqual(
-      idsWhere((product) => holds(product, attribute, operator, value)),
-    );
-  });
+  it.each(numericCases)(
+    '$attribute (indexed: $indexed) $form $value',
+    async ({ attribute, operator, form, value }) => {
+      expect(await queryIds(`${attribute}${form}${value}`)).toEqual(
+        idsWhere((product) => holds(product, attribute, operator, value)),
+      );
+    },
+  );
 
   const textCases = TEXT.flatMap(({ attribute, indexed, values }) =>
     (['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const).flatMap((operator) =>
       values.map((value) => ({ attribute, indexed, operator, form: FORMS[operator][1]!, value })),
     ),
   );
-  it.each(textCases)('$attribute (indexed: $indexed) $form $value', async ({ attribute, operator, form, value }) => {
-    expect(await queryIds(`${attribute}${form}${encodeURIComponent(value)}`)).toEqual(
-      idsWhere((product) => holds(product, attribute, operator, value)),
-    );
-  });
+  it.each(textCases)(
+    '$attribute (indexed: $indexed) $form $value',
+    async ({ attribute, operator, form, value }) => {
+      expect(await queryIds(`${attribute}${form}${encodeURIComponent(value)}`)).toEqual(
+        idsWhere((product) => holds(product, attribute, operator, value)),
+      );
+    },
+  );
 
   const stringCases = (['name', 'description'] as const).flatMap((attribute) =>
     (
@@ -182,22 +194,30 @@ describe('comparisons at, just below and just above their bound', () => {
       ] as const
     ).map(([operator, value]) => ({ attribute, operator, value })),
   );
-  it.each(stringCases)('$attribute=$operator=$value (case-sensitive)', async ({ attribute, operator, value }) => {
-    expect(await queryIds(`${attribute}=${operator}=${encodeURIComponent(value)}`)).toEqual(
-      idsWhere((product) => holds(product, attribute, operator, value)),
-    );
-  });
+  it.each(stringCases)(
+    '$attribute=$operator=$value (case-sensitive)',
+    async ({ attribute, operator, value }) => {
+      expect(await queryIds(`${attribute}=${operator}=${encodeURIComponent(value)}`)).toEqual(
+        idsWhere((product) => holds(product, attribute, operator, value)),
+      );
+    },
+  );
 
-  it.each(NUMERIC)('$attribute=in=(…) and =out=(…) around the bound', async ({ attribute, values }) => {
-    const [below, at, above] = values as [number, number, number];
-    expect(await queryIds(`${attribute}=in=(${below},${at},${above})`)).toEqual(
-      idsWhere((product) => [below, at, above].some((value) => holds(product, attribute, 'eq', value))),
-    );
-    expect(await queryIds(`${attribute}=out=(${at},${above})`)).toEqual(
-      idsWhere((product) => ![at, above].some((value) => holds(product, attribute, 'eq', value))),
-    );
-    expect(await queryIds(`${attribute}=in=()`)).toEqual([]);
-  });
+  it.each(NUMERIC)(
+    '$attribute=in=(…) and =out=(…) around the bound',
+    async ({ attribute, values }) => {
+      const [below, at, above] = values as [number, number, number];
+      expect(await queryIds(`${attribute}=in=(${below},${at},${above})`)).toEqual(
+        idsWhere((product) =>
+          [below, at, above].some((value) => holds(product, attribute, 'eq', value)),
+        ),
+      );
+      expect(await queryIds(`${attribute}=out=(${at},${above})`)).toEqual(
+        idsWhere((product) => ![at, above].some((value) => holds(product, attribute, 'eq', value))),
+      );
+      expect(await queryIds(`${attribute}=in=()`)).toEqual([]);
+    },
+  );
 });
 
 describe('chained ranges: both bounds, inclusive or not', () => {
@@ -206,7 +226,15 @@ describe('chained ranges: both bounds, inclusive or not', () => {
     const low = attribute === 'price' ? 2 : 3;
     return (['gt', 'ge'] as const).flatMap((lower) =>
       (['lt', 'le'] as const).flatMap((upper) =>
-        [`=${upper}=`, `${upper}=`].map((join) => ({ attribute, indexed, lower, upper, join, low, high: at })),
+        [`=${upper}=`, `${upper}=`].map((join) => ({
+          attribute,
+          indexed,
+          lower,
+          upper,
+          join,
+          low,
+          high: at,
+        })),
       ),
     );
   });
@@ -214,7 +242,10 @@ describe('chained ranges: both bounds, inclusive or not', () => {
     '$attribute (indexed: $indexed) =$lower=$low&$join$high',
     async ({ attribute, lower, upper, join, low, high }) => {
       expect(await queryIds(`${attribute}=${lower}=${low}&${join}${high}`)).toEqual(
-        idsWhere((product) => holds(product, attribute, lower, low) && holds(product, attribute, upper, high)),
+        idsWhere(
+          (product) =>
+            holds(product, attribute, lower, low) && holds(product, attribute, upper, high),
+        ),
       );
     },
   );
@@ -243,14 +274,19 @@ describe('sort, limit and offset', () => {
     { raw: 'sort(name)', keys: [{ attribute: 'name', descending: false }] },
   ];
 
-  it.each(SORTS)('$raw orders every record, ties by key in the direction of the first key', async ({ raw, keys }) => {
-    expect((await query(raw)).map((product) => product.id)).toEqual(sortedIds(PRODUCTS, keys));
-  });
+  it.each(SORTS)(
+    '$raw orders every record, ties by key in the direction of the first key',
+    async ({ raw, keys }) => {
+      expect((await query(raw)).map((product) => product.id)).toEqual(sortedIds(PRODUCTS, keys));
+    },
+  );
 
   it('has ties and nulls to order (the data is fit for the sort tests)', () => {
     expect(PRODUCTS.filter((product) => product.price === 5)).toHaveLength(3);
     expect(PRODUCTS.filter((product) => product.stockQuantity === 5)).toHaveLength(4);
-    expect(PRODUCTS.filter((product) => product.price === null || product.price === undefined)).toHaveLength(2);
+    expect(
+      PRODUCTS.filter((product) => product.price === null || product.price === undefined),
+    ).toHaveLength(2);
   });
 
   // (offset, count): from the start, across the ties, to the exact end, past the end, and empty pages.
@@ -279,17 +315,42 @@ describe('sort, limit and offset', () => {
     );
   });
 
-  it.each([0, 1, 5, 12, 13])('limit(%i) and limit=%i take that many from the start', async (count) => {
-    const keys: SortKey[] = [{ attribute: 'price', descending: true }];
-    const expected = sortedIds(PRODUCTS, keys).slice(0, count);
-    expect((await query(`sort(-price)&limit(${count})`)).map((product) => product.id)).toEqual(expected);
-    expect((await query(`limit=${count}&sort(-price)`)).map((product) => product.id)).toEqual(expected);
-  });
+  it.each([0, 1, 5, 12, 13])(
+    'limit(%i) and limit=%i take that many from the start',
+    async (count) => {
+      const keys: SortKey[] = [{ attribute: 'price', descending: true }];
+      const expected = sortedIds(PRODUCTS, keys).slice(0, count);
+      expect((await query(`sort(-price)&limit(${count})`)).map((product) => product.id)).toEqual(
+        expected,
+      );
+      expect((await query(`limit=${count}&sort(-price)`)).map((product) => product.id)).toEqual(
+        expected,
+      );
+    },
+  );
 
   it.each([
-    ['price=ge=2', 'sort(-price)&limit(1,4)', (product: Product) => holds(product, 'price', 'ge', 2), 1, 4],
-    ['stockQuantity=le=5', 'sort(stockQuantity)&limit=3&offset=2', (product: Product) => holds(product, 'stockQuantity', 'le', 5), 2, 5],
-    ['price=gt=1&=le=5', 'sort(-stockQuantity,name)&limit(0,10)', (product: Product) => holds(product, 'price', 'gt', 1) && holds(product, 'price', 'le', 5), 0, 10],
+    [
+      'price=ge=2',
+      'sort(-price)&limit(1,4)',
+      (product: Product) => holds(product, 'price', 'ge', 2),
+      1,
+      4,
+    ],
+    [
+      'stockQuantity=le=5',
+      'sort(stockQuantity)&limit=3&offset=2',
+      (product: Product) => holds(product, 'stockQuantity', 'le', 5),
+      2,
+      5,
+    ],
+    [
+      'price=gt=1&=le=5',
+      'sort(-stockQuantity,name)&limit(0,10)',
+      (product: Product) => holds(product, 'price', 'gt', 1) && holds(product, 'price', 'le', 5),
+      0,
+      10,
+    ],
   ] as const)('%s&%s pages the matches only', async (condition, rest, test, start, end) => {
     const sortRaw = rest.split('&')[0]!;
     const keys = SORTS.find((sort) => sort.raw === sortRaw)!.keys;
@@ -300,9 +361,13 @@ describe('sort, limit and offset', () => {
 
   it('counts all matches with Prefer: count=exact, and an empty page past the end', async () => {
     const total = idsWhere((product) => holds(product, 'price', 'ge', 5)).length;
-    const page = await fetch(`${server.url}/Product/?price=ge=5&sort(price)&limit(1,3)`, { headers: { Prefer: 'count=exact' } });
+    const page = await fetch(`${server.url}/Product/?price=ge=5&sort(price)&limit(1,3)`, {
+      headers: { Prefer: 'count=exact' },
+    });
     expect(page.headers.get('content-range')).toBe(`items 1-2/${total}`);
-    const past = await fetch(`${server.url}/Product/?price=ge=5&sort(price)&limit(40,45)`, { headers: { Prefer: 'count=exact' } });
+    const past = await fetch(`${server.url}/Product/?price=ge=5&sort(price)&limit(40,45)`, {
+      headers: { Prefer: 'count=exact' },
+    });
     expect(await past.json()).toEqual([]);
     expect(past.headers.get('content-range')).toBe(`items */${total}`);
   });

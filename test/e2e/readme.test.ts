@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startGeneratedServer, type ExampleName, type GeneratedServer } from '../helpers/generatedServer.js';
+import {
+  REPO_ROOT,
+  startGeneratedServer,
+  type ExampleName,
+  type GeneratedServer,
+} from '../helpers/generatedServer.js';
 
 const README_BASE = 'http://127.0.0.1:9926';
 
@@ -33,7 +38,7 @@ async function run(example: string, url: string): Promise<{ ok: boolean; output:
   const child = execa('sh', ['-c', command], { reject: false, all: true, buffer: false });
   let output = '';
   const ok = await new Promise<boolean>((resolve) => {
-    child.all!.on('data', (chunk: Buffer) => {
+    child.all.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (/^data: /m.test(output)) resolve(true);
     });
@@ -51,12 +56,14 @@ describe.each(NAMES)('the README of generated-examples/%s', (name) => {
   let examples: string[];
 
   beforeAll(async () => {
-    examples = curlExamples(await readFile(path.join(REPO_ROOT, 'generated-examples', name, 'README.md'), 'utf8'));
+    examples = curlExamples(
+      await readFile(path.join(REPO_ROOT, 'generated-examples', name, 'README.md'), 'utf8'),
+    );
     server = await startGeneratedServer(name);
   });
 
   afterAll(async () => {
-    await server?.dispose();
+    await server.dispose();
   });
 
   it('has examples for every exported table: create, read, change, query, watch, delete', () => {
@@ -70,8 +77,13 @@ describe.each(NAMES)('the README of generated-examples/%s', (name) => {
     const failures: string[] = [];
     for (const example of examples) {
       // curl reads `{a,b}` and `[1-3]` in a URL as a pattern of several URLs unless globbing is off.
-      if (/'[^']*[{[][^']*'/.test(example.replace(/ -d '[^']*'/, '')) && !/ (-g|--globoff) /.test(example)) {
-        failures.push(`${example}\n  → the URL has { or [ but the line has no -g, so curl would send other requests`);
+      if (
+        /'[^']*[{[][^']*'/.test(example.replace(/ -d '[^']*'/, '')) &&
+        !/ (-g|--globoff) /.test(example)
+      ) {
+        failures.push(
+          `${example}\n  → the URL has { or [ but the line has no -g, so curl would send other requests`,
+        );
         continue;
       }
       const { ok, output } = await run(example, server.url);

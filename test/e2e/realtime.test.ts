@@ -14,9 +14,16 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function start(name: ExampleName, env: Readonly<Record<string, string>> = {}): Promise<Server> {
+async function start(
+  name: ExampleName,
+  env: Readonly<Record<string, string>> = {},
+): Promise<Server> {
   const server = await startGeneratedServer(name, { env });
-  return { url: server.url, wsUrl: server.url.replace(/^http/, 'ws'), close: () => server.dispose() };
+  return {
+    url: server.url,
+    wsUrl: server.url.replace(/^http/, 'ws'),
+    close: () => server.dispose(),
+  };
 }
 
 describe('calendar: attendees see meetings as they change', () => {
@@ -35,7 +42,14 @@ describe('calendar: attendees see meetings as they change', () => {
     expect((await browser.ready).statusCode).toBe(200);
 
     // Another user's meeting reaches nobody here; the one with user123 reaches every view.
-    expect((await send(`${server.url}/Event/`, 'POST', { title: 'Other team', attendeeIds: ['user456'] })).status).toBe(201);
+    expect(
+      (
+        await send(`${server.url}/Event/`, 'POST', {
+          title: 'Other team',
+          attendeeIds: ['user456'],
+        })
+      ).status,
+    ).toBe(201);
     const created = await send(`${server.url}/Event/`, 'POST', {
       title: 'Design review',
       organizerId: 'user456',
@@ -47,24 +61,37 @@ describe('calendar: attendees see meetings as they change', () => {
     const id = JSON.parse(created.text) as string;
     for (const view of [laptop, phone, browser]) {
       const [added] = await view.next();
-      expect(added).toMatchObject({ id, type: 'put', value: { id, title: 'Design review', attendeeIds: ['user456', 'user123'] } });
+      expect(added).toMatchObject({
+        id,
+        type: 'put',
+        value: { id, title: 'Design review', attendeeIds: ['user456', 'user123'] },
+      });
       expect(typeof added?.version).toBe('number');
     }
 
     // Accepting the meeting is a PATCH; the views get the whole record after it.
-    expect((await send(`${server.url}/Event/${id}`, 'PATCH', { status: 'confirmed' })).status).toBe(204);
+    expect((await send(`${server.url}/Event/${id}`, 'PATCH', { status: 'confirmed' })).status).toBe(
+      204,
+    );
     for (const view of [laptop, phone, browser]) {
       const [changed] = await view.next();
       expect(changed).toMatchObject({
         id,
         type: 'put',
-        value: { id, title: 'Design review', status: 'confirmed', attendeeIds: ['user456', 'user123'] },
+        value: {
+          id,
+          title: 'Design review',
+          status: 'confirmed',
+          attendeeIds: ['user456', 'user123'],
+        },
       });
       expect(typeof (changed?.value as Record<string, unknown>).createdAt).toBe('string');
     }
 
     // Removing the attendee makes the meeting leave their views.
-    expect((await send(`${server.url}/Event/${id}`, 'PATCH', { attendeeIds: ['user456'] })).status).toBe(204);
+    expect(
+      (await send(`${server.url}/Event/${id}`, 'PATCH', { attendeeIds: ['user456'] })).status,
+    ).toBe(204);
     for (const view of [laptop, phone, browser]) {
       const [left] = await view.next();
       expect(left).toMatchObject({ id, type: 'delete', reason: 'unmatched' });
@@ -76,20 +103,38 @@ describe('calendar: attendees see meetings as they change', () => {
   });
 
   it('starts a view with the current matches', async () => {
-    const created = await send(`${server.url}/Event/`, 'POST', { title: 'Standup', attendeeIds: ['user789'] });
+    const created = await send(`${server.url}/Event/`, 'POST', {
+      title: 'Standup',
+      attendeeIds: ['user789'],
+    });
     const id = JSON.parse(created.text) as string;
     const view = await connect(`${server.wsUrl}/Event/?attendeeIds=user789&select(id,title)`);
-    expect(await view.next()).toEqual([expect.objectContaining({ id, type: 'put', value: { id, title: 'Standup' } })]);
+    expect(await view.next()).toEqual([
+      expect.objectContaining({ id, type: 'put', value: { id, title: 'Standup' } }),
+    ]);
     view.close();
   });
 
   it('keeps ws://…/Event/<id> current: the meeting, then every change until it is deleted', async () => {
-    expect((await send(`${server.url}/Event/meeting-1`, 'PUT', { title: 'Planning', attendeeIds: ['user123'] })).status).toBe(204);
+    expect(
+      (
+        await send(`${server.url}/Event/meeting-1`, 'PUT', {
+          title: 'Planning',
+          attendeeIds: ['user123'],
+        })
+      ).status,
+    ).toBe(204);
     const client = await connect(`${server.wsUrl}/Event/meeting-1`);
-    expect(await client.next()).toMatchObject([{ id: 'meeting-1', type: 'put', value: { title: 'Planning' } }]);
+    expect(await client.next()).toMatchObject([
+      { id: 'meeting-1', type: 'put', value: { title: 'Planning' } },
+    ]);
     await send(`${server.url}/Event/meeting-1`, 'PATCH', { startTime: '2024-08-16T09:00:00Z' });
     expect(await client.next()).toMatchObject([
-      { id: 'meeting-1', type: 'put', value: { title: 'Planning', startTime: '2024-08-16T09:00:00Z' } },
+      {
+        id: 'meeting-1',
+        type: 'put',
+        value: { title: 'Planning', startTime: '2024-08-16T09:00:00Z' },
+      },
     ]);
     expect((await send(`${server.url}/Event/meeting-1`, 'DELETE')).status).toBe(200);
     const [deleted] = await client.next();
@@ -100,14 +145,20 @@ describe('calendar: attendees see meetings as they change', () => {
 
   it('sends one delete per record that a DELETE by query removes', async () => {
     for (const id of ['gone-1', 'gone-2', 'kept']) {
-      await send(`${server.url}/Event/${id}`, 'PUT', { title: id, status: id === 'kept' ? 'keeper' : 'obsolete' });
+      await send(`${server.url}/Event/${id}`, 'PUT', {
+        title: id,
+        status: id === 'kept' ? 'keeper' : 'obsolete',
+      });
     }
     const all = await connect(`${server.wsUrl}/Event/?status=in=(obsolete,keeper)`);
     const initial = await all.next(3);
     expect(initial.map((message) => message.id).sort()).toEqual(['gone-1', 'gone-2', 'kept']);
     expect((await send(`${server.url}/Event/?status=obsolete`, 'DELETE')).status).toBe(200);
     const deleted = await all.next(2);
-    expect(deleted.map((message) => `${message.type} ${message.id}`).sort()).toEqual(['delete gone-1', 'delete gone-2']);
+    expect(deleted.map((message) => `${message.type} ${message.id}`).sort()).toEqual([
+      'delete gone-1',
+      'delete gone-2',
+    ]);
     expect(deleted[0]!.version).toBe(deleted[1]!.version);
     await send(`${server.url}/Event/kept`, 'DELETE');
     expect(await all.next()).toMatchObject([{ id: 'kept', type: 'delete' }]);
@@ -129,20 +180,33 @@ describe('shop: stock changes reach the product page', () => {
   });
 
   it('sends the product, then each stock change after a PATCH, in every format', async () => {
-    await send(`${server.url}/Product/product123`, 'PUT', { name: 'Lamp', price: 39.5, inStock: true, stockQuantity: 2 });
+    await send(`${server.url}/Product/product123`, 'PUT', {
+      name: 'Lamp',
+      price: 39.5,
+      inStock: true,
+      stockQuantity: 2,
+    });
     const page = await connect(`${server.wsUrl}/Product/product123`);
     const app = await connect(`${server.wsUrl}/Product/product123`, 'cbor');
     const widget = await connect(`${server.wsUrl}/Product/product123`, 'msgpack');
     const clients = [page, app, widget];
     for (const client of clients) {
-      expect(await client.next()).toMatchObject([{ id: 'product123', type: 'put', value: { name: 'Lamp', stockQuantity: 2 } }]);
+      expect(await client.next()).toMatchObject([
+        { id: 'product123', type: 'put', value: { name: 'Lamp', stockQuantity: 2 } },
+      ]);
     }
     await send(`${server.url}/Product/product123`, 'PATCH', { stockQuantity: 1 });
     await send(`${server.url}/Product/product123`, 'PATCH', { stockQuantity: 0, inStock: false });
     for (const client of clients) {
       const [first, second] = await client.next(2);
-      expect(first).toMatchObject({ type: 'put', value: { name: 'Lamp', price: 39.5, stockQuantity: 1, inStock: true } });
-      expect(second).toMatchObject({ type: 'put', value: { name: 'Lamp', price: 39.5, stockQuantity: 0, inStock: false } });
+      expect(first).toMatchObject({
+        type: 'put',
+        value: { name: 'Lamp', price: 39.5, stockQuantity: 1, inStock: true },
+      });
+      expect(second).toMatchObject({
+        type: 'put',
+        value: { name: 'Lamp', price: 39.5, stockQuantity: 0, inStock: false },
+      });
       expect(second!.version).toBeGreaterThan(first!.version);
     }
     await send(`${server.url}/Product/product123`, 'DELETE');
@@ -153,8 +217,14 @@ describe('shop: stock changes reach the product page', () => {
   });
 
   it('tells a catalogue view which products come back in stock', async () => {
-    await send(`${server.url}/Product/p-out`, 'PUT', { name: 'Chair', inStock: false, stockQuantity: 0 });
-    const catalogue = await connect(`${server.wsUrl}/Product/?inStock=true&select(id,name,stockQuantity)`);
+    await send(`${server.url}/Product/p-out`, 'PUT', {
+      name: 'Chair',
+      inStock: false,
+      stockQuantity: 0,
+    });
+    const catalogue = await connect(
+      `${server.wsUrl}/Product/?inStock=true&select(id,name,stockQuantity)`,
+    );
     await send(`${server.url}/Product/p-out`, 'PATCH', { inStock: true, stockQuantity: 5 });
     expect(await catalogue.next()).toMatchObject([
       { id: 'p-out', type: 'put', value: { id: 'p-out', name: 'Chair', stockQuantity: 5 } },
@@ -165,7 +235,10 @@ describe('shop: stock changes reach the product page', () => {
 
 describe('configuration', () => {
   it('reads the ping interval and the keep-alive interval from the environment', async () => {
-    const server = await start('shop', { REALTIME_PING_INTERVAL_MS: '50', SSE_KEEP_ALIVE_MS: '50' });
+    const server = await start('shop', {
+      REALTIME_PING_INTERVAL_MS: '50',
+      SSE_KEEP_ALIVE_MS: '50',
+    });
     try {
       // Event by event: the server pings (at 50 ms, not the default 30 s: within the test's time), the
       // client never answers, and the next ping finds it dead and cuts the socket (1006, no close frame).

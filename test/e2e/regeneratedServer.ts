@@ -25,7 +25,10 @@ export async function copyExample(example: string, target: string): Promise<void
   const source = path.join(REPO_ROOT, 'generated-examples', example);
   await cp(source, target, {
     recursive: true,
-    filter: (file) => !['dist', 'node_modules', 'data'].includes(path.relative(source, file).split(path.sep)[0] ?? ''),
+    filter: (file) =>
+      !['dist', 'node_modules', 'data'].includes(
+        path.relative(source, file).split(path.sep)[0] ?? '',
+      ),
   });
 }
 
@@ -41,13 +44,18 @@ export async function regenerate(out: string, schema: string, packageName: strin
     reject: false,
     all: true,
   });
-  if (result.exitCode !== 0) throw new Error(`codegen exited with ${String(result.exitCode)}:\n${result.all}`);
+  if (result.exitCode !== 0)
+    throw new Error(`codegen exited with ${String(result.exitCode)}:\n${result.all}`);
 }
 
 /** `npm run build` of a generated server: its own tsc, its own strict tsconfig. */
 export async function build(dir: string): Promise<void> {
-  const result = await execa('node', [TSC, '-p', path.join(dir, 'tsconfig.json')], { reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`the generated server does not compile:\n${result.all}`);
+  const result = await execa('node', [TSC, '-p', path.join(dir, 'tsconfig.json')], {
+    reject: false,
+    all: true,
+  });
+  if (result.exitCode !== 0)
+    throw new Error(`the generated server does not compile:\n${result.all}`);
 }
 
 export interface ServerProcess {
@@ -64,7 +72,11 @@ export interface ServerProcess {
 }
 
 /** Starts `node dist/main.js` in `dir` on a free port over `dataDir`. */
-export async function startServer(dir: string, dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServer(
+  dir: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const child = execa('node', ['dist/main.js'], {
     cwd: dir,
     env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
@@ -77,7 +89,10 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
     output += chunk.toString();
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`the server did not start in time:\n${output}`)), 60_000);
+    const timeout = setTimeout(
+      () => reject(new Error(`the server did not start in time:\n${output}`)),
+      60_000,
+    );
     const listening = (): void => {
       const match = LISTENING.exec(output);
       if (match === null) return;
@@ -101,7 +116,8 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
       child.all.on('data', seen);
       seen();
       void child.then(() => {
-        if (!pattern.test(output)) reject(new Error(`the server exited without printing ${String(pattern)}:\n${output}`));
+        if (!pattern.test(output))
+          reject(new Error(`the server exited without printing ${String(pattern)}:\n${output}`));
       });
     });
   return {
@@ -121,5 +137,9 @@ export async function startServer(dir: string, dataDir: string, env: Record<stri
 }
 
 export function sendJson(url: string, method: string, body: unknown): Promise<Response> {
-  return fetch(url, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }

@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGeneratedServer, type GeneratedServer } from '../helpers/generatedServer.js';
 
 const postJson = (server: GeneratedServer, path: string, body: string) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+  });
 
 describe('generated shop server', () => {
   let server: GeneratedServer;
@@ -28,7 +32,13 @@ describe('generated shop server', () => {
     expect(created.headers.get('location')).toBe(id);
     const cart = await fetch(`${server.url}/CartItem/?sessionId=session456`);
     expect(await cart.json()).toEqual([
-      { id, productId: 'product123', sessionId: 'session456', quantity: 2, addedAt: '2024-08-05T10:30:00Z' },
+      {
+        id,
+        productId: 'product123',
+        sessionId: 'session456',
+        quantity: 2,
+        addedAt: '2024-08-05T10:30:00Z',
+      },
     ]);
     const removed = await fetch(`${server.url}/CartItem/${id}`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
@@ -39,23 +49,36 @@ describe('generated shop server', () => {
   it('answers the record rows of the contract', async () => {
     const url = `${server.url}/Product/p1`;
     const json = { 'Content-Type': 'application/json' };
-    expect((await fetch(url, { method: 'PUT', headers: json, body: '{"name":"Pen","price":2}' })).status).toBe(204);
-    expect((await fetch(url, { method: 'PATCH', headers: json, body: '{"inStock":true}' })).status).toBe(204);
+    expect(
+      (await fetch(url, { method: 'PUT', headers: json, body: '{"name":"Pen","price":2}' })).status,
+    ).toBe(204);
+    expect(
+      (await fetch(url, { method: 'PATCH', headers: json, body: '{"inStock":true}' })).status,
+    ).toBe(204);
     const response = await fetch(url);
     expect(await response.json()).toEqual({ id: 'p1', name: 'Pen', price: 2, inStock: true });
     const etag = response.headers.get('etag') ?? '';
     expect((await fetch(url, { headers: { 'If-None-Match': etag } })).status).toBe(304);
     expect(
-      (await fetch(url, { method: 'PUT', headers: { ...json, 'If-Match': '"1"' }, body: '{"name":"x"}' })).status,
+      (
+        await fetch(url, {
+          method: 'PUT',
+          headers: { ...json, 'If-Match': '"1"' },
+          body: '{"name":"x"}',
+        })
+      ).status,
     ).toBe(412);
     expect((await fetch(`${url}.name`)).status).toBe(200);
-    expect(await (await fetch(url, { headers: { Accept: 'text/csv' } })).text()).toMatch(/^"id","name",/);
+    expect(await (await fetch(url, { headers: { Accept: 'text/csv' } })).text()).toMatch(
+      /^"id","name",/,
+    );
     const notAllowed = await fetch(url, { method: 'POST', headers: json, body: '{}' });
     expect(notAllowed.status).toBe(405);
     expect(notAllowed.headers.get('allow')).toContain('PATCH');
-    expect((await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'x' })).status).toBe(
-      415,
-    );
+    expect(
+      (await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'x' }))
+        .status,
+    ).toBe(415);
     const invalid = await fetch(url, { method: 'PUT', headers: json, body: '{"price":"cheap"}' });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -85,8 +108,15 @@ describe('generated calendar server', () => {
 
     const second = await startGeneratedServer('calendar', { dataDir: first.dataDir });
     try {
-      const event = (await (await fetch(`${second.url}/Event/${id}`)).json()) as Record<string, unknown>;
-      expect(event).toMatchObject({ id, title: 'Product Review', attendeeIds: ['user456', 'user789'] });
+      const event = (await (await fetch(`${second.url}/Event/${id}`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(event).toMatchObject({
+        id,
+        title: 'Product Review',
+        attendeeIds: ['user456', 'user789'],
+      });
       expect(typeof event.createdAt).toBe('string');
     } finally {
       await second.stop();

@@ -26,7 +26,11 @@ async function startIn(dir: string, env: Record<string, string>): Promise<Outcom
     reject: false,
     timeout: 30_000,
   });
-  return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+  return {
+    exitCode: result.exitCode,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
 }
 
 const SHOP = path.join(REPO_ROOT, 'generated-examples', 'shop');
@@ -58,26 +62,42 @@ describe('a generated server that cannot start', () => {
 
   it('names an invalid PORT and how to fix it', async () => {
     const outcome = await startIn(SHOP, { PORT: 'abc', DATA_DIR: dataDir });
-    expectOneLine(outcome, /PORT must be an integer from 0 to 65535, got "abc": set a valid value in the environment/);
+    expectOneLine(
+      outcome,
+      /PORT must be an integer from 0 to 65535, got "abc": set a valid value in the environment/,
+    );
   });
 
   it('names every invalid variable in the one line', async () => {
-    const outcome = await startIn(SHOP, { MAX_BODY_BYTES: '-1', RECORD_CACHE_SIZE: 'lots', DATA_DIR: dataDir });
+    const outcome = await startIn(SHOP, {
+      MAX_BODY_BYTES: '-1',
+      RECORD_CACHE_SIZE: 'lots',
+      DATA_DIR: dataDir,
+    });
     expectOneLine(outcome, /MAX_BODY_BYTES must be .*; RECORD_CACHE_SIZE must be /);
   });
 
   it('says when the port is already in use', async () => {
     const address = blocker.address();
-    if (address === null || typeof address === 'string') throw new Error('the blocking server has no port');
+    if (address === null || typeof address === 'string')
+      throw new Error('the blocking server has no port');
     const outcome = await startIn(SHOP, { PORT: String(address.port), DATA_DIR: dataDir });
-    expectOneLine(outcome, new RegExp(`port ${address.port} on 127\\.0\\.0\\.1 is already in use; .*set PORT to another port`));
+    expectOneLine(
+      outcome,
+      new RegExp(
+        `port ${address.port} on 127\\.0\\.0\\.1 is already in use; .*set PORT to another port`,
+      ),
+    );
   });
 
   it('says when the data directory cannot be opened', async () => {
     const file = path.join(dataDir, 'not-a-directory');
     await writeFile(file, 'a file, not a directory');
     const outcome = await startIn(SHOP, { DATA_DIR: file });
-    expectOneLine(outcome, /cannot open the data directory ".*not-a-directory": .*; set DATA_DIR to a directory/);
+    expectOneLine(
+      outcome,
+      /cannot open the data directory ".*not-a-directory": .*; set DATA_DIR to a directory/,
+    );
   });
 
   it('prints the underlying error with its stack only when DEBUG is set', async () => {
@@ -87,7 +107,7 @@ describe('a generated server that cannot start', () => {
     expect(outcome.stderr).toMatch(/ConfigError: Invalid configuration[\s\S]*\n\s+at /);
   });
 
-  it('names a refused custom route and where to fix it (the README\'s hooks example compiles beside it)', async () => {
+  it("names a refused custom route and where to fix it (the README's hooks example compiles beside it)", async () => {
     const dir = path.join(await workDirectory('startup-route'), 'shop');
     try {
       await copyExample('shop', dir);
@@ -109,16 +129,24 @@ describe('a generated server that cannot start', () => {
       expect(hooksExample).toContain("defineHooks<Database, 'CartItem'>");
       await writeFile(path.join(dir, 'src', 'hooks', 'CartItem.ts'), hooksExample!);
       // A scaffold hooks file with every hook uncommented compiles under the strict tsconfig.
-      const generated = await generate([{ path: 'schema.graphql', text: await readFile(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), 'utf8') }]);
+      const generated = await generate([
+        {
+          path: 'schema.graphql',
+          text: await readFile(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), 'utf8'),
+        },
+      ]);
       if (!generated.ok) throw new Error('the shop schema does not load');
       const scaffold = generated.files.get('src/hooks/Product.ts')!.contents;
       const uncommented = scaffold.replace(/^( *)\/\/ (?!A parameter)/gm, '$1');
-      expect(uncommented).toMatch(/^  beforeWrite\(record, \{ method \}\) \{$/m);
-      expect(uncommented).toMatch(/^    \{ method: 'GET', path: 'count'/m);
+      expect(uncommented).toMatch(/^ {2}beforeWrite\(record, \{ method \}\) \{$/m);
+      expect(uncommented).toMatch(/^ {4}\{ method: 'GET', path: 'count'/m);
       await writeFile(path.join(dir, 'src', 'hooks', 'Product.ts'), uncommented);
       await build(dir);
       const outcome = await startIn(dir, { DATA_DIR: path.join(dataDir, 'route') });
-      expectOneLine(outcome, /\/health is already served by the server itself; fix it in the table's file under src\/hooks\//);
+      expectOneLine(
+        outcome,
+        /\/health is already served by the server itself; fix it in the table's file under src\/hooks\//,
+      );
     } finally {
       await rm(path.dirname(dir), { recursive: true, force: true });
     }

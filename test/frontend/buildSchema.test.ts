@@ -67,7 +67,12 @@ describe('buildSchema', () => {
             name: 'organizer',
             type: { kind: 'table', name: 'User' },
             ...NONE,
-            relationship: { kind: 'many-to-one', target: 'User', from: 'organizerId', targetKey: 'id' },
+            relationship: {
+              kind: 'many-to-one',
+              target: 'User',
+              from: 'organizerId',
+              targetKey: 'id',
+            },
           },
           scalar('attendeeIds', 'ID', { list: true, indexed: true }),
           {
@@ -75,7 +80,12 @@ describe('buildSchema', () => {
             type: { kind: 'table', name: 'User' },
             ...NONE,
             list: true,
-            relationship: { kind: 'many-to-many', target: 'User', from: 'attendeeIds', targetKey: 'id' },
+            relationship: {
+              kind: 'many-to-many',
+              target: 'User',
+              from: 'attendeeIds',
+              targetKey: 'id',
+            },
           },
           scalar('status', 'String', { indexed: true }),
           scalar('createdAt', 'String', { timestamp: 'created' }),
@@ -106,7 +116,12 @@ describe('buildSchema', () => {
           type: { kind: 'table', name: 'Product' },
           ...NONE,
           list: true,
-          relationship: { kind: 'one-to-many', target: 'Product', to: 'categoryId', localKey: 'id' },
+          relationship: {
+            kind: 'one-to-many',
+            target: 'Product',
+            to: 'categoryId',
+            localKey: 'id',
+          },
         },
       ]),
     );
@@ -177,20 +192,35 @@ describe('buildSchema', () => {
     expect(schema.objectTypes).toEqual([
       {
         name: 'Address',
-        attributes: [scalar('city', 'String', { nonNull: true }), { name: 'geo', type: { kind: 'object', name: 'Geo' }, ...NONE }],
+        attributes: [
+          scalar('city', 'String', { nonNull: true }),
+          { name: 'geo', type: { kind: 'object', name: 'Geo' }, ...NONE },
+        ],
       },
       { name: 'Geo', attributes: [scalar('lat', 'Float'), scalar('lng', 'Float')] },
     ]);
   });
 
   it('loads the kitchen-sink fixture, whose types span two files', () => {
-    const schema = expectValid([fixture('kitchen-sink', 'tables.graphql'), fixture('kitchen-sink', 'types.graphql')]);
-    expect(schema.tables.map((t) => t.name)).toEqual(['Author', 'Counter', 'Post', 'Session', 'Tag']);
+    const schema = expectValid([
+      fixture('kitchen-sink', 'tables.graphql'),
+      fixture('kitchen-sink', 'types.graphql'),
+    ]);
+    expect(schema.tables.map((t) => t.name)).toEqual([
+      'Author',
+      'Counter',
+      'Post',
+      'Session',
+      'Tag',
+    ]);
     expect(schema.objectTypes.map((t) => t.name)).toEqual(['Address', 'GeoPoint']);
   });
 
   it('gives the same schema whatever the order of the files', () => {
-    const files = [fixture('kitchen-sink', 'tables.graphql'), fixture('kitchen-sink', 'types.graphql')];
+    const files = [
+      fixture('kitchen-sink', 'tables.graphql'),
+      fixture('kitchen-sink', 'types.graphql'),
+    ];
     const forward = loadSchema(files);
     const backward = loadSchema([...files].reverse());
     expect(forward.ok).toBe(true);
@@ -212,7 +242,15 @@ describe('buildSchema', () => {
     const schema = expectValid([fixture('calendar', 'schema.graphql')]);
     const event = schema.tables.find((t) => t.name === 'Event');
     const organizer = event?.attributes.find((a) => a.name === 'organizer');
-    for (const value of [schema, schema.tables, event, event?.attributes, organizer, organizer?.type, organizer?.relationship]) {
+    for (const value of [
+      schema,
+      schema.tables,
+      event,
+      event?.attributes,
+      organizer,
+      organizer?.type,
+      organizer?.relationship,
+    ]) {
       expect(Object.isFrozen(value)).toBe(true);
     }
     expect(() => (schema.tables as TableMeta[]).push(table('X', []))).toThrow(TypeError);

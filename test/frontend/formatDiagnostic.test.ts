@@ -9,7 +9,12 @@ function diagnosticsOf(sources: readonly SchemaSource[]): readonly Diagnostic[] 
 
 describe('formatDiagnostic', () => {
   it('prints path:line:col, the message, and a code frame with a caret under the column', () => {
-    const sources = [{ path: 'schemas/calendar.graphql', text: 'type Event @table {\n  id: ID @primaryKey\n  title: Strng\n}\n' }];
+    const sources = [
+      {
+        path: 'schemas/calendar.graphql',
+        text: 'type Event @table {\n  id: ID @primaryKey\n  title: Strng\n}\n',
+      },
+    ];
     const [diagnostic] = diagnosticsOf(sources);
     if (diagnostic === undefined) throw new Error('expected a diagnostic');
     expect(formatDiagnostic(diagnostic, sources)).toMatchInlineSnapshot(`
@@ -23,9 +28,13 @@ describe('formatDiagnostic', () => {
 
   it('shows no line before the first, widens the gutter for two-digit lines, and keeps tabs under the caret', () => {
     const first = { path: 'a.graphql', text: 'type A @table { id: Strng @primaryKey }' };
-    const tenth = { path: 'b.graphql', text: `${'\n'.repeat(9)}type B @table {\n\tid: ID @primaryKey\n\tat: Boolean @createdTime\n}` };
+    const tenth = {
+      path: 'b.graphql',
+      text: `${'\n'.repeat(9)}type B @table {\n\tid: ID @primaryKey\n\tat: Boolean @createdTime\n}`,
+    };
     const [atFirstLine, atTenthLine] = diagnosticsOf([first, tenth]);
-    if (atFirstLine === undefined || atTenthLine === undefined) throw new Error('expected two diagnostics');
+    if (atFirstLine === undefined || atTenthLine === undefined)
+      throw new Error('expected two diagnostics');
     expect(formatDiagnostic(atFirstLine, [first, tenth])).toBe(
       [
         'a.graphql:1:21 error Unknown type "Strng" for field "A.id"; did you mean "String"?',
@@ -42,7 +51,13 @@ describe('formatDiagnostic', () => {
   });
 
   it('prints the first line alone when the source is not given', () => {
-    const diagnostic: Diagnostic = { path: 'gone.graphql', line: 2, column: 3, message: 'Something is wrong', rule: 'syntax' };
+    const diagnostic: Diagnostic = {
+      path: 'gone.graphql',
+      line: 2,
+      column: 3,
+      message: 'Something is wrong',
+      rule: 'syntax',
+    };
     expect(formatDiagnostic(diagnostic, [])).toBe('gone.graphql:2:3 error Something is wrong');
   });
 

@@ -17,7 +17,9 @@ export const PATH = 'schema.graphql';
 
 export function dedent(text: string): string {
   const lines = text.replace(/^[ \t]*\n/, '').split('\n');
-  const indents = lines.filter((line) => line.trim() !== '').map((line) => /^[ \t]*/.exec(line)?.[0].length ?? 0);
+  const indents = lines
+    .filter((line) => line.trim() !== '')
+    .map((line) => /^[ \t]*/.exec(line)?.[0].length ?? 0);
   const indent = Math.min(...indents);
   return lines.map((line) => line.slice(indent)).join('\n');
 }
@@ -31,10 +33,22 @@ export function expectErrors(text: string, expected: readonly Expected[]): void 
 }
 
 /** Several files; exactly these diagnostics, in this order. */
-export function expectErrorsIn(sources: readonly SchemaSource[], expected: readonly ExpectedIn[]): void {
+export function expectErrorsIn(
+  sources: readonly SchemaSource[],
+  expected: readonly ExpectedIn[],
+): void {
   const result = loadSchema(sources);
-  const actual = result.ok ? [] : result.diagnostics.map((d) => [d.path, d.line, d.column, d.message]);
-  expect(actual).toEqual(expected.map(([path, line, column, message]) => [path, line, column, expect.stringContaining(message)]));
+  const actual = result.ok
+    ? []
+    : result.diagnostics.map((d) => [d.path, d.line, d.column, d.message]);
+  expect(actual).toEqual(
+    expected.map(([path, line, column, message]) => [
+      path,
+      line,
+      column,
+      expect.stringContaining(message),
+    ]),
+  );
 }
 
 /** One file (dedented) or several; no diagnostics. Returns the schema. */

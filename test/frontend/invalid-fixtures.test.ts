@@ -17,20 +17,32 @@ function fixture(name: string): SchemaSource[] {
   const directory = `${INVALID}/${name}`;
   return readdirSync(path.join(ROOT, directory))
     .filter((file) => file.endsWith('.graphql'))
-    .map((file) => ({ path: `${directory}/${file}`, text: readFileSync(path.join(ROOT, directory, file), 'utf8') }));
+    .map((file) => ({
+      path: `${directory}/${file}`,
+      text: readFileSync(path.join(ROOT, directory, file), 'utf8'),
+    }));
 }
 
 /** `file:line:col message` of each diagnostic, with the rule that reported it. */
-function load(name: string): Array<{ readonly where: string; readonly message: string; readonly rule: string }> {
+function load(
+  name: string,
+): Array<{ readonly where: string; readonly message: string; readonly rule: string }> {
   const result = loadSchema(fixture(name));
   if (result.ok) return [];
-  return result.diagnostics.map((d) => ({ where: `${d.path}:${d.line}:${d.column}`, message: d.message, rule: d.rule }));
+  return result.diagnostics.map((d) => ({
+    where: `${d.path}:${d.line}:${d.column}`,
+    message: d.message,
+    rule: d.rule,
+  }));
 }
 
 /** The one diagnostic of each single-mistake fixture: `[file:line:col, message]`. */
 const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
   syntax: ['schema.graphql:4:13', 'Syntax Error: Expected ":", found Name "String".'],
-  'supported-definitions': ['schema.graphql:1:6', 'Enum "EventStatus" is not supported; declare the attributes that use it as String'],
+  'supported-definitions': [
+    'schema.graphql:1:6',
+    'Enum "EventStatus" is not supported; declare the attributes that use it as String',
+  ],
   'tables-required': [
     'schema.graphql:2:6',
     'The schema declares no @table type, so there is nothing to serve; add @table and a @primaryKey field to a type, like "type Product @table @export { id: ID @primaryKey }"',
@@ -59,7 +71,10 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:3:8',
     'Field "User.name" has arguments, which are not supported (an attribute is stored data, not a resolver); remove "(locale: ...)"',
   ],
-  'known-types': ['schema.graphql:3:10', 'Unknown type "Strng" for field "Event.title"; did you mean "String"?'],
+  'known-types': [
+    'schema.graphql:3:10',
+    'Unknown type "Strng" for field "Event.title"; did you mean "String"?',
+  ],
   'nested-lists': [
     'schema.graphql:3:10',
     'Field "Board.cells" is a list of lists, which is not supported; use a list of a plain object type that holds the inner list, or Any',
@@ -68,7 +83,10 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:7:14',
     'Field "Event.organizer" has the table type "User" but no @relationship; add @relationship(from: <attribute holding the User key>), or use a plain object type to store the value inside the record',
   ],
-  'known-directives': ['schema.graphql:3:17', 'Unknown directive "@index" on field "Event.title"; did you mean "@indexed"?'],
+  'known-directives': [
+    'schema.graphql:3:17',
+    'Unknown directive "@index" on field "Event.title"; did you mean "@indexed"?',
+  ],
   'directive-arguments': [
     'schema.graphql:1:33',
     'Argument "expiration" of @table expects a whole number of seconds greater than 0, got "1h"',
@@ -81,12 +99,18 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:7:16',
     'Directive "@indexed" on field "Venue.name" needs a table, but "Venue" is a plain object type (stored inside records); add @table to "Venue" or remove @indexed',
   ],
-  'primary-key': ['schema.graphql:1:6', 'Type "Event" is a @table but has no @primaryKey; mark one field with @primaryKey'],
+  'primary-key': [
+    'schema.graphql:1:6',
+    'Type "Event" is a @table but has no @primaryKey; mark one field with @primaryKey',
+  ],
   'primary-key-type': [
     'schema.graphql:2:12',
     'Primary key "Flag.enabled" has type "Boolean", which cannot be a key; use ID, String, Int, Long or Float',
   ],
-  'indexed-attributes': ['schema.graphql:2:22', '"Event.id" is the primary key, which the table is already keyed by; remove @indexed'],
+  'indexed-attributes': [
+    'schema.graphql:2:22',
+    '"Event.id" is the primary key, which the table is already keyed by; remove @indexed',
+  ],
   timestamps: [
     'schema.graphql:3:14',
     '@createdTime on "Event.createdAt" cannot hold a time in type "Boolean"; declare it as one of String, Date, Int, Long, Float or Any',
@@ -135,9 +159,12 @@ describe('invalid fixtures', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(expected);
   });
 
-  it.each(Object.entries(EXPECTED))('%s: reports its one mistake at file:line:col', (name, [where, message]) => {
-    expect(load(name)).toEqual([{ where: `${INVALID}/${name}/${where}`, message, rule: name }]);
-  });
+  it.each(Object.entries(EXPECTED))(
+    '%s: reports its one mistake at file:line:col',
+    (name, [where, message]) => {
+      expect(load(name)).toEqual([{ where: `${INVALID}/${name}/${where}`, message, rule: name }]);
+    },
+  );
 
   it('reports two different mistakes of one file in one run', () => {
     const file = `${INVALID}/multiple-mistakes/schema.graphql`;
@@ -147,7 +174,11 @@ describe('invalid fixtures', () => {
         message: 'Type "Event" is a @table but has no @primaryKey; mark one field with @primaryKey',
         rule: 'primary-key',
       },
-      { where: `${file}:4:10`, message: 'Unknown type "Strng" for field "Event.title"; did you mean "String"?', rule: 'known-types' },
+      {
+        where: `${file}:4:10`,
+        message: 'Unknown type "Strng" for field "Event.title"; did you mean "String"?',
+        rule: 'known-types',
+      },
     ]);
   });
 });

@@ -6,8 +6,14 @@ import { expectErrorsIn, expectValid } from './harness.js';
 describe('loadSchema', () => {
   it('merges several files into one schema, with references across them', () => {
     const schema = expectValid([
-      { path: 'users.graphql', text: 'type User @table @export { id: ID @primaryKey events: [Event] @relationship(to: ownerId) }' },
-      { path: 'events.graphql', text: 'type Event @table @export { id: ID @primaryKey ownerId: ID place: Place }' },
+      {
+        path: 'users.graphql',
+        text: 'type User @table @export { id: ID @primaryKey events: [Event] @relationship(to: ownerId) }',
+      },
+      {
+        path: 'events.graphql',
+        text: 'type Event @table @export { id: ID @primaryKey ownerId: ID place: Place }',
+      },
       { path: 'types.graphql', text: 'type Place { name: String }' },
     ]);
     expect(schema.tables.map((t) => t.name)).toEqual(['Event', 'User']);
@@ -17,12 +23,20 @@ describe('loadSchema', () => {
   it('reports a syntax error as a diagnostic and still validates the other files', () => {
     expectErrorsIn(
       [
-        { path: 'b.graphql', text: 'type Event @table {\n  id: ID @primaryKey\n  title: String @index\n}' },
+        {
+          path: 'b.graphql',
+          text: 'type Event @table {\n  id: ID @primaryKey\n  title: String @index\n}',
+        },
         { path: 'a.graphql', text: 'type User @table {\n  id ID\n}' },
       ],
       [
         ['a.graphql', 2, 6, 'Syntax Error: Expected ":", found Name "ID".'],
-        ['b.graphql', 3, 17, 'Unknown directive "@index" on field "Event.title"; did you mean "@indexed"?'],
+        [
+          'b.graphql',
+          3,
+          17,
+          'Unknown directive "@index" on field "Event.title"; did you mean "@indexed"?',
+        ],
       ],
     );
   });
@@ -35,8 +49,14 @@ describe('loadSchema', () => {
   });
 
   it('reports every error of every file in one run, sorted by path, line and column, whatever the file order', () => {
-    const z: SchemaSource = { path: 'z.graphql', text: 'type Z @table { id: ID @primaryKey a: Nope b: Nope }' };
-    const a: SchemaSource = { path: 'a.graphql', text: 'type A @table {\n  id: Boolean @primaryKey\n}\ntype B @table { id: ID }' };
+    const z: SchemaSource = {
+      path: 'z.graphql',
+      text: 'type Z @table { id: ID @primaryKey a: Nope b: Nope }',
+    };
+    const a: SchemaSource = {
+      path: 'a.graphql',
+      text: 'type A @table {\n  id: Boolean @primaryKey\n}\ntype B @table { id: ID }',
+    };
     const mn: SchemaSource = {
       path: 'm/n.graphql',
       text: 'type M @table @export(name: "A") { id: ID @primaryKey }\ntype N @table @export(name: "A") { id: ID @primaryKey }',

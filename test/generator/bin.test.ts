@@ -22,13 +22,18 @@ beforeAll(() => {
 });
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'codegen-bin-'));
-  await cp(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), path.join(dir, 'schema.graphql'));
+  await cp(
+    path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'),
+    path.join(dir, 'schema.graphql'),
+  );
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function codegen(...args: string[]): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+async function codegen(
+  ...args: string[]
+): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
   const result = await execa('node', [BIN, ...args], { cwd: dir, reject: false });
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
@@ -39,7 +44,8 @@ async function flipOneCharacter(file: string, after: string): Promise<void> {
   const start = text.indexOf(after);
   expect(start).toBeGreaterThanOrEqual(0);
   const at = text.slice(start).search(/[a-y]/) + start;
-  const flipped = text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) + 1) + text.slice(at + 1);
+  const flipped =
+    text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) + 1) + text.slice(at + 1);
   expect(flipped.length).toBe(text.length);
   expect(Buffer.byteLength(flipped)).toBe(Buffer.byteLength(text));
   await writeFile(file, flipped);
@@ -72,7 +78,10 @@ describe('node bin/codegen.js', () => {
   });
 
   it('exits 2 on a schema error and writes nothing', async () => {
-    await writeFile(path.join(dir, 'bad.graphql'), 'type Product @table {\n  id: ID @primaryKey\n  price: Money\n}\n');
+    await writeFile(
+      path.join(dir, 'bad.graphql'),
+      'type Product @table {\n  id: ID @primaryKey\n  price: Money\n}\n',
+    );
     const result = await codegen('bad.graphql', '-o', 'out');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/^bad\.graphql:3:10 error .*Money/m);

@@ -12,7 +12,10 @@ let stderr: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'codegen-cli-'));
-  await cp(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), path.join(dir, 'schema.graphql'));
+  await cp(
+    path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'),
+    path.join(dir, 'schema.graphql'),
+  );
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -22,7 +25,11 @@ afterEach(async () => {
 async function codegen(...args: string[]): Promise<number> {
   stdout = '';
   stderr = '';
-  return main(args, { cwd: dir, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return main(args, {
+    cwd: dir,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
 }
 
 describe('codegen <schema> -o <dir>', () => {
@@ -74,13 +81,18 @@ describe('codegen --check', () => {
   it('exits 1 and names the changed files after the schema changes, writing nothing', async () => {
     await codegen('schema.graphql', '-o', 'out');
     const schema = await readFile(path.join(dir, 'schema.graphql'), 'utf8');
-    await writeFile(path.join(dir, 'schema.graphql'), schema.replace('  imageUrl: String\n', '  imageUrl: String\n  weight: Float\n'));
+    await writeFile(
+      path.join(dir, 'schema.graphql'),
+      schema.replace('  imageUrl: String\n', '  imageUrl: String\n  weight: Float\n'),
+    );
     const before = await readFile(path.join(dir, 'out', 'src', 'tables', 'Product.ts'), 'utf8');
 
     expect(await codegen('schema.graphql', '-o', 'out', '--check')).toBe(1);
     expect(stdout).toContain('stale    src/tables/Product.ts');
     expect(stdout).not.toContain('src/tables/Category.ts');
-    expect(await readFile(path.join(dir, 'out', 'src', 'tables', 'Product.ts'), 'utf8')).toBe(before);
+    expect(await readFile(path.join(dir, 'out', 'src', 'tables', 'Product.ts'), 'utf8')).toBe(
+      before,
+    );
   });
 
   it('lists files a removed table leaves behind as extra', async () => {
@@ -93,7 +105,9 @@ describe('codegen --check', () => {
 
     // Written all the same; exit 2 because the table's hooks file is still there (contract section 10).
     expect(await codegen('schema.graphql', '-o', 'out')).toBe(2);
-    expect(stderr).toContain('src/hooks/CartItem.ts belongs to table CartItem, which the schema no longer has');
+    expect(stderr).toContain(
+      'src/hooks/CartItem.ts belongs to table CartItem, which the schema no longer has',
+    );
     expect(existsSync(path.join(dir, 'out', 'src', 'tables', 'CartItem.ts'))).toBe(false);
   });
 
@@ -108,7 +122,17 @@ describe('schema errors', () => {
   it('reports every mistake with file:line:col and a code frame, exits 2, and writes nothing', async () => {
     await writeFile(
       path.join(dir, 'bad.graphql'),
-      ['type Product @table @export {', '  id: ID @primaryKey', '  price: Money', '}', '', 'type Tag @table {', '  label: String', '}', ''].join('\n'),
+      [
+        'type Product @table @export {',
+        '  id: ID @primaryKey',
+        '  price: Money',
+        '}',
+        '',
+        'type Tag @table {',
+        '  label: String',
+        '}',
+        '',
+      ].join('\n'),
     );
     expect(await codegen('bad.graphql', '-o', 'out')).toBe(2);
     expect(stderr).toMatch(/^bad\.graphql:3:10 error .*Money/m);
@@ -143,13 +167,17 @@ describe('file system errors', () => {
 describe('the generated package name', () => {
   it('defaults to the output directory name, so a check needs no --name', async () => {
     expect(await codegen('schema.graphql', '-o', 'My Shop!')).toBe(0);
-    expect(JSON.parse(await readFile(path.join(dir, 'My Shop!', 'package.json'), 'utf8')).name).toBe('my-shop-');
+    expect(
+      JSON.parse(await readFile(path.join(dir, 'My Shop!', 'package.json'), 'utf8')).name,
+    ).toBe('my-shop-');
     expect(await codegen('schema.graphql', '-o', 'My Shop!', '--check')).toBe(0);
   });
 
   it('takes --name, which a later run must repeat', async () => {
     expect(await codegen('schema.graphql', '-o', 'out', '--name', 'store-api')).toBe(0);
-    expect(JSON.parse(await readFile(path.join(dir, 'out', 'package.json'), 'utf8')).name).toBe('store-api');
+    expect(JSON.parse(await readFile(path.join(dir, 'out', 'package.json'), 'utf8')).name).toBe(
+      'store-api',
+    );
     expect(await codegen('schema.graphql', '-o', 'out', '--check')).toBe(1);
     expect(stdout).toContain('stale    package.json');
   });

@@ -35,7 +35,12 @@ const product: TableMeta = {
     attribute('categoryId', { type: { kind: 'scalar', name: 'ID' }, indexed: true }),
     attribute('category', {
       type: { kind: 'table', name: 'Category' },
-      relationship: { kind: 'many-to-one', target: 'Category', from: 'categoryId', targetKey: 'id' },
+      relationship: {
+        kind: 'many-to-one',
+        target: 'Category',
+        from: 'categoryId',
+        targetKey: 'id',
+      },
     }),
     attribute('createdAt', { timestamp: 'created' }),
   ],
@@ -50,7 +55,10 @@ describe('valueType', () => {
     [attribute('a', { type: { kind: 'scalar', name: 'Any' } }), 'unknown'],
     [attribute('a', { list: true }), 'Array<string | null>'],
     [attribute('a', { list: true, elementNonNull: true }), 'string[]'],
-    [attribute('a', { type: { kind: 'object', name: 'Address' }, list: true }), 'Array<Address | null>'],
+    [
+      attribute('a', { type: { kind: 'object', name: 'Address' }, list: true }),
+      'Array<Address | null>',
+    ],
   ])('maps %o to %s', (input, expected) => {
     expect(valueType(input)).toBe(expected);
   });
@@ -64,13 +72,17 @@ describe('ts builders', () => {
   });
 
   it('writes plain data as a literal with escaped strings', () => {
-    expect(literal({ a: [1, true, null], "b'c": "it's" })).toBe(`{ a: [1, true, null], "b'c": 'it\\'s' }`);
+    expect(literal({ a: [1, true, null], "b'c": "it's" })).toBe(
+      `{ a: [1, true, null], "b'c": 'it\\'s' }`,
+    );
   });
 
   it('keeps a comment terminator from ending a doc comment', () => {
-    const text = printSourceFile('', [], [
-      { kind: StructureKind.TypeAlias, name: 'A', type: 'string', docs: docs('a */ b') },
-    ]);
+    const text = printSourceFile(
+      '',
+      [],
+      [{ kind: StructureKind.TypeAlias, name: 'A', type: 'string', docs: docs('a */ b') }],
+    );
     expect(text).toBe('/** a *\\/ b */\ntype A = string;\n');
   });
 });

@@ -6,14 +6,19 @@ import { GENERATOR_VERSION } from '../../src/packageRoot.js';
 import { resolveSchemaPaths, readSchemaSources } from '../../src/sources.js';
 import { EXAMPLES } from '../../scripts/exampleList.js';
 
-async function generateExample(fixture: string, packageName: string, reverse = false): Promise<GenerateResult> {
+async function generateExample(
+  fixture: string,
+  packageName: string,
+  reverse = false,
+): Promise<GenerateResult> {
   const paths = await resolveSchemaPaths([fixture]);
   const sources = await readSchemaSources(reverse ? [...paths].reverse() : paths);
   return generate(sources, { packageName });
 }
 
 function contents(result: GenerateResult): Record<string, string> {
-  if (!result.ok) throw new Error(`schema errors: ${result.diagnostics.map((d) => d.message).join('; ')}`);
+  if (!result.ok)
+    throw new Error(`schema errors: ${result.diagnostics.map((d) => d.message).join('; ')}`);
   return Object.fromEntries([...result.files].map(([file, output]) => [file, output.contents]));
 }
 
@@ -21,7 +26,11 @@ describe.each(EXAMPLES)('generated-examples/$name', (example) => {
   it('matches what the generator produces from its fixture (run `npm run examples` to refresh)', async () => {
     const result = await generateExample(example.fixture, example.packageName);
     if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
-    expect(await checkOutput(example.out, result.files, GENERATOR_VERSION)).toEqual({ stale: [], missing: [], extra: [] });
+    expect(checkOutput(example.out, result.files, GENERATOR_VERSION)).toEqual({
+      stale: [],
+      missing: [],
+      extra: [],
+    });
   });
 
   it('is deterministic: twice, and with the schema files in another order, byte-identical', async () => {
@@ -36,7 +45,9 @@ describe.each(EXAMPLES)('generated-examples/$name', (example) => {
 describe('kitchen-sink', () => {
   it('is made of several schema files and names them all in its headers', async () => {
     const kitchen = EXAMPLES.find((example) => example.name === 'kitchen-sink')!;
-    expect((await resolveSchemaPaths([kitchen.fixture])).map((file) => path.basename(file))).toEqual(['tables.graphql', 'types.graphql']);
+    expect(
+      (await resolveSchemaPaths([kitchen.fixture])).map((file) => path.basename(file)),
+    ).toEqual(['tables.graphql', 'types.graphql']);
     const files = contents(await generateExample(kitchen.fixture, kitchen.packageName));
     expect(files['src/tables/Post.ts']).toContain('from tables.graphql, types.graphql');
   });

@@ -33,8 +33,8 @@ function counting(cache: FormatCache | undefined): { cache: FormatCache; hits: (
   let hits = 0;
   return {
     cache: {
-      async formatted(file, unformattedHash) {
-        const result = await cache?.formatted(file, unformattedHash);
+      formatted(file, unformattedHash) {
+        const result = cache?.formatted(file, unformattedHash);
         if (result !== undefined) hits += 1;
         return result;
       },
@@ -44,15 +44,24 @@ function counting(cache: FormatCache | undefined): { cache: FormatCache; hits: (
 }
 
 /** Generates into memory, as the CLI does for a directory named `out` (the default package name is the directory's). */
-async function files(sources: readonly SchemaSource[], formatCache?: FormatCache): Promise<FileMap> {
-  const result = await generate(sources, { packageName: 'out', ...(formatCache === undefined ? {} : { formatCache }) });
-  if (!result.ok) throw new Error(result.diagnostics.map((diagnostic) => diagnostic.message).join('\n'));
+async function files(
+  sources: readonly SchemaSource[],
+  formatCache?: FormatCache,
+): Promise<FileMap> {
+  const result = await generate(sources, {
+    packageName: 'out',
+    ...(formatCache === undefined ? {} : { formatCache }),
+  });
+  if (!result.ok)
+    throw new Error(result.diagnostics.map((diagnostic) => diagnostic.message).join('\n'));
   return result.files;
 }
 
 /** path → contents, sorted by path: two of these are equal exactly when the bytes are. */
 function bytes(map: FileMap): [string, string][] {
-  return [...map].map(([file, output]): [string, string] => [file, output.contents]).sort(([a], [b]) => (a < b ? -1 : 1));
+  return [...map]
+    .map(([file, output]): [string, string] => [file, output.contents])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 function formattedCount(map: FileMap): number {
@@ -87,8 +96,14 @@ function changed(sources: readonly SchemaSource[]): SchemaSource[] {
 }
 
 const SCHEMAS: readonly { name: string; sources: () => Promise<SchemaSource[]> }[] = [
-  ...EXAMPLES.map((example) => ({ name: `fixture ${example.name}`, sources: () => fixtureSources(example.fixture) })),
-  { name: 'a synthetic 40-table schema', sources: async () => [{ path: 'synthetic.graphql', text: syntheticSchema(40) }] },
+  ...EXAMPLES.map((example) => ({
+    name: `fixture ${example.name}`,
+    sources: () => fixtureSources(example.fixture),
+  })),
+  {
+    name: 'a synthetic 40-table schema',
+    sources: () => Promise.resolve([{ path: 'synthetic.graphql', text: syntheticSchema(40) }]),
+  },
 ];
 
 describe.each(SCHEMAS)('with a warm cache, $name', ({ sources: load }) => {
@@ -98,7 +113,7 @@ describe.each(SCHEMAS)('with a warm cache, $name', ({ sources: load }) => {
     const out = path.join(dir, 'out');
     await write(out, cold);
 
-    const warm = counting(await openFormatCache(out, GENERATOR_VERSION));
+    const warm = counting(openFormatCache(out, GENERATOR_VERSION));
     const again = await files(sources, warm.cache);
     expect(bytes(again)).toEqual(bytes(cold));
     expect(warm.hits()).toBe(formattedCount(cold));
@@ -112,7 +127,7 @@ describe.each(SCHEMAS)('with a warm cache, $name', ({ sources: load }) => {
 
     const next = changed(sources);
     const cold = await files(next);
-    const warm = counting(await openFormatCache(out, GENERATOR_VERSION));
+    const warm = counting(openFormatCache(out, GENERATOR_VERSION));
     const again = await files(next, warm.cache);
     expect(bytes(again)).toEqual(bytes(cold));
     expect(warm.hits()).toBeGreaterThan(0);
@@ -163,12 +178,12 @@ describe('the cache never hides a file that is not what it recorded', () => {
     expect(await readFile(readme, 'utf8')).toBe(generated);
   });
 
-  it('an edited hook file is kept as the user wrote it, and generation still gives the full run\'s bytes', async () => {
+  it("an edited hook file is kept as the user wrote it, and generation still gives the full run's bytes", async () => {
     const hook = path.join(dir, 'out', 'src', 'hooks', 'Entity2.ts');
     const edited = `${await readFile(hook, 'utf8')}// mine\n`;
     await writeFile(hook, edited);
     const sources: SchemaSource[] = [{ path: 'schema.graphql', text: syntheticSchema(6) }];
-    const warm = counting(await openFormatCache(path.join(dir, 'out'), GENERATOR_VERSION));
+    const warm = counting(openFormatCache(path.join(dir, 'out'), GENERATOR_VERSION));
     const cold = await files(sources);
     expect(bytes(await files(sources, warm.cache))).toEqual(bytes(cold));
     expect(warm.hits()).toBe(formattedCount(cold) - 1);
@@ -177,13 +192,15 @@ describe('the cache never hides a file that is not what it recorded', () => {
   });
 
   it('entries made under another key (another prettier, options or generator version) are not used', async () => {
-    expect(await openFormatCache(path.join(dir, 'out'), `${GENERATOR_VERSION}-other`)).toBeUndefined();
+    expect(openFormatCache(path.join(dir, 'out'), `${GENERATOR_VERSION}-other`)).toBeUndefined();
     // A manifest whose key was changed (as by another prettier version) is no cache either.
     const manifestPath = path.join(dir, 'out', MANIFEST_NAME);
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { formatCache: { key: string } };
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      formatCache: { key: string };
+    };
     manifest.formatCache.key = '0'.repeat(64);
     await writeFile(manifestPath, JSON.stringify(manifest));
-    expect(await openFormatCache(path.join(dir, 'out'), GENERATOR_VERSION)).toBeUndefined();
+    expect(openFormatCache(path.join(dir, 'out'), GENERATOR_VERSION)).toBeUndefined();
   });
 });
 
@@ -202,8 +219,11 @@ describe('manifests without a cache', () => {
     const { formatCache, ...old } = JSON.parse(before[MANIFEST_NAME]!) as Record<string, unknown>;
     expect(formatCache).toBeTypeOf('object');
     await writeFile(manifestPath, `${JSON.stringify(old, null, 2)}\n`);
-    expect(parseManifest(await readFile(manifestPath, 'utf8'))).toMatchObject({ files: old.files, scaffold: old.scaffold });
-    expect(await openFormatCache(path.join(dir, 'out'), GENERATOR_VERSION)).toBeUndefined();
+    expect(parseManifest(await readFile(manifestPath, 'utf8'))).toMatchObject({
+      files: old.files,
+      scaffold: old.scaffold,
+    });
+    expect(openFormatCache(path.join(dir, 'out'), GENERATOR_VERSION)).toBeUndefined();
 
     // --check says only that the manifest would be rewritten; generation rewrites only the manifest.
     expect(await codegen('schema.graphql', '-o', 'out', '--check')).toBe(1);
@@ -219,7 +239,11 @@ describe('manifests without a cache', () => {
     expect(await codegen('schema.graphql', '-o', 'out')).toBe(0);
     const manifestPath = path.join(dir, 'out', MANIFEST_NAME);
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
-    for (const broken of ['nonsense', { key: 1, files: [] }, { key: 'x', files: { 'README.md': 'not an entry' } }]) {
+    for (const broken of [
+      'nonsense',
+      { key: 1, files: [] },
+      { key: 'x', files: { 'README.md': 'not an entry' } },
+    ]) {
       await writeFile(manifestPath, JSON.stringify({ ...manifest, formatCache: broken }));
       const parsed = parseManifest(await readFile(manifestPath, 'utf8'));
       expect(parsed?.files).toEqual(manifest.files);

@@ -33,17 +33,23 @@ async function generateInto(name: string, schema: string, exitCode = 0): Promise
   const dir = path.join(WORK, name);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'schema.graphql'), schema);
-  const code = await main([path.join(dir, 'schema.graphql'), '-o', path.join(dir, 'server'), '--name', 'shop-server'], {
-    cwd: dir,
-    stdout: () => {},
-    stderr: (text) => (exitCode === 0 ? process.stderr.write(text) : undefined),
-  });
+  const code = await main(
+    [path.join(dir, 'schema.graphql'), '-o', path.join(dir, 'server'), '--name', 'shop-server'],
+    {
+      cwd: dir,
+      stdout: () => {},
+      stderr: (text) => (exitCode === 0 ? process.stderr.write(text) : undefined),
+    },
+  );
   expect(code).toBe(exitCode);
   return path.join(dir, 'server');
 }
 
 async function typecheck(dir: string): Promise<{ exitCode: number | undefined; output: string }> {
-  const result = await execa('node', [TSC, '--noEmit', '-p', path.join(dir, 'tsconfig.json')], { reject: false, all: true });
+  const result = await execa('node', [TSC, '--noEmit', '-p', path.join(dir, 'tsconfig.json')], {
+    reject: false,
+    all: true,
+  });
   return { exitCode: result.exitCode, output: result.all };
 }
 
@@ -66,10 +72,16 @@ describe('the generated extension files', () => {
       expect(scaffold?.contents).not.toContain('Do not edit');
     }
     expect(files.get('src/database.ts')).toMatchObject({ kind: 'generated' });
-    expect(files.get('src/database.ts')?.contents).toContain('readonly Product: Table<Product, NewProduct, ProductPatch>;');
+    expect(files.get('src/database.ts')?.contents).toContain(
+      'readonly Product: Table<Product, NewProduct, ProductPatch>;',
+    );
     expect(files.get('src/hooks.ts')).toMatchObject({ kind: 'generated' });
-    expect(files.get('src/hooks.ts')?.contents).toContain("import ProductHooks from './hooks/Product.js';");
-    expect(files.get('src/hooks.ts')?.contents).toContain('export const hooks: Hooks<Database> = {');
+    expect(files.get('src/hooks.ts')?.contents).toContain(
+      "import ProductHooks from './hooks/Product.js';",
+    );
+    expect(files.get('src/hooks.ts')?.contents).toContain(
+      'export const hooks: Hooks<Database> = {',
+    );
     expect(files.get('src/main.ts')?.contents).toContain('await serve(schema, { hooks });');
   });
 
@@ -78,7 +90,10 @@ describe('the generated extension files', () => {
     const hooksFile = path.join(server, 'src', 'hooks', 'Product.ts');
     const edited = `${await readFile(hooksFile, 'utf8')}\n// my own note\n`;
     await writeFile(hooksFile, edited);
-    await generateInto('kept', shopSchema.replace('imageUrl: String', 'imageUrl: String\n  sku: String'));
+    await generateInto(
+      'kept',
+      shopSchema.replace('imageUrl: String', 'imageUrl: String\n  sku: String'),
+    );
     expect(await readFile(hooksFile, 'utf8')).toBe(edited);
     const check = await main(
       [path.join(WORK, 'kept', 'schema.graphql'), '-o', server, '--name', 'shop-server', '--check'],
@@ -111,10 +126,12 @@ export default defineHooks<Database, 'Product'>({
     await generateInto('removed', shopSchema.replace('  stockQuantity: Int\n', ''), 2);
     const result = await typecheck(server);
     expect(result.exitCode).not.toBe(0);
-    expect(result.output).toMatch(/src\/hooks\/Product\.ts\(\d+,\d+\): error TS\d+: .*'stockQuantity'/);
+    expect(result.output).toMatch(
+      /src\/hooks\/Product\.ts\(\d+,\d+\): error TS\d+: .*'stockQuantity'/,
+    );
   });
 
-  it("fails to compile undeclared and relationship attributes, which hooks do not see", async () => {
+  it('fails to compile undeclared and relationship attributes, which hooks do not see', async () => {
     const server = await generateInto('undeclared', shopSchema);
     await writeFile(
       path.join(server, 'src', 'hooks', 'Product.ts'),

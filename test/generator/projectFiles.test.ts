@@ -34,7 +34,10 @@ async function readJson(file: string): Promise<Record<string, Record<string, unk
   return JSON.parse(await read(file)) as Record<string, Record<string, unknown>>;
 }
 
-async function edit(file: string, change: (value: Record<string, Record<string, unknown>>) => void): Promise<void> {
+async function edit(
+  file: string,
+  change: (value: Record<string, Record<string, unknown>>) => void,
+): Promise<void> {
   const value = await readJson(file);
   change(value);
   // Four-space indentation: the user's own style, which codegen must not touch while its part is intact.
@@ -56,18 +59,29 @@ describe('what the user adds to the project files', () => {
     await edit('package.json', (pkg) => {
       pkg.dependencies!.slugify = '1.6.6';
       pkg.scripts!.lint = 'eslint src';
-      pkg.author = { name: 'A User' } as unknown as Record<string, unknown>;
+      pkg.author = { name: 'A User' };
     });
     await edit('tsconfig.json', (tsconfig) => {
       tsconfig.compilerOptions!.resolveJsonModule = true;
       tsconfig.exclude = ['src/**/*.test.ts'] as unknown as Record<string, unknown>;
     });
     await writeFile(path.join(out, '.gitignore'), `.env\n${await read('.gitignore')}coverage/\n`);
-    const before = { pkg: await read('package.json'), tsconfig: await read('tsconfig.json'), ignore: await read('.gitignore') };
+    const before = {
+      pkg: await read('package.json'),
+      tsconfig: await read('tsconfig.json'),
+      ignore: await read('.gitignore'),
+    };
 
     expect(await codegen('--check')).toMatchObject({ code: 0 });
-    expect(await codegen()).toMatchObject({ code: 0, output: expect.stringContaining('nothing changed') });
-    expect({ pkg: await read('package.json'), tsconfig: await read('tsconfig.json'), ignore: await read('.gitignore') }).toEqual(before);
+    expect(await codegen()).toMatchObject({
+      code: 0,
+      output: expect.stringContaining('nothing changed'),
+    });
+    expect({
+      pkg: await read('package.json'),
+      tsconfig: await read('tsconfig.json'),
+      ignore: await read('.gitignore'),
+    }).toEqual(before);
   });
 
   it('is kept when codegen restores its own part, and --check reports only that part', async () => {
@@ -82,7 +96,10 @@ describe('what the user adds to the project files', () => {
       tsconfig.compilerOptions!.noEmitOnError = false;
     });
     const ignore = await read('.gitignore');
-    await writeFile(path.join(out, '.gitignore'), `.env\n${ignore.replace('dist/\n', '')}coverage/\n`);
+    await writeFile(
+      path.join(out, '.gitignore'),
+      `.env\n${ignore.replace('dist/\n', '')}coverage/\n`,
+    );
 
     const check = await codegen('--check');
     expect(check.code).toBe(1);
@@ -94,9 +111,15 @@ describe('what the user adds to the project files', () => {
     const pkg = await readJson('package.json');
     expect(pkg.dependencies).toMatchObject({ slugify: '1.6.6', lmdb: '3.5.6' });
     expect(Object.keys(pkg.dependencies!)).toEqual([...Object.keys(pkg.dependencies!)].sort());
-    expect(pkg.scripts).toMatchObject({ lint: 'eslint src', serve: 'node --enable-source-maps dist/main.js' });
+    expect(pkg.scripts).toMatchObject({
+      lint: 'eslint src',
+      serve: 'node --enable-source-maps dist/main.js',
+    });
     const tsconfig = await readJson('tsconfig.json');
-    expect(tsconfig.compilerOptions).toMatchObject({ resolveJsonModule: true, noEmitOnError: true });
+    expect(tsconfig.compilerOptions).toMatchObject({
+      resolveJsonModule: true,
+      noEmitOnError: true,
+    });
     expect(await read('.gitignore')).toBe(`.env\n${ignore}coverage/\n`);
     expect((await codegen('--check')).code).toBe(0);
 
@@ -132,7 +155,14 @@ describe('mergeProjectFile', () => {
       '{"extends":"./base.json","compilerOptions":{"paths":{}}}',
     );
     expect(merged.upToDate).toBe(false);
-    expect(Object.keys(JSON.parse(merged.contents) as object)).toEqual(['extends', 'compilerOptions', 'include']);
-    expect((JSON.parse(merged.contents) as { compilerOptions: object }).compilerOptions).toEqual({ paths: {}, strict: true });
+    expect(Object.keys(JSON.parse(merged.contents) as object)).toEqual([
+      'extends',
+      'compilerOptions',
+      'include',
+    ]);
+    expect((JSON.parse(merged.contents) as { compilerOptions: object }).compilerOptions).toEqual({
+      paths: {},
+      strict: true,
+    });
   });
 });

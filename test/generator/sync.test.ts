@@ -9,7 +9,10 @@ import { checkOutput, deletedScaffolds, OutputError, writeOutput } from '../../s
 
 function files(entries: Record<string, string | OutputFile>): FileMap {
   return new Map(
-    Object.entries(entries).map(([file, value]) => [file, typeof value === 'string' ? { contents: value, kind: 'generated' } : value]),
+    Object.entries(entries).map(([file, value]) => [
+      file,
+      typeof value === 'string' ? { contents: value, kind: 'generated' } : value,
+    ]),
   );
 }
 
@@ -25,7 +28,9 @@ const read = (file: string): Promise<string> => readFile(path.join(dir, file), '
 
 describe('writeOutput', () => {
   it('writes every file and a manifest into an empty directory', async () => {
-    const report = await writeOutput(dir, files({ 'a.ts': 'A', 'src/b.ts': 'B' }), '1.0.0', { force: false });
+    const report = await writeOutput(dir, files({ 'a.ts': 'A', 'src/b.ts': 'B' }), '1.0.0', {
+      force: false,
+    });
     expect(report.written).toEqual(['a.ts', 'src/b.ts', MANIFEST_NAME]);
     expect(await read('src/b.ts')).toBe('B');
     const manifest = JSON.parse(await read(MANIFEST_NAME));
@@ -41,7 +46,9 @@ describe('writeOutput', () => {
 
   it('refuses a non-empty directory it did not generate, and writes nothing', async () => {
     await writeFile(path.join(dir, 'mine.txt'), 'user file');
-    await expect(writeOutput(dir, files({ 'a.ts': 'A' }), '1.0.0', { force: false })).rejects.toThrow(OutputError);
+    await expect(
+      writeOutput(dir, files({ 'a.ts': 'A' }), '1.0.0', { force: false }),
+    ).rejects.toThrow(OutputError);
     expect(existsSync(path.join(dir, 'a.ts'))).toBe(false);
     expect(existsSync(path.join(dir, MANIFEST_NAME))).toBe(false);
   });
@@ -54,7 +61,9 @@ describe('writeOutput', () => {
   });
 
   it('removes files an earlier generation made and this one does not, and their empty directories', async () => {
-    await writeOutput(dir, files({ 'a.ts': 'A', 'src/tables/Old.ts': 'old' }), '1.0.0', { force: false });
+    await writeOutput(dir, files({ 'a.ts': 'A', 'src/tables/Old.ts': 'old' }), '1.0.0', {
+      force: false,
+    });
     const report = await writeOutput(dir, files({ 'a.ts': 'A' }), '1.0.0', { force: false });
     expect(report.removed).toEqual(['src/tables/Old.ts']);
     expect(existsSync(path.join(dir, 'src'))).toBe(false);
@@ -83,14 +92,20 @@ describe('writeOutput', () => {
     await mkdir(inner);
     await writeFile(
       path.join(inner, MANIFEST_NAME),
-      JSON.stringify({ generator: 'codegen', version: '1', files: { '../outside.txt': 'x' }, scaffold: [] }),
+      JSON.stringify({
+        generator: 'codegen',
+        version: '1',
+        files: { '../outside.txt': 'x' },
+        scaffold: [],
+      }),
     );
     await writeOutput(inner, files({ 'a.ts': 'A' }), '1.0.0', { force: false });
     expect(await readFile(outside, 'utf8')).toBe('keep me');
   });
 
   it('creates scaffold files once and never overwrites them', async () => {
-    const scaffold = (contents: string): FileMap => files({ 'src/hooks.ts': { contents, kind: 'scaffold' } });
+    const scaffold = (contents: string): FileMap =>
+      files({ 'src/hooks.ts': { contents, kind: 'scaffold' } });
     await writeOutput(dir, scaffold('v1'), '1.0.0', { force: false });
     await writeFile(path.join(dir, 'src', 'hooks.ts'), 'user code');
     const report = await writeOutput(dir, scaffold('v2'), '1.0.0', { force: false });
@@ -99,31 +114,51 @@ describe('writeOutput', () => {
   });
 
   it('does not create again a scaffold file that the user deleted, and --check does not miss it', async () => {
-    const map = files({ 'a.ts': 'A', 'src/hooks/T.ts': { contents: 'template', kind: 'scaffold' } });
+    const map = files({
+      'a.ts': 'A',
+      'src/hooks/T.ts': { contents: 'template', kind: 'scaffold' },
+    });
     await writeOutput(dir, map, '1.0.0', { force: false });
-    expect(await deletedScaffolds(dir)).toEqual(new Set());
+    expect(deletedScaffolds(dir)).toEqual(new Set());
     await rm(path.join(dir, 'src', 'hooks', 'T.ts'));
-    expect(await deletedScaffolds(dir)).toEqual(new Set(['src/hooks/T.ts']));
-    expect(await checkOutput(dir, map, '1.0.0')).toEqual({ stale: [], missing: [], extra: [] });
+    expect(deletedScaffolds(dir)).toEqual(new Set(['src/hooks/T.ts']));
+    expect(checkOutput(dir, map, '1.0.0')).toEqual({ stale: [], missing: [], extra: [] });
     expect((await writeOutput(dir, map, '1.0.0', { force: false })).written).toEqual([]);
     expect(existsSync(path.join(dir, 'src', 'hooks', 'T.ts'))).toBe(false);
     // A scaffold that no earlier generation made (a new table's) is missing until written.
-    const added = files({ 'a.ts': 'A', 'src/hooks/T.ts': { contents: 'template', kind: 'scaffold' }, 'src/hooks/U.ts': { contents: 'u', kind: 'scaffold' } });
-    expect((await checkOutput(dir, added, '1.0.0')).missing).toEqual(['src/hooks/U.ts']);
-    expect((await writeOutput(dir, added, '1.0.0', { force: false })).written).toEqual(['src/hooks/U.ts', MANIFEST_NAME]);
+    const added = files({
+      'a.ts': 'A',
+      'src/hooks/T.ts': { contents: 'template', kind: 'scaffold' },
+      'src/hooks/U.ts': { contents: 'u', kind: 'scaffold' },
+    });
+    expect(checkOutput(dir, added, '1.0.0').missing).toEqual(['src/hooks/U.ts']);
+    expect((await writeOutput(dir, added, '1.0.0', { force: false })).written).toEqual([
+      'src/hooks/U.ts',
+      MANIFEST_NAME,
+    ]);
   });
 });
 
 describe('checkOutput', () => {
   it('reports nothing for a directory that matches', async () => {
     await writeOutput(dir, files({ 'a.ts': 'A' }), '1.0.0', { force: false });
-    expect(await checkOutput(dir, files({ 'a.ts': 'A' }), '1.0.0')).toEqual({ stale: [], missing: [], extra: [] });
+    expect(checkOutput(dir, files({ 'a.ts': 'A' }), '1.0.0')).toEqual({
+      stale: [],
+      missing: [],
+      extra: [],
+    });
   });
 
   it('lists stale, missing and extra files, and writes nothing', async () => {
-    await writeOutput(dir, files({ 'a.ts': 'A', 'b.ts': 'B', 'old.ts': 'O' }), '1.0.0', { force: false });
-    const report = await checkOutput(dir, files({ 'a.ts': 'A2', 'b.ts': 'B', 'c.ts': 'C' }), '1.0.0');
-    expect(report).toEqual({ stale: ['a.ts', MANIFEST_NAME], missing: ['c.ts'], extra: ['old.ts'] });
+    await writeOutput(dir, files({ 'a.ts': 'A', 'b.ts': 'B', 'old.ts': 'O' }), '1.0.0', {
+      force: false,
+    });
+    const report = checkOutput(dir, files({ 'a.ts': 'A2', 'b.ts': 'B', 'c.ts': 'C' }), '1.0.0');
+    expect(report).toEqual({
+      stale: ['a.ts', MANIFEST_NAME],
+      missing: ['c.ts'],
+      extra: ['old.ts'],
+    });
     expect(await read('a.ts')).toBe('A');
     expect(existsSync(path.join(dir, 'c.ts'))).toBe(false);
   });
@@ -131,7 +166,7 @@ describe('checkOutput', () => {
   it('compares contents, not sizes: a file edited to another text of the same length is stale', async () => {
     await writeOutput(dir, files({ 'a.ts': 'export const a = 1;\n' }), '1.0.0', { force: false });
     await writeFile(path.join(dir, 'a.ts'), 'export const a = 2;\n');
-    expect(await checkOutput(dir, files({ 'a.ts': 'export const a = 1;\n' }), '1.0.0')).toEqual({
+    expect(checkOutput(dir, files({ 'a.ts': 'export const a = 1;\n' }), '1.0.0')).toEqual({
       stale: ['a.ts'],
       missing: [],
       extra: [],
@@ -142,11 +177,11 @@ describe('checkOutput', () => {
     const map = files({ 'hooks.ts': { contents: 'template', kind: 'scaffold' } });
     await writeOutput(dir, map, '1.0.0', { force: false });
     await writeFile(path.join(dir, 'hooks.ts'), 'user code');
-    expect(await checkOutput(dir, map, '1.0.0')).toEqual({ stale: [], missing: [], extra: [] });
+    expect(checkOutput(dir, map, '1.0.0')).toEqual({ stale: [], missing: [], extra: [] });
   });
 
-  it('reports everything missing for a directory that does not exist', async () => {
-    const report = await checkOutput(path.join(dir, 'nope'), files({ 'a.ts': 'A' }), '1.0.0');
+  it('reports everything missing for a directory that does not exist', () => {
+    const report = checkOutput(path.join(dir, 'nope'), files({ 'a.ts': 'A' }), '1.0.0');
     expect(report.missing).toEqual(['a.ts', MANIFEST_NAME]);
   });
 });

@@ -17,7 +17,9 @@ describe('templates/project', () => {
     const templates = await loadProjectTemplates();
     expect(await loadProjectTemplates()).toBe(templates);
     expect(() => templates.main({})).toThrow(/"header" not defined/);
-    expect(templates.main({ header: '// header\n' })).toMatch(/^\/\/ header\n[\s\S]*await serve\(schema, \{ hooks \}\);\n$/);
+    expect(templates.main({ header: '// header\n' })).toMatch(
+      /^\/\/ header\n[\s\S]*await serve\(schema, \{ hooks \}\);\n$/,
+    );
   });
 
   it('do not escape: the output is not HTML', async () => {

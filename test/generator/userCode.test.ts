@@ -25,13 +25,21 @@ interface Run {
 async function codegen(dir: string, schema: string, ...args: string[]): Promise<Run> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'schema.graphql'), schema);
-  const result = await execa('node', [CLI, 'schema.graphql', '-o', 'server', ...args], { cwd: dir, reject: false });
+  const result = await execa('node', [CLI, 'schema.graphql', '-o', 'server', ...args], {
+    cwd: dir,
+    reject: false,
+  });
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 
-async function typecheck(server: string): Promise<{ exitCode: number | undefined; output: string }> {
-  const result = await execa('node', [TSC, '--noEmit', '-p', path.join(server, 'tsconfig.json')], { reject: false, all: true });
-  return { exitCode: result.exitCode, output: result.all ?? '' };
+async function typecheck(
+  server: string,
+): Promise<{ exitCode: number | undefined; output: string }> {
+  const result = await execa('node', [TSC, '--noEmit', '-p', path.join(server, 'tsconfig.json')], {
+    reject: false,
+    all: true,
+  });
+  return { exitCode: result.exitCode, output: result.all };
 }
 
 const PRODUCT_HOOK = `import type { Database } from '../database.js';
@@ -57,10 +65,13 @@ describe('a schema change that breaks a hook', () => {
   const dir = path.join(WORK, 'broken');
   const withoutStock = (): string => shop.replace('  stockQuantity: Int\n', '');
 
-  it('is reported at the hook\'s path:line:col with a code frame, exit 2, and the files are still written', async () => {
+  it("is reported at the hook's path:line:col with a code frame, exit 2, and the files are still written", async () => {
     expect((await codegen(dir, shop)).exitCode).toBe(0);
     await writeFile(path.join(dir, 'server', 'src', 'hooks', 'Product.ts'), PRODUCT_HOOK);
-    const unrelated = await codegen(dir, shop.replace('imageUrl: String', 'imageUrl: String\n  sku: String'));
+    const unrelated = await codegen(
+      dir,
+      shop.replace('imageUrl: String', 'imageUrl: String\n  sku: String'),
+    );
     expect(unrelated).toMatchObject({ exitCode: 0, stderr: '' });
 
     const run = await codegen(dir, withoutStock());
@@ -68,31 +79,49 @@ describe('a schema change that breaks a hook', () => {
     expect(run.stderr).toContain(
       "server/src/hooks/Product.ts:6:44 error Property 'stockQuantity' does not exist on type",
     );
-    expect(run.stderr).toContain('> 6 |     return { ...product, inStock: (product.stockQuantity ?? 0) > 0 };');
+    expect(run.stderr).toContain(
+      '> 6 |     return { ...product, inStock: (product.stockQuantity ?? 0) > 0 };',
+    );
     expect(run.stderr).toMatch(/\n {4}\| {44}\^\n/);
-    expect(run.stderr).toContain('your code does not compile against the schema (1 error in server/src/hooks/Product.ts)');
+    expect(run.stderr).toContain(
+      'your code does not compile against the schema (1 error in server/src/hooks/Product.ts)',
+    );
     expect(run.stdout).toMatch(/3 tables → server: \d+ written/);
-    expect(await readFile(path.join(dir, 'server', 'src', 'tables', 'Product.ts'), 'utf8')).not.toContain('stockQuantity');
+    expect(
+      await readFile(path.join(dir, 'server', 'src', 'tables', 'Product.ts'), 'utf8'),
+    ).not.toContain('stockQuantity');
   });
 
   it('makes --check exit 1 and list it, although every generated file is up to date', async () => {
     const run = await codegen(dir, withoutStock(), '--check');
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain('server is up to date, but your code does not compile against the schema (1 error in server/src/hooks/Product.ts)');
-    expect(run.stderr).toContain("server/src/hooks/Product.ts:6:44 error Property 'stockQuantity' does not exist");
+    expect(run.stdout).toContain(
+      'server is up to date, but your code does not compile against the schema (1 error in server/src/hooks/Product.ts)',
+    );
+    expect(run.stderr).toContain(
+      "server/src/hooks/Product.ts:6:44 error Property 'stockQuantity' does not exist",
+    );
   });
 
   it('is not looked for with --no-typecheck', async () => {
-    expect(await codegen(dir, withoutStock(), '--no-typecheck')).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(await codegen(dir, withoutStock(), '--no-typecheck')).toMatchObject({
+      exitCode: 0,
+      stderr: '',
+    });
   });
 
   it('is found in a file of the user that imports generated code, outside src/hooks/', async () => {
     const report = `import type { Product } from './tables/Product.js';\n\nexport const stock = (product: Product): number => product.stockQuantity;\n`;
-    await writeFile(path.join(dir, 'server', 'src', 'hooks', 'Product.ts'), PRODUCT_HOOK.replaceAll('stockQuantity', 'price'));
+    await writeFile(
+      path.join(dir, 'server', 'src', 'hooks', 'Product.ts'),
+      PRODUCT_HOOK.replaceAll('stockQuantity', 'price'),
+    );
     await writeFile(path.join(dir, 'server', 'src', 'report.ts'), report);
     const run = await codegen(dir, withoutStock());
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain("server/src/report.ts:3:52 error Type 'unknown' is not assignable to type 'number'.");
+    expect(run.stderr).toContain(
+      "server/src/report.ts:3:52 error Type 'unknown' is not assignable to type 'number'.",
+    );
     expect(run.stderr).not.toContain('hooks/Product.ts:');
   });
 });
@@ -144,7 +173,9 @@ describe('a deleted hooks file', () => {
     expect(run).toMatchObject({ exitCode: 0, stderr: '' });
     expect(existsSync(category)).toBe(false);
     expect(existsSync(path.join(server, 'src', 'hooks', 'Tag.ts'))).toBe(true);
-    expect(await readFile(path.join(server, 'src', 'hooks.ts'), 'utf8')).toContain("import TagHooks from './hooks/Tag.js';");
+    expect(await readFile(path.join(server, 'src', 'hooks.ts'), 'utf8')).toContain(
+      "import TagHooks from './hooks/Tag.js';",
+    );
     expect(await typecheck(server)).toEqual({ exitCode: 0, output: '' });
   });
 });

@@ -12,7 +12,10 @@ let output = '';
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'codegen-watch-'));
-  await cp(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), path.join(dir, 'schema.graphql'));
+  await cp(
+    path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'),
+    path.join(dir, 'schema.graphql'),
+  );
 });
 afterEach(async () => {
   if (watcher && watcher.exitCode === null) {
@@ -33,21 +36,31 @@ async function until(predicate: () => boolean | Promise<boolean>, ms = 15_000): 
 
 describe('codegen --watch', () => {
   it('regenerates on change, reports schema errors, and keeps running through them', async () => {
-    watcher = execa('node', [path.join(REPO_ROOT, 'bin', 'codegen.js'), 'schema.graphql', '-o', 'out', '--watch'], {
-      cwd: dir,
-      all: true,
-      buffer: false,
-      reject: false,
-    });
+    watcher = execa(
+      'node',
+      [path.join(REPO_ROOT, 'bin', 'codegen.js'), 'schema.graphql', '-o', 'out', '--watch'],
+      {
+        cwd: dir,
+        all: true,
+        buffer: false,
+        reject: false,
+      },
+    );
     watcher.all!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const product = path.join(dir, 'out', 'src', 'tables', 'Product.ts');
     await until(() => output.includes('watching') && existsSync(product));
 
     const schema = await readFile(path.join(dir, 'schema.graphql'), 'utf8');
-    await writeFile(path.join(dir, 'schema.graphql'), schema.replace('  imageUrl: String\n', '  imageUrl: String\n  weight: Float\n'));
+    await writeFile(
+      path.join(dir, 'schema.graphql'),
+      schema.replace('  imageUrl: String\n', '  imageUrl: String\n  weight: Float\n'),
+    );
     await until(async () => (await readFile(product, 'utf8')).includes('weight?: number | null;'));
 
-    await writeFile(path.join(dir, 'schema.graphql'), schema.replace('price: Float', 'price: Money'));
+    await writeFile(
+      path.join(dir, 'schema.graphql'),
+      schema.replace('price: Float', 'price: Money'),
+    );
     await until(() => /schema\.graphql:\d+:\d+ error .*Money/.test(output));
     expect(watcher.exitCode).toBeNull();
     expect(await readFile(product, 'utf8')).toContain('weight?: number | null;');

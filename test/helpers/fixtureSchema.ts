@@ -6,8 +6,13 @@ import { readSchemaSources, resolveSchemaPaths } from '../../src/sources.js';
 import { REPO_ROOT } from './generatedServer.js';
 
 export async function loadFixtureSchema(name: string): Promise<SchemaMeta> {
-  const sources = await readSchemaSources(await resolveSchemaPaths([path.join(REPO_ROOT, 'fixtures', name)]));
+  const sources = await readSchemaSources(
+    await resolveSchemaPaths([path.join(REPO_ROOT, 'fixtures', name)]),
+  );
   const result = loadSchema(sources);
-  if (!result.ok) throw new Error(`fixture ${name} has schema errors: ${result.diagnostics.map((d) => d.message).join('; ')}`);
+  if (!result.ok)
+    throw new Error(
+      `fixture ${name} has schema errors: ${result.diagnostics.map((d) => d.message).join('; ')}`,
+    );
   return result.schema;
 }

@@ -33,7 +33,10 @@ export interface StartOptions {
 
 const LISTENING = /listening on (http:\/\/[^\s]+)/;
 
-export async function startGeneratedServer(name: ExampleName, options: StartOptions = {}): Promise<GeneratedServer> {
+export async function startGeneratedServer(
+  name: ExampleName,
+  options: StartOptions = {},
+): Promise<GeneratedServer> {
   const cwd = path.join(REPO_ROOT, 'generated-examples', name);
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), `codegen-${name}-`)));
   const child = execa('node', ['dist/main.js'], {
@@ -46,7 +49,10 @@ export async function startGeneratedServer(name: ExampleName, options: StartOpti
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     // A limit against hanging only (the machine may be busy), not a measure of start-up time.
-    const timeout = setTimeout(() => reject(new Error(`${name} server did not start in time:\n${output}`)), 60_000);
+    const timeout = setTimeout(
+      () => reject(new Error(`${name} server did not start in time:\n${output}`)),
+      60_000,
+    );
     child.all.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING.exec(output);

@@ -69,7 +69,11 @@ function splitTopLevel(text: string): { part: string; separator: '&' | '|' | nul
   return parts.filter(({ part }) => part !== '');
 }
 
-function resolvePath(schema: SchemaMeta, table: TableMeta, path: string): { hops: Hop[]; target: Target } {
+function resolvePath(
+  schema: SchemaMeta,
+  table: TableMeta,
+  path: string,
+): { hops: Hop[]; target: Target } {
   const names = path.split('.');
   const hops: Hop[] = [];
   let current = table;
@@ -77,7 +81,8 @@ function resolvePath(schema: SchemaMeta, table: TableMeta, path: string): { hops
     const attribute = current.attributes.find((candidate) => candidate.name === name);
     if (attribute === undefined) throw new OracleUnsupported(`unknown attribute ${path}`);
     if (attribute.relationship !== null) {
-      if (index === names.length - 1) throw new OracleUnsupported(`path ends at a relationship: ${path}`);
+      if (index === names.length - 1)
+        throw new OracleUnsupported(`path ends at a relationship: ${path}`);
       const to = tableNamed(schema, attribute.relationship.target);
       hops.push({ attribute, from: current, to });
       current = to;
@@ -104,15 +109,23 @@ function dateValue(text: string): number {
  * `timezone=` (`zoned`), a zone-less date is local time (and on a String attribute an instant):
  * outside this reader.
  */
-function convert(attribute: AttributeMeta, raw: string, typed: boolean, zoned: boolean): ConditionValue {
+function convert(
+  attribute: AttributeMeta,
+  raw: string,
+  typed: boolean,
+  zoned: boolean,
+): ConditionValue {
   let text = decodeURIComponent(raw);
-  if (zoned && (ZONE_LESS.test(text) || raw.startsWith('date:'))) throw new OracleUnsupported(`zone-less date ${text} with timezone=`);
+  if (zoned && (ZONE_LESS.test(text) || raw.startsWith('date:')))
+    throw new OracleUnsupported(`zone-less date ${text} with timezone=`);
   if (typed) {
     if (raw === 'null') return null;
     if (raw.startsWith('string:')) text = decodeURIComponent(raw.slice('string:'.length));
-    else if (/^(number|boolean|date):/.test(raw)) throw new OracleUnsupported(`type prefix in ${raw}`);
+    else if (/^(number|boolean|date):/.test(raw))
+      throw new OracleUnsupported(`type prefix in ${raw}`);
   }
-  if (attribute.type.kind !== 'scalar') throw new OracleUnsupported(`condition on ${attribute.name}`);
+  if (attribute.type.kind !== 'scalar')
+    throw new OracleUnsupported(`condition on ${attribute.name}`);
   switch (attribute.type.name) {
     case 'ID':
     case 'String':
@@ -122,7 +135,8 @@ function convert(attribute: AttributeMeta, raw: string, typed: boolean, zoned: b
       if (!/^-?\d+$/.test(text)) throw new OracleUnsupported(`not an integer: ${text}`);
       return Number(text);
     case 'Float':
-      if (text.trim() === '' || Number.isNaN(Number(text))) throw new OracleUnsupported(`not a number: ${text}`);
+      if (text.trim() === '' || Number.isNaN(Number(text)))
+        throw new OracleUnsupported(`not a number: ${text}`);
       return Number(text);
     case 'Boolean':
       if (!/^(true|false)$/i.test(text)) throw new OracleUnsupported(`not a boolean: ${text}`);
@@ -161,7 +175,8 @@ function readComparison(text: string): Written {
     if (found) {
       const value = found[1]!;
       // `a==abc*`: starts with.
-      if (operator === 'eq' && typed && value.endsWith('*')) return { path, operator: 'sw', typed: false, value: value.slice(0, -1) };
+      if (operator === 'eq' && typed && value.endsWith('*'))
+        return { path, operator: 'sw', typed: false, value: value.slice(0, -1) };
       return { path, operator, typed, value };
     }
   }
@@ -183,20 +198,34 @@ function comparison(reading: Reading, text: string): Comparison {
   if (operator === 'in' || operator === 'out') {
     const list = /^\((.*)\)$/s.exec(written.value);
     if (list === null) throw new OracleUnsupported(`list ${written.value}`);
-    values = list[1] === '' ? [] : list[1]!.split(',').map((item) => convert(target.attribute, item, true, reading.zoned));
+    values =
+      list[1] === ''
+        ? []
+        : list[1]!.split(',').map((item) => convert(target.attribute, item, true, reading.zoned));
   } else if (operator === 'sw' || operator === 'ew' || operator === 'ct') {
     values = [decodeURIComponent(written.value)];
   } else {
     values = [convert(target.attribute, written.value, written.typed, reading.zoned)];
   }
-  return { kind: 'comparison', path: written.path, hops, target, operator, values, bounds: null, instant: false, position: 0 };
+  return {
+    kind: 'comparison',
+    path: written.path,
+    hops,
+    target,
+    operator,
+    values,
+    bounds: null,
+    instant: false,
+    position: 0,
+  };
 }
 
 /** The upper bound that chains onto a range: `=lt=y`, `=le=y`, or `lt=y`/`le=y` when not an attribute. */
 function upperBound(table: TableMeta, text: string): { inclusive: boolean; value: string } | null {
   const match = /^(?:=(lt|le|lte)=|(lt|le)=)(.*)$/s.exec(text);
   if (match === null) return null;
-  if (match[2] !== undefined && table.attributes.some((attribute) => attribute.name === match[2])) return null;
+  if (match[2] !== undefined && table.attributes.some((attribute) => attribute.name === match[2]))
+    return null;
   return { inclusive: (match[1] ?? match[2]) !== 'lt', value: match[3]! };
 }
 
@@ -207,14 +236,22 @@ interface Reading {
   readonly zoned: boolean;
 }
 
-function conditionList(reading: Reading, parts: { part: string; separator: '&' | '|' | null }[]): Condition | null {
+function conditionList(
+  reading: Reading,
+  parts: { part: string; separator: '&' | '|' | null }[],
+): Condition | null {
   const { table } = reading;
   const children: Condition[] = [];
   let kind: 'and' | 'or' | null = null;
   for (const { part, separator } of parts) {
     const previous = children.at(-1);
     const upper = separator === '&' ? upperBound(table, part) : null;
-    if (upper !== null && previous?.kind === 'comparison' && (previous.operator === 'gt' || previous.operator === 'ge') && previous.bounds === null) {
+    if (
+      upper !== null &&
+      previous?.kind === 'comparison' &&
+      (previous.operator === 'gt' || previous.operator === 'ge') &&
+      previous.bounds === null
+    ) {
       const high = convert(previous.target.attribute, upper.value, true, reading.zoned);
       children[children.length - 1] = {
         ...previous,
@@ -226,7 +263,8 @@ function conditionList(reading: Reading, parts: { part: string; separator: '&' |
     }
     if (separator !== null && children.length > 0) {
       const joined = separator === '&' ? 'and' : 'or';
-      if (kind !== null && kind !== joined) throw new OracleUnsupported('& and | mixed in one group');
+      if (kind !== null && kind !== joined)
+        throw new OracleUnsupported('& and | mixed in one group');
       kind = joined;
     }
     const grouped = /^[([](.*)[)\]]$/s.exec(part);
@@ -282,7 +320,10 @@ function selectItem(schema: SchemaMeta, table: TableMeta, text: string): SelectI
   if (match[2] !== undefined) {
     if (attribute.relationship === null) throw new OracleUnsupported(`nested object ${name}`);
     const target = tableNamed(schema, attribute.relationship.target);
-    nested = { kind: 'object', items: splitItems(match[2]).map((item) => selectItem(schema, target, item)) };
+    nested = {
+      kind: 'object',
+      items: splitItems(match[2]).map((item) => selectItem(schema, target, item)),
+    };
   }
   return { kind: 'attribute', name, attribute, nested };
 }
@@ -290,10 +331,17 @@ function selectItem(schema: SchemaMeta, table: TableMeta, text: string): SelectI
 /** `select(a)` a bare value, `select(a,…)` an object (also `select(a,)`), `select([a,b])` an array. */
 function selection(schema: SchemaMeta, table: TableMeta, text: string): Selection {
   const array = /^\[(.*)\]$/s.exec(text);
-  if (array) return { kind: 'array', items: splitItems(array[1]!).map((item) => selectItem(schema, table, item)) };
+  if (array)
+    return {
+      kind: 'array',
+      items: splitItems(array[1]!).map((item) => selectItem(schema, table, item)),
+    };
   const items = splitItems(text);
   if (items.length === 1) return { kind: 'value', item: selectItem(schema, table, items[0]!) };
-  return { kind: 'object', items: items.filter((item) => item !== '').map((item) => selectItem(schema, table, item)) };
+  return {
+    kind: 'object',
+    items: items.filter((item) => item !== '').map((item) => selectItem(schema, table, item)),
+  };
 }
 
 /** A zone-less date or date-time: with `timezone=` it is local time, which this reader does not model. */
@@ -313,7 +361,8 @@ export function oracleQuery(schema: SchemaMeta, tableName: string, raw: string):
     const { part } = entry;
     const call = /^(sort|limit|select)\((.*)\)$/s.exec(part);
     const parameter = /^(sort|limit|offset|select|timezone)=(.*)$/s.exec(part);
-    if (call?.[1] === 'sort' || parameter?.[1] === 'sort') sort = sortKeys(schema, table, (call ?? parameter)![2]!);
+    if (call?.[1] === 'sort' || parameter?.[1] === 'sort')
+      sort = sortKeys(schema, table, (call ?? parameter)![2]!);
     else if (call?.[1] === 'limit') {
       const bounds = call[2]!.split(',').map(Number);
       if (bounds.length === 1) limit = bounds[0]!;
@@ -326,11 +375,15 @@ export function oracleQuery(schema: SchemaMeta, tableName: string, raw: string):
     else if (call?.[1] === 'select') select = selection(schema, table, call[2]!);
     else if (parameter?.[1] === 'timezone') timezone = decodeURIComponent(parameter[2]!);
     else if (parameter !== null) throw new OracleUnsupported(part);
-    else conditionParts.push(entry.separator === null && conditionParts.length > 0 ? { part, separator: '&' } : entry);
+    else
+      conditionParts.push(
+        entry.separator === null && conditionParts.length > 0 ? { part, separator: '&' } : entry,
+      );
   }
   if (limitCount !== null) limit = limitCount;
   // The separator before the first condition joined it to a call, not to another condition.
-  if (conditionParts[0] !== undefined) conditionParts[0] = { ...conditionParts[0], separator: null };
+  if (conditionParts[0] !== undefined)
+    conditionParts[0] = { ...conditionParts[0], separator: null };
   const conditions = conditionList({ schema, table, zoned: timezone !== null }, conditionParts);
   return { conditions, select, sort, offset, limit, timezone };
 }

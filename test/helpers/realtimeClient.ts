@@ -26,7 +26,11 @@ export interface EventMessage {
 }
 
 /** Sends a JSON request and resolves with its status (and body text). */
-export async function send(url: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
+export async function send(
+  url: string,
+  method: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
@@ -53,14 +57,21 @@ export class EventClient {
     private readonly format: FrameFormat = 'json',
     options: WebSocket.ClientOptions = {},
   ) {
-    const accept = format === 'cbor' ? 'application/cbor' : format === 'msgpack' ? 'application/x-msgpack' : undefined;
+    const accept =
+      format === 'cbor'
+        ? 'application/cbor'
+        : format === 'msgpack'
+          ? 'application/x-msgpack'
+          : undefined;
     const socket = new WebSocket(url, { ...options, headers: accept ? { Accept: accept } : {} });
     this.socket = socket;
     this.opened = new Promise((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       this.binaryFrames += isBinary ? 1 : 0;
       this.messages.push(this.decode(data));
@@ -76,9 +87,15 @@ export class EventClient {
 
   /** The next `count` messages not taken yet, waiting for them as needed. */
   async next(count = 1): Promise<EventMessage[]> {
-    await waitFor(() => this.messages.length >= this.taken + count || this.socket.readyState === WebSocket.CLOSED, this.waiters);
+    await waitFor(
+      () =>
+        this.messages.length >= this.taken + count || this.socket.readyState === WebSocket.CLOSED,
+      this.waiters,
+    );
     if (this.messages.length < this.taken + count) {
-      throw new Error(`the socket closed after ${this.messages.length - this.taken} of ${count} expected messages`);
+      throw new Error(
+        `the socket closed after ${this.messages.length - this.taken} of ${count} expected messages`,
+      );
     }
     const messages = this.messages.slice(this.taken, this.taken + count);
     this.taken += count;
@@ -172,7 +189,8 @@ export class EventStreamReader {
 
   async next(count = 1): Promise<EventMessage[]> {
     await waitFor(() => this.events.length >= this.taken + count || this.ended, this.waiters);
-    if (this.events.length < this.taken + count) throw new Error('the stream ended before the expected events');
+    if (this.events.length < this.taken + count)
+      throw new Error('the stream ended before the expected events');
     const events = this.events.slice(this.taken, this.taken + count);
     this.taken += count;
     return events;

@@ -11,7 +11,8 @@ export const CORPUS_DIR = path.resolve(import.meta.dirname, '..', 'corpus');
 
 /** Text or bytes repeated: long values without storing them whole. */
 export type Part =
-  { readonly text: string; readonly times: number } | { readonly base64: string; readonly times: number };
+  | { readonly text: string; readonly times: number }
+  | { readonly base64: string; readonly times: number };
 
 interface CaseBase {
   /** What kind of mistake it is, for the report by class. */
@@ -72,7 +73,11 @@ export interface CorpusServer {
   readonly example: ExampleName;
   readonly env: Readonly<Record<string, string>>;
   /** Writes made before the corpus runs; the store must hold exactly these afterwards. */
-  readonly seed: readonly { readonly method: string; readonly target: string; readonly body: unknown }[];
+  readonly seed: readonly {
+    readonly method: string;
+    readonly target: string;
+    readonly body: unknown;
+  }[];
 }
 
 export function loadCorpusServer(): CorpusServer {
@@ -84,7 +89,10 @@ export function loadCorpus(): CorpusFile[] {
     .filter((file) => file.endsWith('.json') && file !== 'server.json')
     .sort()
     .map((file) => {
-      const data = JSON.parse(readFileSync(path.join(CORPUS_DIR, file), 'utf8')) as Omit<CorpusFile, 'file'>;
+      const data = JSON.parse(readFileSync(path.join(CORPUS_DIR, file), 'utf8')) as Omit<
+        CorpusFile,
+        'file'
+      >;
       return { file, ...data };
     });
 }
@@ -96,7 +104,8 @@ export function isWebSocketCase(item: CorpusCase): item is WebSocketCase {
 function joinParts(parts: readonly Part[]): Buffer {
   return Buffer.concat(
     parts.map((part) => {
-      const unit = 'text' in part ? Buffer.from(part.text, 'utf8') : Buffer.from(part.base64, 'base64');
+      const unit =
+        'text' in part ? Buffer.from(part.text, 'utf8') : Buffer.from(part.base64, 'base64');
       return Buffer.concat(Array.from({ length: part.times }, () => unit));
     }),
   );
@@ -113,7 +122,8 @@ function bodyOf(item: HttpCase): Buffer | undefined {
 export function requestBytes(item: HttpCase): Buffer {
   if (item.rawBase64 !== undefined) return Buffer.from(item.rawBase64, 'base64');
   if (item.raw !== undefined) return Buffer.from(item.raw, 'latin1');
-  const target = item.targetParts !== undefined ? joinParts(item.targetParts).toString('latin1') : item.target;
+  const target =
+    item.targetParts !== undefined ? joinParts(item.targetParts).toString('latin1') : item.target;
   const body = bodyOf(item);
   const headers: [string, string][] = [
     ['Host', '127.0.0.1'],
@@ -127,7 +137,9 @@ export function requestBytes(item: HttpCase): Buffer {
   const framed = given.some(([name]) => /^(content-length|transfer-encoding)$/i.test(name));
   if (body !== undefined && !framed) headers.push(['Content-Length', String(body.length)]);
   const head = `${item.method} ${target} HTTP/1.1\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
-  return body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  return body === undefined
+    ? Buffer.from(head, 'latin1')
+    : Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
 export function frameSpec(frame: FrameCase): FrameSpec {

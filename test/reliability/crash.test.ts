@@ -14,9 +14,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomIndex, seededRandom, type Random } from '../../bench/random.js';
 import { schema } from '../../generated-examples/kitchen-sink/src/schema.js';
 import { formatVerifyReport, verifyStore } from '../../templates/runtime/verify.js';
-import { REPO_ROOT, startGeneratedServer, type GeneratedServer } from '../helpers/generatedServer.js';
+import {
+  REPO_ROOT,
+  startGeneratedServer,
+  type GeneratedServer,
+} from '../helpers/generatedServer.js';
 import { logSeedOnFailure, TEST_SEED } from '../helpers/seed.js';
-import { ABSENT, present, WriteModel, type RecordState, type RecordValue, type TableListing } from './writeModel.js';
+import {
+  ABSENT,
+  present,
+  WriteModel,
+  type RecordState,
+  type RecordValue,
+  type TableListing,
+} from './writeModel.js';
 
 const ROUNDS = 6;
 const CLIENTS = 8;
@@ -59,7 +70,12 @@ async function send(round: Round, method: string, path: string, body?: unknown):
   return response;
 }
 
-async function expectStatus(round: Round, response: Response, status: number, what: string): Promise<string> {
+async function expectStatus(
+  round: Round,
+  response: Response,
+  status: number,
+  what: string,
+): Promise<string> {
   let text: string;
   try {
     text = await response.text();
@@ -82,7 +98,11 @@ class Client {
     private readonly model: WriteModel,
     private readonly random: Random,
     /** Every generated Author key acknowledged so far, across rounds. */
-    private readonly authorKeys: { highestBeforeRound: number; seen: Set<number>; reused: string[] },
+    private readonly authorKeys: {
+      highestBeforeRound: number;
+      seen: Set<number>;
+      reused: string[];
+    },
   ) {}
 
   async run(round: Round): Promise<void> {
@@ -135,7 +155,15 @@ class Client {
       default: {
         const key = String(this.index * 100 + randomIndex(this.random, KEYS_PER_CLIENT));
         const value = { id: Number(key), value: randomIndex(this.random, 1_000_000) };
-        return this.keyed(round, 'Counter', key, present(value), 'PUT', { value: value.value }, 204);
+        return this.keyed(
+          round,
+          'Counter',
+          key,
+          present(value),
+          'PUT',
+          { value: value.value },
+          204,
+        );
       }
     }
   }
@@ -165,7 +193,12 @@ class Client {
   private async postGroupAndDelete(round: Round): Promise<void> {
     const group = `c${this.index}-g${++this.sequence}`;
     const views = 1_000_000 + this.index * 100_000 + this.sequence;
-    const records = [0, 1, 2].map((n) => ({ id: `${group}-${n}`, title: `grouped ${n}`, views, tagIds: [group] }));
+    const records = [0, 1, 2].map((n) => ({
+      id: `${group}-${n}`,
+      title: `grouped ${n}`,
+      views,
+      tagIds: [group],
+    }));
     const created = new Map(records.map((record) => [record.id, present(record)]));
     this.model.begin('Post', created, `POST of ${group}`);
     const ids = JSON.parse(
@@ -193,8 +226,17 @@ class Client {
       joined: new Date(Date.UTC(2024, randomIndex(this.random, 12), 1)).toISOString(),
       rating: randomIndex(this.random, 10) / 2,
     };
-    const create = this.model.beginUnkeyed('Author', new Map([[name, value]]), `POST of author ${name}`);
-    const text = await expectStatus(round, await send(round, 'POST', '/authors/', value), 201, 'POST /authors/');
+    const create = this.model.beginUnkeyed(
+      'Author',
+      new Map([[name, value]]),
+      `POST of author ${name}`,
+    );
+    const text = await expectStatus(
+      round,
+      await send(round, 'POST', '/authors/', value),
+      201,
+      'POST /authors/',
+    );
     const key = JSON.parse(text) as number;
     // Generated keys increase and are never handed out again, across crashes too.
     if (key <= this.authorKeys.highestBeforeRound || this.authorKeys.seen.has(key)) {
@@ -203,7 +245,11 @@ class Client {
       );
     }
     this.authorKeys.seen.add(key);
-    this.model.acknowledgeUnkeyed('Author', create, new Map([[String(key), { id: key, ...value }]]));
+    this.model.acknowledgeUnkeyed(
+      'Author',
+      create,
+      new Map([[String(key), { id: key, ...value }]]),
+    );
   }
 
   private changeAuthor(round: Round): Promise<void> {
@@ -211,9 +257,21 @@ class Client {
     if (key === undefined) return this.createAuthor(round);
     const current = this.model.state('Author', key);
     if (!current.present) return this.createAuthor(round);
-    if (this.random() < 0.3) return this.keyed(round, 'Author', key, ABSENT, 'DELETE', undefined, 200);
-    const patch = { rating: randomIndex(this.random, 10), tags: [`tag${randomIndex(this.random, 5)}`, this.nonce()] };
-    return this.keyed(round, 'Author', key, present({ ...current.value, ...patch }), 'PATCH', patch, 204);
+    if (this.random() < 0.3)
+      return this.keyed(round, 'Author', key, ABSENT, 'DELETE', undefined, 200);
+    const patch = {
+      rating: randomIndex(this.random, 10),
+      tags: [`tag${randomIndex(this.random, 5)}`, this.nonce()],
+    };
+    return this.keyed(
+      round,
+      'Author',
+      key,
+      present({ ...current.value, ...patch }),
+      'PATCH',
+      patch,
+      204,
+    );
   }
 
   /** POST of two tags in one transaction, with keys the server generates. */
@@ -236,7 +294,11 @@ class Client {
       'POST /Tag/',
     );
     const keys = JSON.parse(text) as string[];
-    this.model.acknowledgeUnkeyed('Tag', create, new Map(keys.map((key, i) => [key, { id: key, label: labels[i] }])));
+    this.model.acknowledgeUnkeyed(
+      'Tag',
+      create,
+      new Map(keys.map((key, i) => [key, { id: key, label: labels[i] }])),
+    );
   }
 
   /** Keys of `table` this client created and that exist. */
@@ -262,7 +324,12 @@ class Client {
     const writes = new Map([[key, next]]);
     this.model.begin(table, writes, `${method} ${table} ${key}`);
     const target = `${TABLES[table].url}${encodeURIComponent(key)}`;
-    await expectStatus(round, await send(round, method, target, body), status, `${method} ${target}`);
+    await expectStatus(
+      round,
+      await send(round, method, target, body),
+      status,
+      `${method} ${target}`,
+    );
     this.model.acknowledge(table, writes);
   }
 }
@@ -292,7 +359,8 @@ describe('a generated server killed with SIGKILL while clients write', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'codegen-crash-'));
   });
   afterAll(async () => {
-    for (const server of servers) if (server.process.exitCode === null) server.process.kill('SIGKILL');
+    for (const server of servers)
+      if (server.process.exitCode === null) server.process.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -315,7 +383,11 @@ describe('a generated server killed with SIGKILL while clients write', () => {
         if (crash > 1) {
           const violations = model.reconcile(await listAll(server.url));
           expect(violations, `after crash ${crash - 1}`).toEqual([]);
-          authorKeys.highestBeforeRound = Math.max(0, ...authorKeys.seen, ...model.presentKeys('Author').map(Number));
+          authorKeys.highestBeforeRound = Math.max(
+            0,
+            ...authorKeys.seen,
+            ...model.presentKeys('Author').map(Number),
+          );
         }
         if (crash > ROUNDS) {
           expect(await server.stop()).toBe(0);
@@ -337,7 +409,10 @@ describe('a generated server killed with SIGKILL while clients write', () => {
         );
         expect(round.wrongAnswers).toEqual([]);
         expect(authorKeys.reused).toEqual([]);
-        expect(model.acknowledged - acknowledgedBefore, 'acknowledged writes in this round').toBeGreaterThan(0);
+        expect(
+          model.acknowledged - acknowledgedBefore,
+          'acknowledged writes in this round',
+        ).toBeGreaterThan(0);
         const report = await verifyStore(schema, dataDir);
         expect(report.ok, formatVerifyReport(report)).toBe(true);
       }

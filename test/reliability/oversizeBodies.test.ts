@@ -17,7 +17,9 @@ const BODY = Buffer.alloc(LIMIT * 32, 0x20);
 function oversize(framing: 'length' | 'chunked'): Buffer {
   const head =
     'POST /Product/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
-    (framing === 'length' ? `Content-Length: ${BODY.length}\r\n\r\n` : 'Transfer-Encoding: chunked\r\n\r\n');
+    (framing === 'length'
+      ? `Content-Length: ${BODY.length}\r\n\r\n`
+      : 'Transfer-Encoding: chunked\r\n\r\n');
   if (framing === 'length') return Buffer.concat([Buffer.from(head), BODY]);
   const parts: Buffer[] = [Buffer.from(head)];
   for (let at = 0; at < BODY.length; at += 16 * 1024) {
@@ -63,19 +65,34 @@ describe('oversize bodies against a generated server', () => {
   });
   afterAll(() => server.dispose());
 
-  it.each(['length', 'chunked'] as const)('every raw client reads its 413 (%s)', async (framing) => {
-    const answers = await Promise.all(
-      Array.from({ length: CLIENTS }, () => rawExchange(server.port, oversize(framing), { timeoutMs: 20_000 })),
-    );
-    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: CLIENTS }, () => 413));
-    for (const answer of answers) {
-      expect(JSON.parse(answer.body.toString())).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', limit: LIMIT });
-    }
-    expect(await (await fetch(`${server.url}/Product/`)).json()).toEqual([]);
-  });
+  it.each(['length', 'chunked'] as const)(
+    'every raw client reads its 413 (%s)',
+    async (framing) => {
+      const answers = await Promise.all(
+        Array.from({ length: CLIENTS }, () =>
+          rawExchange(server.port, oversize(framing), { timeoutMs: 20_000 }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(
+        Array.from({ length: CLIENTS }, () => 413),
+      );
+      for (const answer of answers) {
+        expect(JSON.parse(answer.body.toString())).toMatchObject({
+          code: 'PAYLOAD_TOO_LARGE',
+          limit: LIMIT,
+        });
+      }
+      expect(await (await fetch(`${server.url}/Product/`)).json()).toEqual([]);
+    },
+  );
 
-  it.each(['length', 'chunked'] as const)('every client that reads only after sending reads its 413 (%s)', async (framing) => {
-    const statuses = await Promise.all(Array.from({ length: CLIENTS }, () => sendThenRead(server.port, oversize(framing))));
-    expect(statuses).toEqual(Array.from({ length: CLIENTS }, () => 413));
-  });
+  it.each(['length', 'chunked'] as const)(
+    'every client that reads only after sending reads its 413 (%s)',
+    async (framing) => {
+      const statuses = await Promise.all(
+        Array.from({ length: CLIENTS }, () => sendThenRead(server.port, oversize(framing))),
+      );
+      expect(statuses).toEqual(Array.from({ length: CLIENTS }, () => 413));
+    },
+  );
 });

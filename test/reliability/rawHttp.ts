@@ -37,7 +37,11 @@ export function connectTo(port: number): Promise<Socket> {
  * Sends `request` as it is and reads the first answer: up to its Content-Length, the end of its
  * chunked body, or the server closing the connection.
  */
-export async function rawExchange(port: number, request: Buffer, options: RawOptions = {}): Promise<RawAnswer> {
+export async function rawExchange(
+  port: number,
+  request: Buffer,
+  options: RawOptions = {},
+): Promise<RawAnswer> {
   const socket = await connectTo(port);
   return new Promise((resolve) => {
     let received = Buffer.alloc(0);
@@ -84,7 +88,8 @@ function answerComplete(received: Buffer): boolean {
   const bodyBytes = received.length - end - 4;
   const length = contentLength(head);
   if (length !== undefined) return bodyBytes >= length;
-  if (/^transfer-encoding:\s*chunked/im.test(head)) return received.subarray(end + 4).includes('0\r\n\r\n');
+  if (/^transfer-encoding:\s*chunked/im.test(head))
+    return received.subarray(end + 4).includes('0\r\n\r\n');
   // 1xx, 204 and 304 have no body; anything else without a length ends when the connection does.
   return /^HTTP\/1\.[01] (1\d\d|204|304)/.test(head);
 }

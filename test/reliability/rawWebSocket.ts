@@ -23,7 +23,9 @@ export interface FrameSpec {
 export function encodeFrame(frame: FrameSpec): Buffer {
   const masked = frame.mask ?? true;
   const length = frame.declaredLength ?? BigInt(frame.payload.length);
-  const head: number[] = [((frame.fin ?? true) ? 0x80 : 0) | ((frame.rsv ?? 0) << 4) | frame.opcode];
+  const head: number[] = [
+    ((frame.fin ?? true) ? 0x80 : 0) | ((frame.rsv ?? 0) << 4) | frame.opcode,
+  ];
   const maskBit = masked ? 0x80 : 0;
   if (length < 126n) {
     head.push(maskBit | Number(length));
@@ -36,7 +38,8 @@ export function encodeFrame(frame: FrameSpec): Buffer {
   if (!masked) return Buffer.concat([Buffer.from(head), frame.payload]);
   const key = randomBytes(4);
   const payload = Buffer.from(frame.payload);
-  for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (key[i % 4] as number);
+  for (let i = 0; i < payload.length; i++)
+    payload[i] = (payload[i] as number) ^ (key[i % 4] as number);
   return Buffer.concat([Buffer.from(head), key, payload]);
 }
 
@@ -86,7 +89,10 @@ export async function upgrade(port: number, path: string): Promise<UpgradedSocke
  * Reads the server's frames (skipping its events) until its close frame; resolves with the close
  * code, or null when the connection ends without one (or nothing comes within `timeoutMs`).
  */
-export function readCloseCode(upgraded: UpgradedSocket, timeoutMs = 10_000): Promise<number | null> {
+export function readCloseCode(
+  upgraded: UpgradedSocket,
+  timeoutMs = 10_000,
+): Promise<number | null> {
   const { socket } = upgraded;
   return new Promise((resolve) => {
     let buffered = upgraded.rest;

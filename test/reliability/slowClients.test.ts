@@ -75,9 +75,13 @@ class IdleConnection {
     this.received = '';
     this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     for (;;) {
-      const match = /^HTTP\/1\.1 (\d{3})[^]*?\r\ncontent-length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(this.received);
-      if (match !== null && this.received.length >= match[0].length + Number(match[2])) return Number(match[1]);
-      if (this.closed) throw new Error(`connection closed; received ${JSON.stringify(this.received)}`);
+      const match = /^HTTP\/1\.1 (\d{3})[^]*?\r\ncontent-length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(
+        this.received,
+      );
+      if (match !== null && this.received.length >= match[0].length + Number(match[2]))
+        return Number(match[1]);
+      if (this.closed)
+        throw new Error(`connection closed; received ${JSON.stringify(this.received)}`);
       await new Promise<void>((resolve) => {
         this.waiting = resolve;
       });
@@ -94,7 +98,11 @@ describe('slow and idle clients', () => {
 
   beforeAll(async () => {
     server = await startGeneratedServer('kitchen-sink', {
-      env: { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '120000' },
+      env: {
+        HEADERS_TIMEOUT_MS: '1000',
+        REQUEST_TIMEOUT_MS: '2000',
+        KEEP_ALIVE_TIMEOUT_MS: '120000',
+      },
     });
   });
   afterAll(async () => {
@@ -102,7 +110,11 @@ describe('slow and idle clients', () => {
   });
 
   it('cuts off a client that trickles its headers, answering 408', async () => {
-    const result = await trickle(server.port, 'GET /Tag/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'a');
+    const result = await trickle(
+      server.port,
+      'GET /Tag/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ',
+      'a',
+    );
     expect(result.cutOff).toBe(true);
     expect(result.answer).toMatch(/^HTTP\/1\.1 408 /);
   });
@@ -126,7 +138,9 @@ describe('slow and idle clients', () => {
     const slow = Array.from({ length: 20 }, () =>
       trickle(server.port, 'GET /Tag/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'a'),
     );
-    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${server.url}/Tag/`)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => fetch(`${server.url}/Tag/`)),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 50 }, () => 200));
     expect((await Promise.all(slow)).every((result) => result.cutOff)).toBe(true);
   });
@@ -138,7 +152,11 @@ describe('slow and idle clients', () => {
       const idle: IdleConnection[] = [];
       try {
         for (let opened = 0; opened < IDLE_CONNECTIONS; opened += 100) {
-          idle.push(...(await Promise.all(Array.from({ length: 100 }, () => IdleConnection.open(server.port)))));
+          idle.push(
+            ...(await Promise.all(
+              Array.from({ length: 100 }, () => IdleConnection.open(server.port)),
+            )),
+          );
         }
         const writes = await Promise.all(
           Array.from({ length: 100 }, (_, i) =>
@@ -149,12 +167,16 @@ describe('slow and idle clients', () => {
             }),
           ),
         );
-        expect(writes.map((answer) => answer.status)).toEqual(Array.from({ length: 100 }, () => 204));
+        expect(writes.map((answer) => answer.status)).toEqual(
+          Array.from({ length: 100 }, () => 204),
+        );
         const listed = (await (await fetch(`${server.url}/Tag/`)).json()) as unknown[];
         expect(listed).toHaveLength(100);
         // The idle connections were kept open all along, and still work.
         expect(idle.filter((connection) => connection.closed)).toHaveLength(0);
-        const again = await Promise.all(idle.slice(0, 50).map((connection) => connection.get('/health')));
+        const again = await Promise.all(
+          idle.slice(0, 50).map((connection) => connection.get('/health')),
+        );
         expect(again).toEqual(Array.from({ length: 50 }, () => 200));
       } finally {
         for (const connection of idle) connection.close();

@@ -92,7 +92,10 @@ describe('stalled readers of large lists', () => {
   it('keeps reads, writes and /health working while 150 answers wait on clients that do not read', async () => {
     for (let i = 0; i < STALLED; i++) {
       // A scan of the table, and a scan of the inStock index.
-      const client = await stall(server.port, i % 2 === 0 ? '/Product/' : '/Product/?inStock==true');
+      const client = await stall(
+        server.port,
+        i % 2 === 0 ? '/Product/' : '/Product/?inStock==true',
+      );
       stalled.push(client);
       expect(client.head).toMatch(/^HTTP\/1\.1 200/);
       // A commit makes later reads use a new snapshot: a stalled stream that pins the old one
@@ -126,17 +129,26 @@ describe('slots and write timeout of streamed answers', () => {
   afterAll(() => server.dispose());
 
   it('answers 503 with Retry-After beyond MAX_STREAMED_ANSWERS, and frees the slots of clients that do not read', async () => {
-    const clients = await Promise.all(Array.from({ length: 4 }, () => stall(server.port, '/Product/')));
+    const clients = await Promise.all(
+      Array.from({ length: 4 }, () => stall(server.port, '/Product/')),
+    );
     try {
       const refused = await fetch(`${server.url}/Product/`);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
-      expect(await refused.json()).toMatchObject({ code: 'UNAVAILABLE', limit: 'MAX_STREAMED_ANSWERS' });
+      expect(await refused.json()).toMatchObject({
+        code: 'UNAVAILABLE',
+        limit: 'MAX_STREAMED_ANSWERS',
+      });
       // One record is not a streamed answer: it is served.
       expect((await fetch(`${server.url}/Product/p1`)).status).toBe(200);
       // The write timeout closes every stalled connection (the server says so: a client that
       // does not read cannot see the close); their slots are free again.
-      await outputLines(server, /the client read nothing for 1000 ms; connection closed/g, clients.length);
+      await outputLines(
+        server,
+        /the client read nothing for 1000 ms; connection closed/g,
+        clients.length,
+      );
       for (const client of clients) client.socket.resume();
       await Promise.all(clients.map((client) => client.closed));
       const served = await fetch(`${server.url}/Product/?limit(2)`);

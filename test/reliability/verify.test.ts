@@ -11,7 +11,12 @@ import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import { openLmdbStore } from '../../templates/runtime/store/lmdb.js';
 import type { Store, StoredValue } from '../../templates/runtime/store/types.js';
 import { Table } from '../../templates/runtime/table.js';
-import { formatVerifyReport, runVerify, verifyStore, type VerifyReport } from '../../templates/runtime/verify.js';
+import {
+  formatVerifyReport,
+  runVerify,
+  verifyStore,
+  type VerifyReport,
+} from '../../templates/runtime/verify.js';
 import { kitchenSinkSchema } from '../runtime/fixtures/schemas.js';
 
 const schema: SchemaMeta = kitchenSinkSchema;
@@ -34,18 +39,31 @@ async function populate(store: Store): Promise<void> {
     tags: ['math', 'engines'],
     joined: '1843-07-01T00:00:00Z',
   });
-  await authors.create({ name: 'Grace', tags: ['cobol', 'math', 'math'], followers: '123456789012345678901234567890' });
+  await authors.create({
+    name: 'Grace',
+    tags: ['cobol', 'math', 'math'],
+    followers: '123456789012345678901234567890',
+  });
   await authors.put(100, { name: 'Chosen', avatar: 'AAEC' });
   await tags.put('t1', { label: 'math' });
   await tags.put('t2', { label: 'history' });
-  await posts.put('p1', { title: 'Notes', authorId: 1, tagIds: ['t1', 't2'], published: true, views: 3 });
+  await posts.put('p1', {
+    title: 'Notes',
+    authorId: 1,
+    tagIds: ['t1', 't2'],
+    published: true,
+    views: 3,
+  });
   await posts.put('p2', { title: 'Draft', tagIds: [] });
   await posts.create({ title: 'Untagged', views: null });
   await tableOf(store, 'Counter').put(7, { value: 1 });
 }
 
 /** Opens the environment behind the store's back, as a bug or a crash might have left it. */
-async function tamper(dataDir: string, damage: (env: ReturnType<typeof open>) => void): Promise<void> {
+async function tamper(
+  dataDir: string,
+  damage: (env: ReturnType<typeof open>) => void,
+): Promise<void> {
   const env = open({ path: dataDir, maxDbs: 64 });
   damage(env);
   await env.close();
@@ -54,9 +72,10 @@ async function tamper(dataDir: string, damage: (env: ReturnType<typeof open>) =>
 const indexDb = (env: ReturnType<typeof open>, name: string) =>
   env.openDB(`index:${name}`, { dupSort: true, encoding: 'ordered-binary' });
 const recordDb = (env: ReturnType<typeof open>, name: string) =>
-  env.openDB(`table:${name}`, { useVersions: true, encoder: { useBigIntExtension: true } } as Parameters<
-    ReturnType<typeof open>['openDB']
-  >[1]);
+  env.openDB(`table:${name}`, {
+    useVersions: true,
+    encoder: { useBigIntExtension: true },
+  } as Parameters<ReturnType<typeof open>['openDB']>[1]);
 
 const kinds = (report: VerifyReport) =>
   report.problems.map((problem) => `${problem.kind} ${problem.table}.${problem.attribute ?? ''}`);
@@ -134,7 +153,9 @@ describe('verifyStore', () => {
       ...Array.from({ length: 4 }, () => 'record "p9" holds null, which the index does not list'),
       'record "t2" holds "history", which the index does not list',
     ]);
-    expect(new Set(report.problems.map((problem) => problem.kind))).toEqual(new Set(['missing-index-entry']));
+    expect(new Set(report.problems.map((problem) => problem.kind))).toEqual(
+      new Set(['missing-index-entry']),
+    );
   });
 
   it('finds records whose key does not fit the table', async () => {
@@ -156,7 +177,10 @@ describe('verifyStore', () => {
       env.openDB('meta', {}).putSync(['nextKey', 'Author'], 'three');
     });
     const report = await verifyStore(schema, dataDir);
-    expect(report.problems.map((problem) => problem.kind).sort()).toEqual(['key-counter', 'version-floor']);
+    expect(report.problems.map((problem) => problem.kind).sort()).toEqual([
+      'key-counter',
+      'version-floor',
+    ]);
   });
 
   it('reports an index the store has not built yet instead of comparing it', async () => {
@@ -171,7 +195,9 @@ describe('verifyStore', () => {
     });
     const report = await verifyStore(schema, dataDir);
     expect(report.ok).toBe(true);
-    expect(report.notes).toContain('Tag.label is not built yet: the server builds it from the records when it starts');
+    expect(report.notes).toContain(
+      'Tag.label is not built yet: the server builds it from the records when it starts',
+    );
   });
 
   it('reads the data directory of a store that is open and writing', async () => {
@@ -189,7 +215,9 @@ describe('verifyStore', () => {
   });
 
   it('refuses a directory that holds no store rather than calling it consistent', async () => {
-    await expect(verifyStore(schema, path.join(dataDir, 'nothing-here'))).rejects.toThrow(/holds no store/);
+    await expect(verifyStore(schema, path.join(dataDir, 'nothing-here'))).rejects.toThrow(
+      /holds no store/,
+    );
   });
 });
 
@@ -216,7 +244,9 @@ describe('runVerify (npm run verify)', () => {
     await tamper(dataDir, (env) => indexDb(env, 'data.Post.title').putSync('Ghost', 'p404'));
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await runVerify(schema, [dataDir], {})).toBe(1);
-    expect(error.mock.calls[0]?.[0]).toContain('Post.title: index entry "Ghost" → key "p404" points at no record');
+    expect(error.mock.calls[0]?.[0]).toContain(
+      'Post.title: index entry "Ghost" → key "p404" points at no record',
+    );
   });
 
   it('exits 1 when there is no store to verify', async () => {

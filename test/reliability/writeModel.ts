@@ -9,7 +9,8 @@
 import { isDeepStrictEqual } from 'node:util';
 
 export type RecordValue = Readonly<Record<string, unknown>>;
-export type RecordState = { readonly present: false } | { readonly present: true; readonly value: RecordValue };
+export type RecordState =
+  { readonly present: false } | { readonly present: true; readonly value: RecordValue };
 
 export const ABSENT: RecordState = { present: false };
 export const present = (value: RecordValue): RecordState => ({ present: true, value });
@@ -66,13 +67,17 @@ export class WriteModel {
   inFlight(): number {
     let count = 0;
     for (const model of this.keys.values()) if (model.pending !== undefined) count++;
-    for (const creates of this.unkeyed.values()) for (const create of creates) count += create.records.size;
+    for (const creates of this.unkeyed.values())
+      for (const create of creates) count += create.records.size;
     return count;
   }
 
   /** A write of one or several records with known keys is about to be sent. */
   begin(table: string, writes: ReadonlyMap<string, RecordState>, label: string): void {
-    const group = writes.size > 1 ? { label, keys: [...writes.keys()].map((key) => id(table, key)) } : undefined;
+    const group =
+      writes.size > 1
+        ? { label, keys: [...writes.keys()].map((key) => id(table, key)) }
+        : undefined;
     for (const [key, next] of writes) {
       const model = this.model(table, key);
       if (model.pending !== undefined) throw new Error(`two writes in flight on ${table} ${key}`);
@@ -93,7 +98,11 @@ export class WriteModel {
   }
 
   /** A create of records whose keys the server chooses is about to be sent. */
-  beginUnkeyed(table: string, records: ReadonlyMap<string, RecordValue>, label: string): UnkeyedCreate {
+  beginUnkeyed(
+    table: string,
+    records: ReadonlyMap<string, RecordValue>,
+    label: string,
+  ): UnkeyedCreate {
     const create = { label, records };
     const list = this.unkeyed.get(table) ?? [];
     list.push(create);
@@ -102,7 +111,11 @@ export class WriteModel {
   }
 
   /** The server acknowledged an unkeyed create: `created` holds each record, key included, by key. */
-  acknowledgeUnkeyed(table: string, create: UnkeyedCreate, created: ReadonlyMap<string, RecordValue>): void {
+  acknowledgeUnkeyed(
+    table: string,
+    create: UnkeyedCreate,
+    created: ReadonlyMap<string, RecordValue>,
+  ): void {
     const list = this.unkeyed.get(table) ?? [];
     list.splice(list.indexOf(create), 1);
     this.acknowledge(table, new Map([...created].map(([key, value]) => [key, present(value)])));
@@ -126,7 +139,9 @@ export class WriteModel {
       if (!asAcked && !asPending) {
         violations.push(
           `${table} ${key}: found ${describe(found)}; acknowledged ${describe(model.acked)}` +
-            (model.pending === undefined ? ' and nothing in flight' : `, in flight ${describe(model.pending)}`),
+            (model.pending === undefined
+              ? ' and nothing in flight'
+              : `, in flight ${describe(model.pending)}`),
         );
       } else if (model.group !== undefined && asAcked !== asPending) {
         const outcomes = groupOutcomes.get(model.group) ?? new Set();
@@ -139,7 +154,9 @@ export class WriteModel {
     }
     for (const [group, outcomes] of groupOutcomes) {
       if (outcomes.size > 1)
-        violations.push(`${group.label}: committed in part (one transaction of ${group.keys.length} records)`);
+        violations.push(
+          `${group.label}: committed in part (one transaction of ${group.keys.length} records)`,
+        );
     }
     for (const [table, listing] of listings) violations.push(...this.adoptUnkeyed(table, listing));
     return violations;
@@ -153,7 +170,9 @@ export class WriteModel {
     for (const [key, value] of listing.records) {
       if (this.keys.has(id(table, key))) continue;
       const nonce = value[listing.nonceAttribute];
-      const create = creates.find((candidate) => typeof nonce === 'string' && candidate.records.has(nonce));
+      const create = creates.find(
+        (candidate) => typeof nonce === 'string' && candidate.records.has(nonce),
+      );
       const expected = create === undefined ? undefined : create.records.get(nonce as string);
       if (create === undefined || expected === undefined) {
         violations.push(`${table} ${key}: a record nobody created (${JSON.stringify(value)})`);
@@ -169,7 +188,9 @@ export class WriteModel {
     }
     for (const [create, count] of seen) {
       if (count !== create.records.size) {
-        violations.push(`${create.label}: ${count} of its ${create.records.size} records committed (one transaction)`);
+        violations.push(
+          `${create.label}: ${count} of its ${create.records.size} records committed (one transaction)`,
+        );
       }
     }
     this.unkeyed.set(table, []);

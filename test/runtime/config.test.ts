@@ -50,7 +50,10 @@ describe('configuration', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', CORS_ORIGINS: ' ' })).toMatchObject({ port: 9926, corsOrigins: null });
+    expect(loadConfig({ PORT: '', CORS_ORIGINS: ' ' })).toMatchObject({
+      port: 9926,
+      corsOrigins: null,
+    });
   });
 
   it('reports every invalid variable at once', () => {
@@ -63,11 +66,15 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(3);
-    expect(problems.join('\n')).toMatch(/PORT.*"70000"[\s\S]*MAX_BODY_BYTES.*"10mb"[\s\S]*KEEP_ALIVE_TIMEOUT_MS.*"-1"/);
+    expect(problems.join('\n')).toMatch(
+      /PORT.*"70000"[\s\S]*MAX_BODY_BYTES.*"10mb"[\s\S]*KEEP_ALIVE_TIMEOUT_MS.*"-1"/,
+    );
   });
 
   it('refuses a header timeout longer than the request timeout', () => {
-    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' })).toThrow(/HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' })).toThrow(
+      /HEADERS_TIMEOUT_MS/,
+    );
   });
 
   it('documents every variable it reads, with its default', () => {
@@ -87,9 +94,12 @@ describe('configuration', () => {
         'CORS_ORIGINS',
       ]),
     );
-    for (const variable of CONFIG_VARIABLES) expect(variable.description.length).toBeGreaterThan(10);
+    for (const variable of CONFIG_VARIABLES)
+      expect(variable.description.length).toBeGreaterThan(10);
     // The documented defaults are the ones the loader applies.
-    const fromDefaults = loadConfig(Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.default])));
+    const fromDefaults = loadConfig(
+      Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.default])),
+    );
     expect(fromDefaults).toEqual(loadConfig({}));
   });
 });

@@ -18,7 +18,9 @@ import { openLmdbStore } from '../../templates/runtime/store/lmdb.js';
 import type { Store } from '../../templates/runtime/store/types.js';
 import { attribute as a, table } from './fixtures/meta.js';
 
-function productSchema(options: { indexedStock?: boolean; indexedName?: boolean } = {}): SchemaMeta {
+function productSchema(
+  options: { indexedStock?: boolean; indexedName?: boolean } = {},
+): SchemaMeta {
   return {
     tables: [
       table('Product', [
@@ -40,11 +42,16 @@ const stores: Store[] = [];
 
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+  for (const directory of directories.splice(0))
+    rmSync(directory, { recursive: true, force: true });
 });
 
 function open(schema: SchemaMeta, directory: string, log: string[] = [], batch = BATCH): Store {
-  const store = openLmdbStore(schema, { path: directory, log: (line) => log.push(line), indexBuildBatch: batch });
+  const store = openLmdbStore(schema, {
+    path: directory,
+    log: (line) => log.push(line),
+    indexBuildBatch: batch,
+  });
   stores.push(store);
   return store;
 }
@@ -77,18 +84,23 @@ function product(schema: SchemaMeta): TableMeta {
 function expectedEntries(store: Store, attribute: string): string[] {
   const entries: string[] = [];
   for (const { key, value } of store.read().scan('Product')) {
-    for (const indexed of indexValuesOf(value[attribute])) entries.push(`${JSON.stringify(indexed)} ${String(key)}`);
+    for (const indexed of indexValuesOf(value[attribute]))
+      entries.push(`${JSON.stringify(indexed)} ${String(key)}`);
   }
   return entries.sort();
 }
 
 function storedEntries(store: Store, attribute: string): string[] {
-  return [...store.read().scanIndex('Product', attribute)].map(({ value, key }) => `${JSON.stringify(value)} ${String(key)}`).sort();
+  return [...store.read().scanIndex('Product', attribute)]
+    .map(({ value, key }) => `${JSON.stringify(value)} ${String(key)}`)
+    .sort();
 }
 
 function query(store: Store, schema: SchemaMeta, text: string): string[] {
   const context = { schema, table: product(schema) };
-  return [...matchingEntries(store.read(), context, parseQuery(text, context))].map((entry) => String(entry.key));
+  return [...matchingEntries(store.read(), context, parseQuery(text, context))].map((entry) =>
+    String(entry.key),
+  );
 }
 
 function expectIndexBuilding(run: () => unknown): void {
@@ -118,7 +130,9 @@ describe('an attribute newly @indexed', () => {
     ]);
 
     const context = { schema, table: product(schema) };
-    expectIndexBuilding(() => planQuery(store.read(), context.table, parseQuery('stockQuantity=lt=3', context)));
+    expectIndexBuilding(() =>
+      planQuery(store.read(), context.table, parseQuery('stockQuantity=lt=3', context)),
+    );
     // Another index can narrow the query down: it is answered, filtering on the stock.
     const narrowed = query(store, schema, 'name=n1&stockQuantity=lt=3');
     expect(narrowed.length).toBeGreaterThan(0);
@@ -127,7 +141,9 @@ describe('an attribute newly @indexed', () => {
 
     await store.indexesBuilt!();
     expect(store.read().indexReady?.('Product', 'stockQuantity')).toBe(true);
-    expect(log.at(-1)).toMatch(new RegExp(`^schema: the index of Product.stockQuantity is built \\(${RECORDS} records`));
+    expect(log.at(-1)).toMatch(
+      new RegExp(`^schema: the index of Product.stockQuantity is built \\(${RECORDS} records`),
+    );
     const plan = planQuery(store.read(), context.table, parseQuery('stockQuantity=lt=3', context));
     expect(plan.driver).toMatchObject({ kind: 'index', attribute: 'stockQuantity' });
     expect(query(store, schema, 'stockQuantity=lt=3')).toHaveLength((RECORDS / 100) * 3);
@@ -150,7 +166,9 @@ describe('an attribute newly @indexed', () => {
           else txn.put('Product', id, { id, name: 'changed', stockQuantity: 1000 + i });
         }),
       );
-      writes.push(store.write((txn) => txn.put('Product', `q${i}`, { id: `q${i}`, stockQuantity: i })));
+      writes.push(
+        store.write((txn) => txn.put('Product', `q${i}`, { id: `q${i}`, stockQuantity: i })),
+      );
     }
     await Promise.all(writes);
     await store.indexesBuilt!();
@@ -169,10 +187,14 @@ describe('an attribute newly @indexed', () => {
 
     const log: string[] = [];
     const second = open(schema, directory, log, 100);
-    expect(log[0]).toMatch(/^schema: Product.stockQuantity is now indexed; resuming the build of its index/);
+    expect(log[0]).toMatch(
+      /^schema: Product.stockQuantity is now indexed; resuming the build of its index/,
+    );
     expect(second.read().indexReady?.('Product', 'stockQuantity')).toBe(false);
     await second.indexesBuilt!();
-    expect(storedEntries(second, 'stockQuantity')).toEqual(expectedEntries(second, 'stockQuantity'));
+    expect(storedEntries(second, 'stockQuantity')).toEqual(
+      expectedEntries(second, 'stockQuantity'),
+    );
   });
 
   it('is built while the store opens when the table is small', async () => {
@@ -180,7 +202,9 @@ describe('an attribute newly @indexed', () => {
     const log: string[] = [];
     const store = open(productSchema({ indexedStock: true }), directory, log, RECORDS);
     expect(store.read().indexReady?.('Product', 'stockQuantity')).toBe(true);
-    expect(log).toEqual([`schema: Product.stockQuantity is now indexed; built its index from ${RECORDS} records`]);
+    expect(log).toEqual([
+      `schema: Product.stockQuantity is now indexed; built its index from ${RECORDS} records`,
+    ]);
     expect(storedEntries(store, 'stockQuantity')).toEqual(expectedEntries(store, 'stockQuantity'));
     await expect(store.indexesBuilt!()).resolves.toBeUndefined();
   });
@@ -204,7 +228,9 @@ describe('an index no longer declared', () => {
 
     const log: string[] = [];
     store = open(productSchema(), directory, log);
-    expect(log).toContain('schema: the index data.Product.stockQuantity is no longer declared; dropped');
+    expect(log).toContain(
+      'schema: the index data.Product.stockQuantity is no longer declared; dropped',
+    );
     // Records change while nothing indexes the stock: an index kept from before would be stale.
     await store.write((txn) => {
       for (let i = 0; i < RECORDS; i += 2) {
@@ -243,7 +269,11 @@ describe('schema changes', () => {
       'schema: Product.tags was removed: existing records keep their values, now undeclared attributes',
     ]);
     // The records themselves are untouched.
-    expect(store.read().get('Product', 'p00001')?.value).toEqual({ id: 'p00001', name: 'n1', stockQuantity: 1 });
+    expect(store.read().get('Product', 'p00001')?.value).toEqual({
+      id: 'p00001',
+      name: 'n1',
+      stockQuantity: 1,
+    });
     await close(store);
     const again: string[] = [];
     open(changed, directory, again);
@@ -263,7 +293,9 @@ describe('describeSchemaChanges', () => {
     [
       'a removed table',
       { ...base, tables: [] },
-      ['table Product was removed; its records stay in the data directory (storage data.Product) but are no longer served'],
+      [
+        'table Product was removed; its records stay in the data directory (storage data.Product) but are no longer served',
+      ],
     ],
     [
       'a renamed type that keeps its storage',
@@ -281,9 +313,20 @@ describe('describeSchemaChanges', () => {
       'another key type',
       {
         ...base,
-        tables: [{ ...product(base), keyType: 'Int', attributes: [a('id', 'Int', { primaryKey: true }), ...product(base).attributes.slice(1)] }],
+        tables: [
+          {
+            ...product(base),
+            keyType: 'Int',
+            attributes: [
+              a('id', 'Int', { primaryKey: true }),
+              ...product(base).attributes.slice(1),
+            ],
+          },
+        ],
       },
-      ['the key of Product is now id (Int) instead of id (ID): existing records keep the keys they were stored under'],
+      [
+        'the key of Product is now id (Int) instead of id (ID): existing records keep the keys they were stored under',
+      ],
     ],
     [
       'sealed, and exported under another name',

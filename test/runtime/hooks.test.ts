@@ -116,7 +116,8 @@ const productStock = defineHooks<Shop, 'Product'>({
 const cartStock = defineHooks<Shop, 'CartItem'>({
   beforeWrite(item, { tables }) {
     const product = item.productId == null ? undefined : tables.Product.get(item.productId);
-    if (product === undefined) refuse(409, `No product ${String(item.productId)}`, 'UNKNOWN_PRODUCT');
+    if (product === undefined)
+      refuse(409, `No product ${String(item.productId)}`, 'UNKNOWN_PRODUCT');
     const stock = product.stockQuantity ?? 0;
     if ((item.quantity ?? 0) > stock) {
       refuse(409, `Only ${stock} of ${product.id} in stock`, 'INSUFFICIENT_STOCK');
@@ -130,14 +131,26 @@ describe('beforeWrite', () => {
     const created = await shop.send('POST', '/Product/', { name: 'Lamp', stockQuantity: 3 });
     expect(created.status).toBe(201);
     const id = (await created.json()) as string;
-    expect(await shop.json(`/Product/${id}`)).toMatchObject({ name: 'Lamp', stockQuantity: 3, inStock: true });
+    expect(await shop.json(`/Product/${id}`)).toMatchObject({
+      name: 'Lamp',
+      stockQuantity: 3,
+      inStock: true,
+    });
 
-    expect((await shop.send('PUT', '/Product/p1', { name: 'Desk', stockQuantity: 0, inStock: true })).status).toBe(204);
+    expect(
+      (await shop.send('PUT', '/Product/p1', { name: 'Desk', stockQuantity: 0, inStock: true }))
+        .status,
+    ).toBe(204);
     expect(await shop.json('/Product/p1')).toMatchObject({ name: 'Desk', inStock: false });
 
     // The body holds only the quantity: the hook sees the name from the stored record too.
     expect((await shop.send('PATCH', '/Product/p1', { stockQuantity: 5 })).status).toBe(204);
-    expect(await shop.json('/Product/p1')).toEqual({ id: 'p1', name: 'Desk', stockQuantity: 5, inStock: true });
+    expect(await shop.json('/Product/p1')).toEqual({
+      id: 'p1',
+      name: 'Desk',
+      stockQuantity: 5,
+      inStock: true,
+    });
   });
 
   it('tells the hook the method and the previous record', async () => {
@@ -163,18 +176,27 @@ describe('beforeWrite', () => {
     const shop = await start({ Product: productStock, CartItem: cartStock });
     await shop.send('PUT', '/Product/p1', { name: 'Lamp', stockQuantity: 2 });
 
-    const refused = await shop.send('POST', '/CartItem/', { id: 'c1', productId: 'p1', quantity: 3 });
+    const refused = await shop.send('POST', '/CartItem/', {
+      id: 'c1',
+      productId: 'p1',
+      quantity: 3,
+    });
     expect(refused.status).toBe(409);
-    expect(await refused.json()).toEqual({ error: 'Only 2 of p1 in stock', code: 'INSUFFICIENT_STOCK' });
+    expect(await refused.json()).toEqual({
+      error: 'Only 2 of p1 in stock',
+      code: 'INSUFFICIENT_STOCK',
+    });
     expect(await shop.json('/CartItem/c1')).toBe(404);
 
-    expect((await shop.send('POST', '/CartItem/', { id: 'c1', productId: 'p1', quantity: 2 })).status).toBe(201);
+    expect(
+      (await shop.send('POST', '/CartItem/', { id: 'c1', productId: 'p1', quantity: 2 })).status,
+    ).toBe(201);
     // A PATCH over the stock is refused too, and leaves the stored item as it was.
     expect((await shop.send('PATCH', '/CartItem/c1', { quantity: 9 })).status).toBe(409);
     expect(await shop.json('/CartItem/c1')).toMatchObject({ quantity: 2 });
   });
 
-  it("writes made through context.tables commit with the write, and roll back with it", async () => {
+  it('writes made through context.tables commit with the write, and roll back with it', async () => {
     const shop = await start({
       Product: productStock,
       CartItem: defineHooks<Shop, 'CartItem'>({
@@ -214,8 +236,11 @@ describe('beforeWrite', () => {
     const shop = await start({
       Category: {
         beforeDelete(category, { tables }) {
-          const products = tables.Product.search(`categoryId=${encodeURIComponent(category.id)}&limit(1)`);
-          if (products.length > 0) refuse(409, `${category.id} still has products`, 'CATEGORY_IN_USE');
+          const products = tables.Product.search(
+            `categoryId=${encodeURIComponent(category.id)}&limit(1)`,
+          );
+          if (products.length > 0)
+            refuse(409, `${category.id} still has products`, 'CATEGORY_IN_USE');
         },
       },
     });
@@ -241,7 +266,11 @@ describe('beforeWrite', () => {
     });
     const response = await shop.send('PUT', '/Product/p1', { name: 'Lamp' });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { code: string; error: string; problems: { path: string }[] };
+    const body = (await response.json()) as {
+      code: string;
+      error: string;
+      problems: { path: string }[];
+    };
     expect(body.code).toBe('VALIDATION_FAILED');
     expect(body.error).toMatch(/^beforeWrite of Product returned an invalid record/);
     expect(body.problems).toEqual([expect.objectContaining({ path: 'price' })]);
@@ -256,7 +285,11 @@ describe('beforeWrite', () => {
         },
       },
     });
-    const response = await shop.send('PUT', '/Product/p1', { name: 'Lamp', price: 5, inStock: true });
+    const response = await shop.send('PUT', '/Product/p1', {
+      name: 'Lamp',
+      price: 5,
+      inStock: true,
+    });
     expect(response.status).toBe(204);
     const stored = (await shop.json('/Product/p1')) as Record<string, unknown>;
     expect(stored).toEqual({ id: 'p1', name: 'LAMP', inStock: true });
@@ -350,7 +383,8 @@ describe('beforeDelete', () => {
     const shop = await start({
       Product: {
         beforeDelete(product) {
-          if ((product.stockQuantity ?? 0) > 0) refuse(409, `${product.id} is still in stock`, 'IN_STOCK');
+          if ((product.stockQuantity ?? 0) > 0)
+            refuse(409, `${product.id} is still in stock`, 'IN_STOCK');
           deleted.push(product.id);
         },
       },
@@ -384,7 +418,12 @@ describe('afterCommit', () => {
         afterCommit(change) {
           changes.push(
             change.type === 'put'
-              ? { type: 'put', key: change.key, name: change.record.name, previous: change.previous?.name ?? null }
+              ? {
+                  type: 'put',
+                  key: change.key,
+                  name: change.record.name,
+                  previous: change.previous?.name ?? null,
+                }
               : { type: 'delete', key: change.key, previous: change.previous.name },
           );
           heard();
@@ -419,7 +458,10 @@ describe('afterCommit', () => {
     });
     expect((await shop.send('PUT', '/Product/p1', { name: 'A' })).status).toBe(204);
     expect(await shop.json('/Product/p1')).toMatchObject({ name: 'A' });
-    expect(errors).toHaveBeenCalledWith('afterCommit of Product failed:', expect.objectContaining({ message: 'mail server down' }));
+    expect(errors).toHaveBeenCalledWith(
+      'afterCommit of Product failed:',
+      expect.objectContaining({ message: 'mail server down' }),
+    );
   });
 
   it('writes through context.write (hooks run), and stops hooks that keep setting each other off', async () => {
@@ -440,7 +482,9 @@ describe('afterCommit', () => {
       },
     });
     await shop.send('PUT', '/Category/c1', { name: 'c' });
-    await vi.waitFor(() => expect(errors).toHaveBeenCalledWith(expect.stringMatching(/afterCommit of Category not run/)));
+    await vi.waitFor(() =>
+      expect(errors).toHaveBeenCalledWith(expect.stringMatching(/afterCommit of Category not run/)),
+    );
     expect(rounds).toBe(8);
     expect(await shop.json('/Category/c1')).toMatchObject({ name: 'c........' });
     expect(await shop.json('/Product/of-c1')).toMatchObject({ inStock: true });

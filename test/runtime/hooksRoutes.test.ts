@@ -65,7 +65,9 @@ const productHooks = defineHooks<Shop, 'Product'>({
       path: 'low-stock',
       handler: (request, { tables }) => {
         const below = Number(request.query.get('below') ?? '10');
-        return tables.Product.search(`stockQuantity=lt=${below}&sort(name)`).map((product) => product.name);
+        return tables.Product.search(`stockQuantity=lt=${below}&sort(name)`).map(
+          (product) => product.name,
+        );
       },
     },
     {
@@ -113,7 +115,12 @@ const categoryHooks = defineHooks<Shop, 'Category'>({
 describe('custom endpoints', () => {
   let server: RunningServer;
   let dataDir: string;
-  const call = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+  const call = (
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     fetch(`${server.url}${url}`, {
       method,
       headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
@@ -139,11 +146,17 @@ describe('custom endpoints', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toEqual(['Chair', 'Lamp']);
-    expect(await (await call('GET', '/Product/low-stock?below=100')).json()).toEqual(['Chair', 'Desk', 'Lamp']);
+    expect(await (await call('GET', '/Product/low-stock?below=100')).json()).toEqual([
+      'Chair',
+      'Desk',
+      'Lamp',
+    ]);
   });
 
   it('answers in the format the client accepts', async () => {
-    const response = await call('GET', '/Product/low-stock', undefined, { Accept: 'application/cbor' });
+    const response = await call('GET', '/Product/low-stock', undefined, {
+      Accept: 'application/cbor',
+    });
     expect(response.headers.get('content-type')).toBe('application/cbor');
     expect(decode(Buffer.from(await response.arrayBuffer()))).toEqual(['Chair', 'Lamp']);
   });
@@ -158,13 +171,18 @@ describe('custom endpoints', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-restocked')).toBe('p3');
     expect(await response.json()).toEqual({ id: 'p3', stockQuantity: 5 });
-    expect(await (await call('GET', '/Product/p3')).json()).toMatchObject({ stockQuantity: 5, inStock: true });
+    expect(await (await call('GET', '/Product/p3')).json()).toMatchObject({
+      stockQuantity: 5,
+      inStock: true,
+    });
 
     const created = await call('POST', '/Category/import', ['Garden', 'Kitchen']);
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe('/Category/');
     const keys = (await created.json()) as string[];
-    expect(await (await call('GET', `/Category/${keys[1]}`)).json()).toMatchObject({ name: 'Kitchen' });
+    expect(await (await call('GET', `/Category/${keys[1]}`)).json()).toMatchObject({
+      name: 'Kitchen',
+    });
   });
 
   it('answers what a handler refuses with its status, and a missing body with 400', async () => {

@@ -104,7 +104,12 @@ describe('Table', () => {
     const authors = tableOf('Author');
     await authors.put(1, { name: 'Ada', bio: 'b', address: { city: 'Oslo', street: 'Main' } });
     await authors.patch(1, { bio: null, address: { city: 'Bergen' } });
-    expect(authors.get(1)).toMatchObject({ id: 1, name: 'Ada', bio: null, address: { city: 'Bergen' } });
+    expect(authors.get(1)).toMatchObject({
+      id: 1,
+      name: 'Ada',
+      bio: null,
+      address: { city: 'Bergen' },
+    });
     expect((authors.get(1)?.address as StoredValue).street).toBeUndefined();
   });
 
@@ -125,14 +130,18 @@ describe('Table', () => {
   it('never loses attributes to concurrent PATCHes of one record', async () => {
     const users = tableOf('User', calendarSchema);
     await users.put('u1', { name: 'A' });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => users.patch('u1', { [`field${i}`]: i })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => users.patch('u1', { [`field${i}`]: i })),
+    );
     const stored = users.get('u1') ?? {};
     for (let i = 0; i < 20; i++) expect(stored[`field${i}`]).toBe(i);
   });
 
   it('creates every record of a batch or none, reporting every problem with its index', async () => {
     const events = tableOf('Event', calendarSchema);
-    const invalid = await rejection(events.createMany([{ title: 'ok' }, { title: 5 }, { status: [] }]));
+    const invalid = await rejection(
+      events.createMany([{ title: 'ok' }, { title: 5 }, { status: [] }]),
+    );
     expect(invalid.details.problems).toEqual([
       { path: '[1].title', message: 'must be a string (String), got number 5' },
       { path: '[2].status', message: 'must be a string (String), got a list' },
@@ -153,7 +162,9 @@ describe('Table', () => {
     const users = tableOf('User', calendarSchema);
     await users.put('u1', { name: 'A' });
     const version = users.getEntry('u1')?.version;
-    const error = await rejection(users.put('u1', { name: 'B' }, { precondition: (current) => current === -1 }));
+    const error = await rejection(
+      users.put('u1', { name: 'B' }, { precondition: (current) => current === -1 }),
+    );
     expect(error.status).toBe(412);
     expect(users.get('u1')).toMatchObject({ name: 'A' });
     await users.put('u1', { name: 'C' }, { precondition: (current) => current === version });
@@ -171,7 +182,9 @@ describe('Table', () => {
       { id: 'c', status: 'x' },
     ]);
     const deleted = await events.deleteMatching((txn) =>
-      [...txn.scan('Event')].filter((entry) => entry.value.status === 'x').map((entry) => entry.key),
+      [...txn.scan('Event')]
+        .filter((entry) => entry.value.status === 'x')
+        .map((entry) => entry.key),
     );
     expect(deleted).toBe(2);
     expect([...store.read().scan('Event')].map((entry) => entry.key)).toEqual(['b']);
@@ -191,7 +204,9 @@ describe('Table', () => {
   });
 
   it('refuses a key that cannot be stored before writing', async () => {
-    const error = await rejection(tableOf('Event', calendarSchema).put('x'.repeat(3000), { title: 'T' }));
+    const error = await rejection(
+      tableOf('Event', calendarSchema).put('x'.repeat(3000), { title: 'T' }),
+    );
     expect(error.code).toBe('INVALID_KEY');
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ClientError } from '../../templates/runtime/errors.js';
 import type { TableMeta } from '../../templates/runtime/meta.js';
-import { RecordValidator, dateOf, type Problem, type WriteKind } from '../../templates/runtime/validate.js';
+import {
+  RecordValidator,
+  dateOf,
+  type Problem,
+  type WriteKind,
+} from '../../templates/runtime/validate.js';
 import { attribute as a, table } from './fixtures/meta.js';
 import { kitchenSinkSchema, shopSchema } from './fixtures/schemas.js';
 
@@ -40,8 +45,10 @@ describe('scalar types (contract 4.1)', () => {
       a('any', 'Any'),
     ]),
   );
-  const accepts = (name: string, value: unknown) => expect(problems(scalars, { [name]: value })).toEqual([]);
-  const refuses = (name: string, value: unknown) => expect(problems(scalars, { [name]: value })).toHaveLength(1);
+  const accepts = (name: string, value: unknown) =>
+    expect(problems(scalars, { [name]: value })).toEqual([]);
+  const refuses = (name: string, value: unknown) =>
+    expect(problems(scalars, { [name]: value })).toHaveLength(1);
 
   it('ID takes a string or a list of strings', () => {
     accepts('id2', 'x');
@@ -98,7 +105,9 @@ describe('scalar types (contract 4.1)', () => {
     refuses('d', 'next tuesday');
     refuses('d', '2024-13-45');
     refuses('d', true);
-    expect(scalars.validate({ d: '2024-08-15T14:00:00Z' }, 'create').d).toEqual(new Date('2024-08-15T14:00:00Z'));
+    expect(scalars.validate({ d: '2024-08-15T14:00:00Z' }, 'create').d).toEqual(
+      new Date('2024-08-15T14:00:00Z'),
+    );
     expect(scalars.validate({ d: 0 }, 'create').d).toEqual(new Date(0));
   });
 
@@ -117,7 +126,9 @@ describe('scalar types (contract 4.1)', () => {
 
   it('Bytes takes binary data or base64', () => {
     accepts('bytes', new Uint8Array([1, 2]));
-    expect([...(scalars.validate({ bytes: 'AQL/' }, 'create').bytes as Uint8Array)]).toEqual([1, 2, 255]);
+    expect([...(scalars.validate({ bytes: 'AQL/' }, 'create').bytes as Uint8Array)]).toEqual([
+      1, 2, 255,
+    ]);
     refuses('bytes', 'not base64!');
   });
 
@@ -162,7 +173,9 @@ describe('records', () => {
   });
 
   it('refuses undeclared attributes on a sealed table, nested ones included', () => {
-    expect(problems(author, { name: 'A', nickname: 'x', address: { city: 'Oslo', floor: 3 } })).toEqual([
+    expect(
+      problems(author, { name: 'A', nickname: 'x', address: { city: 'Oslo', floor: 3 } }),
+    ).toEqual([
       'nickname: is not declared by Author, which is @sealed',
       'address.floor: is not declared by Address (Author is @sealed)',
     ]);
@@ -184,7 +197,9 @@ describe('records', () => {
   });
 
   it('drops client values for server-set timestamps', () => {
-    expect(post.validate({ title: 'T', createdAt: 'yesterday', updatedAt: 'never' }, 'create')).toEqual({
+    expect(
+      post.validate({ title: 'T', createdAt: 'yesterday', updatedAt: 'never' }, 'create'),
+    ).toEqual({
       title: 'T',
     });
   });
@@ -193,7 +208,9 @@ describe('records', () => {
     expect(problems(counter, { id: 'seven', value: 1 }, 'create')).toEqual([
       'id: must be an integer within 32 bits (Int), got the string "seven"',
     ]);
-    expect(problems(product, { id: '' }, 'create')).toEqual(['id: must not be empty, since it is the primary key']);
+    expect(problems(product, { id: '' }, 'create')).toEqual([
+      'id: must not be empty, since it is the primary key',
+    ]);
     expect(problems(product, { id: 'x'.repeat(2000) }, 'create')).toHaveLength(1);
     expect(problems(counter, { id: 'seven', value: 1 }, 'replace')).toEqual([]);
   });

@@ -25,7 +25,10 @@ function check(context: RuleContext, directive: ConstDirectiveNode): void {
     const name = argument.name.value;
     const kind = spec.arguments.get(name);
     if (kind === undefined) {
-      context.report(argument, `Unknown argument "${name}" on @${spec.name}; ${accepted(name, spec)}`);
+      context.report(
+        argument,
+        `Unknown argument "${name}" on @${spec.name}; ${accepted(name, spec)}`,
+      );
       continue;
     }
     if (seen.has(name)) {
@@ -35,7 +38,10 @@ function check(context: RuleContext, directive: ConstDirectiveNode): void {
     seen.add(name);
     const problem = valueProblem(kind, argument.value);
     if (problem !== undefined) {
-      context.report(argument.value, `Argument "${name}" of @${spec.name} expects ${problem}, got ${print(argument.value)}`);
+      context.report(
+        argument.value,
+        `Argument "${name}" of @${spec.name} expects ${problem}, got ${print(argument.value)}`,
+      );
     }
   }
 }
@@ -59,7 +65,12 @@ function valueProblem(kind: ArgumentKind, value: ConstValueNode): string | undef
       return 'the name of an attribute, like organizerId';
     }
     case 'seconds': {
-      if (value.kind === Kind.INT && Number.isSafeInteger(Number(value.value)) && Number(value.value) > 0) return undefined;
+      if (
+        value.kind === Kind.INT &&
+        Number.isSafeInteger(Number(value.value)) &&
+        Number(value.value) > 0
+      )
+        return undefined;
       return 'a whole number of seconds greater than 0';
     }
   }

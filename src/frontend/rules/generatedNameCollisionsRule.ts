@@ -15,7 +15,10 @@ export const generatedNameCollisionsRule: Rule = (context) => {
     const name = type.name.value;
     const purpose = generated.get(name);
     if (purpose !== undefined) {
-      context.report(type.name, `Type name "${name}" collides with the interface "${name}", ${purpose}; rename the type`);
+      context.report(
+        type.name,
+        `Type name "${name}" collides with the interface "${name}", ${purpose}; rename the type`,
+      );
     }
     // macOS and Windows file systems ignore case, so src/tables/Item.ts and src/tables/item.ts would be one file.
     const fileName = name.toLowerCase();

@@ -10,7 +10,10 @@ export const indexedAttributesRule: Rule = (context) => {
       if (directive === undefined || isRelationship(field)) continue;
       const where = `"${type.name.value}.${field.name.value}"`;
       if (hasDirective(field, 'primaryKey')) {
-        context.report(directive, `${where} is the primary key, which the table is already keyed by; remove @indexed`);
+        context.report(
+          directive,
+          `${where} is the primary key, which the table is already keyed by; remove @indexed`,
+        );
         continue;
       }
       const name = fieldType(field.type).named.name.value;

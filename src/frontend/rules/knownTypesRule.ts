@@ -16,8 +16,13 @@ export const knownTypesRule: Rule = (context) => {
       const name = named.name.value;
       // Definitions of unsupported kinds (enums, interfaces, ...) are reported where they are defined.
       if (isScalarName(name) || schema.declaredNames.has(name)) continue;
-      const hint = didYouMean(name, candidates) ?? `use a built-in scalar (${SCALAR_NAMES.join(', ')}) or define "type ${name}"`;
-      context.report(named, `Unknown type "${name}" for field "${type.name.value}.${field.name.value}"; ${hint}`);
+      const hint =
+        didYouMean(name, candidates) ??
+        `use a built-in scalar (${SCALAR_NAMES.join(', ')}) or define "type ${name}"`;
+      context.report(
+        named,
+        `Unknown type "${name}" for field "${type.name.value}.${field.name.value}"; ${hint}`,
+      );
     }
   }
 };

@@ -21,7 +21,10 @@ export const primaryKeyRule: Rule = (context) => {
       );
     }
     if (first === undefined) {
-      context.report(type.name, `Type "${typeName}" is a @table but has no @primaryKey; mark one field with @primaryKey`);
+      context.report(
+        type.name,
+        `Type "${typeName}" is a @table but has no @primaryKey; mark one field with @primaryKey`,
+      );
     }
   }
 };

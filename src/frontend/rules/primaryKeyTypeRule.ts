@@ -17,9 +17,15 @@ export const primaryKeyTypeRule: Rule = (context) => {
       if (shape.list) {
         context.report(field.type, `${where} is a list; a key must be a single ${ALLOWED}`);
       } else if (isScalarName(name) && !KEY_SCALARS.includes(name)) {
-        context.report(field.type, `${where} has type "${name}", which cannot be a key; use ${ALLOWED}`);
+        context.report(
+          field.type,
+          `${where} has type "${name}", which cannot be a key; use ${ALLOWED}`,
+        );
       } else if (context.schema.objectType(name) !== undefined) {
-        context.report(field.type, `${where} has the object type "${name}", which cannot be a key; use ${ALLOWED}`);
+        context.report(
+          field.type,
+          `${where} has the object type "${name}", which cannot be a key; use ${ALLOWED}`,
+        );
       }
     }
   }

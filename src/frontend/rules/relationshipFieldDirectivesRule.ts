@@ -15,7 +15,12 @@ export const relationshipFieldDirectivesRule: Rule = (context) => {
           break;
         case 'indexed': {
           const { from, to, targetName } = relationship;
-          const holder = from !== undefined ? ` ("${from.name}")` : to !== undefined ? ` ("${targetName}.${to.name}")` : '';
+          const holder =
+            from !== undefined
+              ? ` ("${from.name}")`
+              : to !== undefined
+                ? ` ("${targetName}.${to.name}")`
+                : '';
           context.report(
             directive,
             `${where} cannot be @indexed: its value is computed, never stored; index the attribute that holds the key${holder} instead`,

@@ -16,7 +16,9 @@ export const relationshipFromRule: Rule = (context) => {
       const stored = fieldsOf(type)
         .filter((field) => !isRelationship(field))
         .map((field) => field.name.value);
-      const hint = didYouMean(from.name, stored) ?? `declare "${from.name}" on "${typeName}" to hold the ${targetName} key`;
+      const hint =
+        didYouMean(from.name, stored) ??
+        `declare "${from.name}" on "${typeName}" to hold the ${targetName} key`;
       context.report(from.node, `${prefix} names no attribute of "${typeName}"; ${hint}`);
       continue;
     }

@@ -13,9 +13,23 @@ export const relationshipKeyTypesRule: Rule = (context) => {
     // Missing targets and attributes, and both sides at once, are reported by the other relationship rules.
     if (target === undefined || (from !== undefined) === (to !== undefined)) continue;
     if (from !== undefined) {
-      check(context, relationship, from.node, relationship.type, context.schema.field(relationship.type, from.name), target);
+      check(
+        context,
+        relationship,
+        from.node,
+        relationship.type,
+        context.schema.field(relationship.type, from.name),
+        target,
+      );
     } else if (to !== undefined) {
-      check(context, relationship, to.node, target, context.schema.field(target, to.name), relationship.type);
+      check(
+        context,
+        relationship,
+        to.node,
+        target,
+        context.schema.field(target, to.name),
+        relationship.type,
+      );
     }
   }
 };

@@ -11,7 +11,10 @@ export const relationshipTargetRule: Rule = (context) => {
       const target = named.name.value;
       const where = `Relationship "${type.name.value}.${field.name.value}"`;
       if (isScalarName(target)) {
-        context.report(named, `${where} has the scalar type "${target}"; its type must be the related table, like "User" or "[User]"`);
+        context.report(
+          named,
+          `${where} has the scalar type "${target}"; its type must be the related table, like "User" or "[User]"`,
+        );
         continue;
       }
       const targetType = context.schema.objectType(target);

@@ -24,7 +24,9 @@ export const relationshipToRule: Rule = (context) => {
       const stored = fieldsOf(target)
         .filter((field) => !isRelationship(field))
         .map((field) => field.name.value);
-      const hint = didYouMean(to.name, stored) ?? `declare "${to.name}" on "${targetName}" to hold the ${typeName} key`;
+      const hint =
+        didYouMean(to.name, stored) ??
+        `declare "${to.name}" on "${targetName}" to hold the ${typeName} key`;
       context.report(to.node, `${prefix} names no attribute of "${targetName}"; ${hint}`);
     } else if (isRelationship(attribute)) {
       context.report(

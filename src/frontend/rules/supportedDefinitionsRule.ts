@@ -10,7 +10,10 @@ export const supportedDefinitionsRule: Rule = (context) => {
     for (const definition of file.document.definitions) {
       const problem = problemWith(definition);
       if (problem !== undefined) {
-        context.report('name' in definition && definition.name !== undefined ? definition.name : definition, problem);
+        context.report(
+          'name' in definition && definition.name !== undefined ? definition.name : definition,
+          problem,
+        );
       }
       if (definition.kind === Kind.OBJECT_TYPE_DEFINITION) {
         for (const implemented of definition.interfaces ?? []) {

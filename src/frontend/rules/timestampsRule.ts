@@ -14,15 +14,28 @@ export const timestampsRule: Rule = (context) => {
       if (directive === undefined || isRelationship(field)) continue;
       const where = `"${type.name.value}.${field.name.value}"`;
       if (created !== undefined && updated !== undefined) {
-        context.report(updated, `${where} has both @createdTime and @updatedTime; use two attributes, one for each`);
+        context.report(
+          updated,
+          `${where} has both @createdTime and @updatedTime; use two attributes, one for each`,
+        );
       }
       const shape = fieldType(field.type);
       const name = shape.named.name.value;
       const fix = `declare it as one of ${oneOf(TIME_SCALARS)}`;
       if (shape.list) {
-        context.report(field.type, `@${directive.name.value} on ${where} needs a single time, not a list; ${fix}`);
-      } else if (isScalarName(name) ? !TIME_SCALARS.includes(name) : context.schema.objectType(name) !== undefined) {
-        context.report(field.type, `@${directive.name.value} on ${where} cannot hold a time in type "${name}"; ${fix}`);
+        context.report(
+          field.type,
+          `@${directive.name.value} on ${where} needs a single time, not a list; ${fix}`,
+        );
+      } else if (
+        isScalarName(name)
+          ? !TIME_SCALARS.includes(name)
+          : context.schema.objectType(name) !== undefined
+      ) {
+        context.report(
+          field.type,
+          `@${directive.name.value} on ${where} cannot hold a time in type "${name}"; ${fix}`,
+        );
       }
     }
   }

@@ -12,7 +12,11 @@ export const uniqueDirectivesRule: Rule = (context) => {
   }
 };
 
-function check(context: RuleContext, directives: readonly ConstDirectiveNode[], where: string): void {
+function check(
+  context: RuleContext,
+  directives: readonly ConstDirectiveNode[],
+  where: string,
+): void {
   const first = new Map<string, ConstDirectiveNode>();
   for (const directive of directives) {
     const name = directive.name.value;
@@ -21,6 +25,9 @@ function check(context: RuleContext, directives: readonly ConstDirectiveNode[], 
       first.set(name, directive);
       continue;
     }
-    context.report(directive, `Directive "@${name}" is repeated on ${where} (first at ${context.locate(earlier)}); keep one`);
+    context.report(
+      directive,
+      `Directive "@${name}" is repeated on ${where} (first at ${context.locate(earlier)}); keep one`,
+    );
   }
 }

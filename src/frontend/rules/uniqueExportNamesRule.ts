@@ -7,7 +7,10 @@ const SERVER_PATHS: ReadonlySet<string> = new Set(['health']);
 
 /** Each exported table gets its own URL segment: no two share one, and none takes a path the server answers itself. */
 export const uniqueExportNamesRule: Rule = (context) => {
-  const first = new Map<string, { readonly type: ObjectTypeDefinitionNode; readonly directive: ConstDirectiveNode }>();
+  const first = new Map<
+    string,
+    { readonly type: ObjectTypeDefinitionNode; readonly directive: ConstDirectiveNode }
+  >();
   // Only the first definition of a name counts: a duplicated type is reported once, by the unique-type-names rule.
   for (const type of context.schema.distinctTypes) {
     const directive = findDirective(type, 'export');

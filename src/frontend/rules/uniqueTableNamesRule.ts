@@ -5,7 +5,10 @@ import { DEFAULT_DATABASE } from '../dialect.js';
 
 /** No two tables are stored under the same database and table name, where their records would mix. */
 export const uniqueTableNamesRule: Rule = (context) => {
-  const first = new Map<string, { readonly type: ObjectTypeDefinitionNode; readonly directive: ConstDirectiveNode }>();
+  const first = new Map<
+    string,
+    { readonly type: ObjectTypeDefinitionNode; readonly directive: ConstDirectiveNode }
+  >();
   // Only the first definition of a name counts: a duplicated type is reported once, by the unique-type-names rule.
   for (const type of context.schema.distinctTypes) {
     const directive = findDirective(type, 'table');

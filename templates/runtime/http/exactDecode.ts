@@ -151,7 +151,7 @@ export function objectsOfMaps(value: unknown, depth = 0): unknown {
     for (const [name, element] of value as Map<unknown, unknown>) {
       if (typeof name !== 'string') {
         throw new BodyFormatError(
-          `a map key is ${typeof name === 'object' ? 'a structure' : `the ${typeof name} ${String(name)}`}; keys of records must be text`,
+          `a map key is ${typeof name === 'object' ? 'a structure' : `a ${typeof name}`}; keys of records must be text`,
         );
       }
       setOwn(object, name, objectsOfMaps(element, depth + 1));

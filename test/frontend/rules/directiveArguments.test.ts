@@ -12,7 +12,12 @@ describe('directive-arguments', () => {
     `);
     const table = schema.tables[0];
     if (table === undefined) throw new Error('no table');
-    expect([table.tableName, table.database, table.exportName, table.expiration]).toEqual(['t_v2', 'my-db', 'things', 3600]);
+    expect([table.tableName, table.database, table.exportName, table.expiration]).toEqual([
+      't_v2',
+      'my-db',
+      'things',
+      3600,
+    ]);
   });
 
   it('refuses an unknown argument, suggesting a close one', () => {
@@ -58,21 +63,33 @@ describe('directive-arguments', () => {
       }
       `,
       [
-        [1, 27, 'Argument "expiration" of @table expects a whole number of seconds greater than 0, got "60"'],
+        [
+          1,
+          27,
+          'Argument "expiration" of @table expects a whole number of seconds greater than 0, got "60"',
+        ],
         [1, 43, 'Argument "database" of @table expects a name made of letters, digits, "_" or "-"'],
         [
           1,
           60,
           'Argument "name" of @export expects a name made of letters, digits, "_" or "-" (it becomes a storage name or URL segment), got "a/b"',
         ],
-        [4, 33, 'Argument "from" of @relationship expects the name of an attribute, like organizerId, got 12'],
+        [
+          4,
+          33,
+          'Argument "from" of @relationship expects the name of an attribute, like organizerId, got 12',
+        ],
       ],
     );
   });
 
   it('refuses an expiration of zero or below', () => {
     expectErrors('type T @table(expiration: 0) { id: ID @primaryKey }', [
-      [1, 27, 'Argument "expiration" of @table expects a whole number of seconds greater than 0, got 0'],
+      [
+        1,
+        27,
+        'Argument "expiration" of @table expects a whole number of seconds greater than 0, got 0',
+      ],
     ]);
   });
 

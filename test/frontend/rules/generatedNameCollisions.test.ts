@@ -24,7 +24,11 @@ describe('generated-name-collisions', () => {
           6,
           'Type name "NewProduct" collides with the interface "NewProduct", the create body generated for table "Product"; rename the type',
         ],
-        [3, 6, 'Type name "ProductPatch" collides with the interface "ProductPatch", the patch body generated for table "Product"'],
+        [
+          3,
+          6,
+          'Type name "ProductPatch" collides with the interface "ProductPatch", the patch body generated for table "Product"',
+        ],
       ],
     );
   });
@@ -35,7 +39,13 @@ describe('generated-name-collisions', () => {
       type NewA @table { id: ID @primaryKey }
       type A @table { id: ID @primaryKey }
       `,
-      [[1, 6, 'Type name "NewA" collides with the interface "NewA", the create body generated for table "A"']],
+      [
+        [
+          1,
+          6,
+          'Type name "NewA" collides with the interface "NewA", the create body generated for table "A"',
+        ],
+      ],
     );
   });
 

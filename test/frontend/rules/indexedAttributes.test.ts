@@ -3,7 +3,9 @@ import { expectErrors, expectValid } from '../harness.js';
 
 describe('indexed-attributes', () => {
   it('allows @indexed on scalars and lists of scalars', () => {
-    expectValid('type T @table { id: ID @primaryKey a: String @indexed b: [ID] @indexed c: Date @indexed d: Any @indexed }');
+    expectValid(
+      'type T @table { id: ID @primaryKey a: String @indexed b: [ID] @indexed c: Date @indexed d: Any @indexed }',
+    );
   });
 
   it('refuses @indexed on the primary key', () => {
@@ -21,7 +23,13 @@ describe('indexed-attributes', () => {
       }
       type Address { city: String }
       `,
-      [[3, 20, '"T.address" holds the object type "Address", whose values cannot be index keys; index a scalar attribute instead']],
+      [
+        [
+          3,
+          20,
+          '"T.address" holds the object type "Address", whose values cannot be index keys; index a scalar attribute instead',
+        ],
+      ],
     );
   });
 });

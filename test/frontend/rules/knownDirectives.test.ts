@@ -35,7 +35,13 @@ describe('known-directives', () => {
       `
       type T @table @cacheControl { id: ID @primaryKey }
       `,
-      [[1, 15, 'Unknown directive "@cacheControl" on type "T"; directives allowed here: @table, @export, @sealed']],
+      [
+        [
+          1,
+          15,
+          'Unknown directive "@cacheControl" on type "T"; directives allowed here: @table, @export, @sealed',
+        ],
+      ],
     );
   });
 
@@ -47,8 +53,16 @@ describe('known-directives', () => {
       }
       `,
       [
-        [1, 15, 'Directive "@indexed" cannot be used on type "T"; it belongs on a field (after the field type)'],
-        [2, 22, 'Directive "@export" cannot be used on field "T.id"; it belongs on a type (after the type name)'],
+        [
+          1,
+          15,
+          'Directive "@indexed" cannot be used on type "T"; it belongs on a field (after the field type)',
+        ],
+        [
+          2,
+          22,
+          'Directive "@export" cannot be used on field "T.id"; it belongs on a type (after the type name)',
+        ],
       ],
     );
   });

@@ -5,7 +5,9 @@ import { expectErrors, expectErrorsIn, expectValid } from '../harness.js';
 describe('known-types', () => {
   it('allows every built-in scalar, lists and non-null forms, and types from another file', () => {
     const fields = SCALAR_NAMES.map((name, index) => `f${index}: ${name}`).join('\n');
-    expectValid(`type T @table {\nid: ID @primaryKey\n${fields}\nlist: [String!]!\naddress: Address\n}\ntype Address { city: String }`);
+    expectValid(
+      `type T @table {\nid: ID @primaryKey\n${fields}\nlist: [String!]!\naddress: Address\n}\ntype Address { city: String }`,
+    );
     expectValid([
       { path: 'a.graphql', text: 'type T @table { id: ID @primaryKey address: Address }' },
       { path: 'b.graphql', text: 'type Address { city: String }' },

@@ -36,7 +36,11 @@ describe('primary-key', () => {
           16,
           'Type "Event" has a second @primaryKey on "slug" (the first is on "id" at schema.graphql:2:3); a table has exactly one primary key, remove one @primaryKey',
         ],
-        [4, 16, 'Type "Event" has a second @primaryKey on "code" (the first is on "id" at schema.graphql:2:3)'],
+        [
+          4,
+          16,
+          'Type "Event" has a second @primaryKey on "code" (the first is on "id" at schema.graphql:2:3)',
+        ],
       ],
     );
   });

@@ -8,13 +8,21 @@ describe('primary-key-type', () => {
 
   it.each(['Boolean', 'Date', 'BigInt', 'Bytes', 'Any'])('refuses a %s key', (type) => {
     expectErrors(`type T @table { key: ${type} @primaryKey }`, [
-      [1, 22, `Primary key "T.key" has type "${type}", which cannot be a key; use ID, String, Int, Long or Float`],
+      [
+        1,
+        22,
+        `Primary key "T.key" has type "${type}", which cannot be a key; use ID, String, Int, Long or Float`,
+      ],
     ]);
   });
 
   it('refuses a list key', () => {
     expectErrors('type T @table { keys: [ID] @primaryKey }', [
-      [1, 23, 'Primary key "T.keys" is a list; a key must be a single ID, String, Int, Long or Float'],
+      [
+        1,
+        23,
+        'Primary key "T.keys" is a list; a key must be a single ID, String, Int, Long or Float',
+      ],
     ]);
   });
 

@@ -29,7 +29,11 @@ describe('relationship-from', () => {
       }
       `,
       [
-        [5, 39, '@relationship(from: organizerID) on "Event.organizer" names no attribute of "Event"; did you mean "organizerId"?'],
+        [
+          5,
+          39,
+          '@relationship(from: organizerID) on "Event.organizer" names no attribute of "Event"; did you mean "organizerId"?',
+        ],
         [
           6,
           34,

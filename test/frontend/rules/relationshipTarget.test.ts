@@ -22,7 +22,13 @@ describe('relationship-target', () => {
         owner: ID @relationship(from: ownerId)
       }
       `,
-      [[4, 10, 'Relationship "Event.owner" has the scalar type "ID"; its type must be the related table, like "User" or "[User]"']],
+      [
+        [
+          4,
+          10,
+          'Relationship "Event.owner" has the scalar type "ID"; its type must be the related table, like "User" or "[User]"',
+        ],
+      ],
     );
   });
 

@@ -36,7 +36,10 @@ describe('relationship-to', () => {
           path: 'category.graphql',
           text: 'type Category @table {\n  id: ID @primaryKey\n  products: [Product] @relationship(to: owner)\n}',
         },
-        { path: 'product.graphql', text: 'type Product @table { id: ID @primaryKey categoryId: ID }' },
+        {
+          path: 'product.graphql',
+          text: 'type Product @table { id: ID @primaryKey categoryId: ID }',
+        },
       ],
       [
         [

@@ -3,11 +3,16 @@ import { expectErrors, expectValid } from '../harness.js';
 
 describe('reserved-type-names', () => {
   it('allows ordinary names, including ones that merely contain a reserved word', () => {
-    expectValid('type DateRange @table { id: ID @primaryKey } type PromiseInfo { note: String } type Keys { k: String }');
+    expectValid(
+      'type DateRange @table { id: ID @primaryKey } type PromiseInfo { note: String } type Keys { k: String }',
+    );
   });
 
   it.each([
-    ['Promise', 'collides with the TypeScript global "Promise" that the generated code uses; rename the type'],
+    [
+      'Promise',
+      'collides with the TypeScript global "Promise" that the generated code uses; rename the type',
+    ],
     ['Record', 'collides with the TypeScript global "Record"'],
     ['Uint8Array', 'collides with the TypeScript global "Uint8Array"'],
     ['Buffer', 'collides with the TypeScript global "Buffer"'],
@@ -22,7 +27,9 @@ describe('reserved-type-names', () => {
     ['Con', 'cannot be a file name on Windows (the generated src/tables/Con.ts)'],
     ['__Meta', 'starts with "__", which GraphQL reserves for itself'],
   ])('refuses the type name %s', (name, problem) => {
-    expectErrors(`type ${name} @table { id: ID @primaryKey }`, [[1, 6, `Type name "${name}" ${problem}`]]);
+    expectErrors(`type ${name} @table { id: ID @primaryKey }`, [
+      [1, 6, `Type name "${name}" ${problem}`],
+    ]);
   });
 
   it('checks plain object types too', () => {

@@ -68,7 +68,11 @@ describe('supported-definitions', () => {
       [
         [2, 12, 'Directive definition "@cache" is not supported'],
         [3, 1, 'A schema definition is not supported'],
-        [4, 13, 'Extending "T" is not supported; declare all of its fields and directives in its definition'],
+        [
+          4,
+          13,
+          'Extending "T" is not supported; declare all of its fields and directives in its definition',
+        ],
       ],
     );
   });
@@ -106,7 +110,13 @@ describe('supported-definitions', () => {
       `
       type T implements Node @table { id: ID @primaryKey }
       `,
-      [[1, 19, 'Type "T" implements "Node", but interfaces are not supported; remove "implements Node"']],
+      [
+        [
+          1,
+          19,
+          'Type "T" implements "Node", but interfaces are not supported; remove "implements Node"',
+        ],
+      ],
     );
   });
 });

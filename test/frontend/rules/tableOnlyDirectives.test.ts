@@ -16,7 +16,11 @@ describe('table-only-directives', () => {
       type Address @export @sealed { city: String }
       `,
       [
-        [2, 14, 'Directive "@export" on type "Address" needs a table; add @table to "Address" or remove @export'],
+        [
+          2,
+          14,
+          'Directive "@export" on type "Address" needs a table; add @table to "Address" or remove @export',
+        ],
         [2, 22, 'Directive "@sealed" on type "Address" needs a table'],
       ],
     );

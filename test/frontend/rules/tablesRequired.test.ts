@@ -13,12 +13,21 @@ describe('tables-required', () => {
       # only nested types so far
       type Address { city: String }
       `,
-      [[2, 6, 'The schema declares no @table type, so there is nothing to serve; add @table and a @primaryKey field to a type']],
+      [
+        [
+          2,
+          6,
+          'The schema declares no @table type, so there is nothing to serve; add @table and a @primaryKey field to a type',
+        ],
+      ],
     );
   });
 
   it('refuses an empty file at its start', () => {
-    expectErrorsIn([{ path: 'empty.graphql', text: '# nothing yet\n' }], [['empty.graphql', 1, 1, 'The schema declares no @table type']]);
+    expectErrorsIn(
+      [{ path: 'empty.graphql', text: '# nothing yet\n' }],
+      [['empty.graphql', 1, 1, 'The schema declares no @table type']],
+    );
   });
 
   it('refuses to load no files at all', () => {

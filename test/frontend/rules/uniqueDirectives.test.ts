@@ -15,8 +15,16 @@ describe('unique-directives', () => {
       }
       `,
       [
-        [1, 23, 'Directive "@export" is repeated on type "T" (first at schema.graphql:1:15); keep one'],
-        [3, 25, 'Directive "@indexed" is repeated on field "T.name" (first at schema.graphql:3:16); keep one'],
+        [
+          1,
+          23,
+          'Directive "@export" is repeated on type "T" (first at schema.graphql:1:15); keep one',
+        ],
+        [
+          3,
+          25,
+          'Directive "@indexed" is repeated on field "T.name" (first at schema.graphql:3:16); keep one',
+        ],
       ],
     );
   });

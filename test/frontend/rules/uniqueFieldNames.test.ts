@@ -3,7 +3,9 @@ import { expectErrors, expectValid } from '../harness.js';
 
 describe('unique-field-names', () => {
   it('allows the same field name in different types', () => {
-    expectValid('type T @table { id: ID @primaryKey name: String } type U @table { id: ID @primaryKey name: String }');
+    expectValid(
+      'type T @table { id: ID @primaryKey name: String } type U @table { id: ID @primaryKey name: String }',
+    );
   });
 
   it('refuses a field declared twice, at the second, pointing at the first', () => {
@@ -15,7 +17,13 @@ describe('unique-field-names', () => {
         name: String @indexed
       }
       `,
-      [[4, 3, 'Field "T.name" is already declared at schema.graphql:3:3; remove or rename one of them']],
+      [
+        [
+          4,
+          3,
+          'Field "T.name" is already declared at schema.graphql:3:3; remove or rename one of them',
+        ],
+      ],
     );
   });
 

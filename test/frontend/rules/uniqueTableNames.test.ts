@@ -31,7 +31,14 @@ describe('unique-table-names', () => {
         { path: 'b.graphql', text: 'type B @table(table: shared) { id: ID @primaryKey }' },
         { path: 'a.graphql', text: 'type A @table(table: shared) { id: ID @primaryKey }' },
       ],
-      [['b.graphql', 1, 8, 'Tables "A" and "B" are both stored as table "shared" in database "data" (the first at a.graphql:1:8)']],
+      [
+        [
+          'b.graphql',
+          1,
+          8,
+          'Tables "A" and "B" are both stored as table "shared" in database "data" (the first at a.graphql:1:8)',
+        ],
+      ],
     );
   });
 });

@@ -15,14 +15,25 @@ describe('unique-type-names', () => {
       type T @table { id: ID @primaryKey }
       type T { name: String }
       `,
-      [[2, 6, 'Type "T" is already defined at schema.graphql:1:6; rename one of them or merge their fields']],
+      [
+        [
+          2,
+          6,
+          'Type "T" is already defined at schema.graphql:1:6; rename one of them or merge their fields',
+        ],
+      ],
     );
   });
 
   it('refuses a definition repeated in another file, at the file that sorts second', () => {
     const first = { path: 'a/types.graphql', text: 'type Address { city: String }' };
-    const second = { path: 'b/tables.graphql', text: 'type T @table { id: ID @primaryKey }\n\ntype Address { street: String }' };
-    const expected = [['b/tables.graphql', 3, 6, 'Type "Address" is already defined at a/types.graphql:1:6']] as const;
+    const second = {
+      path: 'b/tables.graphql',
+      text: 'type T @table { id: ID @primaryKey }\n\ntype Address { street: String }',
+    };
+    const expected = [
+      ['b/tables.graphql', 3, 6, 'Type "Address" is already defined at a/types.graphql:1:6'],
+    ] as const;
     expectErrorsIn([first, second], expected);
     expectErrorsIn([second, first], expected);
   });

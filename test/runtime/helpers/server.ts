@@ -15,7 +15,12 @@ export interface TestServer {
   /** fetch() relative to the server's URL. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** JSON request helper: sends `body` as JSON. */
-  send(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  send(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   /** Closes the server and starts it again over the same data directory. */
   reopen(): Promise<TestServer>;
   /** Closes the server and removes its data. */

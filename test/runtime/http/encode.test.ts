@@ -33,9 +33,15 @@ describe('JSON of stored values', () => {
 
 describe('encodeValue', () => {
   it('encodes CBOR and MessagePack that generic decoders read back', () => {
-    const cbor = decodeCbor(encodeValue('cbor', { a: 1, when: record.when })) as Record<string, unknown>;
+    const cbor = decodeCbor(encodeValue('cbor', { a: 1, when: record.when })) as Record<
+      string,
+      unknown
+    >;
     expect(cbor).toEqual({ a: 1, when: record.when });
-    expect(unpack(encodeValue('msgpack', { a: 'x', list: [1, 2] }))).toEqual({ a: 'x', list: [1, 2] });
+    expect(unpack(encodeValue('msgpack', { a: 'x', list: [1, 2] }))).toEqual({
+      a: 'x',
+      list: [1, 2],
+    });
   });
 
   it('writes CSV with a header row, quoting, JSON cells for structures and ISO dates', () => {
@@ -54,10 +60,16 @@ describe('encodeValue', () => {
 });
 
 describe('listEncoder', () => {
-  const encodeList = (format: Parameters<typeof listEncoder>[0], values: unknown[], columns: string[] = []) => {
+  const encodeList = (
+    format: Parameters<typeof listEncoder>[0],
+    values: unknown[],
+    columns: string[] = [],
+  ) => {
     const encoder = listEncoder(format, columns);
     const pieces = [encoder.start(), ...values.map((value) => encoder.item(value)), encoder.end()];
-    return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+    return Buffer.concat(
+      pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)),
+    );
   };
 
   it('streams JSON, CBOR (indefinite length), MessagePack and CSV lists that decode to the values', () => {

@@ -31,7 +31,9 @@ describe('negotiate', () => {
   });
 
   it('breaks ties in the order JSON, CBOR, MessagePack, CSV', () => {
-    expect(negotiate('text/csv, application/x-msgpack, application/cbor, application/json')).toBe('json');
+    expect(negotiate('text/csv, application/x-msgpack, application/cbor, application/json')).toBe(
+      'json',
+    );
     expect(negotiate('text/csv, application/x-msgpack, application/cbor')).toBe('cbor');
     expect(negotiate('text/csv;q=0.5, application/x-msgpack;q=0.5')).toBe('msgpack');
   });
@@ -52,7 +54,9 @@ describe('negotiate', () => {
     expect(parseAccept('text/csv;q=abc, application/cbor, nonsense, /x')).toEqual([
       { type: 'application', subtype: 'cbor', q: 1 },
     ]);
-    expect(parseAccept('text/csv;q=0.25;level=1')).toEqual([{ type: 'text', subtype: 'csv', q: 0.25 }]);
+    expect(parseAccept('text/csv;q=0.25;level=1')).toEqual([
+      { type: 'text', subtype: 'csv', q: 0.25 },
+    ]);
     expect(negotiate('text/csv;q=2')).toBeNull();
   });
 

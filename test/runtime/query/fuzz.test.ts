@@ -24,7 +24,8 @@ const schema = propertySchema(true);
 
 /** The keys of every match, without offset and limit. */
 function* matchingKeys(txn: ReadTxn, ctx: QueryContext, query: Query): Generator<Key> {
-  for (const entry of matchingEntries(txn, ctx, { ...query, offset: 0, limit: null })) yield entry.key;
+  for (const entry of matchingEntries(txn, ctx, { ...query, offset: 0, limit: null }))
+    yield entry.key;
 }
 const PIECES = [
   '&',
@@ -150,7 +151,9 @@ describe.each(STORE_KINDS)('mangled queries on the $name store', (kind) => {
           expect(QUERY_ERROR_CODES).toContain(clientError.code);
           // Every query error carries a position (contract 5.6), an offset into the raw string.
           const { position } = clientError.details;
-          expect(Number.isInteger(position), `${clientError.code} without a position: ${raw}`).toBe(true);
+          expect(Number.isInteger(position), `${clientError.code} without a position: ${raw}`).toBe(
+            true,
+          );
           expect(position).toBeGreaterThanOrEqual(0);
           expect(position).toBeLessThanOrEqual(raw.length);
           return;
@@ -161,7 +164,10 @@ describe.each(STORE_KINDS)('mangled queries on the $name store', (kind) => {
         const unpaged = [...matchingKeys(txn, ctx, query)];
         expect(new Set(unpaged).size, 'a record answered twice').toBe(unpaged.length);
         expect(countMatches(txn, ctx, query)).toBe(unpaged.length);
-        const pageSize = Math.max(0, Math.min(query.limit ?? Infinity, unpaged.length - query.offset));
+        const pageSize = Math.max(
+          0,
+          Math.min(query.limit ?? Infinity, unpaged.length - query.offset),
+        );
         expect(answers).toHaveLength(pageSize);
       }),
       { numRuns: kind.name === 'lmdb' ? 500 : 2000 },

@@ -167,7 +167,10 @@ describe('the shop over HTTP', () => {
     .sort();
 
   it('shapes one record with select(): /Category/books?select(name,products{name,price})', async () => {
-    const { status, body } = await json(server, '/Category/books?select(name,products{name,price})');
+    const { status, body } = await json(
+      server,
+      '/Category/books?select(name,products{name,price})',
+    );
     expect(status).toBe(200);
     const books = products.filter((product) => product.categoryId === 'books');
     expect(body).toEqual({
@@ -178,7 +181,11 @@ describe('the shop over HTTP', () => {
   });
 
   it('refuses conditions, sorting and limits on a record URL instead of ignoring them', async () => {
-    for (const path of ['/Category/books?name=Books', '/Category/books?sort(name)', '/Category/books?limit(1)']) {
+    for (const path of [
+      '/Category/books?name=Books',
+      '/Category/books?sort(name)',
+      '/Category/books?limit(1)',
+    ]) {
       const { status, body } = await json(server, path);
       expect(status, path).toBe(400);
       expect((body as Json).code, path).toBe('QUERY_UNSUPPORTED');

@@ -78,7 +78,10 @@ function check(
   expect(new Set(keys).size, 'a record answered twice').toBe(keys.length);
   expect(countMatches(txn, ctx, query), 'countMatches').toBe(matches.length);
 
-  expect({ sorted: query.sort.length > 0, offset: query.offset, limit: query.limit }, `page of ${raw}`).toEqual({
+  expect(
+    { sorted: query.sort.length > 0, offset: query.offset, limit: query.limit },
+    `page of ${raw}`,
+  ).toEqual({
     sorted: reading.sort.length > 0,
     offset: reading.offset,
     limit: reading.limit,
@@ -135,7 +138,6 @@ describe.each(STORE_KINDS)('the engine agrees with the oracle on the $name store
   });
 });
 
-
 /** One step of the interleaved property: a write (applied to the store and the model) or a query. */
 type Step =
   | { readonly op: 'create'; readonly fields: Record<string, unknown> }
@@ -144,7 +146,10 @@ type Step =
   | { readonly op: 'query'; readonly query: PropertyQuery };
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
-  { arbitrary: itemFieldsArbitrary.map((fields) => ({ op: 'create' as const, fields })), weight: 2 },
+  {
+    arbitrary: itemFieldsArbitrary.map((fields) => ({ op: 'create' as const, fields })),
+    weight: 2,
+  },
   {
     arbitrary: fc
       .tuple(fc.nat(), itemFieldsArbitrary)
@@ -156,52 +161,64 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe.each(STORE_KINDS)('after creates, updates and deletes, on the $name store', (kind) => {
-  it.each([true, false])('the engine still agrees with the oracle (indexes: %s)', async (indexed) => {
-    const schema = propertySchema(indexed);
-    await assertProperty(
-      'the engine agrees with the oracle across writes',
-      fc.asyncProperty(dataArbitrary, fc.array(stepArbitrary, { minLength: 4, maxLength: 12 }), async (data, steps) => {
-        const opened = await loadedStore(kind, schema, data);
-        // The model: what the store must hold, kept by this test alone.
-        const items = new Map<Key, StoredValue>(data.Item.map((value) => [value['id'] as Key, value]));
-        let created = 0;
-        try {
-          for (const step of steps) {
-            const keys = [...items.keys()];
-            if (step.op === 'create') {
-              const key = `new${created++}`;
-              const value = withoutAbsentAttributes({ id: key, ...step.fields });
-              await opened.store.write((txn) => txn.put('Item', key, value));
-              items.set(key, value);
-            } else if (step.op === 'update' && keys.length > 0) {
-              // An update replaces some attributes, removes the ones that come absent, keeps the rest.
-              const key = keys[step.pick % keys.length]!;
-              const next: Record<string, unknown> = { ...items.get(key) };
-              for (const [name, value] of Object.entries(step.fields)) {
-                if (value === undefined) delete next[name];
-                else next[name] = value;
+  it.each([true, false])(
+    'the engine still agrees with the oracle (indexes: %s)',
+    async (indexed) => {
+      const schema = propertySchema(indexed);
+      await assertProperty(
+        'the engine agrees with the oracle across writes',
+        fc.asyncProperty(
+          dataArbitrary,
+          fc.array(stepArbitrary, { minLength: 4, maxLength: 12 }),
+          async (data, steps) => {
+            const opened = await loadedStore(kind, schema, data);
+            // The model: what the store must hold, kept by this test alone.
+            const items = new Map<Key, StoredValue>(
+              data.Item.map((value) => [value['id'] as Key, value]),
+            );
+            let created = 0;
+            try {
+              for (const step of steps) {
+                const keys = [...items.keys()];
+                if (step.op === 'create') {
+                  const key = `new${created++}`;
+                  const value = withoutAbsentAttributes({ id: key, ...step.fields });
+                  await opened.store.write((txn) => txn.put('Item', key, value));
+                  items.set(key, value);
+                } else if (step.op === 'update' && keys.length > 0) {
+                  // An update replaces some attributes, removes the ones that come absent, keeps the rest.
+                  const key = keys[step.pick % keys.length]!;
+                  const next: Record<string, unknown> = { ...items.get(key) };
+                  for (const [name, value] of Object.entries(step.fields)) {
+                    if (value === undefined) delete next[name];
+                    else next[name] = value;
+                  }
+                  const value = withoutAbsentAttributes(next);
+                  await opened.store.write((txn) => txn.put('Item', key, value));
+                  items.set(key, value);
+                } else if (step.op === 'delete' && keys.length > 0) {
+                  const key = keys[step.pick % keys.length]!;
+                  expect(await opened.store.write((txn) => txn.delete('Item', key))).toBe(true);
+                  items.delete(key);
+                } else if (step.op === 'query') {
+                  const txn = opened.store.read();
+                  const stored = snapshot(txn, schema);
+                  // The store holds exactly the model (so the oracle's data is not the engine's word alone).
+                  const held = (stored.get('Item') ?? []).map(
+                    ({ key, value }) => [key, value] as const,
+                  );
+                  expect(new Map(held)).toEqual(items);
+                  check(txn, schema, new Oracle(schema, stored), step.query);
+                }
               }
-              const value = withoutAbsentAttributes(next);
-              await opened.store.write((txn) => txn.put('Item', key, value));
-              items.set(key, value);
-            } else if (step.op === 'delete' && keys.length > 0) {
-              const key = keys[step.pick % keys.length]!;
-              expect(await opened.store.write((txn) => txn.delete('Item', key))).toBe(true);
-              items.delete(key);
-            } else if (step.op === 'query') {
-              const txn = opened.store.read();
-              const stored = snapshot(txn, schema);
-              // The store holds exactly the model (so the oracle's data is not the engine's word alone).
-              const held = (stored.get('Item') ?? []).map(({ key, value }) => [key, value] as const);
-              expect(new Map(held)).toEqual(items);
-              check(txn, schema, new Oracle(schema, stored), step.query);
+            } finally {
+              await opened.dispose();
             }
-          }
-        } finally {
-          await opened.dispose();
-        }
-      }),
-      { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? (kind.name === 'lmdb' ? 15 : 100)) },
-    );
-  }, 180_000);
+          },
+        ),
+        { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? (kind.name === 'lmdb' ? 15 : 100)) },
+      );
+    },
+    180_000,
+  );
 });

@@ -8,7 +8,15 @@ import WebSocket from 'ws';
 import { ClientError } from '../../../templates/runtime/errors.js';
 import { parseQuery } from '../../../templates/runtime/query/index.js';
 import { calendarSchema, kitchenSinkSchema } from '../fixtures/schemas.js';
-import { connect, EventClient, EventStreamReader, eventually, send, startServer, type TestServer } from './helpers.js';
+import {
+  connect,
+  EventClient,
+  EventStreamReader,
+  eventually,
+  send,
+  startServer,
+  type TestServer,
+} from './helpers.js';
 import { RawWebSocket } from './rawSocket.js';
 
 const SEND_BUFFER_LIMIT = 256 * 1024;
@@ -16,7 +24,10 @@ const SEND_BUFFER_LIMIT = 256 * 1024;
 describe('WebSocket subscriptions', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer(calendarSchema, { sendBufferLimit: SEND_BUFFER_LIMIT, keepAliveIntervalMs: 50 });
+    server = await startServer(calendarSchema, {
+      sendBufferLimit: SEND_BUFFER_LIMIT,
+      keepAliveIntervalMs: 50,
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -97,7 +108,10 @@ describe('WebSocket subscriptions', () => {
     let written = 0;
     // Far more than the kernel's socket buffers (a few MB each way) can absorb.
     for (let batch = 0; batch < 8; batch++) {
-      const records = Array.from({ length: 80 }, (_, i) => ({ id: `slow-${batch}-${i}`, notes: big }));
+      const records = Array.from({ length: 80 }, (_, i) => ({
+        id: `slow-${batch}-${i}`,
+        notes: big,
+      }));
       const answer = await send(`${server.url}/Event/`, 'POST', records);
       expect(answer.status).toBe(201);
       written += records.length * big.length;
@@ -141,7 +155,12 @@ describe('many short-lived sockets', () => {
 
   it('leaves no subscription behind after 10,000 sockets opened and closed', async () => {
     await send(`${server.url}/Event/churn`, 'PUT', { title: 'Churn', attendeeIds: ['churner'] });
-    const paths = ['/Event/churn', '/Event/', '/Event/?attendeeIds=churner', '/Event/?title=sw=Ch&select(title)'];
+    const paths = [
+      '/Event/churn',
+      '/Event/',
+      '/Event/?attendeeIds=churner',
+      '/Event/?title=sw=Ch&select(title)',
+    ];
     const before = server.realtime.stats();
     let opened = 0;
     const worker = async (): Promise<void> => {
@@ -164,7 +183,10 @@ describe('many short-lived sockets', () => {
 describe('event streams', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer(calendarSchema, { sendBufferLimit: SEND_BUFFER_LIMIT, keepAliveIntervalMs: 20 });
+    server = await startServer(calendarSchema, {
+      sendBufferLimit: SEND_BUFFER_LIMIT,
+      keepAliveIntervalMs: 20,
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -176,7 +198,9 @@ describe('event streams', () => {
     const response = await reader.ready;
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
-    expect(await reader.next()).toMatchObject([{ id: 's1', type: 'put', value: { title: 'Stream' } }]);
+    expect(await reader.next()).toMatchObject([
+      { id: 's1', type: 'put', value: { title: 'Stream' } },
+    ]);
     await send(`${server.url}/Event/s1`, 'PATCH', { status: 'cancelled' });
     expect(await reader.next()).toMatchObject([{ id: 's1', type: 'delete', reason: 'unmatched' }]);
     reader.close();
@@ -195,7 +219,9 @@ describe('event streams', () => {
       ['/Event/?color=red', 400],
       ['/Event/?limit(1)', 400],
     ] as const) {
-      const response = await fetch(`${server.url}${path}`, { headers: { Accept: 'text/event-stream' } });
+      const response = await fetch(`${server.url}${path}`, {
+        headers: { Accept: 'text/event-stream' },
+      });
       expect(response.status, path).toBe(status);
       expect(await response.json()).toHaveProperty('error');
     }
@@ -203,7 +229,9 @@ describe('event streams', () => {
 
   it('cuts a stream whose reader stops reading, and frees its subscription', async () => {
     const before = server.realtime.stats().subscriptions;
-    const request = httpRequest(`${server.url}/Event/`, { headers: { Accept: 'text/event-stream' } });
+    const request = httpRequest(`${server.url}/Event/`, {
+      headers: { Accept: 'text/event-stream' },
+    });
     const response = await new Promise<import('node:http').IncomingMessage>((resolve) => {
       request.once('response', resolve);
       request.end();
@@ -215,7 +243,10 @@ describe('event streams', () => {
     await eventually(() => server.realtime.stats().subscriptions === before + 1);
     const big = 'y'.repeat(50_000);
     for (let batch = 0; batch < 5 && server.realtime.stats().subscriptions > before; batch++) {
-      const records = Array.from({ length: 80 }, (_, i) => ({ id: `sse-slow-${batch}-${i}`, notes: big }));
+      const records = Array.from({ length: 80 }, (_, i) => ({
+        id: `sse-slow-${batch}-${i}`,
+        notes: big,
+      }));
       expect((await send(`${server.url}/Event/`, 'POST', records)).status).toBe(201);
     }
     await eventually(() => server.realtime.stats().subscriptions === before);
@@ -233,7 +264,11 @@ describe('shutdown', () => {
     await server.close();
     expect((await socket.closed).code).toBe(1001);
     await eventually(() => reader.isEnded);
-    expect(server.realtime.stats()).toMatchObject({ subscriptions: 0, webSockets: 0, eventStreams: 0 });
+    expect(server.realtime.stats()).toMatchObject({
+      subscriptions: 0,
+      webSockets: 0,
+      eventStreams: 0,
+    });
   });
 });
 

@@ -8,11 +8,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SchemaMeta } from '../../../templates/runtime/meta.js';
 import { runServer, type RunningServer } from '../../../templates/runtime/main.js';
-import type { EventMessage, FrameFormat, OutgoingEvent } from '../../../templates/runtime/realtime/event.js';
-import { createRealtime, type Realtime, type RealtimeOptions } from '../../../templates/runtime/realtime/index.js';
+import type {
+  EventMessage,
+  FrameFormat,
+  OutgoingEvent,
+} from '../../../templates/runtime/realtime/event.js';
+import {
+  createRealtime,
+  type Realtime,
+  type RealtimeOptions,
+} from '../../../templates/runtime/realtime/index.js';
 import type { CloseCode, EventSink } from '../../../templates/runtime/realtime/sink.js';
 
-export { connect, eventually, EventClient, EventStreamReader, send, type Closed } from '../../helpers/realtimeClient.js';
+export {
+  connect,
+  eventually,
+  EventClient,
+  EventStreamReader,
+  send,
+  type Closed,
+} from '../../helpers/realtimeClient.js';
 
 export interface TestServer {
   readonly url: string;

@@ -10,10 +10,19 @@ import type { SchemaMeta, TableMeta } from '../../../templates/runtime/meta.js';
 import { parseQuery } from '../../../templates/runtime/query/index.js';
 import type { EventMessage } from '../../../templates/runtime/realtime/event.js';
 import { SubscriptionHub } from '../../../templates/runtime/realtime/hub.js';
-import { DEFAULT_REALTIME_OPTIONS, type RealtimeOptions } from '../../../templates/runtime/realtime/options.js';
+import {
+  DEFAULT_REALTIME_OPTIONS,
+  type RealtimeOptions,
+} from '../../../templates/runtime/realtime/options.js';
 import type { SubscriptionTarget } from '../../../templates/runtime/realtime/target.js';
 import { openLmdbStore } from '../../../templates/runtime/store/lmdb.js';
-import type { Commit, Key, Store, StoredValue, WriteTxn } from '../../../templates/runtime/store/types.js';
+import type {
+  Commit,
+  Key,
+  Store,
+  StoredValue,
+  WriteTxn,
+} from '../../../templates/runtime/store/types.js';
 import { calendarSchema } from '../fixtures/schemas.js';
 import { assertProperty } from '../../helpers/seed.js';
 import { eventually, RecordingSink } from './helpers.js';
@@ -112,7 +121,11 @@ function subscribe(target: SubscriptionTarget, sink = new RecordingSink()): Reco
 }
 
 function view(raw: string): SubscriptionTarget {
-  return { kind: 'view', table: Event, query: parseQuery(raw, { schema: calendarSchema, table: Event }) };
+  return {
+    kind: 'view',
+    table: Event,
+    query: parseQuery(raw, { schema: calendarSchema, table: Event }),
+  };
 }
 
 const tableTarget: SubscriptionTarget = { kind: 'table', table: Event };
@@ -132,13 +145,16 @@ function expectVersionsIncrease(messages: readonly EventMessage[]): void {
   const last = new Map<Key, number>();
   for (const message of messages) {
     const previous = last.get(message.id);
-    if (previous !== undefined) expect(message.version, `${message.type} ${message.id}`).toBeGreaterThan(previous);
+    if (previous !== undefined)
+      expect(message.version, `${message.type} ${message.id}`).toBeGreaterThan(previous);
     last.set(message.id, message.version);
   }
 }
 
 function summary(messages: readonly EventMessage[]): string[] {
-  return messages.map((message) => `${message.type} ${message.id}${message.reason ? ` (${message.reason})` : ''}`);
+  return messages.map(
+    (message) => `${message.type} ${message.id}${message.reason ? ` (${message.reason})` : ''}`,
+  );
 }
 
 describe('a record subscription', () => {
@@ -182,7 +198,14 @@ describe('a table subscription', () => {
     await put(event('z'));
     await remove('a');
     await put(event('b', { status: 'cancelled' }));
-    expect(summary(sink.messages)).toEqual(['put a', 'put b', 'put c', 'put z', 'delete a', 'put b']);
+    expect(summary(sink.messages)).toEqual([
+      'put a',
+      'put b',
+      'put c',
+      'put z',
+      'delete a',
+      'put b',
+    ]);
   });
 
   it('gets one event per record of a transaction, carrying the record as committed', async () => {
@@ -272,7 +295,11 @@ describe('a filtered view', () => {
   });
 
   it('sends the current matches in the order of sort()', async () => {
-    await put(event('e1', { title: 'C' }), event('e2', { title: 'A' }), event('e3', { title: 'B' }));
+    await put(
+      event('e1', { title: 'C' }),
+      event('e2', { title: 'A' }),
+      event('e3', { title: 'B' }),
+    );
     const sink = subscribe(view('status==confirmed&sort(title)'));
     expect(summary(sink.messages)).toEqual(['put e2', 'put e3', 'put e1']);
   });
@@ -316,7 +343,8 @@ describe('the initial state and the changes around it', () => {
       expect(sink.messages[0]?.value).toMatchObject({ title: 'Again' });
     }
     await put(event('e1', { attendeeIds: ['user123'], title: 'Later' }));
-    for (const sink of [table, record, filtered]) expect(summary(sink.messages)).toEqual(['put e1', 'put e1']);
+    for (const sink of [table, record, filtered])
+      expect(summary(sink.messages)).toEqual(['put e1', 'put e1']);
   });
 
   it('holds the changes made while a slow consumer takes the initial state, and repeats no record', async () => {
@@ -342,7 +370,12 @@ describe('the initial state and the changes around it', () => {
     expect(new Set(initial.map((message) => message.id)).size).toBe(initial.length);
     expect(initial.map((message) => message.id)).not.toContain('e1400');
     expect(initial.map((message) => message.id)).not.toContain('e1401');
-    expect(summary(sink.messages.slice(-4))).toEqual(['put e0001', 'put e1400', 'delete e1401', 'put new']);
+    expect(summary(sink.messages.slice(-4))).toEqual([
+      'put e0001',
+      'put e1400',
+      'delete e1401',
+      'put new',
+    ]);
     const truth = new Map([...store.read().scan('Event')].map((entry) => [entry.key, entry.value]));
     expect(clientState(sink.messages)).toEqual(truth);
     expectVersionsIncrease(sink.messages);
@@ -360,11 +393,15 @@ describe('the initial state and the changes around it', () => {
     await put(event('e1101', { attendeeIds: ['user123'], title: 'moved' }));
     await put(event('e0000', { attendeeIds: [] }));
     sink.resume();
-    await eventually(() => sink.messages.some((message) => message.id === 'e0000' && message.type === 'delete'));
+    await eventually(() =>
+      sink.messages.some((message) => message.id === 'e0000' && message.type === 'delete'),
+    );
     expect(sink.messages.filter((message) => message.id === 'e1100')).toEqual([]);
     expect(summary(sink.messages.slice(-2))).toEqual(['put e1101', 'delete e0000 (unmatched)']);
     // The true state by hand: every record written with user123 among its attendees, as last written.
-    const written = new Map<Key, StoredValue>(records.map((record) => [record['id'] as Key, record]));
+    const written = new Map<Key, StoredValue>(
+      records.map((record) => [record['id'] as Key, record]),
+    );
     for (const record of [
       event('e1100', { attendeeIds: ['other'] }),
       event('e1101', { attendeeIds: ['user123'], title: 'moved' }),
@@ -372,7 +409,9 @@ describe('the initial state and the changes around it', () => {
     ]) {
       written.set(record['id'] as Key, record);
     }
-    const truth = new Map([...written].filter(([, value]) => attendeesOf(value).includes('user123')));
+    const truth = new Map(
+      [...written].filter(([, value]) => attendeesOf(value).includes('user123')),
+    );
     expect(truth.size).toBe(1198);
     expect(clientState(sink.messages)).toEqual(truth);
   });
@@ -384,7 +423,8 @@ describe('a consumer that does not keep up', () => {
     const sink = new RecordingSink();
     subscribe(tableTarget, sink);
     sink.stall();
-    for (let i = 0; i < 100 && sink.open; i++) await put(event(`e${i}`, { title: 'x'.repeat(200) }));
+    for (let i = 0; i < 100 && sink.open; i++)
+      await put(event(`e${i}`, { title: 'x'.repeat(200) }));
     expect(sink.closedWith?.code).toBe(1013);
     expect(sink.closedWith?.reason).toMatch(/4096 bytes/);
     expect(hub.subscriptionCount).toBe(0);
@@ -399,7 +439,8 @@ describe('a consumer that does not keep up', () => {
     const sink = new RecordingSink();
     sink.stall();
     subscribe(tableTarget, sink);
-    for (let i = 0; i < 400 && sink.open; i++) await put(event(`late${i}`, { title: 'x'.repeat(400) }));
+    for (let i = 0; i < 400 && sink.open; i++)
+      await put(event(`late${i}`, { title: 'x'.repeat(400) }));
     expect(sink.closedWith?.code).toBe(1013);
     expect(hub.subscriptionCount).toBe(0);
   });
@@ -429,10 +470,21 @@ describe('registrations', () => {
  * The views of the property below, each with its meaning written out by hand (what it matches, how
  * it shapes a record), so that the expected state does not come from the engine's own matching.
  */
-const VIEWS: Readonly<Record<string, { matches: (value: StoredValue) => boolean; shape: (value: StoredValue) => unknown }>> = {
+const VIEWS: Readonly<
+  Record<
+    string,
+    { matches: (value: StoredValue) => boolean; shape: (value: StoredValue) => unknown }
+  >
+> = {
   '': { matches: () => true, shape: (value) => value },
-  'attendeeIds=u1': { matches: (value) => attendeesOf(value).includes('u1'), shape: (value) => value },
-  'status==confirmed': { matches: (value) => value['status'] === 'confirmed', shape: (value) => value },
+  'attendeeIds=u1': {
+    matches: (value) => attendeesOf(value).includes('u1'),
+    shape: (value) => value,
+  },
+  'status==confirmed': {
+    matches: (value) => value['status'] === 'confirmed',
+    shape: (value) => value,
+  },
   'attendeeIds=u2&status==cancelled': {
     matches: (value) => attendeesOf(value).includes('u2') && value['status'] === 'cancelled',
     shape: (value) => value,
@@ -465,7 +517,12 @@ describe('every subscriber ends with the true state', () => {
     fc.record({ kind: fc.constant('delete' as const), key: fc.constantFrom(...keys) }),
   );
   const step = fc.oneof(
-    { weight: 5, arbitrary: fc.array(write, { minLength: 1, maxLength: 3 }).map((writes) => ({ kind: 'commit' as const, writes })) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .array(write, { minLength: 1, maxLength: 3 })
+        .map((writes) => ({ kind: 'commit' as const, writes })),
+    },
     { weight: 1, arbitrary: fc.constant({ kind: 'hold' as const }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'release' as const }) },
     {
@@ -490,17 +547,29 @@ describe('every subscriber ends with the true state', () => {
           if (current.kind === 'hold') store.hold();
           else if (current.kind === 'release') store.release();
           else if (current.kind === 'subscribe') {
-            subscribers.push({ raw: current.raw, sink: subscribe(current.raw === '' ? tableTarget : view(current.raw)) });
+            subscribers.push({
+              raw: current.raw,
+              sink: subscribe(current.raw === '' ? tableTarget : view(current.raw)),
+            });
           } else {
             await store.write((txn) => {
               for (const change of current.writes) {
                 if (change.kind === 'delete') txn.delete('Event', change.key);
-                else txn.put('Event', change.key, event(change.key, { attendeeIds: change.attendeeIds, status: change.status }));
+                else
+                  txn.put(
+                    'Event',
+                    change.key,
+                    event(change.key, { attendeeIds: change.attendeeIds, status: change.status }),
+                  );
               }
             });
             for (const change of current.writes) {
               if (change.kind === 'delete') model.delete(change.key);
-              else model.set(change.key, event(change.key, { attendeeIds: change.attendeeIds, status: change.status }));
+              else
+                model.set(
+                  change.key,
+                  event(change.key, { attendeeIds: change.attendeeIds, status: change.status }),
+                );
             }
           }
         }

@@ -19,10 +19,14 @@ const NOTES = 'x'.repeat(50_000);
 describe('total send buffer of all real-time connections', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer(calendarSchema, {}, {
-      REALTIME_SEND_BUFFER_BYTES: String(PER_CONNECTION),
-      REALTIME_TOTAL_BUFFER_BYTES: String(TOTAL),
-    });
+    server = await startServer(
+      calendarSchema,
+      {},
+      {
+        REALTIME_SEND_BUFFER_BYTES: String(PER_CONNECTION),
+        REALTIME_TOTAL_BUFFER_BYTES: String(TOTAL),
+      },
+    );
   });
   afterAll(() => server.close());
 
@@ -34,7 +38,10 @@ describe('total send buffer of all real-time connections', () => {
     let most = 0;
     // Far more than the kernel's socket buffers absorb, for every consumer.
     for (let batch = 0; batch < 12 && server.realtime.stats().subscriptions > 0; batch++) {
-      const records = Array.from({ length: 80 }, (_, i) => ({ id: `t-${batch}-${i}`, notes: NOTES }));
+      const records = Array.from({ length: 80 }, (_, i) => ({
+        id: `t-${batch}-${i}`,
+        notes: NOTES,
+      }));
       expect((await send(`${server.url}/Event/`, 'POST', records)).status).toBe(201);
       most = Math.max(most, server.realtime.stats().bufferedBytes);
     }
@@ -59,10 +66,17 @@ describe('number of real-time connections', () => {
 
   const eventStreamStatus = (): Promise<{ status: number; retryAfter: string | undefined }> =>
     new Promise((resolve, reject) => {
-      const request = httpRequest(`${server.url}/User/`, { headers: { Accept: 'text/event-stream' } }, (response) => {
-        resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] as string | undefined });
-        response.destroy();
-      });
+      const request = httpRequest(
+        `${server.url}/User/`,
+        { headers: { Accept: 'text/event-stream' } },
+        (response) => {
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfter: response.headers['retry-after'],
+          });
+          response.destroy();
+        },
+      );
       request.on('error', reject);
       request.end();
     });
@@ -70,7 +84,11 @@ describe('number of real-time connections', () => {
   it('refuses connections beyond REALTIME_MAX_CONNECTIONS (WebSocket 1013, event stream 503) and takes them again once one closes', async () => {
     const open = [await connect(`${server.wsUrl}/User/`), await connect(`${server.wsUrl}/User/`)];
     const stream = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const request = httpRequest(`${server.url}/User/`, { headers: { Accept: 'text/event-stream' } }, resolve);
+      const request = httpRequest(
+        `${server.url}/User/`,
+        { headers: { Accept: 'text/event-stream' } },
+        resolve,
+      );
       request.on('error', reject);
       request.end();
     });
@@ -107,9 +125,15 @@ describe('answer budget of a view', () => {
   it('closes a view whose select() resolves more related records than MAX_RESOLVED_RECORDS (1011, the reason)', async () => {
     const client = await connect(`${server.wsUrl}/Event/?select(id,attendees)`);
     const [first] = await client.next();
-    expect(first).toMatchObject({ id: 'e1', type: 'put', value: { id: 'e1', attendees: [{ name: 'U0' }, { name: 'U1' }] } });
+    expect(first).toMatchObject({
+      id: 'e1',
+      type: 'put',
+      value: { id: 'e1', attendees: [{ name: 'U0' }, { name: 'U1' }] },
+    });
     const attendeeIds = Array.from({ length: 10 }, (_, i) => `u${i}`);
-    expect((await send(`${server.url}/Event/e2`, 'PUT', { title: 'Big', attendeeIds })).status).toBe(204);
+    expect(
+      (await send(`${server.url}/Event/e2`, 'PUT', { title: 'Big', attendeeIds })).status,
+    ).toBe(204);
     const closed = await client.closed;
     expect(closed.code).toBe(1011);
     expect(closed.reason).toMatch(/MAX_RESOLVED_RECORDS/);

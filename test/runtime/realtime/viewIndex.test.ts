@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { SchemaMeta, TableMeta } from '../../../templates/runtime/meta.js';
 import { parseQuery } from '../../../templates/runtime/query/index.js';
 import type { Query } from '../../../templates/runtime/query/types.js';
-import { equalityOf, ViewIndex, ViewMembership } from '../../../templates/runtime/realtime/viewIndex.js';
+import {
+  equalityOf,
+  ViewIndex,
+  ViewMembership,
+} from '../../../templates/runtime/realtime/viewIndex.js';
 import type { StoredValue } from '../../../templates/runtime/store/types.js';
 import { assertSyncProperty } from '../../helpers/seed.js';
 import { calendarSchema, kitchenSinkSchema } from '../fixtures/schemas.js';
@@ -27,8 +31,16 @@ describe('the equality a view is filed under', () => {
     [event, 'attendeeIds=user123', { attribute: 'attendeeIds', values: ['user123'] }],
     [event, 'status==confirmed&title=sw=Stand', { attribute: 'status', values: ['confirmed'] }],
     [event, 'title=sw=Stand&status=confirmed', { attribute: 'status', values: ['confirmed'] }],
-    [event, '(title=sw=Stand&organizerId=u1)&status=confirmed', { attribute: 'organizerId', values: ['u1'] }],
-    [event, 'status=in=(confirmed,tentative)', { attribute: 'status', values: ['confirmed', 'tentative'] }],
+    [
+      event,
+      '(title=sw=Stand&organizerId=u1)&status=confirmed',
+      { attribute: 'organizerId', values: ['u1'] },
+    ],
+    [
+      event,
+      'status=in=(confirmed,tentative)',
+      { attribute: 'status', values: ['confirmed', 'tentative'] },
+    ],
     [event, 'id=e1', { attribute: null, values: ['e1'] }],
     [event, 'status=eq=confirmed&select(id,title)', { attribute: 'status', values: ['confirmed'] }],
     [availability, 'dayOfWeek=3', { attribute: 'dayOfWeek', values: [3] }],
@@ -72,11 +84,9 @@ describe('the view index', () => {
     index.add('either', { attribute: 'status', values: ['confirmed', 'tentative'] });
     index.add('e9', { attribute: null, values: ['e9'] });
     index.add('anything', null);
-    expect(candidates(index, 'e1', { attendeeIds: ['user1', 'user3'], status: 'tentative' })).toEqual([
-      'anything',
-      'either',
-      'user1',
-    ]);
+    expect(
+      candidates(index, 'e1', { attendeeIds: ['user1', 'user3'], status: 'tentative' }),
+    ).toEqual(['anything', 'either', 'user1']);
     expect(candidates(index, 'e9', { attendeeIds: [] })).toEqual(['anything', 'e9']);
     expect(candidates(index, 'e2', {})).toEqual(['anything']);
   });
@@ -115,21 +125,37 @@ describe('candidates never miss a matching view', () => {
     readonly raw: string;
     readonly holds: (value: StoredValue) => boolean;
   }
-  const attendees = (value: StoredValue): unknown[] => (Array.isArray(value['attendeeIds']) ? value['attendeeIds'] : []);
+  const attendees = (value: StoredValue): unknown[] =>
+    Array.isArray(value['attendeeIds']) ? value['attendeeIds'] : [];
   const condition: fc.Arbitrary<View> = fc.oneof(
-    fc.constantFrom(...users).map((user) => ({ raw: `attendeeIds=${user}`, holds: (value: StoredValue) => attendees(value).includes(user) })),
-    fc.constantFrom(...users).map((user) => ({ raw: `organizerId==${user}`, holds: (value: StoredValue) => value['organizerId'] === user })),
-    fc.constantFrom(...statuses).map((status) => ({ raw: `status=${status}`, holds: (value: StoredValue) => value['status'] === status })),
+    fc.constantFrom(...users).map((user) => ({
+      raw: `attendeeIds=${user}`,
+      holds: (value: StoredValue) => attendees(value).includes(user),
+    })),
+    fc.constantFrom(...users).map((user) => ({
+      raw: `organizerId==${user}`,
+      holds: (value: StoredValue) => value['organizerId'] === user,
+    })),
+    fc.constantFrom(...statuses).map((status) => ({
+      raw: `status=${status}`,
+      holds: (value: StoredValue) => value['status'] === status,
+    })),
     fc.subarray(statuses, { minLength: 1 }).map((list) => ({
       raw: `status=in=(${list.join(',')})`,
       holds: (value: StoredValue) => list.includes(value['status'] as string),
     })),
-    fc.constantFrom(...statuses).map((status) => ({ raw: `status!=${status}`, holds: (value: StoredValue) => value['status'] !== status })),
+    fc.constantFrom(...statuses).map((status) => ({
+      raw: `status!=${status}`,
+      holds: (value: StoredValue) => value['status'] !== status,
+    })),
     fc.constantFrom('A', 'B').map((prefix) => ({
       raw: `title=sw=${prefix}`,
-      holds: (value: StoredValue) => typeof value['title'] === 'string' && value['title'].startsWith(prefix),
+      holds: (value: StoredValue) =>
+        typeof value['title'] === 'string' && value['title'].startsWith(prefix),
     })),
-    fc.constantFrom('e1', 'e2').map((id) => ({ raw: `id=${id}`, holds: (value: StoredValue) => value['id'] === id })),
+    fc
+      .constantFrom('e1', 'e2')
+      .map((id) => ({ raw: `id=${id}`, holds: (value: StoredValue) => value['id'] === id })),
   );
   const raw: fc.Arbitrary<View> = fc.oneof(
     condition,
@@ -159,20 +185,28 @@ describe('candidates never miss a matching view', () => {
   it('holds for random views and records', () => {
     assertSyncProperty(
       'candidates never miss a matching view',
-      fc.property(fc.array(raw, { minLength: 1, maxLength: 8 }), fc.constantFrom('e1', 'e2', 'e3'), record, (views, key, value) => {
-        const index = new ViewIndex<number>();
-        const raws = views.map((view) => view.raw);
-        const queries = raws.map((text) => query(event, text));
-        queries.forEach((view, position) => index.add(position, equalityOf(view)));
-        const stored: StoredValue = { id: key, ...value };
-        const offered = new Set<number>();
-        index.forCandidates(key, stored, (view) => offered.add(view));
-        views.forEach((view, position) => {
-          if (view.holds(stored)) {
-            expect(offered.has(position), `?${raws[position]} matches ${JSON.stringify(stored)}`).toBe(true);
-          }
-        });
-      }),
+      fc.property(
+        fc.array(raw, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('e1', 'e2', 'e3'),
+        record,
+        (views, key, value) => {
+          const index = new ViewIndex<number>();
+          const raws = views.map((view) => view.raw);
+          const queries = raws.map((text) => query(event, text));
+          queries.forEach((view, position) => index.add(position, equalityOf(view)));
+          const stored: StoredValue = { id: key, ...value };
+          const offered = new Set<number>();
+          index.forCandidates(key, stored, (view) => offered.add(view));
+          views.forEach((view, position) => {
+            if (view.holds(stored)) {
+              expect(
+                offered.has(position),
+                `?${raws[position]} matches ${JSON.stringify(stored)}`,
+              ).toBe(true);
+            }
+          });
+        },
+      ),
       { numRuns: 500 },
     );
   });

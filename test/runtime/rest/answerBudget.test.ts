@@ -21,7 +21,9 @@ function cycle(levels: number): string {
 
 async function seed(server: TestServer, categories: number, description = ''): Promise<void> {
   for (let c = 0; c < categories; c++) {
-    expect((await server.send('PUT', `/Category/c${c}`, { id: `c${c}`, name: `C${c}` })).status).toBe(204);
+    expect(
+      (await server.send('PUT', `/Category/c${c}`, { id: `c${c}`, name: `C${c}` })).status,
+    ).toBe(204);
     const products = Array.from({ length: PRODUCTS }, (_, p) => ({
       id: `c${c}p${p}`,
       name: `P${p}`,
@@ -88,7 +90,10 @@ describe('answer budget with small limits', () => {
       await seed(small, 1);
       const response = await small.fetch('/Category/c0.products');
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ code: 'ANSWER_TOO_LARGE', limit: 'MAX_RESOLVED_RECORDS' });
+      expect(await response.json()).toMatchObject({
+        code: 'ANSWER_TOO_LARGE',
+        limit: 'MAX_RESOLVED_RECORDS',
+      });
       expect((await small.fetch('/Product/c0p0.category')).status).toBe(200);
     } finally {
       await small.dispose();
@@ -117,13 +122,19 @@ describe('answer budget with small limits', () => {
 
     // Now c0 and c1 fill more than a chunk, which is sent before c2 is shaped.
     for (const id of ['c0', 'c1']) {
-      const put = await server.send('PUT', `/Category/${id}`, { id, name: id, description: 'x'.repeat(12_000) });
+      const put = await server.send('PUT', `/Category/${id}`, {
+        id,
+        name: id,
+        description: 'x'.repeat(12_000),
+      });
       expect(put.status).toBe(204);
     }
     const port = Number(new URL(server.url).port);
     const answer = await rawExchange(
       port,
-      Buffer.from(`GET /Category/?${cycle(3).replace('select(id,', 'select(id,description,')} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+      Buffer.from(
+        `GET /Category/?${cycle(3).replace('select(id,', 'select(id,description,')} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      ),
     );
     expect(answer.status).toBe(200);
     expect(answer.body.toString('latin1')).toContain('"c1"');

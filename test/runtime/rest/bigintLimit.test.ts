@@ -25,7 +25,9 @@ const CONTENT_TYPES: Record<Format, string> = {
 function body(format: Format, record: Record<string, unknown>): Buffer | string {
   switch (format) {
     case 'json':
-      return JSON.stringify(record, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+      return JSON.stringify(record, (_, value: unknown) =>
+        typeof value === 'bigint' ? value.toString() : value,
+      );
     case 'cbor':
       return encodeCbor(record);
     case 'msgpack':
@@ -47,40 +49,63 @@ describe('BigInt size cap', () => {
       body: body(format, { id, name: 'N', ...record }),
     });
 
-  it.each(['json', 'cbor', 'msgpack'] as const)('stores %s BigInts of up to the cap and gives them back', async (format) => {
-    const id = { json: 1, cbor: 2, msgpack: 3 }[format];
-    expect((await put(id, format, { followers: largest })).status).toBe(204);
-    expect((await put(id + 10, format, { followers: -largest })).status).toBe(204);
-    const cbor = await server.fetch(`/authors/${id}`, { headers: { Accept: 'application/cbor' } });
-    expect((decodeCbor(Buffer.from(await cbor.arrayBuffer())) as { followers: bigint }).followers).toBe(largest);
-    const json = (await (await server.fetch(`/authors/${id + 10}`)).text()).match(/"followers":(-?\d+)/);
-    expect(json?.[1]).toBe((-largest).toString());
-    const msgpack = await server.fetch(`/authors/${id}`, { headers: { Accept: 'application/x-msgpack' } });
-    expect(String((unpack(Buffer.from(await msgpack.arrayBuffer())) as { followers: unknown }).followers)).toBe(
-      largest.toString(),
-    );
-  });
+  it.each(['json', 'cbor', 'msgpack'] as const)(
+    'stores %s BigInts of up to the cap and gives them back',
+    async (format) => {
+      const id = { json: 1, cbor: 2, msgpack: 3 }[format];
+      expect((await put(id, format, { followers: largest })).status).toBe(204);
+      expect((await put(id + 10, format, { followers: -largest })).status).toBe(204);
+      const cbor = await server.fetch(`/authors/${id}`, {
+        headers: { Accept: 'application/cbor' },
+      });
+      expect(
+        (decodeCbor(Buffer.from(await cbor.arrayBuffer())) as { followers: bigint }).followers,
+      ).toBe(largest);
+      const json = (await (await server.fetch(`/authors/${id + 10}`)).text()).match(
+        /"followers":(-?\d+)/,
+      );
+      expect(json?.[1]).toBe((-largest).toString());
+      const msgpack = await server.fetch(`/authors/${id}`, {
+        headers: { Accept: 'application/x-msgpack' },
+      });
+      expect(
+        String(
+          (unpack(Buffer.from(await msgpack.arrayBuffer())) as { followers: unknown }).followers,
+        ),
+      ).toBe(largest.toString());
+    },
+  );
 
-  it.each(['json', 'cbor', 'msgpack'] as const)('refuses a %s BigInt over the cap, typed or not, and stores nothing', async (format) => {
-    const base = { json: 100, cbor: 110, msgpack: 120 }[format];
-    const records: Record<string, unknown>[] = [{ followers: tooLarge }, { followers: -tooLarge }];
-    // JSON has no big integers of its own: in an `Any` attribute it is a string of digits.
-    if (format !== 'json') records.push({ settings: { nested: [tooLarge] } });
-    for (const [offset, record] of records.entries()) {
-      const id = base + offset;
-      const response = await put(id, format, record);
-      expect(response.status).toBe(400);
-      const error = (await response.json()) as { code: string; error: string };
-      expect(['VALIDATION_FAILED', 'MALFORMED_BODY']).toContain(error.code);
-      expect(JSON.stringify(error)).toContain(`${MAX_BIGINT_DIGITS} digits`);
-      expect((await server.fetch(`/authors/${id}`)).status).toBe(404);
-    }
-  });
+  it.each(['json', 'cbor', 'msgpack'] as const)(
+    'refuses a %s BigInt over the cap, typed or not, and stores nothing',
+    async (format) => {
+      const base = { json: 100, cbor: 110, msgpack: 120 }[format];
+      const records: Record<string, unknown>[] = [
+        { followers: tooLarge },
+        { followers: -tooLarge },
+      ];
+      // JSON has no big integers of its own: in an `Any` attribute it is a string of digits.
+      if (format !== 'json') records.push({ settings: { nested: [tooLarge] } });
+      for (const [offset, record] of records.entries()) {
+        const id = base + offset;
+        const response = await put(id, format, record);
+        expect(response.status).toBe(400);
+        const error = (await response.json()) as { code: string; error: string };
+        expect(['VALIDATION_FAILED', 'MALFORMED_BODY']).toContain(error.code);
+        expect(JSON.stringify(error)).toContain(`${MAX_BIGINT_DIGITS} digits`);
+        expect((await server.fetch(`/authors/${id}`)).status).toBe(404);
+      }
+    },
+  );
 
   it('refuses a CBOR bignum of megabytes while decoding it', async () => {
     // Tag 2 with a 4 MB byte string: cbor-x's own decoding shifts once per byte (quadratic).
     const bytes = Buffer.alloc(4 * 1024 * 1024, 0xab);
-    const head = Buffer.from([0xc2, 0x5a, ...[24, 16, 8, 0].map((shift) => (bytes.length >>> shift) & 0xff)]);
+    const head = Buffer.from([
+      0xc2,
+      0x5a,
+      ...[24, 16, 8, 0].map((shift) => (bytes.length >>> shift) & 0xff),
+    ]);
     const record = encodeCbor({ id: 200, name: 'N', followers: 0 });
     // Replace the encoded 0 (the last byte) with the bignum.
     const payload = Buffer.concat([record.subarray(0, record.length - 1), head, bytes]);

@@ -35,23 +35,55 @@ type Sent = null | boolean | number | bigint | string | Sent[] | Map<string, Sen
 
 // ---- what is sent ----------------------------------------------------------------------------
 
-const hostileStrings = fc.constantFrom('\ud800', 'a\udc00b', '\udbff\udfff', 'é', '=1+2', '-3', '', '0', 'null', '__proto__');
+const hostileStrings = fc.constantFrom(
+  '\ud800',
+  'a\udc00b',
+  '\udbff\udfff',
+  'é',
+  '=1+2',
+  '-3',
+  '',
+  '0',
+  'null',
+  '__proto__',
+);
 const text = fc.oneof(
   { weight: 8, arbitrary: fc.string({ maxLength: 12 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
   { weight: 1, arbitrary: hostileStrings },
 );
-const hostileNumbers = fc.constantFrom(-0, Number.NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e21, 0.5, 1e-7);
+const hostileNumbers = fc.constantFrom(
+  -0,
+  Number.NaN,
+  Infinity,
+  -Infinity,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53),
+  1e21,
+  0.5,
+  1e-7,
+);
 const number = fc.oneof(fc.integer(), fc.double(), fc.maxSafeInteger(), hostileNumbers);
 const bigint = fc.oneof(
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
   fc.constantFrom(2n ** 53n + 1n, -(2n ** 53n) - 1n, 12345678901234567890n, 2n ** 63n, 0n),
 );
 const isoDate = fc
-  .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+  .date({
+    min: new Date('1970-01-01T00:00:00Z'),
+    max: new Date('2100-01-01T00:00:00Z'),
+    noInvalidDate: true,
+  })
   .map((date) => date.toISOString());
 const calendarDate = fc
-  .tuple(fc.integer({ min: 1970, max: 2100 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }))
+  .tuple(
+    fc.integer({ min: 1970, max: 2100 }),
+    fc.integer({ min: 0, max: 13 }),
+    fc.integer({ min: 0, max: 32 }),
+  )
   .map(([y, m, d]) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
 const dateTime = fc
   .tuple(calendarDate, fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }))
@@ -63,7 +95,11 @@ const key = fc.oneof(
 );
 /** Mostly values of the attribute's own type, sometimes hostile ones, sometimes any scalar. */
 const mostly = (own: fc.Arbitrary<Sent>, hostile: fc.Arbitrary<Sent>): fc.Arbitrary<Sent> =>
-  fc.oneof({ weight: 6, arbitrary: own }, { weight: 2, arbitrary: hostile }, { weight: 1, arbitrary: scalar });
+  fc.oneof(
+    { weight: 6, arbitrary: own },
+    { weight: 2, arbitrary: hostile },
+    { weight: 1, arbitrary: scalar },
+  );
 const anyValue: fc.Arbitrary<Sent> = fc.letrec<{ value: Sent }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -92,7 +128,9 @@ const record = fc
   .map(
     ([declared, undeclared]) =>
       new Map<string, Sent>([
-        ...Object.entries(declared).filter((entry): entry is [string, Sent] => entry[1] !== undefined),
+        ...Object.entries(declared).filter(
+          (entry): entry is [string, Sent] => entry[1] !== undefined,
+        ),
         ...undeclared,
       ]),
   );
@@ -102,7 +140,8 @@ const record = fc
 /** JSON text of a sent value: numbers as JavaScript writes them (NaN makes the body invalid). */
 function jsonText(value: Sent): string {
   if (value === null) return 'null';
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : Number.isFinite(value) ? String(value) : String(value);
+  if (typeof value === 'number')
+    return Object.is(value, -0) ? '-0' : Number.isFinite(value) ? String(value) : String(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'boolean') return String(value);
@@ -140,19 +179,21 @@ function onTheWire(format: Format, value: number | bigint): number | bigint | 'i
 // ---- the oracle: what must be stored -----------------------------------------------------------
 
 const REFUSED = Symbol('refused');
+/** What a write stores, or REFUSED (`unknown` already holds the symbol's type). */
 type Expected = unknown;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** A canonical text of a value, for comparing what was expected with what is read back. */
 function canonical(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number') return `n:${Number.isInteger(value) ? BigInt(value).toString() : String(value)}`;
+  if (typeof value === 'number')
+    return `n:${Number.isInteger(value) ? BigInt(value).toString() : String(value)}`;
   if (typeof value === 'bigint') return `n:${value.toString()}`;
   if (typeof value === 'string') return `s:${JSON.stringify(value)}`;
   if (typeof value === 'boolean') return `b:${value}`;
   if (value instanceof Date) return `d:${value.getTime()}`;
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const entries = value instanceof Map ? [...value] : Object.entries(value as object);
+  const entries = value instanceof Map ? [...value] : Object.entries(value);
   return `{${entries
     .map(([name, element]) => `${JSON.stringify(name)}:${canonical(element)}`)
     .sort()
@@ -175,13 +216,16 @@ function daysIn(year: number, month: number): number {
 function instantOf(text: string): number | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?Z)?$/.exec(text);
   if (match === null) return undefined;
-  const [y, m, d, h = 0, min = 0, s = 0, ms = 0] = match.slice(1).map((part) => Number(part ?? 0));
-  if (m! < 1 || m! > 12 || d! < 1 || d! > daysIn(y!, m!) || h > 23 || min > 59 || s > 59) return undefined;
-  return Date.UTC(y!, m! - 1, d!, h, min, s, ms);
+  const [y, m, d, h = 0, min = 0, s = 0, ms = 0] = match
+    .slice(1)
+    .map((part: string | undefined) => Number(part ?? 0));
+  if (m! < 1 || m! > 12 || d! < 1 || d! > daysIn(y!, m!) || h > 23 || min > 59 || s > 59)
+    return undefined;
+  return Date.UTC(y!, m! - 1, d, h, min, s, ms);
 }
 
 /** The stored form of an `Any` value, or REFUSED. */
-function anyStored(format: Format, value: Sent): Expected | typeof REFUSED {
+function anyStored(format: Format, value: Sent): Expected {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'string') return LONE_SURROGATE.test(value) ? REFUSED : value;
   if (typeof value === 'number' || typeof value === 'bigint') {
@@ -203,7 +247,7 @@ function anyStored(format: Format, value: Sent): Expected | typeof REFUSED {
 }
 
 /** What attribute `name` of Item stores for `value` sent in `format`, or REFUSED. */
-function stored(format: Format, name: string, value: Sent): Expected | typeof REFUSED {
+function stored(format: Format, name: string, value: Sent): Expected {
   if (name === '__proto__' || LONE_SURROGATE.test(name)) return REFUSED;
   if (value === null) return null;
   switch (name) {
@@ -211,11 +255,15 @@ function stored(format: Format, name: string, value: Sent): Expected | typeof RE
       return typeof value === 'string' && !LONE_SURROGATE.test(value) ? value : REFUSED;
     case 'count': {
       const integer = integerOf(format, value);
-      return integer !== undefined && integer >= -(2 ** 31) && integer <= 2 ** 31 - 1 ? Number(integer) : REFUSED;
+      return integer !== undefined && integer >= -(2 ** 31) && integer <= 2 ** 31 - 1
+        ? Number(integer)
+        : REFUSED;
     }
     case 'long': {
       const integer = integerOf(format, value);
-      return integer !== undefined && integer >= -(2 ** 53) && integer <= 2 ** 53 ? Number(integer) : REFUSED;
+      return integer !== undefined && integer >= -(2 ** 53) && integer <= 2 ** 53
+        ? Number(integer)
+        : REFUSED;
     }
     case 'price': {
       if (typeof value !== 'number' && typeof value !== 'bigint') return REFUSED;
@@ -237,12 +285,16 @@ function stored(format: Format, name: string, value: Sent): Expected | typeof RE
         return instant === undefined ? REFUSED : new Date(instant);
       }
       const integer = integerOf(format, value);
-      if (integer === undefined || typeof integer === 'bigint' || Math.abs(integer) > 8.64e15) return REFUSED;
+      if (integer === undefined || typeof integer === 'bigint' || Math.abs(integer) > 8.64e15)
+        return REFUSED;
       return new Date(integer);
     }
     case 'tags':
       if (!Array.isArray(value)) return REFUSED;
-      return value.every((element) => element === null || (typeof element === 'string' && !LONE_SURROGATE.test(element)))
+      return value.every(
+        (element) =>
+          element === null || (typeof element === 'string' && !LONE_SURROGATE.test(element)),
+      )
         ? value
         : REFUSED;
     default:
@@ -264,36 +316,43 @@ describe(`hostile values through every body format (FC_SEED=${SEED})`, () => {
 
   it('are stored as sent, or refused with a 4xx and nothing written', async () => {
     let serial = 0;
-    const property = fc.asyncProperty(fc.constantFrom<Format>('json', 'cbor', 'msgpack'), record, async (format, sent) => {
-      const body = encode(format, sent);
-      fc.pre(body !== undefined);
-      const id = `h${++serial}`;
-      const expected = new Map<string, Expected>();
-      let refused = false;
-      for (const [name, value] of sent) {
-        const value_ = stored(format, name, value);
-        if (value_ === REFUSED) refused = true;
-        else expected.set(name, value_);
-      }
-      const response = await server.fetch(`/Item/${id}`, {
-        method: 'PUT',
-        headers: { 'Content-Type': CONTENT_TYPES[format] },
-        body: body!,
-      });
-      const answer = await response.text();
-      const read = await server.fetch(`/Item/${id}`, { headers: { Accept: 'application/cbor' } });
-      if (refused) {
-        expect(response.status, answer).toBeGreaterThanOrEqual(400);
-        expect(response.status, answer).toBeLessThan(500);
-        expect(read.status).toBe(404);
-        await read.arrayBuffer();
-        return;
-      }
-      expect(response.status, answer).toBe(204);
-      const back = cborDecoder.decode(Buffer.from(await read.arrayBuffer())) as Record<string, unknown>;
-      expected.set('id', id);
-      expect(canonical(back)).toBe(canonical(expected));
-    });
+    const property = fc.asyncProperty(
+      fc.constantFrom<Format>('json', 'cbor', 'msgpack'),
+      record,
+      async (format, sent) => {
+        const body = encode(format, sent);
+        fc.pre(body !== undefined);
+        const id = `h${++serial}`;
+        const expected = new Map<string, Expected>();
+        let refused = false;
+        for (const [name, value] of sent) {
+          const value_ = stored(format, name, value);
+          if (value_ === REFUSED) refused = true;
+          else expected.set(name, value_);
+        }
+        const response = await server.fetch(`/Item/${id}`, {
+          method: 'PUT',
+          headers: { 'Content-Type': CONTENT_TYPES[format] },
+          body: body,
+        });
+        const answer = await response.text();
+        const read = await server.fetch(`/Item/${id}`, { headers: { Accept: 'application/cbor' } });
+        if (refused) {
+          expect(response.status, answer).toBeGreaterThanOrEqual(400);
+          expect(response.status, answer).toBeLessThan(500);
+          expect(read.status).toBe(404);
+          await read.arrayBuffer();
+          return;
+        }
+        expect(response.status, answer).toBe(204);
+        const back = cborDecoder.decode(Buffer.from(await read.arrayBuffer())) as Record<
+          string,
+          unknown
+        >;
+        expected.set('id', id);
+        expect(canonical(back)).toBe(canonical(expected));
+      },
+    );
     try {
       await fc.assert(property, { seed: SEED, numRuns: RUNS });
     } catch (error) {

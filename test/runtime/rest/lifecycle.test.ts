@@ -48,7 +48,11 @@ describe('server lifecycle and limits', () => {
   it('finds every acknowledged write after a close and reopen, indexes included', async () => {
     const first = await start();
     const writes = Array.from({ length: 60 }, (_, i) =>
-      first.send('POST', '/CartItem/', { productId: `p${i % 4}`, sessionId: `s${i % 3}`, quantity: i }),
+      first.send('POST', '/CartItem/', {
+        productId: `p${i % 4}`,
+        sessionId: `s${i % 3}`,
+        quantity: i,
+      }),
     );
     const ids = await Promise.all(
       writes.map(async (write) => {
@@ -61,7 +65,9 @@ describe('server lifecycle and limits', () => {
     await first.fetch(`/CartItem/${ids[1]}`, { method: 'DELETE' });
     const second = await first.reopen();
     servers.splice(0, 1, second);
-    expect(await (await second.fetch(`/CartItem/${ids[0]}`)).json()).toMatchObject({ quantity: 1000 });
+    expect(await (await second.fetch(`/CartItem/${ids[0]}`)).json()).toMatchObject({
+      quantity: 1000,
+    });
     expect((await second.fetch(`/CartItem/${ids[1]}`)).status).toBe(404);
     for (const id of ids.slice(2)) expect((await second.fetch(`/CartItem/${id}`)).status).toBe(200);
     const session = (await (await second.fetch('/CartItem/?sessionId=s1')).json()) as unknown[];
@@ -76,7 +82,9 @@ describe('server lifecycle and limits', () => {
         controller = streamController;
       },
     });
-    const arrived = new Promise<void>((resolve) => server.running.server.once('request', () => resolve()));
+    const arrived = new Promise<void>((resolve) =>
+      server.running.server.once('request', () => resolve()),
+    );
     const inFlight = server.fetch('/Product/slow', {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json' },
@@ -103,7 +111,9 @@ describe('server lifecycle and limits', () => {
 
     const reopened = await startServer(shopSchema, {}, server.dataDir);
     servers.push(reopened);
-    expect(await (await reopened.fetch('/Product/slow')).json()).toMatchObject({ name: 'finished late' });
+    expect(await (await reopened.fetch('/Product/slow')).json()).toMatchObject({
+      name: 'finished late',
+    });
   });
 
   it('cuts off a client that trickles its headers or its body', async () => {
@@ -121,7 +131,9 @@ describe('server lifecycle and limits', () => {
 
   it('sends no CORS headers by default', async () => {
     const server = await start();
-    const response = await server.fetch('/Product/', { headers: { Origin: 'https://app.example' } });
+    const response = await server.fetch('/Product/', {
+      headers: { Origin: 'https://app.example' },
+    });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -141,7 +153,9 @@ describe('server lifecycle and limits', () => {
       },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, PUT, PATCH, DELETE, OPTIONS');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe(
+      'GET, HEAD, PUT, PATCH, DELETE, OPTIONS',
+    );
     // One Access-Control-Allow-Origin (fetch joins repeated headers with ", "), and a fixed list of
     // request headers rather than an echo of the requested ones.
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
@@ -154,7 +168,9 @@ describe('server lifecycle and limits', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
 
     const any = await start({ CORS_ORIGINS: '*' });
-    const anyOrigin = await any.fetch('/Product/', { headers: { Origin: 'https://whoever.example' } });
+    const anyOrigin = await any.fetch('/Product/', {
+      headers: { Origin: 'https://whoever.example' },
+    });
     expect(anyOrigin.headers.get('access-control-allow-origin')).toBe('*');
     const anyPreflight = await any.fetch('/Product/', {
       method: 'OPTIONS',
@@ -165,6 +181,8 @@ describe('server lifecycle and limits', () => {
       },
     });
     expect(anyPreflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(anyPreflight.headers.get('access-control-allow-headers')).not.toMatch(/x-anything|authorization/i);
+    expect(anyPreflight.headers.get('access-control-allow-headers')).not.toMatch(
+      /x-anything|authorization/i,
+    );
   });
 });

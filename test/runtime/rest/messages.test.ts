@@ -8,7 +8,12 @@ import { combinedSchema } from '../fixtures/schemas.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 interface Mistake {
-  readonly request: [method: string, path: string, body?: unknown, headers?: Record<string, string>];
+  readonly request: [
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ];
   readonly code: string;
   /** The exact message, or a pattern it matches. */
   readonly message: string | RegExp;
@@ -20,7 +25,8 @@ const MISTAKES: readonly Mistake[] = [
   {
     request: ['GET', '/Product/?limit(-1)'],
     code: 'QUERY_SYNTAX',
-    message: "limit() takes a non-negative integer, such as 10, and '-1' is not one (at character 6 of the query)",
+    message:
+      "limit() takes a non-negative integer, such as 10, and '-1' is not one (at character 6 of the query)",
   },
   {
     request: ['GET', '/Product/?limit()'],
@@ -30,7 +36,8 @@ const MISTAKES: readonly Mistake[] = [
   {
     request: ['GET', '/Product/?limit=-3'],
     code: 'QUERY_SYNTAX',
-    message: "limit= takes a non-negative integer, such as 10, and '-3' is not one (at character 6 of the query)",
+    message:
+      "limit= takes a non-negative integer, such as 10, and '-3' is not one (at character 6 of the query)",
   },
   {
     request: ['PUT', `/Product/${longKey}`, { name: 'x' }],
@@ -40,7 +47,8 @@ const MISTAKES: readonly Mistake[] = [
   {
     request: ['POST', '/Product/', { id: longKey, name: 'x' }],
     code: 'VALIDATION_FAILED',
-    message: 'Invalid record: id must be at most 1900 bytes long, the longest primary key the store keeps',
+    message:
+      'Invalid record: id must be at most 1900 bytes long, the longest primary key the store keeps',
   },
   {
     request: ['POST', '/Product/', { id: '', name: 'x' }],
@@ -52,22 +60,67 @@ const MISTAKES: readonly Mistake[] = [
     code: 'QUERY_SYNTAX',
     message: "This ')' closes no open group (at character 6 of the query)",
   },
-  { request: ['GET', '/Product/?(name=a'], code: 'QUERY_SYNTAX', message: "The '(' is never closed (at character 0 of the query)" },
-  { request: ['GET', '/Product/?()'], code: 'QUERY_SYNTAX', message: /^A condition inside this group is empty/ },
-  { request: ['GET', '/Product/?select(name'], code: 'QUERY_SYNTAX', message: "A ')' is needed to close select(), but the query ends here (at character 11 of the query)" },
-  { request: ['GET', '/Product/?limit(5,2)'], code: 'QUERY_SYNTAX', message: /^limit\(5,2\) ends before it starts/ },
-  { request: ['GET', '/Product/?name=%zz'], code: 'QUERY_SYNTAX', message: /^The percent-escape '%zz' is malformed/ },
-  { request: ['GET', '/Product/?frob()'], code: 'QUERY_SYNTAX', message: /^The query language has no function 'frob\(\)'/ },
-  { request: ['GET', '/Product/?price!5'], code: 'QUERY_SYNTAX', message: /^A '!' must be followed by '='/ },
+  {
+    request: ['GET', '/Product/?(name=a'],
+    code: 'QUERY_SYNTAX',
+    message: "The '(' is never closed (at character 0 of the query)",
+  },
+  {
+    request: ['GET', '/Product/?()'],
+    code: 'QUERY_SYNTAX',
+    message: /^A condition inside this group is empty/,
+  },
+  {
+    request: ['GET', '/Product/?select(name'],
+    code: 'QUERY_SYNTAX',
+    message:
+      "A ')' is needed to close select(), but the query ends here (at character 11 of the query)",
+  },
+  {
+    request: ['GET', '/Product/?limit(5,2)'],
+    code: 'QUERY_SYNTAX',
+    message: /^limit\(5,2\) ends before it starts/,
+  },
+  {
+    request: ['GET', '/Product/?name=%zz'],
+    code: 'QUERY_SYNTAX',
+    message: /^The percent-escape '%zz' is malformed/,
+  },
+  {
+    request: ['GET', '/Product/?frob()'],
+    code: 'QUERY_SYNTAX',
+    message: /^The query language has no function 'frob\(\)'/,
+  },
+  {
+    request: ['GET', '/Product/?price!5'],
+    code: 'QUERY_SYNTAX',
+    message: /^A '!' must be followed by '='/,
+  },
   {
     request: ['GET', '/Product/?price=gt=abc'],
     code: 'QUERY_INVALID_VALUE',
     message: /^The value 'abc' does not fit 'price', which expects /,
   },
-  { request: ['GET', '/Product/?nope=1'], code: 'QUERY_UNKNOWN_ATTRIBUTE', message: /^Product has no attribute 'nope'/ },
-  { request: ['GET', '/Product/?timezone=Mars/Base'], code: 'QUERY_INVALID_VALUE', message: /^There is no time zone/ },
-  { request: ['PUT', '/Product/p1', [1, 2]], code: 'BODY_NOT_RECORD', message: /^The body must be a record/ },
-  { request: ['GET', '/Product/p1', undefined, { Accept: 'image/png' }], code: 'NOT_ACCEPTABLE', message: /^None of the accepted types/ },
+  {
+    request: ['GET', '/Product/?nope=1'],
+    code: 'QUERY_UNKNOWN_ATTRIBUTE',
+    message: /^Product has no attribute 'nope'/,
+  },
+  {
+    request: ['GET', '/Product/?timezone=Mars/Base'],
+    code: 'QUERY_INVALID_VALUE',
+    message: /^There is no time zone/,
+  },
+  {
+    request: ['PUT', '/Product/p1', [1, 2]],
+    code: 'BODY_NOT_RECORD',
+    message: /^The body must be a record/,
+  },
+  {
+    request: ['GET', '/Product/p1', undefined, { Accept: 'image/png' }],
+    code: 'NOT_ACCEPTABLE',
+    message: /^None of the accepted types/,
+  },
 ];
 
 /**

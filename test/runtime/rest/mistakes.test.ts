@@ -40,7 +40,11 @@ describe('client mistakes (contract sections 7 and 9)', () => {
   });
 
   /** Asserts a 4xx JSON error with this status and code. */
-  async function expectError(response: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  async function expectError(
+    response: Response,
+    status: number,
+    code: string,
+  ): Promise<Record<string, unknown>> {
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const body = (await response.json()) as Record<string, unknown>;
@@ -60,12 +64,24 @@ describe('client mistakes (contract sections 7 and 9)', () => {
   });
 
   it('queries that cannot be answered', async () => {
-    const unknown = await expectError(await server.fetch('/Product/?colour=red'), 400, 'QUERY_UNKNOWN_ATTRIBUTE');
+    const unknown = await expectError(
+      await server.fetch('/Product/?colour=red'),
+      400,
+      'QUERY_UNKNOWN_ATTRIBUTE',
+    );
     expect(unknown.attributes).toContain('price');
-    await expectError(await server.fetch('/Product/?stockQuantity=many'), 400, 'QUERY_INVALID_VALUE');
+    await expectError(
+      await server.fetch('/Product/?stockQuantity=many'),
+      400,
+      'QUERY_INVALID_VALUE',
+    );
     await expectError(await server.fetch('/Product/?inStock=yes'), 400, 'QUERY_INVALID_VALUE');
     await expectError(await server.fetch('/Product/p1?price=lt=3'), 400, 'QUERY_UNSUPPORTED');
-    await expectError(await server.fetch('/Product/p1.name?select(name)'), 400, 'QUERY_UNSUPPORTED');
+    await expectError(
+      await server.fetch('/Product/p1.name?select(name)'),
+      400,
+      'QUERY_UNSUPPORTED',
+    );
     await expectError(await server.fetch('/Product?x=1'), 400, 'QUERY_UNSUPPORTED');
   });
 
@@ -80,7 +96,9 @@ describe('client mistakes (contract sections 7 and 9)', () => {
       400,
       'VALIDATION_FAILED',
     );
-    expect(list.problems).toEqual([{ path: '[1]', message: 'must be a record (an object), got number 5' }]);
+    expect(list.problems).toEqual([
+      { path: '[1]', message: 'must be a record (an object), got number 5' },
+    ]);
   });
 
   it('empty bodies on writes', async () => {
@@ -91,7 +109,12 @@ describe('client mistakes (contract sections 7 and 9)', () => {
 
   it('records that break the schema, reported all at once', async () => {
     const body = await expectError(
-      await server.send('PUT', '/authors/3', { name: 5, address: { geo: { lat: 1 } }, tags: [1], nickname: 'x' }),
+      await server.send('PUT', '/authors/3', {
+        name: 5,
+        address: { geo: { lat: 1 } },
+        tags: [1],
+        nickname: 'x',
+      }),
       400,
       'VALIDATION_FAILED',
     );
@@ -110,7 +133,11 @@ describe('client mistakes (contract sections 7 and 9)', () => {
     // A map whose key is not text cannot be a record: refused as it is decoded.
     await expectError(await put('/Product/cbor', cbor, 'application/cbor'), 400, 'MALFORMED_BODY');
     const huge = pack({ name: 'x', stockQuantity: 2n ** 62n });
-    await expectError(await put('/Product/mp', huge, 'application/x-msgpack'), 400, 'VALIDATION_FAILED');
+    await expectError(
+      await put('/Product/mp', huge, 'application/x-msgpack'),
+      400,
+      'VALIDATION_FAILED',
+    );
     await expectError(
       await put('/Product/nan', pack({ name: 'x', price: Number.NaN }), 'application/x-msgpack'),
       400,
@@ -124,21 +151,37 @@ describe('client mistakes (contract sections 7 and 9)', () => {
       400,
       'VALIDATION_FAILED',
     );
-    await expectError(await put('/Product/deep', `${'['.repeat(1500)}${']'.repeat(1500)}`), 400, 'BODY_NOT_RECORD');
+    await expectError(
+      await put('/Product/deep', `${'['.repeat(1500)}${']'.repeat(1500)}`),
+      400,
+      'BODY_NOT_RECORD',
+    );
     await expectError(
       await put('/Product/deep', `{"description": ${'['.repeat(1500)}${']'.repeat(1500)}}`),
       400,
       'VALIDATION_FAILED',
     );
-    await expectError(await put('/Product/proto', '{"__proto__": {"admin": true}}'), 400, 'VALIDATION_FAILED');
+    await expectError(
+      await put('/Product/proto', '{"__proto__": {"admin": true}}'),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
   it('keys that do not fit the table', async () => {
     await expectError(await server.send('PUT', '/Counter/seven', { value: 1 }), 400, 'INVALID_KEY');
     await expectError(await server.send('PATCH', '/Counter/1.5', { value: 1 }), 400, 'INVALID_KEY');
-    await expectError(await server.send('PUT', `/Product/${'k'.repeat(1950)}`, { name: 'x' }), 400, 'INVALID_KEY');
-    await expectError(await server.send('POST', '/Counter/', { id: 'one', value: 1 }), 400, 'VALIDATION_FAILED');
+    await expectError(
+      await server.send('PUT', `/Product/${'k'.repeat(1950)}`, { name: 'x' }),
+      400,
+      'INVALID_KEY',
+    );
+    await expectError(
+      await server.send('POST', '/Counter/', { id: 'one', value: 1 }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('bodies over the size limit (413), by Content-Length or while streaming', async () => {
@@ -162,21 +205,45 @@ describe('client mistakes (contract sections 7 and 9)', () => {
   });
 
   it('URLs over the length limit (414)', async () => {
-    await expectError(await server.fetch(`/Product/?name=${'n'.repeat(3000)}`), 414, 'URL_TOO_LONG');
+    await expectError(
+      await server.fetch(`/Product/?name=${'n'.repeat(3000)}`),
+      414,
+      'URL_TOO_LONG',
+    );
   });
 
   it('methods a resource does not have (405) and unknown ones', async () => {
-    await expectError(await server.fetch('/Product/p1', { method: 'POST', body: '{}' }), 405, 'METHOD_NOT_ALLOWED');
-    await expectError(await server.fetch('/Product/p1', { method: 'PROPFIND' }), 405, 'METHOD_NOT_ALLOWED');
-    await expectError(await server.fetch('/health', { method: 'DELETE' }), 405, 'METHOD_NOT_ALLOWED');
+    await expectError(
+      await server.fetch('/Product/p1', { method: 'POST', body: '{}' }),
+      405,
+      'METHOD_NOT_ALLOWED',
+    );
+    await expectError(
+      await server.fetch('/Product/p1', { method: 'PROPFIND' }),
+      405,
+      'METHOD_NOT_ALLOWED',
+    );
+    await expectError(
+      await server.fetch('/health', { method: 'DELETE' }),
+      405,
+      'METHOD_NOT_ALLOWED',
+    );
   });
 
   it('malformed HTTP and oversized headers are refused by the parser with 4xx', async () => {
     expect(await rawRequest(server.running.port, 'GARBAGE\r\n\r\n')).toBe(400);
     expect(
-      await rawRequest(server.running.port, `GET /Product/p1 HTTP/1.1\r\nX-Big: ${'h'.repeat(40_000)}\r\n\r\n`),
+      await rawRequest(
+        server.running.port,
+        `GET /Product/p1 HTTP/1.1\r\nX-Big: ${'h'.repeat(40_000)}\r\n\r\n`,
+      ),
     ).toBe(431);
-    expect(await rawRequest(server.running.port, 'GET /Product/p1 HTTP/1.1\r\nContent-Length: abc\r\n\r\n')).toBe(400);
+    expect(
+      await rawRequest(
+        server.running.port,
+        'GET /Product/p1 HTTP/1.1\r\nContent-Length: abc\r\n\r\n',
+      ),
+    ).toBe(400);
   });
 
   it('never answers any body written to any resource with a 5xx', async () => {

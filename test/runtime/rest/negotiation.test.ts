@@ -12,7 +12,12 @@ describe('content negotiation and headers (contract section 6)', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer(combinedSchema);
-    await server.send('PUT', '/Product/p1', { name: 'Pen, blue', price: 2.5, inStock: true, tags: ['a', 'b'] });
+    await server.send('PUT', '/Product/p1', {
+      name: 'Pen, blue',
+      price: 2.5,
+      inStock: true,
+      tags: ['a', 'b'],
+    });
     await server.send('PUT', '/Product/p2', { name: 'Ink', price: 4 });
     await server.send('PUT', '/authors/1', {
       name: 'Ada',
@@ -41,7 +46,11 @@ describe('content negotiation and headers (contract section 6)', () => {
     it('answers CBOR, MessagePack and CSV when asked', async () => {
       const cbor = await get('/Product/p1', 'application/cbor');
       expect(cbor.headers.get('content-type')).toBe('application/cbor');
-      expect(decodeCbor(await bytes(cbor))).toMatchObject({ id: 'p1', price: 2.5, tags: ['a', 'b'] });
+      expect(decodeCbor(await bytes(cbor))).toMatchObject({
+        id: 'p1',
+        price: 2.5,
+        tags: ['a', 'b'],
+      });
 
       const msgpack = await get('/Product/p1', 'application/x-msgpack');
       expect(msgpack.headers.get('content-type')).toBe('application/x-msgpack');
@@ -58,18 +67,34 @@ describe('content negotiation and headers (contract section 6)', () => {
     it('lists a collection in every format', async () => {
       const ids = (records: unknown) => (records as { id: string }[]).map((record) => record.id);
       expect(ids(await (await get('/Product/')).json())).toEqual(['p1', 'p2']);
-      expect(ids(decodeCbor(await bytes(await get('/Product/', 'application/cbor'))))).toEqual(['p1', 'p2']);
-      expect(ids(unpackMultiple(await bytes(await get('/Product/', 'application/x-msgpack'))))).toEqual(['p1', 'p2']);
+      expect(ids(decodeCbor(await bytes(await get('/Product/', 'application/cbor'))))).toEqual([
+        'p1',
+        'p2',
+      ]);
+      expect(
+        ids(unpackMultiple(await bytes(await get('/Product/', 'application/x-msgpack')))),
+      ).toEqual(['p1', 'p2']);
       const csv = (await (await get('/Product/', 'text/csv')).text()).split('\r\n');
-      expect(csv[0]).toBe('"id","name","description","price","categoryId","inStock","stockQuantity","imageUrl","createdAt","tags"');
-      expect(csv.slice(1)).toEqual(['p1,"Pen, blue",,2.5,,true,,,,"[""a"",""b""]"', 'p2,Ink,,4,,,,,,', '']);
+      expect(csv[0]).toBe(
+        '"id","name","description","price","categoryId","inStock","stockQuantity","imageUrl","createdAt","tags"',
+      );
+      expect(csv.slice(1)).toEqual([
+        'p1,"Pen, blue",,2.5,,true,,,,"[""a"",""b""]"',
+        'p2,Ink,,4,,,,,,',
+        '',
+      ]);
     });
 
     it('follows q-values, ties going to JSON, CBOR, MessagePack, CSV', async () => {
-      const type = async (accept: string) => (await get('/Product/p1', accept)).headers.get('content-type');
+      const type = async (accept: string) =>
+        (await get('/Product/p1', accept)).headers.get('content-type');
       expect(await type('application/json;q=0.5, text/csv;q=0.9')).toBe('text/csv; charset=utf-8');
-      expect(await type('text/csv, application/x-msgpack, application/cbor')).toBe('application/cbor');
-      expect(await type('text/csv;q=0.8, application/x-msgpack;q=0.8')).toBe('application/x-msgpack');
+      expect(await type('text/csv, application/x-msgpack, application/cbor')).toBe(
+        'application/cbor',
+      );
+      expect(await type('text/csv;q=0.8, application/x-msgpack;q=0.8')).toBe(
+        'application/x-msgpack',
+      );
       expect(await type('text/html, */*;q=0.1')).toBe('application/json; charset=utf-8');
     });
 
@@ -80,7 +105,9 @@ describe('content negotiation and headers (contract section 6)', () => {
       expect(decodeCbor(await bytes(cbor))).toMatchObject({ id: 'p1' });
       expect(unpack(await bytes(await get('/Product/p1.msgpack')))).toMatchObject({ id: 'p1' });
       expect(await (await get('/Product/p1.json', 'text/csv')).json()).toMatchObject({ id: 'p1' });
-      expect((await get('/Product/.csv')).headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect((await get('/Product/.csv')).headers.get('content-type')).toBe(
+        'text/csv; charset=utf-8',
+      );
       expect(await (await get('/Product/p1.price.csv')).text()).toBe('2.5\r\n');
     });
 
@@ -118,7 +145,10 @@ describe('content negotiation and headers (contract section 6)', () => {
   describe('request bodies', () => {
     it('takes JSON without a Content-Type when the body starts with { or [', async () => {
       // A Buffer body, unlike a string, makes fetch send no Content-Type.
-      const response = await server.fetch('/Product/raw', { method: 'PUT', body: Buffer.from('  {"name":"Raw"}') });
+      const response = await server.fetch('/Product/raw', {
+        method: 'PUT',
+        body: Buffer.from('  {"name":"Raw"}'),
+      });
       expect(response.status).toBe(204);
       expect(await (await get('/Product/raw')).json()).toMatchObject({ name: 'Raw' });
     });
@@ -136,7 +166,10 @@ describe('content negotiation and headers (contract section 6)', () => {
         body: pack({ id: 'mp', name: 'From MessagePack', stockQuantity: 5 }),
       });
       expect(msgpack.status).toBe(201);
-      expect(await (await get('/Product/cbor')).json()).toMatchObject({ name: 'From CBOR', price: 3 });
+      expect(await (await get('/Product/cbor')).json()).toMatchObject({
+        name: 'From CBOR',
+        price: 3,
+      });
       expect(await (await get('/Product/mp')).json()).toMatchObject({ stockQuantity: 5 });
     });
 
@@ -147,7 +180,11 @@ describe('content negotiation and headers (contract section 6)', () => {
         ['application/x-msgpack', Buffer.from([0x81, 0xa1])],
       ] as const;
       for (const [type, body] of malformed) {
-        const response = await server.fetch('/Product/bad', { method: 'PUT', headers: { 'Content-Type': type }, body });
+        const response = await server.fetch('/Product/bad', {
+          method: 'PUT',
+          headers: { 'Content-Type': type },
+          body,
+        });
         expect(response.status, type).toBe(400);
         expect(await response.json()).toMatchObject({ code: 'MALFORMED_BODY' });
       }
@@ -158,7 +195,10 @@ describe('content negotiation and headers (contract section 6)', () => {
       });
       expect(unsupported.status).toBe(415);
       expect(await unsupported.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
-      const untyped = await server.fetch('/Product/bad', { method: 'PUT', body: Buffer.from('name=x') });
+      const untyped = await server.fetch('/Product/bad', {
+        method: 'PUT',
+        body: Buffer.from('name=x'),
+      });
       expect(untyped.status).toBe(415);
       expect((await get('/Product/bad')).status).toBe(404);
     });
@@ -178,7 +218,9 @@ describe('content negotiation and headers (contract section 6)', () => {
       await server.send('PUT', '/Product/cached', { name: 'c' });
       const etag = (await get('/Product/cached')).headers.get('etag') ?? '';
       for (const ifNoneMatch of [etag, `W/${etag}`, '*', `"other", ${etag}`]) {
-        const response = await server.fetch('/Product/cached', { headers: { 'If-None-Match': ifNoneMatch } });
+        const response = await server.fetch('/Product/cached', {
+          headers: { 'If-None-Match': ifNoneMatch },
+        });
         expect(response.status, ifNoneMatch).toBe(304);
         expect(response.headers.get('etag')).toBe(etag);
         expect(await response.text()).toBe('');
@@ -195,15 +237,24 @@ describe('content negotiation and headers (contract section 6)', () => {
         ['PATCH', { name: 'lost' }],
         ['DELETE', undefined],
       ] as const) {
-        const response = await server.send(method, '/Product/locked', body, { 'If-Match': '"12345"' });
+        const response = await server.send(method, '/Product/locked', body, {
+          'If-Match': '"12345"',
+        });
         expect(response.status, method).toBe(412);
         expect(await response.json()).toMatchObject({ code: 'PRECONDITION_FAILED' });
       }
       expect(await (await get('/Product/locked')).json()).toMatchObject({ name: 'original' });
-      expect((await server.send('PATCH', '/Product/locked', { name: 'won' }, { 'If-Match': etag })).status).toBe(204);
+      expect(
+        (await server.send('PATCH', '/Product/locked', { name: 'won' }, { 'If-Match': etag }))
+          .status,
+      ).toBe(204);
       expect(await (await get('/Product/locked')).json()).toMatchObject({ name: 'won' });
-      expect((await server.send('PUT', '/Product/never', { name: 'x' }, { 'If-Match': '*' })).status).toBe(412);
-      expect((await server.send('PUT', '/Product/locked', { name: 'any' }, { 'If-Match': '*' })).status).toBe(204);
+      expect(
+        (await server.send('PUT', '/Product/never', { name: 'x' }, { 'If-Match': '*' })).status,
+      ).toBe(412);
+      expect(
+        (await server.send('PUT', '/Product/locked', { name: 'any' }, { 'If-Match': '*' })).status,
+      ).toBe(204);
     });
   });
 

@@ -38,16 +38,26 @@ describe('oversize bodies', () => {
     return Buffer.concat(chunks);
   };
 
-  it.each(['length', 'chunked'] as const)('reaches every client that sends a whole oversize body (%s)', async (framing) => {
-    const answers = await Promise.all(
-      Array.from({ length: CLIENTS }, () => rawExchange(port, request(framing), { timeoutMs: 20_000 })),
-    );
-    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: CLIENTS }, () => 413));
-    for (const answer of answers) {
-      expect(answer.head).toMatch(/\r\nconnection: close/i);
-      expect(JSON.parse(answer.body.toString())).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', limit: LIMIT });
-    }
-    // Nothing was created, and the server still answers.
-    expect(await (await server.fetch('/Product/')).json()).toEqual([]);
-  });
+  it.each(['length', 'chunked'] as const)(
+    'reaches every client that sends a whole oversize body (%s)',
+    async (framing) => {
+      const answers = await Promise.all(
+        Array.from({ length: CLIENTS }, () =>
+          rawExchange(port, request(framing), { timeoutMs: 20_000 }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(
+        Array.from({ length: CLIENTS }, () => 413),
+      );
+      for (const answer of answers) {
+        expect(answer.head).toMatch(/\r\nconnection: close/i);
+        expect(JSON.parse(answer.body.toString())).toMatchObject({
+          code: 'PAYLOAD_TOO_LARGE',
+          limit: LIMIT,
+        });
+      }
+      // Nothing was created, and the server still answers.
+      expect(await (await server.fetch('/Product/')).json()).toEqual([]);
+    },
+  );
 });

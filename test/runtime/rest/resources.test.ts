@@ -17,7 +17,8 @@ describe('resources and methods (contract section 4)', () => {
     await server.dispose();
   });
 
-  const json = async (response: Response): Promise<unknown> => JSON.parse(await response.text()) as unknown;
+  const json = async (response: Response): Promise<unknown> =>
+    JSON.parse(await response.text()) as unknown;
 
   describe('GET /T/<id>', () => {
     it('answers 200 with the record', async () => {
@@ -35,7 +36,9 @@ describe('resources and methods (contract section 4)', () => {
     });
 
     it('percent-decodes the id, so %2F puts a slash in it', async () => {
-      expect((await server.send('PUT', '/Product/a%2Fb%20c', { name: 'slashed' })).status).toBe(204);
+      expect((await server.send('PUT', '/Product/a%2Fb%20c', { name: 'slashed' })).status).toBe(
+        204,
+      );
       const response = await server.fetch('/Product/a%2Fb%20c');
       expect(await json(response)).toMatchObject({ id: 'a/b c', name: 'slashed' });
       expect((await server.fetch('/Product/a%2Fb%20c.name')).status).toBe(200);
@@ -51,11 +54,23 @@ describe('resources and methods (contract section 4)', () => {
   describe('GET /T/<id>.<attr>', () => {
     beforeAll(async () => {
       await server.send('PUT', '/Category/electronics', { name: 'Electronics' });
-      await server.send('PUT', '/Product/radio', { name: 'Radio', categoryId: 'electronics', price: 20 });
-      await server.send('PUT', '/Product/tv', { name: 'TV', categoryId: 'electronics', price: 300 });
+      await server.send('PUT', '/Product/radio', {
+        name: 'Radio',
+        categoryId: 'electronics',
+        price: 20,
+      });
+      await server.send('PUT', '/Product/tv', {
+        name: 'TV',
+        categoryId: 'electronics',
+        price: 300,
+      });
       await server.send('PUT', '/User/u1', { name: 'Ada' });
       await server.send('PUT', '/User/u2', { name: 'Grace' });
-      await server.send('PUT', '/Event/e1', { title: 'Review', organizerId: 'u1', attendeeIds: ['u2', 'u1', 'gone'] });
+      await server.send('PUT', '/Event/e1', {
+        title: 'Review',
+        organizerId: 'u1',
+        attendeeIds: ['u2', 'u1', 'gone'],
+      });
     });
 
     it('answers one attribute', async () => {
@@ -70,11 +85,16 @@ describe('resources and methods (contract section 4)', () => {
         id: 'electronics',
         name: 'Electronics',
       });
-      expect(await json(await server.fetch('/Event/e1.organizer'))).toMatchObject({ id: 'u1', name: 'Ada' });
+      expect(await json(await server.fetch('/Event/e1.organizer'))).toMatchObject({
+        id: 'u1',
+        name: 'Ada',
+      });
     });
 
     it('resolves one-to-many and many-to-many relationships into lists of records', async () => {
-      const products = (await json(await server.fetch('/Category/electronics.products'))) as { id: string }[];
+      const products = (await json(await server.fetch('/Category/electronics.products'))) as {
+        id: string;
+      }[];
       expect(products.map((product) => product.id).sort()).toEqual(['radio', 'tv']);
       const attendees = (await json(await server.fetch('/Event/e1.attendees'))) as { id: string }[];
       expect(attendees.map((user) => user.id)).toEqual(['u2', 'u1']);
@@ -111,7 +131,9 @@ describe('resources and methods (contract section 4)', () => {
     });
 
     it('streams a large collection completely', async () => {
-      const bodies = Array.from({ length: 3000 }, (_, i) => ({ label: `tag-${i}`.padEnd(200, '.') }));
+      const bodies = Array.from({ length: 3000 }, (_, i) => ({
+        label: `tag-${i}`.padEnd(200, '.'),
+      }));
       expect((await server.send('POST', '/Tag/', bodies)).status).toBe(201);
       const tags = (await json(await server.fetch('/Tag/'))) as unknown[];
       expect(tags.length).toBe(3000);
@@ -150,14 +172,21 @@ describe('resources and methods (contract section 4)', () => {
         graphqlType: 'ID',
         primaryKey: true,
       });
-      expect(description.attributes).toContainEqual({ name: 'price', type: 'Float', graphqlType: 'Float', indexed: true });
+      expect(description.attributes).toContainEqual({
+        name: 'price',
+        type: 'Float',
+        graphqlType: 'Float',
+        indexed: true,
+      });
       expect(description.attributes).toContainEqual({
         name: 'category',
         type: 'Category',
         graphqlType: 'Category',
         relationship: { kind: 'many-to-one', target: 'Category', from: 'categoryId' },
       });
-      const authors = (await json(await server.fetch('/authors'))) as { attributes: Record<string, unknown>[] };
+      const authors = (await json(await server.fetch('/authors'))) as {
+        attributes: Record<string, unknown>[];
+      };
       // A list in Harper's array/elements form; a non-null attribute is `nullable: false`.
       expect(authors.attributes).toContainEqual({
         name: 'tags',
@@ -193,7 +222,11 @@ describe('resources and methods (contract section 4)', () => {
 
   describe('POST /T/', () => {
     it('creates a record: 201, Location with the bare id, the id as JSON', async () => {
-      const response = await server.send('POST', '/CartItem/', { productId: 'p', sessionId: 's', quantity: 2 });
+      const response = await server.send('POST', '/CartItem/', {
+        productId: 'p',
+        sessionId: 's',
+        quantity: 2,
+      });
       expect(response.status).toBe(201);
       const id = (await json(response)) as string;
       expect(id).toMatch(UUID_V4);
@@ -224,13 +257,19 @@ describe('resources and methods (contract section 4)', () => {
     });
 
     it('creates every element of an array in one transaction: 201 and the ids', async () => {
-      const response = await server.send('POST', '/User/', [{ name: 'x' }, { id: 'fixed', name: 'y' }]);
+      const response = await server.send('POST', '/User/', [
+        { name: 'x' },
+        { id: 'fixed', name: 'y' },
+      ]);
       expect(response.status).toBe(201);
       const ids = (await json(response)) as string[];
       expect(ids).toHaveLength(2);
       expect(ids[0]).toMatch(UUID_V4);
       expect(ids[1]).toBe('fixed');
-      const failing = await server.send('POST', '/User/', [{ id: 'not-created', name: 'z' }, { id: 'fixed' }]);
+      const failing = await server.send('POST', '/User/', [
+        { id: 'not-created', name: 'z' },
+        { id: 'fixed' },
+      ]);
       expect(failing.status).toBe(409);
       expect((await server.fetch('/User/not-created')).status).toBe(404);
     });
@@ -238,7 +277,11 @@ describe('resources and methods (contract section 4)', () => {
 
   describe('PUT /T/<id>', () => {
     it('creates or replaces the whole record: 204; the URL key wins; created time kept', async () => {
-      const created = await server.send('PUT', '/User/put1', { id: 'ignored', name: 'First', timezone: 'UTC' });
+      const created = await server.send('PUT', '/User/put1', {
+        id: 'ignored',
+        name: 'First',
+        timezone: 'UTC',
+      });
       expect(created.status).toBe(204);
       expect(await created.text()).toBe('');
       const first = (await json(await server.fetch('/User/put1'))) as Record<string, unknown>;
@@ -252,8 +295,15 @@ describe('resources and methods (contract section 4)', () => {
 
   describe('PATCH /T/<id>', () => {
     it('merges top-level attributes: 204; nested objects replaced; null stores null', async () => {
-      await server.send('PUT', '/authors/50', { name: 'Ada', bio: 'x', address: { city: 'Oslo', street: 'Main' } });
-      const response = await server.send('PATCH', '/authors/50', { bio: null, address: { city: 'Bergen' } });
+      await server.send('PUT', '/authors/50', {
+        name: 'Ada',
+        bio: 'x',
+        address: { city: 'Oslo', street: 'Main' },
+      });
+      const response = await server.send('PATCH', '/authors/50', {
+        bio: null,
+        address: { city: 'Bergen' },
+      });
       expect(response.status).toBe(204);
       const author = (await json(await server.fetch('/authors/50'))) as Record<string, unknown>;
       expect(author).toMatchObject({ id: 50, name: 'Ada', bio: null, address: { city: 'Bergen' } });
@@ -269,8 +319,12 @@ describe('resources and methods (contract section 4)', () => {
 
     it('never loses attributes to concurrent PATCHes', async () => {
       await server.send('PUT', '/User/busy', { name: 'Busy' });
-      const patches = Array.from({ length: 25 }, (_, i) => server.send('PATCH', '/User/busy', { [`a${i}`]: i }));
-      expect((await Promise.all(patches)).map((response) => response.status)).toEqual(Array(25).fill(204));
+      const patches = Array.from({ length: 25 }, (_, i) =>
+        server.send('PATCH', '/User/busy', { [`a${i}`]: i }),
+      );
+      expect((await Promise.all(patches)).map((response) => response.status)).toEqual(
+        Array(25).fill(204),
+      );
       const user = (await json(await server.fetch('/User/busy'))) as Record<string, unknown>;
       for (let i = 0; i < 25; i++) expect(user[`a${i}`]).toBe(i);
     });
@@ -286,7 +340,9 @@ describe('resources and methods (contract section 4)', () => {
       const again = await server.fetch('/Product/gone', { method: 'DELETE' });
       expect(again.status).toBe(200);
       expect(await json(again)).toBe(true);
-      expect(await json(await server.fetch('/Counter/not-a-number', { method: 'DELETE' }))).toBe(true);
+      expect(await json(await server.fetch('/Counter/not-a-number', { method: 'DELETE' }))).toBe(
+        true,
+      );
     });
 
     it('DELETE /T/?<query> deletes every match in one transaction: 200 true', async () => {
@@ -326,7 +382,16 @@ describe('resources and methods (contract section 4)', () => {
     });
 
     it('answers 404 for unknown paths and for tables without @export', async () => {
-      for (const path of ['/', '/Nope', '/Nope/', '/Nope/1', '/Session/', '/Session/t1', '/Session', '/authorsx/1']) {
+      for (const path of [
+        '/',
+        '/Nope',
+        '/Nope/',
+        '/Nope/1',
+        '/Session/',
+        '/Session/t1',
+        '/Session',
+        '/authorsx/1',
+      ]) {
         const response = await server.fetch(path);
         expect(response.status, path).toBe(404);
         expect(await json(response)).toMatchObject({ code: 'NOT_FOUND' });

@@ -44,9 +44,13 @@ describe('the calendar article', () => {
       attendeeIds: ['user456', 'user789'],
     });
     expect(Date.parse(event.createdAt as string)).not.toBeNaN();
-    const organized = (await (await server.fetch('/Event/?organizerId=user123')).json()) as { id: string }[];
+    const organized = (await (await server.fetch('/Event/?organizerId=user123')).json()) as {
+      id: string;
+    }[];
     expect(organized.map((found) => found.id)).toEqual([id]);
-    const attending = (await (await server.fetch('/Event/?attendeeIds=user789')).json()) as { id: string }[];
+    const attending = (await (await server.fetch('/Event/?attendeeIds=user789')).json()) as {
+      id: string;
+    }[];
     expect(attending.map((found) => found.id)).toEqual([id]);
   });
 });
@@ -73,12 +77,22 @@ describe('the shop article', () => {
     );
     expect(created.status).toBe(201);
     const id = (await created.json()) as string;
-    await post(server, '/CartItem/', '{"productId": "other", "sessionId": "someone-else", "quantity": 1}');
+    await post(
+      server,
+      '/CartItem/',
+      '{"productId": "other", "sessionId": "someone-else", "quantity": 1}',
+    );
 
     const cart = await server.fetch('/CartItem/?sessionId=session456');
     expect(cart.status).toBe(200);
     expect(await cart.json()).toEqual([
-      { id, productId: 'product123', sessionId: 'session456', quantity: 2, addedAt: '2024-08-05T10:30:00Z' },
+      {
+        id,
+        productId: 'product123',
+        sessionId: 'session456',
+        quantity: 2,
+        addedAt: '2024-08-05T10:30:00Z',
+      },
     ]);
 
     const removed = await server.fetch(`/CartItem/${id}`, { method: 'DELETE' });

@@ -34,10 +34,15 @@ describe('the wire, as Harper answers it (issue 16)', () => {
     await server.dispose();
   });
 
-  const get = (path: string, headers: Record<string, string> = {}) => server.fetch(path, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    server.fetch(path, { headers });
 
   describe('ETags of shaped records and attributes', () => {
-    for (const path of ['/Category/c1?select(name,products{name})', '/Product/p1.name', '/Category/c1.products']) {
+    for (const path of [
+      '/Category/c1?select(name,products{name})',
+      '/Product/p1.name',
+      '/Category/c1.products',
+    ]) {
       it(`${path} carries an ETag and answers 304 to If-None-Match`, async () => {
         const first = await get(path);
         expect(first.status).toBe(200);
@@ -58,7 +63,9 @@ describe('the wire, as Harper answers it (issue 16)', () => {
       const after = await get(path, { 'If-None-Match': before });
       expect(after.status).toBe(200);
       expect(after.headers.get('etag')).not.toBe(before);
-      expect(await after.json()).toMatchObject({ products: [{ name: 'Pen' }, { name: 'Blue ink' }] });
+      expect(await after.json()).toMatchObject({
+        products: [{ name: 'Pen' }, { name: 'Blue ink' }],
+      });
     });
   });
 
@@ -72,7 +79,10 @@ describe('the wire, as Harper answers it (issue 16)', () => {
       expect(tags[1]).toBe(tags[0]!.replace(/"$/, '.cbor"'));
       // A JSON client's tag does not make the CSV answer a 304 (its cached body is JSON).
       expect((await get('/Product/p1.csv', { 'If-None-Match': tags[0]! })).status).toBe(200);
-      expect((await get('/Product/p1', { Accept: 'application/cbor', 'If-None-Match': tags[1]! })).status).toBe(304);
+      expect(
+        (await get('/Product/p1', { Accept: 'application/cbor', 'If-None-Match': tags[1]! }))
+          .status,
+      ).toBe(304);
       // Shaped answers: the digest of the bytes differs between formats.
       const shapedJson = await get('/Product/p1?select(name)');
       const shapedCbor = await get('/Product/p1?select(name)', { Accept: 'application/cbor' });
@@ -80,10 +90,22 @@ describe('the wire, as Harper answers it (issue 16)', () => {
     });
 
     it('a tag read in any format guards a write (If-Match names the version)', async () => {
-      const cborTag = (await get('/Product/p1', { Accept: 'application/cbor' })).headers.get('etag')!;
-      const held = await server.send('PATCH', '/Product/p1', { stockQuantity: 3 }, { 'If-Match': cborTag });
+      const cborTag = (await get('/Product/p1', { Accept: 'application/cbor' })).headers.get(
+        'etag',
+      )!;
+      const held = await server.send(
+        'PATCH',
+        '/Product/p1',
+        { stockQuantity: 3 },
+        { 'If-Match': cborTag },
+      );
       expect(held.status).toBe(204);
-      const stale = await server.send('PATCH', '/Product/p1', { stockQuantity: 4 }, { 'If-Match': cborTag });
+      const stale = await server.send(
+        'PATCH',
+        '/Product/p1',
+        { stockQuantity: 4 },
+        { 'If-Match': cborTag },
+      );
       expect(stale.status).toBe(412);
     });
 
@@ -91,8 +113,15 @@ describe('the wire, as Harper answers it (issue 16)', () => {
       const raw = await rawGet(`${server.url}/Product/p1`, { Origin: 'https://app.example' });
       const varies = raw.filter((_, i) => i % 2 === 0 && raw[i]!.toLowerCase() === 'vary');
       expect(varies).toHaveLength(1);
-      expect(raw[raw.findIndex((name) => name.toLowerCase() === 'vary') + 1]).toBe('Accept, Origin');
-      for (const path of ['/Product/', '/Product/p1?select(name)', '/Product/p1.name', '/Product']) {
+      expect(raw[raw.findIndex((name) => name.toLowerCase() === 'vary') + 1]).toBe(
+        'Accept, Origin',
+      );
+      for (const path of [
+        '/Product/',
+        '/Product/p1?select(name)',
+        '/Product/p1.name',
+        '/Product',
+      ]) {
         expect((await get(path)).headers.get('vary')).toBe('Accept, Origin');
       }
       // A URL suffix fixes the format: the answer depends on Origin only.
@@ -123,7 +152,12 @@ describe('the wire, as Harper answers it (issue 16)', () => {
       const etag = created.headers.get('etag');
       expect((await get('/Product/p4')).headers.get('etag')).toBe(etag);
 
-      const patched = await server.send('PATCH', '/Product/p4', { inStock: true }, { Prefer: 'wait=1, return=representation' });
+      const patched = await server.send(
+        'PATCH',
+        '/Product/p4',
+        { inStock: true },
+        { Prefer: 'wait=1, return=representation' },
+      );
       expect(patched.status).toBe(200);
       expect(await patched.json()).toEqual({ id: 'p4', name: 'Cap', price: 3, inStock: true });
       const stored = await get('/Product/p4');
@@ -136,18 +170,28 @@ describe('the wire, as Harper answers it (issue 16)', () => {
       });
       expect(replaced.status).toBe(200);
       expect(replaced.headers.get('content-type')).toBe('application/cbor');
-      expect(decodeCbor(Buffer.from(await replaced.arrayBuffer()))).toEqual({ id: 'p4', name: 'Lid' });
+      expect(decodeCbor(Buffer.from(await replaced.arrayBuffer()))).toEqual({
+        id: 'p4',
+        name: 'Lid',
+      });
       expect(replaced.headers.get('etag')).toMatch(/\.cbor"$/);
     });
 
     it('a write without the preference is never refused for its Accept header', async () => {
-      const response = await server.send('PUT', '/Product/p5', { name: 'Clip' }, { Accept: 'image/png' });
+      const response = await server.send(
+        'PUT',
+        '/Product/p5',
+        { name: 'Clip' },
+        { Accept: 'image/png' },
+      );
       expect(response.status).toBe(204);
     });
   });
 
   it('MessagePack collections are a sequence of values, one per record', async () => {
-    const response = await get('/Product/?categoryId=c1&select(id)', { Accept: 'application/x-msgpack' });
+    const response = await get('/Product/?categoryId=c1&select(id)', {
+      Accept: 'application/x-msgpack',
+    });
     expect(unpackMultiple(Buffer.from(await response.arrayBuffer()))).toEqual(['p1', 'p2']);
     const none = await get('/Product/?categoryId=none', { Accept: 'application/x-msgpack' });
     expect(none.status).toBe(200);

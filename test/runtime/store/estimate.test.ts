@@ -15,7 +15,12 @@ beforeAll(async () => {
   await store.write((txn) => {
     for (let i = 0; i < 2000; i++) {
       // Prices spread evenly over [0, 1000); names sort like their numbers.
-      txn.put('Product', `p${i}`, { id: `p${i}`, price: i / 2, name: `n${String(i).padStart(4, '0')}`, inStock: i % 3 === 0 });
+      txn.put('Product', `p${i}`, {
+        id: `p${i}`,
+        price: i / 2,
+        name: `n${String(i).padStart(4, '0')}`,
+        inStock: i % 3 === 0,
+      });
     }
     txn.put('Product', 'no-price', { id: 'no-price' });
   });
@@ -30,13 +35,26 @@ const estimate = (attribute: string, range: IndexRange): number =>
 
 describe('LmdbStore.estimateIndex', () => {
   it('is exact for equality and for a narrow range', () => {
-    expect(estimate('inStock', { start: { value: true, inclusive: true }, end: { value: true, inclusive: true } })).toBe(667);
-    expect(estimate('price', { start: { value: 10, inclusive: true }, end: { value: 12, inclusive: true } })).toBe(5);
+    expect(
+      estimate('inStock', {
+        start: { value: true, inclusive: true },
+        end: { value: true, inclusive: true },
+      }),
+    ).toBe(667);
+    expect(
+      estimate('price', {
+        start: { value: 10, inclusive: true },
+        end: { value: 12, inclusive: true },
+      }),
+    ).toBe(5);
   });
 
   it('interpolates a wide numeric range, also when it starts after the booleans', () => {
     // "price < 100" as the query planner asks for it: above every null and boolean entry.
-    const below100 = estimate('price', { start: { value: true, inclusive: false }, end: { value: 100, inclusive: false } });
+    const below100 = estimate('price', {
+      start: { value: true, inclusive: false },
+      end: { value: 100, inclusive: false },
+    });
     expect(below100).toBeGreaterThan(150);
     expect(below100).toBeLessThan(250);
     const above900 = estimate('price', { start: { value: 900, inclusive: false } });

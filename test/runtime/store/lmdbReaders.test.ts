@@ -38,30 +38,35 @@ describe('LMDB scans and reader slots', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it.each(['scan', 'scanIndex'] as const)('lets reads go on while hundreds of %s calls are suspended', async (kind) => {
-    const open: Iterator<unknown>[] = [];
-    try {
-      for (let i = 0; i < SUSPENDED; i++) {
-        const iterator =
-          kind === 'scan'
-            ? store.read().scan('Product')[Symbol.iterator]()
-            : store.read().scanIndex('Product', 'categoryId')[Symbol.iterator]();
-        expect(iterator.next().done).not.toBe(true);
-        open.push(iterator);
-        // After a commit lmdb-js reads from a new snapshot: a scan that pins the previous one keeps
-        // its reader slot taken, and the next scan needs another one.
-        await store.write((txn) => txn.put('Category', 'written', { id: 'written', name: String(i) }));
+  it.each(['scan', 'scanIndex'] as const)(
+    'lets reads go on while hundreds of %s calls are suspended',
+    async (kind) => {
+      const open: Iterator<unknown>[] = [];
+      try {
+        for (let i = 0; i < SUSPENDED; i++) {
+          const iterator =
+            kind === 'scan'
+              ? store.read().scan('Product')[Symbol.iterator]()
+              : store.read().scanIndex('Product', 'categoryId')[Symbol.iterator]();
+          expect(iterator.next().done).not.toBe(true);
+          open.push(iterator);
+          // After a commit lmdb-js reads from a new snapshot: a scan that pins the previous one keeps
+          // its reader slot taken, and the next scan needs another one.
+          await store.write((txn) =>
+            txn.put('Category', 'written', { id: 'written', name: String(i) }),
+          );
+        }
+        expect(store.read().get('Product', 'p00001')?.value.categoryId).toBe('c');
+        expect(store.read().count('Product')).toBe(PRODUCTS);
+        // The suspended scans resume where they were.
+        let rest = 0;
+        for (let next = open[0]!.next(); next.done !== true; next = open[0]!.next()) rest++;
+        expect(rest).toBe(PRODUCTS - 1);
+      } finally {
+        for (const iterator of open) iterator.return?.();
       }
-      expect(store.read().get('Product', 'p00001')?.value.categoryId).toBe('c');
-      expect(store.read().count('Product')).toBe(PRODUCTS);
-      // The suspended scans resume where they were.
-      let rest = 0;
-      for (let next = open[0]!.next(); next.done !== true; next = open[0]!.next()) rest++;
-      expect(rest).toBe(PRODUCTS - 1);
-    } finally {
-      for (const iterator of open) iterator.return?.();
-    }
-  });
+    },
+  );
 
   it('returns every index entry once, in order, across batches, in both directions', async () => {
     const expected = (reverse: boolean): IndexEntry[] => {
@@ -71,30 +76,42 @@ describe('LMDB scans and reader slots', () => {
         entries.push({ value, key: `p${String(i).padStart(5, '0')}` });
       }
       entries.sort((x, y) =>
-        x.value === y.value ? (x.key < y.key ? -1 : 1) : (x.value as string) < (y.value as string) ? -1 : 1,
+        x.value === y.value
+          ? x.key < y.key
+            ? -1
+            : 1
+          : (x.value as string) < (y.value as string)
+            ? -1
+            : 1,
       );
       return reverse ? entries.reverse() : entries;
     };
     const scanned = (range?: IndexRange): IndexEntry[] => {
       const entries: IndexEntry[] = [];
-      for (const entry of store.read().scanIndex('Product', 'categoryId', range)) entries.push({ ...entry });
+      for (const entry of store.read().scanIndex('Product', 'categoryId', range))
+        entries.push({ ...entry });
       return entries;
     };
     expect(scanned()).toEqual(expected(false));
     expect(scanned({ reverse: true })).toEqual(expected(true));
     // A range that ends inside the long run of 'b' and one that starts after it.
     const point = { value: 'b', inclusive: true };
-    expect(scanned({ start: point, end: point })).toEqual(expected(false).filter((entry) => entry.value === 'b'));
+    expect(scanned({ start: point, end: point })).toEqual(
+      expected(false).filter((entry) => entry.value === 'b'),
+    );
     expect(scanned({ start: { value: 'b', inclusive: false } })).toEqual(
       expected(false).filter((entry) => entry.value === 'c'),
     );
-    expect(scanned({ end: point, reverse: true })).toEqual(expected(true).filter((entry) => entry.value !== 'c'));
+    expect(scanned({ end: point, reverse: true })).toEqual(
+      expected(true).filter((entry) => entry.value !== 'c'),
+    );
     // Another writer between two batches does not make the scan repeat or skip what it already passed.
     let seen = 0;
     const keys = new Set<string>();
     for (const entry of store.read().scanIndex('Product', 'categoryId')) {
       keys.add(`${String(entry.value)}/${String(entry.key)}`);
-      if (++seen === 300) await store.write((txn) => txn.put('Product', 'p99999', { id: 'p99999', categoryId: 'c' }));
+      if (++seen === 300)
+        await store.write((txn) => txn.put('Product', 'p99999', { id: 'p99999', categoryId: 'c' }));
     }
     expect(keys.size).toBe(seen);
     expect(keys.has('c/p99999')).toBe(true);

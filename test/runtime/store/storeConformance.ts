@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchemaMeta } from '../../../templates/runtime/meta.js';
-import type { Commit, IndexRange, IndexValue, Key, Store } from '../../../templates/runtime/store/types.js';
+import type {
+  Commit,
+  IndexRange,
+  IndexValue,
+  Key,
+  Store,
+} from '../../../templates/runtime/store/types.js';
 import { attribute as a, table } from '../fixtures/meta.js';
 
 /** Opens (or reopens) a store over `directory`; the same directory must find the same data. */
@@ -71,7 +77,12 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       const value = {
         id: 'a',
         when: new Date('2024-08-15T14:00:00.000Z'),
-        anything: { big: 2n ** 70n, small: 5n, bytes: new Uint8Array([1, 2, 3]), list: [1, 'x', null] },
+        anything: {
+          big: 2n ** 70n,
+          small: 5n,
+          bytes: new Uint8Array([1, 2, 3]),
+          list: [1, 'x', null],
+        },
       };
       await store.write((txn) => txn.put('Item', 'a', value));
       const stored = store.read().get('Item', 'a')?.value;
@@ -98,17 +109,22 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         ),
       );
       for (const key of concurrent) versions.push(store.read().get('Item', key)?.version ?? -1);
-      for (let i = 1; i < versions.length; i++) expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? Infinity);
+      for (let i = 1; i < versions.length; i++)
+        expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? Infinity);
       expect(versions[0]).toBeGreaterThan(Date.now() - 60_000);
     });
 
     it('maintains index entries on create, update and delete, arrays element by element', async () => {
-      await store.write((txn) => txn.put('Item', 'a', { id: 'a', name: 'apple', tags: ['red', 'fruit', 'red'] }));
+      await store.write((txn) =>
+        txn.put('Item', 'a', { id: 'a', name: 'apple', tags: ['red', 'fruit', 'red'] }),
+      );
       expect(keysIn('tags', eq('red'))).toEqual(['a']);
       expect(store.read().countIndex('Item', 'tags', eq('red'))).toBe(1);
       expect(keysIn('tags', eq('fruit'))).toEqual(['a']);
 
-      await store.write((txn) => txn.put('Item', 'a', { id: 'a', name: 'apricot', tags: ['fruit', 'orange'] }));
+      await store.write((txn) =>
+        txn.put('Item', 'a', { id: 'a', name: 'apricot', tags: ['fruit', 'orange'] }),
+      );
       expect(keysIn('tags', eq('red'))).toEqual([]);
       expect(keysIn('tags', eq('orange'))).toEqual(['a']);
       expect(keysIn('name', eq('apple'))).toEqual([]);
@@ -183,9 +199,14 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       });
 
       it('honours inclusive and exclusive bounds', () => {
-        const scores = (range: IndexRange) => [...store.read().scanIndex('Item', 'score', range)].map((e) => e.value);
-        expect(scores({ start: { value: 2, inclusive: true }, end: { value: 3, inclusive: true } })).toEqual([2, 2, 3]);
-        expect(scores({ start: { value: 2, inclusive: false }, end: { value: 4, inclusive: false } })).toEqual([3]);
+        const scores = (range: IndexRange) =>
+          [...store.read().scanIndex('Item', 'score', range)].map((e) => e.value);
+        expect(
+          scores({ start: { value: 2, inclusive: true }, end: { value: 3, inclusive: true } }),
+        ).toEqual([2, 2, 3]);
+        expect(
+          scores({ start: { value: 2, inclusive: false }, end: { value: 4, inclusive: false } }),
+        ).toEqual([3]);
         expect(scores({ start: { value: 3, inclusive: true } })).toEqual([3, 4]);
         expect(scores({ end: { value: 2, inclusive: false } })).toEqual([null, 1]);
         expect(scores({})).toEqual([null, 1, 2, 2, 3, 4]);
@@ -193,7 +214,10 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
 
       it('walks in reverse, bounds included or not, keys in reverse too', () => {
         const entries = (range: IndexRange) =>
-          [...store.read().scanIndex('Item', 'score', { ...range, reverse: true })].map((e) => [e.value, e.key]);
+          [...store.read().scanIndex('Item', 'score', { ...range, reverse: true })].map((e) => [
+            e.value,
+            e.key,
+          ]);
         expect(entries({})).toEqual([
           [4, 'k4'],
           [3, 'k3'],
@@ -202,11 +226,15 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
           [1, 'k1'],
           [null, 'k0'],
         ]);
-        expect(entries({ start: { value: 2, inclusive: true }, end: { value: 3, inclusive: false } })).toEqual([
+        expect(
+          entries({ start: { value: 2, inclusive: true }, end: { value: 3, inclusive: false } }),
+        ).toEqual([
           [2, 'k2b'],
           [2, 'k2'],
         ]);
-        expect(entries({ start: { value: 1, inclusive: false }, end: { value: 4, inclusive: true } })).toEqual([
+        expect(
+          entries({ start: { value: 1, inclusive: false }, end: { value: 4, inclusive: true } }),
+        ).toEqual([
           [4, 'k4'],
           [3, 'k3'],
           [2, 'k2b'],
@@ -219,7 +247,9 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         expect(read.countIndex('Item', 'score')).toBe(6);
         expect(read.countIndex('Item', 'score', { start: { value: 2, inclusive: true } })).toBe(4);
         expect(read.countIndex('Item', 'score', { start: { value: 2, inclusive: false } })).toBe(2);
-        expect(read.countIndex('Item', 'score', { start: { value: 1, inclusive: true } }, 2)).toBe(2);
+        expect(read.countIndex('Item', 'score', { start: { value: 1, inclusive: true } }, 2)).toBe(
+          2,
+        );
         expect(read.countIndex('Item', 'score', eq(2), 1)).toBe(1);
         expect(read.countIndex('Item', 'score', eq(7))).toBe(0);
         expect(read.count('Item')).toBe(6);
@@ -229,11 +259,15 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         const keys = (range?: Parameters<ReturnType<Store['read']>['scan']>[1]) =>
           [...store.read().scan('Item', range)].map((entry) => entry.key);
         expect(keys()).toEqual(['k0', 'k1', 'k2', 'k2b', 'k3', 'k4']);
-        expect(keys({ start: { value: 'k2', inclusive: false }, end: { value: 'k3', inclusive: true } })).toEqual([
+        expect(
+          keys({ start: { value: 'k2', inclusive: false }, end: { value: 'k3', inclusive: true } }),
+        ).toEqual(['k2b', 'k3']);
+        expect(keys({ reverse: true, end: { value: 'k2b', inclusive: true } })).toEqual([
           'k2b',
-          'k3',
+          'k2',
+          'k1',
+          'k0',
         ]);
-        expect(keys({ reverse: true, end: { value: 'k2b', inclusive: true } })).toEqual(['k2b', 'k2', 'k1', 'k0']);
         const first = [...store.read().scan('Item')][0];
         expect(first?.value).toEqual({ id: 'k0' });
         expect(first?.version).toBeGreaterThan(0);
@@ -267,7 +301,9 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     });
 
     it('writes nothing of a transaction that throws', async () => {
-      await store.write((txn) => txn.put('Item', 'keep', { id: 'keep', name: 'kept', tags: ['x'] }));
+      await store.write((txn) =>
+        txn.put('Item', 'keep', { id: 'keep', name: 'kept', tags: ['x'] }),
+      );
       const failing = store.write((txn) => {
         txn.put('Item', 'new', { id: 'new', name: 'new', tags: ['x'] });
         txn.put('Item', 'keep', { id: 'keep', name: 'changed' });
@@ -276,7 +312,11 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       });
       await expect(failing).rejects.toThrow('refused');
       expect(store.read().get('Item', 'new')).toBeUndefined();
-      expect(store.read().get('Item', 'keep')?.value).toEqual({ id: 'keep', name: 'kept', tags: ['x'] });
+      expect(store.read().get('Item', 'keep')?.value).toEqual({
+        id: 'keep',
+        name: 'kept',
+        tags: ['x'],
+      });
       expect(keysIn('tags', eq('x'))).toEqual(['keep']);
       expect(keysIn('name', eq('changed'))).toEqual([]);
     });
@@ -329,7 +369,8 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     it('lets a commit listener read the committed record', async () => {
       const seen: unknown[] = [];
       store.onCommit((commit) => {
-        for (const change of commit.changes) seen.push(store.read().get(change.table, change.key)?.value);
+        for (const change of commit.changes)
+          seen.push(store.read().get(change.table, change.key)?.value);
       });
       await store.write((txn) => txn.put('Item', 'a', { id: 'a', name: 'first' }));
       expect(seen).toEqual([{ id: 'a', name: 'first' }]);
@@ -358,7 +399,9 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         tables: [
           {
             ...item!,
-            attributes: item!.attributes.map((attr) => (attr.name === 'note' ? { ...attr, indexed: true } : attr)),
+            attributes: item!.attributes.map((attr) =>
+              attr.name === 'note' ? { ...attr, indexed: true } : attr,
+            ),
           },
           counter!,
         ],

@@ -44,7 +44,7 @@ export interface WriteOptions {
 
 const INTEGER_KEY = /^-?\d{1,16}$/;
 /** The largest key generated for each numeric key type: beyond it, a key could not be read back. */
-const MAX_GENERATED_KEY = {
+const MAX_GENERATED_KEY: Readonly<Partial<Record<string, number>>> = {
   Int: 2 ** 31 - 1,
   Long: Number.MAX_SAFE_INTEGER,
   Float: Number.MAX_SAFE_INTEGER,
@@ -249,9 +249,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   /** The next generated numeric key; 409 once it would leave the key type's range. */
   private generatedKey(txn: WriteTxn): number {
     const key = txn.nextKey(this.name);
-    const max =
-      MAX_GENERATED_KEY[this.meta.keyType as keyof typeof MAX_GENERATED_KEY] ??
-      Number.MAX_SAFE_INTEGER;
+    const max = MAX_GENERATED_KEY[this.meta.keyType] ?? Number.MAX_SAFE_INTEGER;
     if (key <= max) return key;
     throw clientError(
       'KEY_SPACE_EXHAUSTED',
