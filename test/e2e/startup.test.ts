@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../src/generate.js';
 import { REPO_ROOT } from '../helpers/generatedServer.js';
-import { build, copyExample, workDirectory } from './regeneratedServer.js';
+import { build, copyExample, regenerate, workDirectory } from './regeneratedServer.js';
 
 interface Outcome {
   readonly exitCode: number | undefined;
@@ -128,15 +127,15 @@ describe('a generated server that cannot start', () => {
       const hooksExample = /^```ts\n([\s\S]*?)^```$/m.exec(readme)?.[1];
       expect(hooksExample).toContain("defineHooks<Database, 'CartItem'>");
       await writeFile(path.join(dir, 'src', 'hooks', 'CartItem.ts'), hooksExample!);
-      // A scaffold hooks file with every hook uncommented compiles under the strict tsconfig.
-      const generated = await generate([
-        {
-          path: 'schema.graphql',
-          text: await readFile(path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'), 'utf8'),
-        },
-      ]);
-      if (!generated.ok) throw new Error('the shop schema does not load');
-      const scaffold = generated.files.get('src/hooks/Product.ts')!.contents;
+      // A scaffold hooks file with every hook uncommented compiles under the strict tsconfig (the
+      // scaffold as the CLI creates it in a fresh directory: the example's own hooks are edited).
+      const fresh = path.join(path.dirname(dir), 'fresh');
+      const schema = await readFile(
+        path.join(REPO_ROOT, 'fixtures', 'shop', 'schema.graphql'),
+        'utf8',
+      );
+      await regenerate(fresh, schema, 'shop');
+      const scaffold = await readFile(path.join(fresh, 'src', 'hooks', 'Product.ts'), 'utf8');
       const uncommented = scaffold.replace(/^( *)\/\/ (?!A parameter)/gm, '$1');
       expect(uncommented).toMatch(/^ {2}beforeWrite\(record, \{ method \}\) \{$/m);
       expect(uncommented).toMatch(/^ {4}\{ method: 'GET', path: 'count'/m);

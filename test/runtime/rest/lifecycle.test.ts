@@ -142,7 +142,16 @@ describe('server lifecycle and limits', () => {
     const allowed = await server.fetch('/Product/', { headers: { Origin: 'https://app.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(allowed.headers.get('vary')).toBe('Accept, Origin');
-    expect(allowed.headers.get('access-control-expose-headers')).toContain('ETag');
+    // A page can read every header the contract gives meaning to (the ETag to send back in If-Match,
+    // Preference-Applied of a return=representation write, Retry-After of a 503, …).
+    expect(allowed.headers.get('access-control-expose-headers')?.split(', ').sort()).toEqual([
+      'Content-Range',
+      'ETag',
+      'Location',
+      'Preference-Applied',
+      'Retry-After',
+      'Server-Timing',
+    ]);
 
     const preflight = await server.fetch('/Product/p1', {
       method: 'OPTIONS',

@@ -8,7 +8,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-const EXPOSED_HEADERS = 'ETag, Location, Server-Timing, Content-Range';
+/** The answer headers a page may read: every one the contract gives meaning to. */
+const EXPOSED_HEADERS =
+  'ETag, Location, Server-Timing, Content-Range, Preference-Applied, Retry-After';
 const PREFLIGHT_MAX_AGE = '600';
 /** The request headers a page may send: what the REST interface reads. */
 export const ALLOWED_REQUEST_HEADERS = 'Content-Type, Accept, If-Match, If-None-Match, Prefer';
