@@ -402,13 +402,19 @@ export class Oracle {
   }
 }
 
+/**
+ * The comparisons through a relationship that every match satisfies: the conjuncts of the top level,
+ * groups of conjunctions included (`[a&b]&c` is `a&b&c`), which filter that relationship's `select`.
+ */
 function topLevelFilters(condition: Condition | null): Comparison[] {
-  const conjuncts =
-    condition === null ? [] : condition.kind === 'and' ? condition.children : [condition];
-  return conjuncts.filter(
+  return (condition === null ? [] : conjunctsOf(condition)).filter(
     (conjunct): conjunct is Comparison =>
       conjunct.kind === 'comparison' && conjunct.hops.length > 0,
   );
+}
+
+function conjunctsOf(condition: Condition): Condition[] {
+  return condition.kind === 'and' ? condition.children.flatMap(conjunctsOf) : [condition];
 }
 
 /** ISO-8601 with the zone's offset, from Intl's long offset name (`GMT-04:00`). */
