@@ -6,19 +6,19 @@
  * recorded formatted hash, the disk's bytes are exactly what formatting would produce, and are used.
  * Anything else (another key, other text, a file edited, deleted or never written) is formatted again.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FormatCache } from '../format/format.js';
 import { formatKey } from '../format/format.js';
 import type { FormatCacheRecord } from './manifest.js';
 import { MANIFEST_NAME, parseManifest, sha256 } from './manifest.js';
+import { readText } from './sync.js';
 
-/** Read synchronously: for hundreds of small files, a blocking read costs a tenth of a promise-based one. */
-function readText(file: string): string | undefined {
+/** A file's text, or undefined when it cannot be read: then it is not in the cache. */
+function cachedText(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readText(file);
   } catch {
-    // Unreadable or absent: not in the cache. Sync reports real problems with the directory itself.
+    // Sync reports real problems with the directory itself.
     return undefined;
   }
 }
@@ -32,7 +32,7 @@ class ManifestFormatCache implements FormatCache {
   formatted(file: string, unformattedHash: string): string | undefined {
     const entry = Object.hasOwn(this.record.files, file) ? this.record.files[file] : undefined;
     if (entry === undefined || entry.source !== unformattedHash) return undefined;
-    const onDisk = readText(path.join(this.dir, file));
+    const onDisk = cachedText(path.join(this.dir, file));
     return onDisk !== undefined && sha256(onDisk) === entry.formatted ? onDisk : undefined;
   }
 }
@@ -42,7 +42,7 @@ class ManifestFormatCache implements FormatCache {
  * directory has no manifest, an old one without a cache, or a cache made under another key.
  */
 export function openFormatCache(dir: string, generatorVersion: string): FormatCache | undefined {
-  const text = readText(path.join(dir, MANIFEST_NAME));
+  const text = cachedText(path.join(dir, MANIFEST_NAME));
   const record = text === undefined ? undefined : parseManifest(text)?.formatCache;
   if (record === undefined || record.key !== formatKey(generatorVersion)) return undefined;
   return new ManifestFormatCache(dir, record);

@@ -40,7 +40,8 @@ export interface WriteReport {
   readonly keptEdited: readonly string[];
 }
 
-function readText(file: string): string | undefined {
+/** A file's text, or undefined when it does not exist. */
+export function readText(file: string): string | undefined {
   try {
     // Synchronous: for hundreds of small files a blocking read costs a tenth of a promise-based one.
     return readFileSync(file, 'utf8');
