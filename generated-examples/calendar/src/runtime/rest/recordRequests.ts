@@ -7,6 +7,7 @@
 import { readBody, decodeBody } from '../http/body.js';
 import { contentEtag, etagOf, ifMatchHolds, noneMatchHits, versionEtags } from '../http/etag.js';
 import { encodeValue } from '../http/encode.js';
+import { prefers } from '../http/prefer.js';
 import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { CONTENT_TYPES, type Format } from '../http/negotiate.js';
@@ -178,7 +179,9 @@ export async function putRecord(
   format: () => Format,
 ): Promise<void> {
   const key = keyForWrite(resource, id);
-  const answerFormat = prefersRepresentation(exchange.request.headers.prefer) ? format() : null;
+  const answerFormat = prefers(exchange.request.headers.prefer, 'return', 'representation')
+    ? format()
+    : null;
   const body = await recordBody(app, exchange);
   const written = await exchange.timedWrite(() =>
     resource.table.put(key, body, preconditionOf(exchange)),
@@ -198,7 +201,9 @@ export async function patchRecord(
   format: () => Format,
 ): Promise<void> {
   const key = keyForWrite(resource, id);
-  const answerFormat = prefersRepresentation(exchange.request.headers.prefer) ? format() : null;
+  const answerFormat = prefers(exchange.request.headers.prefer, 'return', 'representation')
+    ? format()
+    : null;
   const body = await recordBody(app, exchange);
   const written = await exchange.timedWrite(() =>
     resource.table.patch(key, body, preconditionOf(exchange)),
@@ -222,19 +227,6 @@ function sendWritten(
     written.record,
     ['ETag', etagOf(written.version, format), 'Preference-Applied', 'return=representation'],
     resource.columns,
-  );
-}
-
-/** Whether a `Prefer` header asks for `return=representation` (RFC 7240). */
-export function prefersRepresentation(prefer: string | string[] | undefined): boolean {
-  const values = Array.isArray(prefer) ? prefer : prefer === undefined ? [] : [prefer];
-  return values.some((value) =>
-    value.split(',').some((preference) => {
-      const [name = '', token = ''] = (preference.split(';')[0] ?? '')
-        .split('=')
-        .map((part) => part.trim().replace(/^"|"$/g, '').toLowerCase());
-      return name === 'return' && token === 'representation';
-    }),
   );
 }
 

@@ -9,11 +9,12 @@ import { decodeBody, readBody } from '../http/body.js';
 import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import type { Format } from '../http/negotiate.js';
+import { prefers } from '../http/prefer.js';
 import { streamList } from '../http/stream.js';
 import type { StoredValue } from '../store/types.js';
 import { isPlainObject } from '../validate.js';
 import type { App, TableResource } from './app.js';
-import { collectionQuery, prefersExactCount } from './collection.js';
+import { collectionQuery } from './collection.js';
 
 export const COLLECTION_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS';
 
@@ -30,7 +31,7 @@ export async function listRecords(
   );
   const txn = app.store.read();
   // `Prefer: count=exact` asks for the number of all matches in `Content-Range` [harper 5].
-  const headers = prefersExactCount(exchange.request.headers.prefer)
+  const headers = prefers(exchange.request.headers.prefer, 'count', 'exact')
     ? ['Content-Range', exchange.timed(() => query.contentRange(txn))]
     : [];
   await streamList(

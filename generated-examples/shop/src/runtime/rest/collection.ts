@@ -51,20 +51,6 @@ export function collectionQuery(context: CollectionContext, rawQuery: string): C
   };
 }
 
-/** Whether a `Prefer` header asks for `count=exact` (RFC 7240: comma-separated preferences). */
-export function prefersExactCount(prefer: string | string[] | undefined): boolean {
-  const values = Array.isArray(prefer) ? prefer : prefer === undefined ? [] : [prefer];
-  return values.some((value) =>
-    value.split(',').some((preference) => {
-      const [name, token] = preference
-        .split(';')[0]!
-        .split('=')
-        .map((part) => part.trim().replace(/^"|"$/g, '').toLowerCase());
-      return name === 'count' && token === 'exact';
-    }),
-  );
-}
-
 /** The columns of an object projection: its attributes, with the stored ones for `*`. */
 function columnsOf(table: TableMeta, query: Query): readonly string[] | undefined {
   if (query.select?.kind !== 'object') return undefined;
