@@ -214,9 +214,16 @@ export class EventStreamReader {
     while (end >= 0) {
       const block = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 2);
+      let id: string | undefined;
       for (const line of block.split('\n')) {
-        if (line.startsWith('data: ')) this.events.push(JSON.parse(line.slice(6)) as EventMessage);
-        else if (line.startsWith(':')) this.comments.push(line);
+        if (line.startsWith('id: ')) id = line.slice(4);
+        else if (line.startsWith('data: ')) {
+          const event = JSON.parse(line.slice(6)) as EventMessage;
+          // Every event's id line names its version (contract 8.2).
+          if (id !== String(event.version))
+            throw new Error(`event id ${String(id)} is not its version ${String(event.version)}`);
+          this.events.push(event);
+        } else if (line.startsWith(':')) this.comments.push(line);
         else throw new Error(`unexpected event stream line: ${line}`);
       }
       end = this.buffer.indexOf('\n\n');

@@ -26,7 +26,7 @@ export interface EventMessage {
   readonly reason?: 'unmatched';
 }
 
-const DATA_FIELD = Buffer.from('data: ');
+const DATA_FIELD = Buffer.from('\ndata: ');
 const EVENT_END = Buffer.from('\n\n');
 
 export class OutgoingEvent {
@@ -49,10 +49,19 @@ export class OutgoingEvent {
     }
   }
 
-  /** The Server-Sent Events chunk: the JSON message as one `data:` line, then a blank line. */
+  /**
+   * The Server-Sent Events chunk: an `id:` line with the event's version, the JSON message as one
+   * `data:` line, then a blank line.
+   */
   eventStreamChunk(): Buffer {
     // JSON text never holds a raw line break, so one `data:` line carries the whole message.
-    return (this.eventStream ??= Buffer.concat([DATA_FIELD, this.frame('json'), EVENT_END]));
+    this.eventStream ??= Buffer.concat([
+      Buffer.from(`id: ${String(this.message.version)}`),
+      DATA_FIELD,
+      this.frame('json'),
+      EVENT_END,
+    ]);
+    return this.eventStream;
   }
 }
 
