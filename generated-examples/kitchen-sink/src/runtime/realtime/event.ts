@@ -28,7 +28,6 @@ export interface EventMessage {
   readonly reason?: 'unmatched';
 }
 
-const DATA_FIELD = Buffer.from('\ndata: ');
 const EVENT_END = Buffer.from('\n\n');
 
 export class OutgoingEvent {
@@ -57,13 +56,11 @@ export class OutgoingEvent {
    */
   eventStreamChunk(): Buffer {
     // JSON text never holds a raw line break, so one `data:` line carries the whole message.
-    this.eventStream ??= Buffer.concat([
-      Buffer.from(`id: ${String(this.message.version)}`),
-      DATA_FIELD,
+    return (this.eventStream ??= Buffer.concat([
+      Buffer.from(`id: ${String(this.message.version)}\ndata: `),
       this.frame('json'),
       EVENT_END,
-    ]);
-    return this.eventStream;
+    ]));
   }
 }
 
