@@ -61,8 +61,8 @@ export function emitHooksScaffold(table: TableMeta): string {
   const url = table.exportName === null ? null : `/${table.exportName}`;
   const routeExample =
     url === null
-      ? `//   { method: 'GET', path: '/reports/${table.name}-count', handler: (_request, { tables }) => tables.${table.name}.search().length },`
-      : `//   { method: 'GET', path: 'count', handler: (_request, { tables }) => tables.${table.name}.search().length },`;
+      ? `//   { method: 'GET', path: '/reports/${table.name}-count', handler: async (_request, { tables }) => (await tables.${table.name}.search()).length },`
+      : `//   { method: 'GET', path: 'count', handler: async (_request, { tables }) => (await tables.${table.name}.search()).length },`;
   const routeLine =
     url === null
       ? ` * - \`routes\`: custom endpoints. ${table.name} is not exported, so give them absolute paths`
@@ -79,16 +79,19 @@ export function emitHooksScaffold(table: TableMeta): string {
  * - \`beforeWrite(record, { method, previous, tables })\`: runs inside the write's transaction, after
  *   validation, for every POST, PUT and PATCH (for PATCH, \`record\` is the merged record). Return a
  *   changed record to store that instead (it is validated again), or \`refuse(status, message)\`:
- *   nothing is written. It must be synchronous.
+ *   nothing is written. It may be async and await anything; if another write changes what it read
+ *   before the write commits, the whole write runs again (so leave what cannot be done twice to
+ *   afterCommit).
  * - \`beforeDelete(previous, { tables })\`: before a record is deleted; \`refuse(...)\` keeps it.
  * - \`afterCommit(change, { tables, write })\`: after the write is durable, once per changed record;
  *   it cannot change the answer (what it throws is logged). It may be async.
 ${routeLine}
 ${routeLine2}
  *
- * \`tables\` gives every table (\`tables.${table.name}.get(key)\`, \`.search('attr=lt=10&limit(5)')\`,
- * \`.create\`, \`.put\`, \`.patch\`, \`.delete\`); inside beforeWrite and beforeDelete it is bound to the
- * same transaction, so reads see its writes and writes commit or roll back with it.
+ * \`tables\` gives every table (\`await tables.${table.name}.get(key)\`, \`.search('attr=lt=10&limit(5)')\`,
+ * \`.create\`, \`.put\`, \`.patch\`, \`.delete\`, all asynchronous: await them); inside beforeWrite and
+ * beforeDelete it is bound to the same transaction, so reads see its writes and writes commit or
+ * roll back with it.
  * \`refuse\` and \`reply\` come from '../runtime/hooks.js'.
  */
 import type { Database } from '../database.js';
@@ -102,8 +105,8 @@ export default defineHooks<Database, '${table.name}'>({
   // beforeDelete(previous) {
   //   console.log('deleting', previous);
   // },
-  // afterCommit(change, { tables }) {
-  //   console.log(change.type, change.key, tables.${table.name}.get(change.key));
+  // async afterCommit(change, { tables }) {
+  //   console.log(change.type, change.key, await tables.${table.name}.get(change.key));
   // },
   // routes: [
   ${routeExample}

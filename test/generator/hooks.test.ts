@@ -139,8 +139,8 @@ export default defineHooks<Database, 'Product'>({
 import { defineHooks } from '../runtime/hooks.js';
 
 export default defineHooks<Database, 'Product'>({
-  beforeWrite(product, { tables }) {
-    tables.Product.patch(product.id, { stockQuantty: 1 });
+  async beforeWrite(product, { tables }) {
+    await tables.Product.patch(product.id, { stockQuantty: 1 });
     return { ...product, name: String(product.category) + String(product.colour) };
   },
 });

@@ -17,6 +17,7 @@ import { indexValuesOf } from '../../templates/runtime/store/indexValues.js';
 import { openLmdbStore } from '../../templates/runtime/store/lmdb.js';
 import type { Store } from '../../templates/runtime/store/types.js';
 import { attribute as a, table } from './fixtures/meta.js';
+import { collect } from '../helpers/batches.js';
 
 function productSchema(
   options: { indexedStock?: boolean; indexedName?: boolean } = {},
@@ -81,32 +82,32 @@ function product(schema: SchemaMeta): TableMeta {
 }
 
 /** The index entries the records call for, as `value key` lines, sorted as the index is. */
-function expectedEntries(store: Store, attribute: string): string[] {
+async function expectedEntries(store: Store, attribute: string): Promise<string[]> {
   const entries: string[] = [];
-  for (const { key, value } of store.read().scan('Product')) {
+  for (const { key, value } of await collect(store.read().scan('Product'))) {
     for (const indexed of indexValuesOf(value[attribute]))
       entries.push(`${JSON.stringify(indexed)} ${String(key)}`);
   }
   return entries.sort();
 }
 
-function storedEntries(store: Store, attribute: string): string[] {
-  return [...store.read().scanIndex('Product', attribute)]
+async function storedEntries(store: Store, attribute: string): Promise<string[]> {
+  return (await collect(store.read().scanIndex('Product', attribute)))
     .map(({ value, key }) => `${JSON.stringify(value)} ${String(key)}`)
     .sort();
 }
 
-function query(store: Store, schema: SchemaMeta, text: string): string[] {
+async function query(store: Store, schema: SchemaMeta, text: string): Promise<string[]> {
   const context = { schema, table: product(schema) };
-  return [...matchingEntries(store.read(), context, parseQuery(text, context))].map((entry) =>
-    String(entry.key),
+  return (await collect(matchingEntries(store.read(), context, parseQuery(text, context)))).map(
+    (entry) => String(entry.key),
   );
 }
 
-function expectIndexBuilding(run: () => unknown): void {
+async function expectIndexBuilding(run: () => unknown): Promise<void> {
   let thrown: unknown;
   try {
-    run();
+    await run();
   } catch (error) {
     thrown = error;
   }
@@ -130,26 +131,34 @@ describe('an attribute newly @indexed', () => {
     ]);
 
     const context = { schema, table: product(schema) };
-    expectIndexBuilding(() =>
+    await expectIndexBuilding(() =>
       planQuery(store.read(), context.table, parseQuery('stockQuantity=lt=3', context)),
     );
     // Another index can narrow the query down: it is answered, filtering on the stock.
-    const narrowed = query(store, schema, 'name=n1&stockQuantity=lt=3');
+    const narrowed = await query(store, schema, 'name=n1&stockQuantity=lt=3');
     expect(narrowed.length).toBeGreaterThan(0);
     // Sorting never needs the index.
-    expect(query(store, schema, 'sort(-stockQuantity)&limit(1)')).toHaveLength(1);
+    expect(await query(store, schema, 'sort(-stockQuantity)&limit(1)')).toHaveLength(1);
 
     await store.indexesBuilt!();
     expect(store.read().indexReady?.('Product', 'stockQuantity')).toBe(true);
     expect(log.at(-1)).toMatch(
       new RegExp(`^schema: the index of Product.stockQuantity is built \\(${RECORDS} records`),
     );
-    const plan = planQuery(store.read(), context.table, parseQuery('stockQuantity=lt=3', context));
+    const plan = await planQuery(
+      store.read(),
+      context.table,
+      parseQuery('stockQuantity=lt=3', context),
+    );
     expect(plan.driver).toMatchObject({ kind: 'index', attribute: 'stockQuantity' });
-    expect(query(store, schema, 'stockQuantity=lt=3')).toHaveLength((RECORDS / 100) * 3);
+    expect(await query(store, schema, 'stockQuantity=lt=3')).toHaveLength((RECORDS / 100) * 3);
     // The same records; their order is that of whichever index drives the query.
-    expect(query(store, schema, 'name=n1&stockQuantity=lt=3').sort()).toEqual(narrowed.sort());
-    expect(storedEntries(store, 'stockQuantity')).toEqual(expectedEntries(store, 'stockQuantity'));
+    expect((await query(store, schema, 'name=n1&stockQuantity=lt=3')).sort()).toEqual(
+      narrowed.sort(),
+    );
+    expect(await storedEntries(store, 'stockQuantity')).toEqual(
+      await expectedEntries(store, 'stockQuantity'),
+    );
   });
 
   it('stays consistent with writes made while it is being built', async () => {
@@ -161,8 +170,8 @@ describe('an attribute newly @indexed', () => {
     for (let i = 0; i < RECORDS; i += 97) {
       const id = `p${String(i).padStart(5, '0')}`;
       writes.push(
-        store.write((txn) => {
-          if (i % 3 === 0) txn.delete('Product', id);
+        store.write(async (txn) => {
+          if (i % 3 === 0) await txn.delete('Product', id);
           else txn.put('Product', id, { id, name: 'changed', stockQuantity: 1000 + i });
         }),
       );
@@ -172,7 +181,9 @@ describe('an attribute newly @indexed', () => {
     }
     await Promise.all(writes);
     await store.indexesBuilt!();
-    expect(storedEntries(store, 'stockQuantity')).toEqual(expectedEntries(store, 'stockQuantity'));
+    expect(await storedEntries(store, 'stockQuantity')).toEqual(
+      await expectedEntries(store, 'stockQuantity'),
+    );
   });
 
   it('resumes a build the store stopped in the middle of, on the next open', async () => {
@@ -182,7 +193,7 @@ describe('an attribute newly @indexed', () => {
     // Writes run in order: once this one has committed, so has the build's first batch.
     await first.write(() => undefined);
     expect(first.read().indexReady?.('Product', 'stockQuantity')).toBe(false);
-    expect(storedEntries(first, 'stockQuantity').length).toBeGreaterThanOrEqual(100);
+    expect((await storedEntries(first, 'stockQuantity')).length).toBeGreaterThanOrEqual(100);
     await close(first);
 
     const log: string[] = [];
@@ -192,8 +203,8 @@ describe('an attribute newly @indexed', () => {
     );
     expect(second.read().indexReady?.('Product', 'stockQuantity')).toBe(false);
     await second.indexesBuilt!();
-    expect(storedEntries(second, 'stockQuantity')).toEqual(
-      expectedEntries(second, 'stockQuantity'),
+    expect(await storedEntries(second, 'stockQuantity')).toEqual(
+      await expectedEntries(second, 'stockQuantity'),
     );
   });
 
@@ -205,7 +216,9 @@ describe('an attribute newly @indexed', () => {
     expect(log).toEqual([
       `schema: Product.stockQuantity is now indexed; built its index from ${RECORDS} records`,
     ]);
-    expect(storedEntries(store, 'stockQuantity')).toEqual(expectedEntries(store, 'stockQuantity'));
+    expect(await storedEntries(store, 'stockQuantity')).toEqual(
+      await expectedEntries(store, 'stockQuantity'),
+    );
     await expect(store.indexesBuilt!()).resolves.toBeUndefined();
   });
 
@@ -242,7 +255,9 @@ describe('an index no longer declared', () => {
 
     store = open(indexed, directory);
     await store.indexesBuilt!();
-    expect(storedEntries(store, 'stockQuantity')).toEqual(expectedEntries(store, 'stockQuantity'));
+    expect(await storedEntries(store, 'stockQuantity')).toEqual(
+      await expectedEntries(store, 'stockQuantity'),
+    );
   });
 });
 
@@ -269,7 +284,7 @@ describe('schema changes', () => {
       'schema: Product.tags was removed: existing records keep their values, now undeclared attributes',
     ]);
     // The records themselves are untouched.
-    expect(store.read().get('Product', 'p00001')?.value).toEqual({
+    expect((await store.read().get('Product', 'p00001'))?.value).toEqual({
       id: 'p00001',
       name: 'n1',
       stockQuantity: 1,

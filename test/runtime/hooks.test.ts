@@ -114,8 +114,8 @@ const productStock = defineHooks<Shop, 'Product'>({
 
 /** CartItem hooks that refuse more than the product's stock, reading Product in the same transaction. */
 const cartStock = defineHooks<Shop, 'CartItem'>({
-  beforeWrite(item, { tables }) {
-    const product = item.productId == null ? undefined : tables.Product.get(item.productId);
+  async beforeWrite(item, { tables }) {
+    const product = item.productId == null ? undefined : await tables.Product.get(item.productId);
     if (product === undefined)
       refuse(409, `No product ${String(item.productId)}`, 'UNKNOWN_PRODUCT');
     const stock = product.stockQuantity ?? 0;
@@ -200,14 +200,14 @@ describe('beforeWrite', () => {
     const shop = await start({
       Product: productStock,
       CartItem: defineHooks<Shop, 'CartItem'>({
-        beforeWrite(item, { tables, previous }) {
+        async beforeWrite(item, { tables, previous }) {
           if (item.productId == null) return;
-          const product = tables.Product.get(item.productId);
+          const product = await tables.Product.get(item.productId);
           const wanted = (item.quantity ?? 0) - (previous?.quantity ?? 0);
           const stock = product?.stockQuantity ?? 0;
           if (wanted > stock) refuse(409, 'Not enough stock', 'INSUFFICIENT_STOCK');
           // Reserves the stock: Product's own hook runs on this write too.
-          tables.Product.patch(item.productId, { stockQuantity: stock - wanted });
+          await tables.Product.patch(item.productId, { stockQuantity: stock - wanted });
         },
       }),
     });
@@ -235,8 +235,8 @@ describe('beforeWrite', () => {
   it('searches other tables with the query language inside the transaction', async () => {
     const shop = await start({
       Category: {
-        beforeDelete(category, { tables }) {
-          const products = tables.Product.search(
+        async beforeDelete(category, { tables }) {
+          const products = await tables.Product.search(
             `categoryId=${encodeURIComponent(category.id)}&limit(1)`,
           );
           if (products.length > 0)
@@ -337,9 +337,9 @@ describe('beforeWrite', () => {
     let calls = 0;
     const shop = await start({
       Product: {
-        beforeWrite(product, { tables }) {
+        async beforeWrite(product, { tables }) {
           calls += 1;
-          tables.Product.patch(product.id, { name: 'again' });
+          await tables.Product.patch(product.id, { name: 'again' });
         },
       },
     });
@@ -355,9 +355,9 @@ describe('beforeWrite', () => {
     let calls = 0;
     const shop = await start({
       Product: {
-        beforeWrite(product, { tables }) {
+        async beforeWrite(product, { tables }) {
           calls += 1;
-          tables.Product.put(`${product.id}+`, { name: 'next' });
+          await tables.Product.put(`${product.id}+`, { name: 'next' });
         },
       },
     });
@@ -366,14 +366,43 @@ describe('beforeWrite', () => {
     expect(await shop.json('/Product/')).toEqual([]);
   });
 
-  it('fails the write when beforeWrite returns a promise: it must be synchronous', async () => {
+  it('awaits an async beforeWrite: what it resolves with is stored, what it rejects with refuses', async () => {
+    const shop = await start({
+      Product: {
+        async beforeWrite(product) {
+          // Something slow outside the store (a price service, say).
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (product.name === 'forbidden') refuse(409, 'Not this one', 'FORBIDDEN_NAME');
+          return { ...product, inStock: true };
+        },
+      },
+    });
+    expect((await shop.send('PUT', '/Product/p1', { name: 'Lamp' })).status).toBe(204);
+    expect(await shop.json('/Product/p1')).toMatchObject({ name: 'Lamp', inStock: true });
+    const refused = await shop.send('PUT', '/Product/p2', { name: 'forbidden' });
+    expect(refused.status).toBe(409);
+    expect(await shop.json('/Product/p2')).toBe(404);
+  });
+
+  it('fails a write made after its transaction ended (a write the hook did not await)', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    // An async hook without await is the point: the runtime must refuse the promise it returns.
-    // eslint-disable-next-line @typescript-eslint/require-await
-    const shop = await start({ Product: runtimeUntyped({ beforeWrite: async () => undefined }) });
-    expect((await shop.send('PUT', '/Product/p1', { name: 'Lamp' })).status).toBe(500);
-    expect(await shop.json('/Product/p1')).toBe(404);
-    expect(String(errors.mock.calls[0]?.[1])).toMatch(/must be synchronous/);
+    let late: Promise<unknown> | undefined;
+    const shop = await start({
+      Product: {
+        beforeWrite(product, { tables }) {
+          if (product.id !== 'p1') return;
+          // Not awaited: it runs on after the hook returned, when the transaction may be over.
+          late = (async () => {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            await tables.Product.put('late', { name: 'late' });
+          })().catch((error: unknown) => error);
+        },
+      },
+    });
+    expect((await shop.send('PUT', '/Product/p1', { name: 'Lamp' })).status).toBe(204);
+    expect(String(await late)).toMatch(/after its transaction had ended/);
+    expect(await shop.json('/Product/late')).toBe(404);
+    errors.mockRestore();
   });
 });
 
@@ -474,9 +503,9 @@ describe('afterCommit', () => {
         async afterCommit(change, { write }) {
           rounds += 1;
           if (change.type !== 'put') return;
-          await write((tables) => {
-            tables.Category.patch(change.key, { name: `${change.record.name ?? ''}.` });
-            tables.Product.put(`of-${String(change.key)}`, { name: 'x', stockQuantity: 1 });
+          await write(async (tables) => {
+            await tables.Category.patch(change.key, { name: `${change.record.name ?? ''}.` });
+            await tables.Product.put(`of-${String(change.key)}`, { name: 'x', stockQuantity: 1 });
           });
         },
       },
@@ -490,8 +519,3 @@ describe('afterCommit', () => {
     expect(await shop.json('/Product/of-c1')).toMatchObject({ inStock: true });
   });
 });
-
-/** Hooks a typed hooks file could not declare (an async beforeWrite), for the guards' sake. */
-function runtimeUntyped(hooks: object): Hooks<Shop>['Product'] {
-  return hooks;
-}

@@ -63,11 +63,10 @@ const productHooks = defineHooks<Shop, 'Product'>({
     {
       method: 'GET',
       path: 'low-stock',
-      handler: (request, { tables }) => {
+      handler: async (request, { tables }) => {
         const below = Number(request.query.get('below') ?? '10');
-        return tables.Product.search(`stockQuantity=lt=${below}&sort(name)`).map(
-          (product) => product.name,
-        );
+        const products = await tables.Product.search(`stockQuantity=lt=${below}&sort(name)`);
+        return products.map((product) => product.name);
       },
     },
     {
@@ -78,11 +77,11 @@ const productHooks = defineHooks<Shop, 'Product'>({
         if (typeof body.add !== 'number') refuse(400, 'add must be a number', 'BAD_RESTOCK');
         const add = body.add;
         const id = request.params.id!;
-        const stock = await write((tables) => {
-          const product = tables.Product.get(id);
+        const stock = await write(async (tables) => {
+          const product = await tables.Product.get(id);
           if (product === undefined) refuse(404, `No product ${id}`, 'UNKNOWN_PRODUCT');
           const next = (product.stockQuantity ?? 0) + add;
-          tables.Product.patch(id, { stockQuantity: next });
+          await tables.Product.patch(id, { stockQuantity: next });
           return next;
         });
         return reply(200, { id, stockQuantity: stock }, { 'X-Restocked': id });
@@ -97,15 +96,20 @@ const categoryHooks = defineHooks<Shop, 'Category'>({
     {
       method: 'GET',
       path: '/reports/categories/:category/count',
-      handler: (request, { tables }) =>
-        tables.Product.search(`categoryId=${encodeURIComponent(request.params.category!)}`).length,
+      handler: async (request, { tables }) =>
+        (await tables.Product.search(`categoryId=${encodeURIComponent(request.params.category!)}`))
+          .length,
     },
     {
       method: 'POST',
       path: 'import',
       handler: async (request, { write }) => {
         const names = (await request.body()) as string[];
-        const keys = await write((tables) => names.map((name) => tables.Category.create({ name })));
+        const keys = await write(async (tables) => {
+          const created = [];
+          for (const name of names) created.push(await tables.Category.create({ name }));
+          return created;
+        });
         return reply(201, keys, { Location: '/Category/' });
       },
     },

@@ -7,6 +7,7 @@ import { openLmdbStore } from '../../templates/runtime/store/lmdb.js';
 import type { Store, StoredValue } from '../../templates/runtime/store/types.js';
 import { Table } from '../../templates/runtime/table.js';
 import { calendarSchema, kitchenSinkSchema } from './fixtures/schemas.js';
+import { collect } from '../helpers/batches.js';
 
 type AnyTable = Table<StoredValue, StoredValue, StoredValue>;
 
@@ -46,7 +47,7 @@ describe('Table', () => {
     const events = tableOf('Event', calendarSchema);
     const key = await events.create({ title: 'Review' });
     expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(events.get(key)).toMatchObject({ id: key, title: 'Review' });
+    expect(await events.get(key)).toMatchObject({ id: key, title: 'Review' });
 
     const counters = tableOf('Counter');
     expect(await counters.create({ value: 1 })).toBe(1);
@@ -60,14 +61,14 @@ describe('Table', () => {
     const error = await rejection(events.create({ id: 'e1', title: 'B' }));
     expect(error.status).toBe(409);
     expect(error.code).toBe('RECORD_EXISTS');
-    expect(events.get('e1')).toMatchObject({ title: 'A' });
+    expect(await events.get('e1')).toMatchObject({ title: 'A' });
   });
 
   it('stamps created and updated times in the form of their type', async () => {
     const posts = tableOf('Post');
     const before = Date.now();
     const key = await posts.create({ title: 'T', createdAt: 'client value', updatedAt: 1 });
-    const stored = posts.get(key) ?? {};
+    const stored = (await posts.get(key)) ?? {};
     expect(typeof stored.createdAt).toBe('string');
     expect(Date.parse(stored.createdAt as string)).toBeGreaterThanOrEqual(before - 1);
     expect(stored.createdAt).toMatch(/Z$/);
@@ -76,7 +77,7 @@ describe('Table', () => {
 
     const authors = tableOf('Author');
     const id = await authors.create({ name: 'Ada' });
-    const author = authors.get(id) ?? {};
+    const author = (await authors.get(id)) ?? {};
     expect(typeof author.created).toBe('number');
     expect(author.updated).toBeInstanceOf(Date);
   });
@@ -84,11 +85,11 @@ describe('Table', () => {
   it('keeps the created time on PUT and overwrites client timestamps on PATCH', async () => {
     const posts = tableOf('Post');
     await posts.put('p1', { title: 'first' });
-    const created = posts.get('p1')?.createdAt;
-    const firstUpdate = posts.get('p1')?.updatedAt as number;
+    const created = (await posts.get('p1'))?.createdAt;
+    const firstUpdate = (await posts.get('p1'))?.updatedAt as number;
     await posts.put('p1', { title: 'second', createdAt: '1999-01-01T00:00:00.000Z' });
     await posts.patch('p1', { createdAt: '1999-01-01T00:00:00.000Z', body: 'text' });
-    const stored = posts.get('p1') ?? {};
+    const stored = (await posts.get('p1')) ?? {};
     expect(stored).toMatchObject({ id: 'p1', title: 'second', body: 'text', createdAt: created });
     expect(stored.updatedAt as number).toBeGreaterThanOrEqual(firstUpdate);
   });
@@ -96,27 +97,27 @@ describe('Table', () => {
   it('lets the URL key win over a key in a PUT body', async () => {
     const posts = tableOf('Post');
     await posts.put('p1', { id: 'other', title: 'T' });
-    expect(posts.get('p1')).toMatchObject({ id: 'p1' });
-    expect(posts.get('other')).toBeUndefined();
+    expect(await posts.get('p1')).toMatchObject({ id: 'p1' });
+    expect(await posts.get('other')).toBeUndefined();
   });
 
   it('merges PATCH shallowly: nested objects replaced whole, null stored as null', async () => {
     const authors = tableOf('Author');
     await authors.put(1, { name: 'Ada', bio: 'b', address: { city: 'Oslo', street: 'Main' } });
     await authors.patch(1, { bio: null, address: { city: 'Bergen' } });
-    expect(authors.get(1)).toMatchObject({
+    expect(await authors.get(1)).toMatchObject({
       id: 1,
       name: 'Ada',
       bio: null,
       address: { city: 'Bergen' },
     });
-    expect((authors.get(1)?.address as StoredValue).street).toBeUndefined();
+    expect(((await authors.get(1))?.address as StoredValue).street).toBeUndefined();
   });
 
   it('creates a missing record on PATCH, with its key and created time', async () => {
     const users = tableOf('User', calendarSchema);
     await users.patch('u9', { name: 'Grace' });
-    const stored = users.get('u9') ?? {};
+    const stored = (await users.get('u9')) ?? {};
     expect(stored).toMatchObject({ id: 'u9', name: 'Grace' });
     expect(typeof stored.createdAt).toBe('string');
   });
@@ -124,7 +125,7 @@ describe('Table', () => {
   it('refuses a PATCH that would create a record without its required attributes', async () => {
     const error = await rejection(tableOf('Author').patch(5, { bio: 'no name' }));
     expect(error.code).toBe('VALIDATION_FAILED');
-    expect(tableOf('Author').get(5)).toBeUndefined();
+    expect(await tableOf('Author').get(5)).toBeUndefined();
   });
 
   it('never loses attributes to concurrent PATCHes of one record', async () => {
@@ -133,7 +134,7 @@ describe('Table', () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => users.patch('u1', { [`field${i}`]: i })),
     );
-    const stored = users.get('u1') ?? {};
+    const stored = (await users.get('u1')) ?? {};
     for (let i = 0; i < 20; i++) expect(stored[`field${i}`]).toBe(i);
   });
 
@@ -154,21 +155,21 @@ describe('Table', () => {
       ]),
     );
     expect(duplicate.code).toBe('RECORD_EXISTS');
-    expect(events.get('new')).toBeUndefined();
-    expect(store.read().count('Event')).toBe(1);
+    expect(await events.get('new')).toBeUndefined();
+    expect(await store.read().count('Event')).toBe(1);
   });
 
   it('refuses a write whose precondition fails, writing nothing', async () => {
     const users = tableOf('User', calendarSchema);
     await users.put('u1', { name: 'A' });
-    const version = users.getEntry('u1')?.version;
+    const version = (await users.getEntry('u1'))?.version;
     const error = await rejection(
       users.put('u1', { name: 'B' }, { precondition: (current) => current === -1 }),
     );
     expect(error.status).toBe(412);
-    expect(users.get('u1')).toMatchObject({ name: 'A' });
+    expect(await users.get('u1')).toMatchObject({ name: 'A' });
     await users.put('u1', { name: 'C' }, { precondition: (current) => current === version });
-    expect(users.get('u1')).toMatchObject({ name: 'C' });
+    expect(await users.get('u1')).toMatchObject({ name: 'C' });
     expect((await rejection(users.delete('u1', { precondition: () => false }))).status).toBe(412);
     expect(await users.delete('u1')).toBe(true);
     expect(await users.delete('u1')).toBe(false);
@@ -181,13 +182,13 @@ describe('Table', () => {
       { id: 'b', status: 'y' },
       { id: 'c', status: 'x' },
     ]);
-    const deleted = await events.deleteMatching((txn) =>
-      [...txn.scan('Event')]
-        .filter((entry) => entry.value.status === 'x')
-        .map((entry) => entry.key),
-    );
+    const deleted = await events.deleteMatching(async function* (txn) {
+      for await (const batch of txn.scan('Event')) {
+        yield batch.filter((entry) => entry.value.status === 'x').map((entry) => entry.key);
+      }
+    });
     expect(deleted).toBe(2);
-    expect([...store.read().scan('Event')].map((entry) => entry.key)).toEqual(['b']);
+    expect((await collect(store.read().scan('Event'))).map((entry) => entry.key)).toEqual(['b']);
   });
 
   it('parses URL text into keys of the table key type', () => {

@@ -5,8 +5,12 @@
  * change. The initial state may be large and the consumer slow, so it is read and sent in batches,
  * each from a fresh read once the previous batch has left the process. Changes that commit
  * meanwhile are already being delivered by the hub (the subscription is registered before the
- * first read): they are held and sent right after the initial state, and a record they concern is
- * not sent again by a later batch.
+ * first read, and reads are asynchronous): they are held and sent right after the initial state,
+ * and a record they concern is not sent again by the initial state.
+ *
+ * Turning a change into events may need reads (a filtered view matches and shapes records through
+ * the query engine, which may follow relationships): the changes of one subscription are then
+ * handled one after the other, in commit order, however long each takes.
  *
  * A read may already see a commit whose event the hub has not dispatched yet. Such a record is sent
  * with its version, and remembered, so that the event, when it arrives, is recognised and dropped.
@@ -72,6 +76,8 @@ export abstract class Subscription implements BufferHolder {
   private sentAhead: Map<Key, number> | null = null;
   private sentAheadUpTo = 0;
   private batchRecords = 0;
+  /** Changes waiting for the one being handled (which awaits reads); null when none is. */
+  private queue: Promise<void> | null = null;
 
   constructor(
     readonly table: TableMeta,
@@ -94,16 +100,18 @@ export abstract class Subscription implements BufferHolder {
 
   /**
    * Sends the initial state, then the held events, then goes live. Called once, by the hub, right
-   * after registering the subscription: the first batch is read and sent synchronously, before any
-   * other commit can be delivered.
+   * after registering the subscription.
    */
   async start(): Promise<void> {
     try {
-      while (!this.sendInitialBatch()) {
+      while (!(await this.sendInitialBatch())) {
         await this.sink.flushed();
         if (this.phase === 'closed') return;
       }
       if (this.phase === 'closed') return;
+      // Changes still being turned into events belong before the end of the held ones.
+      await this.settled();
+      if (this.closed) return;
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
@@ -114,15 +122,62 @@ export abstract class Subscription implements BufferHolder {
     }
   }
 
-  /** Called by the hub, in commit order, with each change that may concern this subscription. */
+  /**
+   * Called by the hub, in commit order, with each change that may concern this subscription. A
+   * change whose handling must wait for reads is chained after the ones before it.
+   */
   receive(change: Change, dispatch: Dispatch): void {
-    if (this.phase === 'closed' || this.repeatsInitialState(change)) return;
+    if (this.phase === 'closed') return;
+    this.noteChange(change);
+    if (this.queue !== null) {
+      this.enqueue(() => this.handle(change, dispatch));
+      return;
+    }
     // Not through guarded(): this runs for every candidate of every change, without allocating.
+    const handled = this.handle(change, dispatch);
+    if (handled !== undefined) this.wait(handled);
+  }
+
+  /** Runs `work` after every change received so far has been handled. */
+  protected enqueue(work: () => void | Promise<void>): void {
+    if (this.queue === null) {
+      const done = this.run(work);
+      if (done !== undefined) this.wait(done);
+      return;
+    }
+    const next = this.queue.then(() => this.run(work));
+    this.wait(next);
+  }
+
+  /** Resolves once every change received so far has been handled. */
+  protected settled(): Promise<void> {
+    return this.queue ?? Promise.resolve();
+  }
+
+  private handle(change: Change, dispatch: Dispatch): void | Promise<void> {
+    if (this.phase === 'closed' || this.repeatsInitialState(change)) return undefined;
+    return this.run(() => this.apply(change, dispatch));
+  }
+
+  /** Runs a step; its failure (thrown or rejected) ends this subscription alone. */
+  private run(work: () => void | Promise<void>): void | Promise<void> {
+    if (this.phase === 'closed') return undefined;
     try {
-      this.apply(change, dispatch);
+      const result = work();
+      if (result === undefined) return undefined;
+      return result.then(undefined, (error: unknown) => this.fail(error));
     } catch (error) {
       this.fail(error);
+      return undefined;
     }
+  }
+
+  /** Later changes wait for `pending`; the queue empties itself once nothing more is chained. */
+  private wait(pending: Promise<void>): void {
+    const queue = pending.then(() => {
+      if (this.queue === queue) this.queue = null;
+    });
+    this.queue = queue;
   }
 
   /** Ends the subscription (the connection closed, or the server shuts down). */
@@ -138,22 +193,23 @@ export abstract class Subscription implements BufferHolder {
   }
 
   /** Reads and sends the next batch of the initial state; true once it is complete. */
-  protected abstract sendInitialBatch(): boolean;
+  protected abstract sendInitialBatch(): Promise<boolean>;
 
-  /** Turns one change into the events this subscription sends, through `emit`. */
-  protected abstract apply(change: Change, dispatch: Dispatch): void;
+  /**
+   * Turns one change into the events this subscription sends, through `emit`; asynchronous when
+   * it must read.
+   */
+  protected abstract apply(change: Change, dispatch: Dispatch): void | Promise<void>;
+
+  /**
+   * Hears of every change as the hub delivers it, before it is handled: the initial state uses it
+   * to leave alone the records whose changes will tell the client.
+   */
+  protected noteChange(_change: Change): void {}
 
   /** Frees what the subscription registered beyond the hub's own tables. */
   protected released(): void {}
 
-  /** Runs `work`; a failure ends this subscription (1011), never the hub's delivery to the others. */
-  protected guarded(work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.fail(error);
-    }
-  }
 
   /** Sends one record of the initial state. */
   protected sendInitial(key: Key, value: unknown, version: number): void {
@@ -256,10 +312,19 @@ export class RecordSubscription extends Subscription {
     super(table, sink, host);
   }
 
-  protected sendInitialBatch(): boolean {
-    const entry = this.host.read().get(this.table.name, this.key);
-    if (entry !== undefined) this.sendInitial(entry.key, entry.value, entry.version);
+  /** A change arrived before the record was read: its event tells the client instead. */
+  private changed = false;
+
+  protected async sendInitialBatch(): Promise<boolean> {
+    const entry = await this.host.read().get(this.table.name, this.key);
+    if (entry !== undefined && !this.changed) {
+      this.sendInitial(entry.key, entry.value, entry.version);
+    }
     return true;
+  }
+
+  protected override noteChange(): void {
+    if (this.sendingInitialState) this.changed = true;
   }
 
   protected apply(change: Change, dispatch: Dispatch): void {
@@ -272,22 +337,28 @@ export class TableSubscription extends Subscription {
   /** The last key the initial state reached; the next batch starts after it. */
   private after: Key | null = null;
   /** Keys whose changes arrived during the initial state: their events tell the client already. */
-  private settled = new Set<Key>();
+  private changed = new Set<Key>();
 
-  protected sendInitialBatch(): boolean {
+  protected async sendInitialBatch(): Promise<boolean> {
     const range =
       this.after === null ? undefined : { start: { value: this.after, inclusive: false } };
-    for (const entry of this.host.read().scan(this.table.name, range)) {
-      this.after = entry.key;
-      if (!this.settled.has(entry.key)) this.sendInitial(entry.key, entry.value, entry.version);
-      if (this.batchFull()) return this.closed;
+    for await (const batch of this.host.read().scan(this.table.name, range)) {
+      for (const entry of batch) {
+        this.after = entry.key;
+        if (!this.changed.has(entry.key)) this.sendInitial(entry.key, entry.value, entry.version);
+        // Leaving the loop stops the scan; the next batch starts after `after`.
+        if (this.batchFull()) return this.closed;
+      }
     }
-    this.settled = new Set();
+    this.changed = new Set();
     return true;
   }
 
+  protected override noteChange(change: Change): void {
+    if (this.sendingInitialState) this.changed.add(change.key);
+  }
+
   protected apply(change: Change, dispatch: Dispatch): void {
-    if (this.sendingInitialState) this.settled.add(change.key);
     this.emit(dispatch.eventFor(change));
   }
 }

@@ -42,6 +42,11 @@ export class ViewSubscription extends Subscription {
   private pendingIndex = 0;
   /** Pending matches not sent yet; a change of one settles it (the event tells the client). */
   private readonly unsent = new Set<Key>();
+  /**
+   * Keys whose changes arrived while the matches were being listed: the change decides whether
+   * the record is in the view, not the listing (which may have read it before the change).
+   */
+  private changedWhileListing: Set<Key> | null = null;
 
   constructor(
     table: TableMeta,
@@ -56,37 +61,46 @@ export class ViewSubscription extends Subscription {
     this.shaped = query.select !== null || query.timezone !== null;
   }
 
-  protected sendInitialBatch(): boolean {
+  protected async sendInitialBatch(): Promise<boolean> {
     const txn = this.host.read();
     if (!this.listed) return this.listMatches(txn);
     while (this.pendingIndex < this.pending.length) {
       const key = this.pending[this.pendingIndex++]!;
-      if (!this.unsent.delete(key)) continue;
-      const entry = txn.get(this.table.name, key);
-      if (entry === undefined || !this.matches(txn, entry.value)) {
+      // A change handled since settled it (its event tells the client).
+      if (!this.unsent.has(key)) continue;
+      const entry = await txn.get(this.table.name, key);
+      if (entry === undefined || !(await this.matches(txn, entry.value))) {
+        if (this.closed) return true;
         // It left the view before the client heard of it; its change may still be on the way.
-        this.removeMember(key);
+        if (this.unsent.delete(key)) this.removeMember(key);
         if (entry !== undefined) this.rememberSentAhead(entry.key, entry.version);
         continue;
       }
-      this.sendInitial(entry.key, this.valueFor(txn, entry), entry.version);
+      const value = await this.valueFor(txn, entry);
+      if (this.closed) return true;
+      if (!this.unsent.delete(key)) continue;
+      this.sendInitial(entry.key, value, entry.version);
       if (this.batchFull()) return this.closed;
     }
     this.pending = [];
     return true;
   }
 
-  protected apply(change: Change, dispatch: Dispatch): void {
+  protected override noteChange(change: Change): void {
+    this.changedWhileListing?.add(change.key);
+  }
+
+  protected async apply(change: Change, dispatch: Dispatch): Promise<void> {
     const key = change.key;
     const txn = dispatch.read();
-    if (change.value !== undefined && this.matches(txn, change.value)) {
+    if (change.value !== undefined && (await this.matches(txn, change.value))) {
       if (!this.members.has(key)) this.addMember(key);
       this.unsent.delete(key);
       const entry: RecordEntry = { key, value: change.value, version: change.version };
       this.emit(
         this.shaped
           ? new OutgoingEvent(
-              putMessage(key, this.valueFor(txn, entry), change.version, dispatch.localTime),
+              putMessage(key, await this.valueFor(txn, entry), change.version, dispatch.localTime),
             )
           : dispatch.eventFor(change),
       );
@@ -108,13 +122,15 @@ export class ViewSubscription extends Subscription {
    * or left the view. Records that stayed are not sent again.
    */
   reevaluate(dispatch: Dispatch, version: number): void {
-    if (!this.closed) this.guarded(() => this.listChanges(dispatch, version));
+    if (!this.closed) this.enqueue(() => this.listChanges(dispatch, version));
   }
 
-  private listChanges(dispatch: Dispatch, version: number): void {
+  private async listChanges(dispatch: Dispatch, version: number): Promise<void> {
     const txn = dispatch.read();
     const matches = new Map<Key, RecordEntry>();
-    for (const entry of matchingEntries(txn, this.ctx, this.query)) matches.set(entry.key, entry);
+    for await (const batch of matchingEntries(txn, this.ctx, this.query)) {
+      for (const entry of batch) matches.set(entry.key, entry);
+    }
     for (const key of [...this.members]) {
       if (this.closed) return;
       if (matches.has(key)) continue;
@@ -125,10 +141,10 @@ export class ViewSubscription extends Subscription {
     for (const [key, entry] of matches) {
       if (this.closed) return;
       if (this.members.has(key)) continue;
+      const value = await this.valueFor(txn, entry);
+      if (this.closed) return;
       this.addMember(key);
-      this.emit(
-        new OutgoingEvent(putMessage(key, this.valueFor(txn, entry), version, dispatch.localTime)),
-      );
+      this.emit(new OutgoingEvent(putMessage(key, value, version, dispatch.localTime)));
     }
   }
 
@@ -140,31 +156,45 @@ export class ViewSubscription extends Subscription {
   }
 
   /**
-   * Lists every current match in one read, so that the view's membership is complete before any
-   * change can arrive; the first batch is sent from it, the rest is kept as keys.
+   * Lists every current match, so that the view's membership is complete; the first batch is sent
+   * from it, the rest is kept as keys. A record whose change arrives meanwhile is left to that
+   * change (which the hub delivers after the subscription registered, in commit order).
    */
-  private listMatches(txn: ReadTxn): boolean {
+  private async listMatches(txn: ReadTxn): Promise<boolean> {
     this.listed = true;
+    const changed = new Set<Key>();
+    this.changedWhileListing = changed;
     let sending = true;
-    for (const entry of matchingEntries(txn, this.ctx, this.query)) {
-      if (this.closed) return true;
-      this.addMember(entry.key);
-      if (sending) {
-        this.sendInitial(entry.key, this.valueFor(txn, entry), entry.version);
-        sending = !this.batchFull();
-      } else {
-        this.pending.push(entry.key);
-        this.unsent.add(entry.key);
+    try {
+      for await (const batch of matchingEntries(txn, this.ctx, this.query)) {
+        for (const entry of batch) {
+          if (this.closed) return true;
+          if (changed.has(entry.key) || this.members.has(entry.key)) continue;
+          this.addMember(entry.key);
+          // Unsent until it is sent: a change handled meanwhile settles it.
+          this.unsent.add(entry.key);
+          if (sending) {
+            const value = await this.valueFor(txn, entry);
+            if (this.closed) return true;
+            if (!this.unsent.delete(entry.key)) continue;
+            this.sendInitial(entry.key, value, entry.version);
+            sending = !this.batchFull();
+          } else {
+            this.pending.push(entry.key);
+          }
+        }
       }
+    } finally {
+      this.changedWhileListing = null;
     }
     return this.pending.length === 0;
   }
 
-  private matches(txn: ReadTxn, value: StoredValue): boolean {
+  private matches(txn: ReadTxn, value: StoredValue): Promise<boolean> {
     return recordMatches(txn, this.ctx, this.query, value);
   }
 
-  private valueFor(txn: ReadTxn, entry: RecordEntry): unknown {
+  private async valueFor(txn: ReadTxn, entry: RecordEntry): Promise<unknown> {
     return this.shaped ? shapeRecord(txn, this.ctx, this.query, entry.value, entry) : entry.value;
   }
 

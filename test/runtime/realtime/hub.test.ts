@@ -20,9 +20,12 @@ import type {
   Commit,
   Key,
   Store,
+  Committed,
+  StoreWriteOptions,
   StoredValue,
   WriteTxn,
 } from '../../../templates/runtime/store/types.js';
+import { collect } from '../../helpers/batches.js';
 import { calendarSchema } from '../fixtures/schemas.js';
 import { assertProperty } from '../../helpers/seed.js';
 import { eventually, RecordingSink } from './helpers.js';
@@ -50,8 +53,20 @@ class LateNotifyingStore implements Store {
   read() {
     return this.inner.read();
   }
-  write<T>(work: (txn: WriteTxn) => T): Promise<T> {
-    return this.inner.write(work);
+  write<T>(
+    work: (txn: WriteTxn) => T | Promise<T>,
+    options?: StoreWriteOptions,
+  ): Promise<Committed<T>> {
+    return this.inner.write(work, options);
+  }
+  refresh(): Promise<void> {
+    return this.inner.refresh();
+  }
+  lastPosition(): Promise<number> {
+    return this.inner.lastPosition();
+  }
+  changesSince(position: number, limit: number): Promise<Commit[] | undefined> {
+    return this.inner.changesSince(position, limit);
   }
   onCommit(listener: (commit: Commit) => void): () => void {
     this.listeners.add(listener);
@@ -110,8 +125,8 @@ async function put(...records: StoredValue[]): Promise<void> {
 }
 
 async function remove(...keys: Key[]): Promise<void> {
-  await store.write((txn) => {
-    for (const key of keys) txn.delete('Event', key);
+  await store.write(async (txn) => {
+    for (const key of keys) await txn.delete('Event', key);
   });
 }
 
@@ -176,7 +191,7 @@ describe('a record subscription', () => {
     const before = Date.now();
     const sink = subscribe({ kind: 'record', table: Event, key: 'e1' });
     await put(event('e1'));
-    const stored = store.read().get('Event', 'e1');
+    const stored = await store.read().get('Event', 'e1');
     const message = sink.messages[0]!;
     expect(message.version).toBe(stored?.version);
     expect(message.localTime).toBeGreaterThanOrEqual(before);
@@ -323,7 +338,7 @@ describe('a filtered view', () => {
     await store.write((txn) => txn.put('User', 'u1', { id: 'u1', name: 'Carol' }));
     expect(summary(sink.messages)).toEqual(['put e1', 'put e2', 'delete e1 (unmatched)']);
     expect(sink.messages[1]?.value).toEqual({ id: 'e2', organizerId: 'u2' });
-    const renamed = store.read().get('User', 'u1');
+    const renamed = await store.read().get('User', 'u1');
     expect(sink.messages[2]?.version).toBe(renamed?.version);
     expectVersionsIncrease(sink.messages);
   });
@@ -376,7 +391,9 @@ describe('the initial state and the changes around it', () => {
       'delete e1401',
       'put new',
     ]);
-    const truth = new Map([...store.read().scan('Event')].map((entry) => [entry.key, entry.value]));
+    const truth = new Map(
+      (await collect(store.read().scan('Event'))).map((entry) => [entry.key, entry.value]),
+    );
     expect(clientState(sink.messages)).toEqual(truth);
     expectVersionsIncrease(sink.messages);
   });
@@ -537,8 +554,8 @@ describe('every subscriber ends with the true state', () => {
     await assertProperty(
       'every subscriber ends with the true state',
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
-        await store.write((txn) => {
-          for (const key of keys) txn.delete('Event', key);
+        await store.write(async (txn) => {
+          for (const key of keys) await txn.delete('Event', key);
         });
         const subscribers: { raw: string; sink: RecordingSink }[] = [];
         // The records as this test wrote them: the true state, kept apart from the store.
@@ -552,9 +569,9 @@ describe('every subscriber ends with the true state', () => {
               sink: subscribe(current.raw === '' ? tableTarget : view(current.raw)),
             });
           } else {
-            await store.write((txn) => {
+            await store.write(async (txn) => {
               for (const change of current.writes) {
-                if (change.kind === 'delete') txn.delete('Event', change.key);
+                if (change.kind === 'delete') await txn.delete('Event', change.key);
                 else
                   txn.put(
                     'Event',

@@ -13,9 +13,9 @@ import type { Database } from '../database.js';
 import { defineHooks, refuse } from '../runtime/hooks.js';
 
 export default defineHooks<Database, 'CartItem'>({
-  beforeWrite(item, { tables }) {
+  async beforeWrite(item, { tables }) {
     if (item.productId === undefined || item.productId === null) return;
-    const product = tables.Product.get(item.productId);
+    const product = await tables.Product.get(item.productId);
     const available = product?.stockQuantity;
     if (product === undefined || available === undefined || available === null) return;
     const wanted = item.quantity ?? 0;
