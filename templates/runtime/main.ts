@@ -119,8 +119,8 @@ function tellingCommits(store: Store, committed: () => void): Store {
     },
     onCommit: (listener) => store.onCommit(listener),
     refresh: () => store.refresh(),
-    lastPosition: () => store.lastPosition(),
-    changesSince: (position, limit) => store.changesSince(position, limit),
+    lastVersion: () => store.lastVersion(),
+    changesSince: (version, limit) => store.changesSince(version, limit),
     close: () => store.close(),
   };
   const { indexesBuilt } = store;

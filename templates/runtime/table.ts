@@ -138,7 +138,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     const { value, version } = await this.tables.writeCommitted((session) =>
       this.replace(session, key, record, options),
     );
-    return { ...value, version };
+    return { ...value, version: writtenVersion(version) };
   }
 
   /**
@@ -152,7 +152,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     const { value, version } = await this.tables.writeCommitted((session) =>
       this.merge(session, key, changes, options),
     );
-    return { ...value, version };
+    return { ...value, version: writtenVersion(version) };
   }
 
   /** Deletes the record; resolves with whether it existed. */
@@ -439,6 +439,12 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
         `This cannot be a key of ${this.name}: it ${problem.message}`,
       );
   }
+}
+
+/** The version of a commit that stored a record (a transaction that writes always commits one). */
+function writtenVersion(version: number | undefined): number {
+  if (version === undefined) throw new Error('A write that stored a record committed nothing');
+  return version;
 }
 
 /**

@@ -127,12 +127,6 @@ export interface ReadTxn {
  * together, durably, with one entry in the commit log.
  */
 export interface WriteTxn extends ReadTxn {
-  /**
-   * The version every record this transaction writes gets: unique, later than the version of any
-   * record the transaction read, in epoch milliseconds (a fraction separates several writes
-   * within one millisecond). Each run of a retried work gets a new one.
-   */
-  readonly version: number;
   /** Creates or replaces the record; index entries are updated to match the new value. */
   put(table: string, key: Key, value: StoredValue): void;
   /** Removes the record and its index entries; resolves with whether it existed. */
@@ -148,18 +142,18 @@ export interface Change {
   readonly type: 'put' | 'delete';
   /** The full record after the write; absent for a delete. */
   readonly value?: StoredValue;
-  /** The version of the record written (the transaction's version). */
+  /** The version of the record written: its commit's version. */
   readonly version: number;
 }
 
 /** One committed transaction that changed something, as the commit log holds it. */
 export interface Commit {
   /**
-   * The commit's place in the log: 1, 2, 3… in commit order, never reused, shared by every
-   * process serving the same data. Resuming a subscription names a position.
+   * The commit's version, given at commit: the commit time in epoch milliseconds (a fraction
+   * separates commits within one millisecond), strictly increasing in commit order across every
+   * process serving the same data, so it is also the commit's place in the log. Every record the
+   * commit wrote has this version. Resuming a subscription names a version.
    */
-  readonly position: number;
-  /** The version of the records it wrote. */
   readonly version: number;
   readonly changes: readonly Change[];
 }
@@ -168,10 +162,8 @@ export interface Commit {
 export interface Committed<T> {
   /** What the work returned. */
   readonly value: T;
-  /** The commit's log position; undefined when the transaction changed nothing. */
-  readonly position: number | undefined;
-  /** The version of the records written (the last run's, when the work was retried). */
-  readonly version: number;
+  /** The commit's version; undefined when the transaction changed nothing. */
+  readonly version: number | undefined;
   readonly changes: readonly Change[];
 }
 
@@ -217,7 +209,7 @@ export interface Store {
   write<T>(work: (txn: WriteTxn) => T | Promise<T>, options?: StoreWriteOptions): Promise<Committed<T>>;
   /**
    * Registers a listener for every commit that changed something, by any process serving the
-   * same data: each commit exactly once, in log order. A process's own commits reach the
+   * same data: each commit exactly once, in log (version) order. A process's own commits reach the
    * listener before the `write` that made them resolves. Returns an unsubscribe function.
    */
   onCommit(listener: (commit: Commit) => void): () => void;
@@ -226,14 +218,15 @@ export interface Store {
    * (a store also does this by itself, in the background, within a few milliseconds).
    */
   refresh(): Promise<void>;
-  /** The position of the last commit in the log (0 when none ever was). */
-  lastPosition(): Promise<number>;
+  /** The version of the last commit in the log (0 when none ever was). */
+  lastVersion(): Promise<number>;
   /**
-   * The commits after `position`, in log order, at most `limit` of them; undefined when some
-   * commit after `position` has already been pruned (the caller must start again from the
-   * current state).
+   * The commits with a version after `version`, in log order, at most `limit` of them; undefined
+   * when some commit after `version` may have been pruned already, or `version` is later than the
+   * last commit (it is not a version of this data): the caller must start again from the current
+   * state.
    */
-  changesSince(position: number, limit: number): Promise<Commit[] | undefined>;
+  changesSince(version: number, limit: number): Promise<Commit[] | undefined>;
   /** Flushes and closes the store. */
   close(): Promise<void>;
   /**

@@ -62,11 +62,11 @@ class LateNotifyingStore implements Store {
   refresh(): Promise<void> {
     return this.inner.refresh();
   }
-  lastPosition(): Promise<number> {
-    return this.inner.lastPosition();
+  lastVersion(): Promise<number> {
+    return this.inner.lastVersion();
   }
-  changesSince(position: number, limit: number): Promise<Commit[] | undefined> {
-    return this.inner.changesSince(position, limit);
+  changesSince(version: number, limit: number): Promise<Commit[] | undefined> {
+    return this.inner.changesSince(version, limit);
   }
   onCommit(listener: (commit: Commit) => void): () => void {
     this.listeners.add(listener);
