@@ -14,14 +14,20 @@
  *
  * A read may already see a commit whose event the hub has not dispatched yet. Such a record is sent
  * with its version, and remembered, so that the event, when it arrives, is recognised and dropped.
+ *
+ * A client that reconnects and says where it left off (contract 8.3) gets, instead of the initial
+ * state, the changes it missed, read from the commit log, when the log still holds them all; then
+ * a `ready` event, and the live changes. Changes that arrive while the missed ones are read are
+ * kept as they are and handled afterwards, those the log already had dropped.
  */
 import { ClientError } from '../errors.js';
 import type { TableMeta } from '../meta.js';
-import type { Change, Key, ReadTxn } from '../store/types.js';
+import type { Change, Commit, Key, ReadTxn } from '../store/types.js';
 import type { BufferAccount, BufferHolder } from './buffers.js';
-import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
+import { OutgoingEvent, deleteMessage, putMessage, readyMessage } from './event.js';
 import type { RealtimeOptions } from './options.js';
 import { CLOSE_CODES, type EventSink } from './sink.js';
+import type { Resumption } from './target.js';
 
 /** What a subscription needs from the hub that serves it. */
 export interface SubscriptionHost {
@@ -31,6 +37,8 @@ export interface SubscriptionHost {
   /** Version of the last commit the hub has dispatched; reads see at least that much. */
   readonly lastVersion: number;
   read(): ReadTxn;
+  /** The commits after `version` from the commit log; undefined when it no longer holds them all. */
+  changesSince(version: number, limit: number): Promise<readonly Commit[] | undefined>;
   /** Forgets the subscription: it receives nothing more. */
   detach(subscription: Subscription): void;
 }
@@ -64,6 +72,8 @@ export class Dispatch {
 
 /** Records per batch of the initial state, so that a batch never holds a read for long. */
 const MAX_BATCH_RECORDS = 512;
+/** Missed commits a resumption reads at most; a client further behind gets the initial state. */
+const MAX_RESUMED_COMMITS = 10_000;
 
 type Phase = 'initial' | 'live' | 'closed';
 
@@ -78,11 +88,17 @@ export abstract class Subscription implements BufferHolder {
   private batchRecords = 0;
   /** Changes waiting for the one being handled (which awaits reads); null when none is. */
   private queue: Promise<void> | null = null;
+  /** Changes that arrived while missed changes are read from the log; null otherwise. */
+  private arrivedWhileResuming: { change: Change; dispatch: Dispatch }[] | null = null;
+  /** The version up to which the log was read for missed changes. */
+  private resumedUpTo = 0;
 
   constructor(
     readonly table: TableMeta,
     protected readonly sink: EventSink,
     protected readonly host: SubscriptionHost,
+    /** Where the client left off, when it asked to resume. */
+    private readonly resume?: Resumption,
   ) {}
 
   get closed(): boolean {
@@ -104,11 +120,16 @@ export abstract class Subscription implements BufferHolder {
    */
   async start(): Promise<void> {
     try {
-      while (!(await this.sendInitialBatch())) {
-        await this.sink.flushed();
-        if (this.phase === 'closed') return;
+      const after = this.resume?.after ?? null;
+      const resumed = after !== null && (await this.sendMissedChanges(after));
+      if (this.closed) return;
+      if (!resumed) {
+        while (!(await this.sendInitialBatch())) {
+          await this.sink.flushed();
+          if (this.closed) return;
+        }
       }
-      if (this.phase === 'closed') return;
+      if (this.closed) return;
       // Changes still being turned into events belong before the end of the held ones.
       await this.settled();
       if (this.closed) return;
@@ -117,9 +138,76 @@ export abstract class Subscription implements BufferHolder {
       this.heldBytes = 0;
       this.phase = 'live';
       for (const event of held) this.emit(event);
+      if (this.resume !== undefined) {
+        // Every change the hub has dispatched is out, so resuming after its version misses nothing.
+        this.emit(new OutgoingEvent(readyMessage(resumed, this.host.lastVersion, Date.now())));
+      }
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Sends the changes committed after `after` that concern this subscription, from the commit
+   * log; false (nothing sent) when the log no longer holds them all, the client is too far behind,
+   * or this subscription cannot tell what they changed for the client.
+   */
+  private async sendMissedChanges(after: number): Promise<boolean> {
+    if (!this.replayable()) return false;
+    this.arrivedWhileResuming = [];
+    try {
+      const commits = await this.host.changesSince(after, MAX_RESUMED_COMMITS + 1);
+      if (commits === undefined || commits.length > MAX_RESUMED_COMMITS) return false;
+      await this.prepareReplay();
+      this.resumedUpTo = after;
+      for (const commit of commits) {
+        for (const change of commit.changes) {
+          if (this.phase === 'closed') return true;
+          if (change.table === this.table.name && this.concerns(change)) await this.replay(change);
+          if (this.batchFull()) await this.sink.flushed();
+        }
+        this.resumedUpTo = commit.version;
+      }
+      return true;
+    } finally {
+      const arrived = this.arrivedWhileResuming;
+      this.arrivedWhileResuming = null;
+      // The changes the log held were replayed (or the initial state will cover them all).
+      for (const { change, dispatch } of arrived) {
+        if (change.version > this.resumedUpTo) this.receive(change, dispatch);
+      }
+    }
+  }
+
+  /** Whether missed changes alone tell this subscription's client what changed for it. */
+  protected replayable(): boolean {
+    return true;
+  }
+
+  /** Work before missed changes are replayed (a view lists its current matches). */
+  protected async prepareReplay(): Promise<void> {}
+
+  /** Whether a change of this subscription's table concerns it (a record subscription: its key). */
+  protected concerns(_change: Change): boolean {
+    return true;
+  }
+
+  /** Sends one missed change. */
+  protected replay(change: Change): void | Promise<void> {
+    this.sendReplayed(
+      new OutgoingEvent(
+        change.type === 'put'
+          ? putMessage(change.key, change.value, change.version, Date.now())
+          : deleteMessage(change.key, change.version, Date.now()),
+      ),
+    );
+  }
+
+  /** Sends an event of the missed changes (the initial part: not held). */
+  protected sendReplayed(event: OutgoingEvent): void {
+    this.batchRecords++;
+    this.sink.send(event);
+    this.checkBuffer(0);
   }
 
   /**
@@ -128,6 +216,10 @@ export abstract class Subscription implements BufferHolder {
    */
   receive(change: Change, dispatch: Dispatch): void {
     if (this.phase === 'closed') return;
+    if (this.arrivedWhileResuming !== null) {
+      this.arrivedWhileResuming.push({ change, dispatch });
+      return;
+    }
     this.noteChange(change);
     if (this.queue !== null) {
       this.enqueue(() => this.handle(change, dispatch));
@@ -215,7 +307,7 @@ export abstract class Subscription implements BufferHolder {
   protected sendInitial(key: Key, value: unknown, version: number): void {
     this.batchRecords++;
     this.rememberSentAhead(key, version);
-    this.sink.send(new OutgoingEvent(putMessage(key, value, version, Date.now())));
+    this.sink.send(new OutgoingEvent(putMessage(key, value, version, Date.now()), true));
     this.checkBuffer(0);
   }
 
@@ -308,8 +400,13 @@ export class RecordSubscription extends Subscription {
     readonly key: Key,
     sink: EventSink,
     host: SubscriptionHost,
+    resume?: Resumption,
   ) {
-    super(table, sink, host);
+    super(table, sink, host, resume);
+  }
+
+  protected override concerns(change: Change): boolean {
+    return change.key === this.key;
   }
 
   /** A change arrived before the record was read: its event tells the client instead. */

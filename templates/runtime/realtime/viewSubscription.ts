@@ -9,11 +9,15 @@
  *
  * A condition through a relationship (`organizer.name==Ada`) also depends on other tables: after a
  * commit that changed one of them, the view lists its matches again and sends the records that
- * entered (put) or left (delete, unmatched) it, with the version of that commit.
+ * entered (put) or left (delete, unmatched) it, with the version of that commit. So does a
+ * `select()` of related records (`select(id,writer{handle})`): then a record that stayed in the
+ * view is sent again when its shaped value changed.
  */
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { matchingEntries, recordMatches, shapeRecord } from '../query/index.js';
-import type { Condition, Query, QueryContext } from '../query/types.js';
+import { toJson } from '../http/json.js';
+import type { Condition, Query, QueryContext, SelectItem, Selection } from '../query/types.js';
+import type { Resumption } from './target.js';
 import type { Change, Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
 import type { EventSink } from './sink.js';
@@ -40,6 +44,11 @@ export class ViewSubscription extends Subscription {
   /** Matches listed when the subscription started, beyond the first batch, in the query's order. */
   private pending: Key[] = [];
   private pendingIndex = 0;
+  /**
+   * The JSON of each member's value as last sent, for views that select related records: a commit
+   * to a related table re-sends the members whose value it changed. Null for other views.
+   */
+  private readonly sentValues: Map<Key, string> | null;
   /** Pending matches not sent yet; a change of one settles it (the event tells the client). */
   private readonly unsent = new Set<Key>();
   /**
@@ -53,12 +62,47 @@ export class ViewSubscription extends Subscription {
     readonly query: Query,
     sink: EventSink,
     private readonly viewHost: ViewHost,
+    resume?: Resumption,
   ) {
-    super(table, sink, viewHost);
+    super(table, sink, viewHost, resume);
     this.ctx = { schema: viewHost.schema, table, limits: viewHost.options.answerLimits };
     this.equality = equalityOf(query);
-    this.relatedTables = relatedTablesOf(query.conditions, table.name);
+    const selected = selectedTablesOf(table, query.select);
+    this.relatedTables = new Set([...relatedTablesOf(query.conditions, table.name), ...selected]);
+    this.sentValues = selected.size > 0 ? new Map() : null;
     this.shaped = query.select !== null || query.timezone !== null;
+  }
+
+  /** Missed changes of this table alone cannot tell what a view through other tables lost. */
+  protected override replayable(): boolean {
+    return this.relatedTables.size === 0;
+  }
+
+  /** The current matches are the view's members: a later change may make one leave. */
+  protected override async prepareReplay(): Promise<void> {
+    for await (const batch of matchingEntries(this.host.read(), this.ctx, this.query)) {
+      for (const entry of batch) if (!this.members.has(entry.key)) this.addMember(entry.key);
+    }
+    this.listed = true;
+  }
+
+  /**
+   * A missed change as it concerns the view now: a record whose new value matches is sent, one
+   * that does not is sent as an unmatched delete (the client may have held it).
+   */
+  protected override async replay(change: Change): Promise<void> {
+    const txn = this.host.read();
+    if (change.value !== undefined && (await this.matches(txn, change.value))) {
+      const entry: RecordEntry = { key: change.key, value: change.value, version: change.version };
+      const value = this.sent(change.key, await this.valueFor(txn, entry));
+      this.sendReplayed(new OutgoingEvent(putMessage(change.key, value, change.version, Date.now())));
+      return;
+    }
+    this.sendReplayed(
+      new OutgoingEvent(
+        deleteMessage(change.key, change.version, Date.now(), change.type === 'put'),
+      ),
+    );
   }
 
   protected async sendInitialBatch(): Promise<boolean> {
@@ -79,7 +123,7 @@ export class ViewSubscription extends Subscription {
       const value = await this.valueFor(txn, entry);
       if (this.closed) return true;
       if (!this.unsent.delete(key)) continue;
-      this.sendInitial(entry.key, value, entry.version);
+      this.sendInitial(entry.key, this.sent(entry.key, value), entry.version);
       if (this.batchFull()) return this.closed;
     }
     this.pending = [];
@@ -100,7 +144,12 @@ export class ViewSubscription extends Subscription {
       this.emit(
         this.shaped
           ? new OutgoingEvent(
-              putMessage(key, await this.valueFor(txn, entry), change.version, dispatch.localTime),
+              putMessage(
+                key,
+                this.sent(key, await this.valueFor(txn, entry)),
+                change.version,
+                dispatch.localTime,
+              ),
             )
           : dispatch.eventFor(change),
       );
@@ -119,7 +168,8 @@ export class ViewSubscription extends Subscription {
 
   /**
    * Lists the matches again after a commit to a related table, and tells the client what entered
-   * or left the view. Records that stayed are not sent again.
+   * or left the view. Records that stayed are sent again only when the view selects related
+   * records and their value changed.
    */
   reevaluate(dispatch: Dispatch, version: number): void {
     if (!this.closed) this.enqueue(() => this.listChanges(dispatch, version));
@@ -140,17 +190,28 @@ export class ViewSubscription extends Subscription {
     }
     for (const [key, entry] of matches) {
       if (this.closed) return;
-      if (this.members.has(key)) continue;
+      const stayed = this.members.has(key);
+      if (stayed && (this.sentValues === null || this.unsent.has(key))) continue;
       const value = await this.valueFor(txn, entry);
       if (this.closed) return;
-      this.addMember(key);
-      this.emit(new OutgoingEvent(putMessage(key, value, version, dispatch.localTime)));
+      if (stayed && this.sentValues?.get(key) === toJson(value)) continue;
+      if (!stayed) this.addMember(key);
+      this.emit(
+        new OutgoingEvent(putMessage(key, this.sent(key, value), version, dispatch.localTime)),
+      );
     }
+  }
+
+  /** `value`, remembered as the member's value the client has, when changes of it are followed. */
+  private sent(key: Key, value: unknown): unknown {
+    this.sentValues?.set(key, toJson(value));
+    return value;
   }
 
   protected override released(): void {
     for (const key of this.members) this.viewHost.removeMember(this, key);
     this.members.clear();
+    this.sentValues?.clear();
     this.pending = [];
     this.unsent.clear();
   }
@@ -177,7 +238,7 @@ export class ViewSubscription extends Subscription {
             const value = await this.valueFor(txn, entry);
             if (this.closed) return true;
             if (!this.unsent.delete(entry.key)) continue;
-            this.sendInitial(entry.key, value, entry.version);
+            this.sendInitial(entry.key, this.sent(entry.key, value), entry.version);
             sending = !this.batchFull();
           } else {
             this.pending.push(entry.key);
@@ -205,8 +266,25 @@ export class ViewSubscription extends Subscription {
 
   private removeMember(key: Key): void {
     this.members.delete(key);
+    this.sentValues?.delete(key);
     this.viewHost.removeMember(this, key);
   }
+}
+
+/** The tables, besides `own`, whose records `select()` resolves through relationships. */
+function selectedTablesOf(table: TableMeta, selection: Selection | null): ReadonlySet<string> {
+  const tables = new Set<string>();
+  const visit = (items: readonly SelectItem[]): void => {
+    for (const item of items) {
+      if (item.kind !== 'attribute') continue;
+      const target = item.attribute?.relationship?.target;
+      if (target !== undefined && target !== table.name) tables.add(target);
+      // Nested items: a related record's (which may select further), or a nested object's.
+      if (item.nested !== null) visit(item.nested.items);
+    }
+  };
+  if (selection !== null) visit(selection.kind === 'value' ? [selection.item] : selection.items);
+  return tables;
 }
 
 /** The tables, besides `own`, that the conditions reach through relationships. */
