@@ -406,6 +406,63 @@ describe('beforeWrite', () => {
   });
 });
 
+describe('transactions of async hooks', () => {
+  /** CartItem hooks that reserve stock, awaiting something slow between the read and the write. */
+  const reserving = (delayMs: number) =>
+    defineHooks<Shop, 'CartItem'>({
+      async beforeWrite(item, { tables, previous }) {
+        if (item.productId == null) return;
+        const product = await tables.Product.get(item.productId);
+        // A slow check elsewhere (a payment, a price service) while the stock read is in hand.
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        const wanted = (item.quantity ?? 0) - (previous?.quantity ?? 0);
+        const stock = product?.stockQuantity ?? 0;
+        if (wanted > stock) refuse(409, 'Not enough stock', 'INSUFFICIENT_STOCK');
+        await tables.Product.patch(item.productId, { stockQuantity: stock - wanted });
+      },
+    });
+
+  it.each([0, 5])(
+    'never oversells under 50 concurrent orders whose hook awaits %i ms between read and write',
+    async (delayMs) => {
+      const shop = await start({ Product: productStock, CartItem: reserving(delayMs) });
+      await shop.send('PUT', '/Product/p1', { name: 'Lamp', stockQuantity: 20 });
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          shop.send('POST', '/CartItem/', { id: `c${i}`, productId: 'p1', quantity: 1 }),
+        ),
+      );
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.filter((status) => status === 201)).toHaveLength(20);
+      expect(statuses.filter((status) => status === 409)).toHaveLength(30);
+      for (const answer of answers.filter((candidate) => candidate.status === 409)) {
+        expect(await answer.json()).toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+      }
+      expect(await shop.json('/Product/p1')).toMatchObject({ stockQuantity: 0, inStock: false });
+      const items = (await shop.json('/CartItem/')) as unknown[];
+      expect(items).toHaveLength(20);
+    },
+  );
+
+  it('keeps every attribute of 50 concurrent PATCHes of one record whose hook awaits', async () => {
+    const shop = await start({
+      Product: {
+        async beforeWrite(product) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          return product;
+        },
+      },
+    });
+    await shop.send('PUT', '/Product/p1', { name: 'Lamp' });
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => shop.send('PATCH', '/Product/p1', { [`a${i}`]: i })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 204));
+    const stored = (await shop.json('/Product/p1')) as Record<string, unknown>;
+    for (let i = 0; i < 50; i++) expect(stored[`a${i}`], `a${i}`).toBe(i);
+  });
+});
+
 describe('beforeDelete', () => {
   it('runs for DELETE by id and by query; a refusal keeps every record of the request', async () => {
     const deleted: string[] = [];
