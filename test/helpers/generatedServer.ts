@@ -21,6 +21,11 @@ export interface GeneratedServer {
   output(): string;
   /** SIGTERM, then wait for the exit; resolves with the exit code. */
   stop(): Promise<number | undefined>;
+  /**
+   * SIGKILL to the server and every process it started (its workers), as a machine's crash would
+   * stop them; resolves once the server process is gone.
+   */
+  crash(): Promise<void>;
   /** Stops the server and deletes its data directory. */
   dispose(): Promise<void>;
 }
@@ -45,6 +50,8 @@ export async function startGeneratedServer(
     all: true,
     reject: false,
     buffer: false,
+    // Its own process group, so that a crash can take its workers with it.
+    detached: true,
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -71,6 +78,11 @@ export async function startGeneratedServer(
     const result = await child;
     return result.exitCode;
   };
+  const crash = async (): Promise<void> => {
+    // The group's id is the server's pid: every process in it was started by this test.
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    await child;
+  };
   return {
     url,
     port: Number(new URL(url).port),
@@ -78,6 +90,7 @@ export async function startGeneratedServer(
     process: child,
     output: () => output,
     stop,
+    crash,
     dispose: async () => {
       await stop();
       if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });

@@ -17,12 +17,15 @@ export type FrameFormat = 'json' | 'cbor' | 'msgpack';
 
 /** One event as the server sends it (contract section 8.1). */
 export interface EventMessage {
+  /** Absent on a `ready` event. */
   readonly id: string | number;
-  readonly type: 'put' | 'delete';
+  readonly type: 'put' | 'delete' | 'ready';
   readonly value?: unknown;
   readonly version: number;
   readonly localTime: number;
   readonly reason?: 'unmatched';
+  /** On a `ready` event (contract 8.3): whether what came before was only the missed changes. */
+  readonly resumed?: boolean;
 }
 
 /** Sends a JSON request and resolves with its status (and body text). */
@@ -153,9 +156,15 @@ export async function eventually(done: () => boolean): Promise<void> {
   }
 }
 
-/** A Server-Sent Events reader over node's http client, parsing `data:` events and comments. */
+/**
+ * A Server-Sent Events reader over node's http client, parsing `data:` events and comments. It
+ * refuses a stream whose `id:` lines are not the versions of their events, and an unnamed event
+ * other than a change's `put`/`delete`.
+ */
 export class EventStreamReader {
   readonly events: EventMessage[] = [];
+  /** The `id:` of each event in `events` (undefined: it had none, as initial-state events). */
+  readonly ids: (string | undefined)[] = [];
   readonly comments: string[] = [];
   response!: IncomingMessage;
   private buffer = '';
@@ -165,8 +174,12 @@ export class EventStreamReader {
   readonly ready: Promise<IncomingMessage>;
   readonly request;
 
-  constructor(url: string, accept = 'text/event-stream') {
-    this.request = httpRequest(url, { headers: { Accept: accept } });
+  constructor(
+    url: string,
+    accept = 'text/event-stream',
+    headers: Readonly<Record<string, string>> = {},
+  ) {
+    this.request = httpRequest(url, { headers: { Accept: accept, ...headers } });
     this.ready = new Promise((resolve, reject) => {
       this.request.once('response', (response) => {
         this.response = response;
@@ -215,14 +228,20 @@ export class EventStreamReader {
       const block = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 2);
       let id: string | undefined;
+      let name: string | undefined;
       for (const line of block.split('\n')) {
         if (line.startsWith('id: ')) id = line.slice(4);
+        else if (line.startsWith('event: ')) name = line.slice(7);
         else if (line.startsWith('data: ')) {
           const event = JSON.parse(line.slice(6)) as EventMessage;
-          // Every event's id line names its version (contract 8.2).
-          if (id !== String(event.version))
-            throw new Error(`event id ${String(id)} is not its version ${String(event.version)}`);
+          // An id line names the event's version (contract 8.2).
+          if (id !== undefined && id !== String(event.version))
+            throw new Error(`event id ${id} is not its version ${String(event.version)}`);
+          // The ready event is named, so that `onmessage` handlers never see it (contract 8.3).
+          if ((name === 'ready') !== (event.type === 'ready'))
+            throw new Error(`event ${String(name)} carries a ${event.type} message`);
           this.events.push(event);
+          this.ids.push(id);
         } else if (line.startsWith(':')) this.comments.push(line);
         else throw new Error(`unexpected event stream line: ${line}`);
       }

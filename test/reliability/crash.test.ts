@@ -351,7 +351,10 @@ async function listAll(url: string): Promise<Map<string, TableListing>> {
   return listings;
 }
 
-describe('a generated server killed with SIGKILL while clients write', () => {
+describe.each([
+  { workers: 1, label: 'a generated server' },
+  { workers: 2, label: 'a generated server with two workers' },
+])('$label killed with SIGKILL while clients write', ({ workers }) => {
   let dataDir: string;
   const servers: GeneratedServer[] = [];
 
@@ -359,8 +362,7 @@ describe('a generated server killed with SIGKILL while clients write', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'codegen-crash-'));
   });
   afterAll(async () => {
-    for (const server of servers)
-      if (server.process.exitCode === null) server.process.kill('SIGKILL');
+    for (const server of servers) await server.crash();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -378,7 +380,10 @@ describe('a generated server killed with SIGKILL while clients write', () => {
       );
 
       for (let crash = 1; crash <= ROUNDS + 1; crash++) {
-        const server = await startGeneratedServer('kitchen-sink', { dataDir });
+        const server = await startGeneratedServer('kitchen-sink', {
+          dataDir,
+          env: { WORKERS: String(workers) },
+        });
         servers.push(server);
         if (crash > 1) {
           const violations = model.reconcile(await listAll(server.url));
@@ -400,9 +405,8 @@ describe('a generated server killed with SIGKILL while clients write', () => {
         // Let the writes get going, then kill the server wherever it happens to be.
         await new Promise((resolve) => setTimeout(resolve, 300 + randomIndex(random, 1200)));
         round.stopping = true;
-        server.process.kill('SIGKILL');
+        await server.crash();
         await Promise.all(running);
-        await server.process;
 
         console.log(
           `crash ${crash}: ${model.acknowledged - acknowledgedBefore} writes acknowledged, ${model.inFlight()} records in flight at the kill`,

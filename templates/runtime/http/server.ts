@@ -272,7 +272,7 @@ export class HttpServer implements ServerState {
             query,
           });
         }
-        return getRecord(exchange, resource, id, this.format(exchange, route.format));
+        return getRecord(this.app, exchange, resource, id, this.format(exchange, route.format));
       case 'PUT':
         return putRecord(this.app, exchange, resource, id, () =>
           this.format(exchange, route.format),

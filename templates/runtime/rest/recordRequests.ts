@@ -30,6 +30,7 @@ export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
  * formats other than JSON), 304 when `If-None-Match` matches, 404.
  */
 export async function getRecord(
+  app: App,
   exchange: Exchange,
   resource: TableResource,
   id: string,
@@ -40,6 +41,9 @@ export async function getRecord(
     exchange.send(404, []);
     return;
   }
+  // Other workers' commits reach this cache through the log: read the log's end first, so that a
+  // write another worker acknowledged is never answered with the record it replaced.
+  if (app.config.workers > 1) await exchange.timed(() => app.store.refresh());
   let cached = resource.cache.get(key);
   if (cached === undefined) {
     const entry = await exchange.timed(() => resource.table.getEntry(key));
