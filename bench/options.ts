@@ -18,6 +18,8 @@ export interface BenchOptions {
   /** The HTTP cases to run (all unless `--cases` narrows them). */
   readonly cases: readonly HttpCaseName[];
   readonly realtime: boolean;
+  /** Measure the server again with `WORKERS=2` (get_one, post, event latency). */
+  readonly workers: boolean;
   /** Tables in the synthetic schema used to time the generator (0 skips it). */
   readonly generatorTables: number;
   /** Runs of each generator timing (the median is reported). */
@@ -45,6 +47,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]
                          (default 5; 0.5 with --quick; 0 never waits)
   --cases <a,b,...>      only these HTTP cases (${HTTP_CASE_NAMES.join(', ')})
   --no-realtime          skip the real-time cases of bench/realtime.ts
+  --no-workers           skip the second server run with WORKERS=2
   --generator-tables <n> tables in the synthetic schema timed through the generator (default 200; 0 skips)
   --generator-repeats <n> runs of each generator timing, of which the median is reported (default 3)
   --results-dir <dir>    where the full figures are written (default bench/results)
@@ -104,6 +107,7 @@ function parse(argv: readonly string[]) {
       'quiet-wait': { type: 'string' },
       cases: { type: 'string' },
       'no-realtime': { type: 'boolean', default: false },
+      'no-workers': { type: 'boolean', default: false },
       'generator-tables': { type: 'string' },
       'generator-repeats': { type: 'string' },
       'results-dir': { type: 'string' },
@@ -157,6 +161,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): BenchOp
         : nonNegativeNumber('quiet-wait', values['quiet-wait']),
     cases: values.cases === undefined ? HTTP_CASE_NAMES : caseNames(values.cases),
     realtime: values['no-realtime'] !== true,
+    workers: values['no-workers'] !== true,
     generatorTables:
       values['generator-tables'] === undefined
         ? 200

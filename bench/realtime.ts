@@ -212,7 +212,11 @@ async function subscribeAll(urls: readonly string[]): Promise<Subscriber[]> {
   return subscribers;
 }
 
-async function measureLatency(
+/**
+ * Event latency at `count` subscribers of one record over `writes` writes: from each write's
+ * answer (and from its request) to each subscriber's event.
+ */
+export async function measureLatency(
   baseUrl: string,
   wsUrl: string,
   count: number,

@@ -2,7 +2,7 @@
 import { GENERATOR_HEADER, generatorRows } from './generatorSpeed.js';
 import { numericLeaves } from './realtimeHook.js';
 import { roundTo } from './round.js';
-import { isFlagged, type BenchResults, type CaseResult } from './results.js';
+import { isFlagged, type BenchResults, type CaseResult, type WorkersResult } from './results.js';
 
 function number(value: number | null | undefined, digits = 0): string {
   if (value === null || value === undefined) return '–';
@@ -123,6 +123,35 @@ export function markdown(results: BenchResults): string {
     )}`,
   );
 
+  const workers = results.workers;
+  if (workers.status === 'measured') {
+    const rows = Object.values(workers.cases).map((result) => {
+      const single = results.cases[result.name]?.figures?.rps;
+      const two = result.figures?.rps;
+      return [
+        result.name,
+        number(single),
+        number(two),
+        single === undefined || two === undefined ? '–' : number(two / single, 2),
+        note(result),
+      ];
+    });
+    const latency = numericLeaves(workers.latency_100).map(([key, value]) => [
+      key,
+      number(value, Number.isInteger(value) ? 0 : 2),
+    ]);
+    sections.push(
+      `### WORKERS=${workers.workers}, same data, right after\n\n${table(
+        ['case', 'WORKERS=1 req/s', `WORKERS=${workers.workers} req/s`, 'ratio', 'note'],
+        rows,
+      )}\n\nevent latency, 100 subscribers over both workers:\n\n${table(['figure', 'value'], latency)}`,
+    );
+  } else {
+    sections.push(
+      `### WORKERS=2\n\n${workers.status === 'failed' ? `⚠ failed: ${workers.error}` : `skipped: ${workers.reason}`}`,
+    );
+  }
+
   const realtime = results.realtime;
   if (realtime.status === 'measured') {
     const leaves = numericLeaves(realtime.figures).map(([key, value]) => [
@@ -196,7 +225,16 @@ export function flaggedCases(results: BenchResults): string[] {
         .map((result) => `${result.name}@${level}`),
     ),
     ...(results.realtime.status === 'failed' ? ['realtime'] : []),
+    ...(results.workers.status === 'failed' ? ['workers'] : []),
+    ...workerFlags(results.workers),
   ];
+}
+
+function workerFlags(workers: WorkersResult): string[] {
+  if (workers.status !== 'measured') return [];
+  return Object.values(workers.cases)
+    .filter(isFlagged)
+    .map((result) => `${result.name}@WORKERS=${workers.workers}`);
 }
 
 /** The last line of stdout: the headline figures, for scripts and CI. */
@@ -207,6 +245,13 @@ export function jsonLine(results: BenchResults): string {
     cases: mapValues(results.cases, summary),
     scaling: mapValues(results.scaling, (cases) => mapValues(cases, summary)),
     realtime: results.realtime.status === 'measured' ? results.realtime.figures : null,
+    workers:
+      results.workers.status === 'measured'
+        ? {
+            cases: mapValues(results.workers.cases, summary),
+            latency_100: results.workers.latency_100,
+          }
+        : null,
     generator: results.generator,
     flagged: flaggedCases(results),
   });

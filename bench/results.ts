@@ -39,6 +39,18 @@ export type RealtimeResult =
   | { readonly status: 'failed'; readonly error: string }
   | { readonly status: 'skipped'; readonly reason: string };
 
+/** The same server and data run again with `WORKERS=2`, measured right after the one-worker run. */
+export type WorkersResult =
+  | {
+      readonly status: 'measured';
+      readonly workers: number;
+      readonly cases: Readonly<Record<string, CaseResult>>;
+      /** Event latency at 100 subscribers spread over the workers, writes through one connection. */
+      readonly latency_100: unknown;
+    }
+  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'skipped'; readonly reason: string };
+
 export interface CeilingResult {
   /**
    * The ceiling's req/s that ratios are taken against: the better of its measurements before and
@@ -78,6 +90,7 @@ export interface BenchResults {
   /** The scaling cases per product count. */
   readonly scaling: Readonly<Record<string, Readonly<Record<string, CaseResult>>>>;
   readonly realtime: RealtimeResult;
+  readonly workers: WorkersResult;
   readonly generator: GeneratorFigures | { readonly error: string } | null;
   readonly targets: readonly TargetResult[];
 }
@@ -172,9 +185,13 @@ export function evaluateTargets(
   ceilingRps: number | null,
   cases: Readonly<Record<string, CaseResult>>,
   scaling: BenchResults['scaling'],
+  workers: WorkersResult = { status: 'skipped', reason: 'not measured' },
 ): TargetResult[] {
   const atTenThousand = rps(scaling['10000']?.query_limit20);
   const atOneMillion = rps(scaling['1000000']?.query_limit20);
+  const two = workers.status === 'measured' ? workers.cases : {};
+  const latency = workers.status === 'measured' ? workers.latency_100 : undefined;
+  const p99 = (latency as { p99_ms?: number } | undefined)?.p99_ms ?? null;
   return [
     target(
       'get_one ≥ 0.6 × ceiling',
@@ -188,5 +205,13 @@ export function evaluateTargets(
     ),
     target('post ≥ 10,000 req/s', rps(cases.post), 10_000),
     target('query_limit20 at 1M products ≥ 0.5 × at 10k', ratio(atOneMillion, atTenThousand), 0.5),
+    target('WORKERS=2 get_one ≥ 1.3 × WORKERS=1', ratio(rps(two.get_one), rps(cases.get_one)), 1.3),
+    {
+      target: 'WORKERS=2 event p99 < 10 ms at 100 subscribers',
+      measured: roundTo(p99, 3),
+      required: 10,
+      met: p99 === null ? null : p99 < 10,
+      flagged: false,
+    },
   ];
 }

@@ -24,7 +24,9 @@ import {
   type CaseResult,
   type LoadFigures,
   type RealtimeResult,
+  type WorkersResult,
 } from './results.js';
+import { measureLatency } from './realtime.js';
 import { roundTo } from './round.js';
 import { startServer, stopAllServers, type ServerProcess } from './serverProcess.js';
 import { buildShopServer } from './shopServer.js';
@@ -48,6 +50,62 @@ interface Measured {
   readonly cases: Record<string, CaseResult>;
   readonly scaling: Record<string, Record<string, CaseResult>>;
   realtime: RealtimeResult;
+  workers: WorkersResult;
+}
+
+/** Cases measured again on the two-worker server, against the one-worker figures of the same run. */
+const WORKER_CASES = ['get_one', 'post'] as const satisfies readonly HttpCaseName[];
+
+/**
+ * The same data served by `WORKERS=2`, after the one-worker server stopped (two servers never
+ * share a data directory): `get_one`, `post`, and event latency at 100 subscribers, which the
+ * cluster spreads over both workers while the writes go through one connection (so about half of
+ * the events cross from one worker to the other).
+ */
+async function measureWorkers(
+  entry: string,
+  options: BenchOptions,
+  dataDir: string,
+  load: LoadOptions,
+): Promise<WorkersResult> {
+  const workers = 2;
+  let server: ServerProcess;
+  try {
+    server = await startServer({
+      name: `shop server (WORKERS=${workers})`,
+      script: entry,
+      cwd: path.dirname(path.dirname(entry)),
+      env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, WORKERS: String(workers) },
+      nodeArgs: [],
+    });
+  } catch (error) {
+    return { status: 'failed', error: errorMessage(error) };
+  }
+  log(`shop server with ${workers} workers listening on ${server.url} (pid ${server.pid})`);
+  try {
+    const cases: Record<string, CaseResult> = {};
+    for (const name of WORKER_CASES.filter((candidate) => options.cases.includes(candidate))) {
+      cases[name] = await runCase(
+        server,
+        HTTP_CASES[name],
+        options.products,
+        caseSource(HTTP_CASES[name], options.seed, options.products),
+        load,
+      );
+    }
+    log('event latency at 100 subscribers over both workers');
+    const latency_100 = await measureLatency(
+      server.url,
+      server.url.replace(/^http/, 'ws'),
+      100,
+      options.quick ? 20 : 100,
+    );
+    return { status: 'measured', workers, cases, latency_100 };
+  } catch (error) {
+    return { status: 'failed', error: errorMessage(error) };
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The full suite at the configured product count: ceiling, every HTTP case, real-time, ceiling again. */
@@ -101,13 +159,15 @@ async function measureServer(
     cases: {},
     scaling: {},
     realtime: { status: 'skipped', reason: 'the full suite did not run' },
+    workers: { status: 'skipped', reason: '--no-workers' },
   };
   if (options.profileDir !== undefined) await mkdir(options.profileDir, { recursive: true });
+  const dataDir = path.join(scratch, 'data');
   const server = await startServer({
     name: 'shop server',
     script: entry,
     cwd: path.dirname(path.dirname(entry)),
-    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: path.join(scratch, 'data') },
+    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
     nodeArgs:
       options.profileDir === undefined
         ? []
@@ -150,6 +210,7 @@ async function measureServer(
     if (code !== 0)
       log(`⚠ the shop server exited with ${code} on SIGTERM:\n${server.output().slice(-2000)}`);
   }
+  if (options.workers) measured.workers = await measureWorkers(entry, options, dataDir, load);
   return measured;
 }
 
@@ -224,8 +285,12 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
     cases,
     scaling,
     realtime: measured.realtime,
+    workers:
+      measured.workers.status === 'measured'
+        ? { ...measured.workers, cases: withRatios(measured.workers.cases, ceiling) }
+        : measured.workers,
     generator,
-    targets: evaluateTargets(ceiling.rps, cases, scaling),
+    targets: evaluateTargets(ceiling.rps, cases, scaling, measured.workers),
   };
 }
 

@@ -89,6 +89,23 @@ describe('targets', () => {
       [0.2, false],
       [12_000, true],
       [null, null],
+      [null, null],
+      [null, null],
+    ]);
+  });
+
+  it('hold the two-worker run against the one-worker run of the same bench', () => {
+    const cases = { get_one: result('get_one', figures(30_000)) };
+    const workers = {
+      status: 'measured' as const,
+      workers: 2,
+      cases: { get_one: result('get_one', figures(36_000)) },
+      latency_100: { p99_ms: 12.5 },
+    };
+    const targets = evaluateTargets(40_000, cases, {}, workers).slice(-2);
+    expect(targets.map((target) => [target.measured, target.met])).toEqual([
+      [1.2, false],
+      [12.5, false],
     ]);
   });
 
@@ -131,6 +148,7 @@ describe('the report', () => {
       '100000': { get_one: result('get_one', figures(25_000, { errors: 2 })) },
     },
     realtime: { status: 'skipped', reason: 'not there' },
+    workers: { status: 'skipped', reason: '--no-workers' },
     generator: {
       tables: 200,
       repeats: 3,
