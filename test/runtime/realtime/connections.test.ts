@@ -206,15 +206,17 @@ describe('event streams', () => {
     reader.close();
   });
 
-  it("gives each event an id line holding the event's version", async () => {
+  it("gives a change's event an id line holding its version, and the initial state none", async () => {
     await send(`${server.url}/Event/s2`, 'PUT', { title: 'Ids', status: 'tentative' });
-    // The reader refuses an event whose id line is missing or is not its version.
+    // The reader refuses an event whose id line is not its version.
     const reader = new EventStreamReader(`${server.url}/Event/s2`);
     await reader.ready;
     const [initial] = await reader.next();
     await send(`${server.url}/Event/s2`, 'PATCH', { title: 'Ids again' });
     const [change] = await reader.next();
     expect(change!.version).toBeGreaterThan(initial!.version);
+    // A record's version is no place in the commit log, so a browser must not resume from it.
+    expect(reader.ids).toEqual([undefined, String(change!.version)]);
     reader.close();
   });
 
