@@ -4,25 +4,36 @@
  * ms, order null < false < true < numbers < strings by UTF-8 bytes, then keys) and passes the
  * store conformance suite. Its ordering is written independently of the query engine's.
  *
+ * Write transactions are optimistic, as in the LMDB store: a work may await, and a commit whose
+ * reads are stale (a record read or written has another version, a table scanned or counted has
+ * changed) runs the work again. Commits are validated and applied synchronously, so they are
+ * serial; committed tables are copied on write, so a scan in progress keeps the state it began on.
+ *
  * `openMemoryStore(schema, name)` reopens the data last closed under the same name, the way a
  * store reopens its data directory.
  */
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import { indexValuesOf } from '../../templates/runtime/store/indexValues.js';
-import type {
-  Change,
-  Commit,
-  IndexEntry,
-  IndexRange,
-  IndexValue,
-  Key,
-  KeyRange,
-  Range,
-  ReadTxn,
-  RecordEntry,
-  Store,
-  StoredValue,
-  WriteTxn,
+import {
+  DEFAULT_WRITE_RETRIES,
+  WriteConflictError,
+  type Batches,
+  type Change,
+  type Commit,
+  type Committed,
+  type IndexEntry,
+  type IndexRange,
+  type IndexValue,
+  type Key,
+  type KeyRange,
+  type Range,
+  type ReadTxn,
+  type RecordEntry,
+  type ScanOptions,
+  type Store,
+  type StoredValue,
+  type StoreWriteOptions,
+  type WriteTxn,
 } from '../../templates/runtime/store/types.js';
 
 interface Stored {
@@ -33,7 +44,12 @@ interface Stored {
 /** Data that survives a close, by name. */
 const closedStores = new Map<
   string,
-  { tables: Map<string, Map<Key, Stored>>; nextKeys: Map<string, number>; lastVersion: number }
+  {
+    tables: Map<string, Map<Key, Stored>>;
+    nextKeys: Map<string, number>;
+    lastVersion: number;
+    log: Commit[];
+  }
 >();
 
 export function openMemoryStore(schema: SchemaMeta, name?: string): Store {
@@ -60,10 +76,13 @@ class TableState {
   constructor(
     readonly meta: TableMeta,
     readonly records: Map<Key, Stored>,
+    /** Bumped by every commit that writes the table: what a scan's or count's validation compares. */
+    readonly counter = 0,
   ) {}
 
-  clone(): TableState {
-    return new TableState(this.meta, new Map(this.records));
+  /** A copy to change (the committed one stays as scans in progress see it). */
+  clone(counter = this.counter): TableState {
+    return new TableState(this.meta, new Map(this.records), counter);
   }
 
   sortedKeys(): Key[] {
@@ -88,11 +107,6 @@ class TableState {
       this.indexes.set(attribute, entries);
     }
     return entries;
-  }
-
-  changed(): void {
-    this.keys = null;
-    this.indexes.clear();
   }
 }
 
@@ -130,93 +144,229 @@ function window<T>(
   return [start, Math.max(start, end)];
 }
 
+/** Entries per batch after the first: small, so that tests cross batch boundaries. */
+const BATCH = 64;
+const ABSENT = -1;
+
+/** The entries of `items` between `start` and `end` (in reverse when asked), in batches. */
+async function* batchesOf<T>(
+  items: readonly T[],
+  start: number,
+  end: number,
+  reverse: boolean,
+  options: ScanOptions | undefined,
+): Batches<T> {
+  let size = Math.min(Math.max(options?.expected ?? BATCH, 1), BATCH);
+  let done = 0;
+  while (done < end - start) {
+    const batch: T[] = [];
+    for (; batch.length < size && done < end - start; done++)
+      batch.push(items[reverse ? end - 1 - done : start + done]!);
+    yield batch;
+    size = BATCH;
+  }
+}
+
 class MemoryRead implements ReadTxn {
   constructor(protected readonly tables: (name: string) => TableState) {}
 
-  get(table: string, key: Key): RecordEntry | undefined {
+  get(table: string, key: Key): Promise<RecordEntry | undefined> {
+    return Promise.resolve(this.getNow(table, key));
+  }
+
+  getMany(table: string, keys: readonly Key[]): Promise<(RecordEntry | undefined)[]> {
+    return Promise.resolve(keys.map((key) => this.getNow(table, key)));
+  }
+
+  protected getNow(table: string, key: Key): RecordEntry | undefined {
     const stored = this.tables(table).records.get(key);
     return stored === undefined ? undefined : { key, value: stored.value, version: stored.version };
   }
 
-  *scan(table: string, range?: KeyRange): Iterable<RecordEntry> {
+  async *scan(table: string, range?: KeyRange, options?: ScanOptions): Batches<RecordEntry> {
     const state = this.tables(table);
     const keys = state.sortedKeys();
     const [start, end] = window(keys, (key) => key, range);
-    for (let index = 0; index < end - start; index += 1) {
-      const key = keys[range?.reverse === true ? end - 1 - index : start + index]!;
-      const stored = state.records.get(key);
-      if (stored !== undefined) yield { key, value: stored.value, version: stored.version };
+    for await (const batch of batchesOf(keys, start, end, range?.reverse === true, options)) {
+      yield batch.map((key) => {
+        const { value, version } = state.records.get(key)!;
+        return { key, value, version };
+      });
     }
   }
 
-  *scanIndex(table: string, attribute: string, range?: IndexRange): Iterable<IndexEntry> {
+  scanIndex(
+    table: string,
+    attribute: string,
+    range?: IndexRange,
+    options?: ScanOptions,
+  ): Batches<IndexEntry> {
     const entries = this.tables(table).index(attribute);
     const [start, end] = window(entries, (entry) => entry.value, range);
-    for (let index = 0; index < end - start; index += 1) {
-      yield entries[range?.reverse === true ? end - 1 - index : start + index]!;
-    }
+    return batchesOf(entries, start, end, range?.reverse === true, options);
   }
 
-  countIndex(table: string, attribute: string, range?: IndexRange, limit = Infinity): number {
+  countIndex(
+    table: string,
+    attribute: string,
+    range?: IndexRange,
+    limit = Infinity,
+  ): Promise<number> {
     const [start, end] = window(this.tables(table).index(attribute), (entry) => entry.value, range);
-    return Math.min(end - start, limit);
+    return Promise.resolve(Math.min(end - start, limit));
   }
 
-  count(table: string): number {
-    return this.tables(table).records.size;
+  count(table: string): Promise<number> {
+    return Promise.resolve(this.tables(table).records.size);
   }
 }
 
+/**
+ * A transaction's reads go to the committed state with its buffered writes laid over it: a table
+ * it wrote is read from a copy with the writes applied (rebuilt after each write; tests are small).
+ */
 class MemoryWrite extends MemoryRead implements WriteTxn {
-  readonly changes: Change[] = [];
+  /** Buffered writes by table: the record to put, or null to delete. */
+  readonly writes = new Map<string, Map<Key, StoredValue | null>>();
+  /** The version of every key read or written, as first seen (ABSENT when there was none). */
+  readonly seen = new Map<string, Map<Key, number>>();
+  /** The change counter of every table scanned or counted, as first seen. */
+  readonly scanned = new Map<string, number>();
+  private readonly overlays = new Map<string, TableState>();
+  private finished = false;
 
   constructor(
     private readonly store: MemoryStore,
-    readonly touched: Map<string, TableState>,
-    readonly nextKeys: Map<string, number>,
     readonly version: number,
   ) {
-    super((name) => {
-      let state = touched.get(name);
-      if (state === undefined) {
-        state = store.table(name).clone();
-        touched.set(name, state);
+    super((name) => this.overlay(name));
+  }
+
+  finish(): void {
+    this.finished = true;
+  }
+
+  private overlay(name: string): TableState {
+    const committed = this.store.table(name);
+    const writes = this.writes.get(name);
+    if (writes === undefined) return committed;
+    let state = this.overlays.get(name);
+    if (state === undefined) {
+      state = committed.clone();
+      for (const [key, value] of writes) {
+        if (value === null) state.records.delete(key);
+        else state.records.set(key, { value, version: this.version });
       }
-      return state;
-    });
+      this.overlays.set(name, state);
+    }
+    return state;
+  }
+
+  protected override getNow(table: string, key: Key): RecordEntry | undefined {
+    const buffered = this.writes.get(table)?.get(key);
+    if (buffered !== undefined)
+      return buffered === null ? undefined : { key, value: buffered, version: this.version };
+    const entry = super.getNow(table, key);
+    this.note(table, key, entry?.version ?? ABSENT);
+    return entry;
+  }
+
+  override scan(table: string, range?: KeyRange, options?: ScanOptions): Batches<RecordEntry> {
+    this.noteScanned(table);
+    return super.scan(table, range, options);
+  }
+
+  override scanIndex(
+    table: string,
+    attribute: string,
+    range?: IndexRange,
+    options?: ScanOptions,
+  ): Batches<IndexEntry> {
+    this.noteScanned(table);
+    return super.scanIndex(table, attribute, range, options);
+  }
+
+  override countIndex(
+    table: string,
+    attribute: string,
+    range?: IndexRange,
+    limit?: number,
+  ): Promise<number> {
+    this.noteScanned(table);
+    return super.countIndex(table, attribute, range, limit);
+  }
+
+  override count(table: string): Promise<number> {
+    this.noteScanned(table);
+    return super.count(table);
   }
 
   put(table: string, key: Key, value: StoredValue): void {
-    const state = this.tables(table);
-    state.records.set(key, { value, version: this.version });
-    state.changed();
-    this.changes.push({ table, key, type: 'put', value, version: this.version });
+    this.writable(table, key).set(key, value);
   }
 
-  delete(table: string, key: Key): boolean {
-    const state = this.tables(table);
-    const existed = state.records.delete(key);
-    if (existed) {
-      state.changed();
-      this.changes.push({ table, key, type: 'delete', version: this.version });
+  delete(table: string, key: Key): Promise<boolean> {
+    const writes = this.writable(table, key);
+    const buffered = writes.get(key);
+    const existed =
+      buffered === undefined
+        ? (this.seen.get(table)?.get(key) ?? ABSENT) !== ABSENT
+        : buffered !== null;
+    writes.set(key, null);
+    return Promise.resolve(existed);
+  }
+
+  nextKey(table: string): Promise<number> {
+    // Allocated in the store at once, so a key handed to a run that is retried is never reused.
+    return Promise.resolve(this.store.nextKey(table));
+  }
+
+  private writable(table: string, key: Key): Map<Key, StoredValue | null> {
+    if (this.finished) throw new Error('The write transaction is over: its work has returned');
+    let writes = this.writes.get(table);
+    if (writes === undefined) {
+      writes = new Map();
+      this.writes.set(table, writes);
     }
-    return existed;
+    if (!writes.has(key))
+      this.note(table, key, this.store.table(table).records.get(key)?.version ?? ABSENT);
+    this.overlays.delete(table);
+    return writes;
   }
 
-  nextKey(table: string): number {
-    let highest = this.nextKeys.get(table) ?? this.store.nextKeys.get(table) ?? 0;
-    for (const key of this.tables(table).records.keys())
-      if (typeof key === 'number' && key > highest) highest = key;
-    const next = Math.floor(highest) + 1;
-    this.nextKeys.set(table, next);
-    return next;
+  private note(table: string, key: Key, version: number): void {
+    let keys = this.seen.get(table);
+    if (keys === undefined) {
+      keys = new Map();
+      this.seen.set(table, keys);
+    }
+    if (!keys.has(key)) keys.set(key, version);
+  }
+
+  private noteScanned(table: string): void {
+    if (!this.scanned.has(table)) this.scanned.set(table, this.store.table(table).counter);
+  }
+
+  /** Whether what the transaction read or wrote changed since, or is not older than its version. */
+  stale(): boolean {
+    for (const [table, keys] of this.seen) {
+      const records = this.store.table(table).records;
+      for (const [key, seen] of keys) {
+        if (seen >= this.version) return true;
+        if ((records.get(key)?.version ?? ABSENT) !== seen) return true;
+      }
+    }
+    for (const [table, counter] of this.scanned)
+      if (this.store.table(table).counter !== counter) return true;
+    return false;
   }
 }
 
 class MemoryStore implements Store {
   private tables = new Map<string, TableState>();
-  nextKeys = new Map<string, number>();
+  private readonly nextKeys = new Map<string, number>();
   private lastVersion = 0;
+  private log: Commit[] = [];
   private readonly listeners = new Set<(commit: Commit) => void>();
 
   constructor(
@@ -231,8 +381,9 @@ class MemoryStore implements Store {
       );
     }
     if (closed !== undefined) {
-      this.nextKeys = new Map(closed.nextKeys);
+      for (const [table, next] of closed.nextKeys) this.nextKeys.set(table, next);
       this.lastVersion = closed.lastVersion;
+      this.log = [...closed.log];
     }
   }
 
@@ -243,37 +394,97 @@ class MemoryStore implements Store {
   }
 
   read(): ReadTxn {
-    const snapshot = new Map(this.tables);
-    return new MemoryRead((name) => {
-      const state = snapshot.get(name);
-      if (state === undefined) throw new Error(`No table ${name}`);
-      return state;
-    });
+    return new MemoryRead((name) => this.table(name));
   }
 
-  write<T>(work: (txn: WriteTxn) => T): Promise<T> {
-    const version = Math.max(Date.now(), this.lastVersion + 1 / 1024);
-    const txn = new MemoryWrite(this, new Map(), new Map(), version);
-    let result: T;
-    try {
-      result = work(txn);
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  nextKey(table: string): number {
+    let highest = this.nextKeys.get(table) ?? 0;
+    for (const key of this.table(table).records.keys())
+      if (typeof key === 'number' && key > highest) highest = key;
+    const next = Math.floor(highest) + 1;
+    this.nextKeys.set(table, next);
+    return next;
+  }
+
+  async write<T>(
+    work: (txn: WriteTxn) => T | Promise<T>,
+    options?: StoreWriteOptions,
+  ): Promise<Committed<T>> {
+    const retries = options?.retries ?? DEFAULT_WRITE_RETRIES;
+    for (let run = 1; ; run++) {
+      this.lastVersion = Math.max(Date.now(), this.lastVersion + 1 / 1024);
+      const txn = new MemoryWrite(this, this.lastVersion);
+      let value: T;
+      try {
+        value = await work(txn);
+      } catch (error) {
+        txn.finish();
+        if (!txn.stale()) throw error instanceof Error ? error : new Error(String(error));
+        if (run > retries) throw new WriteConflictError(run);
+        continue;
+      }
+      txn.finish();
+      // Validated and applied in one synchronous step: commits are serial.
+      if (txn.stale()) {
+        if (run > retries) throw new WriteConflictError(run);
+        continue;
+      }
+      const changes = this.apply(txn);
+      if (changes.length === 0)
+        return { value, position: undefined, version: txn.version, changes };
+      const commit: Commit = {
+        position: this.lastPositionNow() + 1,
+        version: txn.version,
+        changes,
+      };
+      this.log.push(commit);
+      for (const listener of this.listeners) listener(commit);
+      return { value, position: commit.position, version: txn.version, changes };
     }
-    for (const [name, state] of txn.touched) this.tables.set(name, state);
-    for (const [name, next] of txn.nextKeys)
-      this.nextKeys.set(name, Math.max(next, this.nextKeys.get(name) ?? 0));
-    const commit: Commit | null = txn.changes.length > 0 ? { version, changes: txn.changes } : null;
-    if (commit !== null) this.lastVersion = version;
-    return Promise.resolve().then(() => {
-      if (commit !== null) for (const listener of this.listeners) listener(commit);
-      return result;
-    });
+  }
+
+  private apply(txn: MemoryWrite): Change[] {
+    const changes: Change[] = [];
+    for (const [table, writes] of txn.writes) {
+      const committed = this.table(table);
+      const state = committed.clone(committed.counter + 1);
+      for (const [key, value] of writes) {
+        if (value === null) {
+          if (state.records.delete(key))
+            changes.push({ table, key, type: 'delete', version: txn.version });
+        } else {
+          state.records.set(key, { value, version: txn.version });
+          changes.push({ table, key, type: 'put', value, version: txn.version });
+        }
+      }
+      if (changes.some((change) => change.table === table)) this.tables.set(table, state);
+    }
+    return changes;
+  }
+
+  private lastPositionNow(): number {
+    return this.log.at(-1)?.position ?? 0;
   }
 
   onCommit(listener: (commit: Commit) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  refresh(): Promise<void> {
+    // One process, no one else appends to this log.
+    return Promise.resolve();
+  }
+
+  lastPosition(): Promise<number> {
+    return Promise.resolve(this.lastPositionNow());
+  }
+
+  changesSince(position: number, limit: number): Promise<Commit[] | undefined> {
+    const oldest = this.log[0]?.position;
+    if (oldest !== undefined && oldest > position + 1) return Promise.resolve(undefined);
+    const from = this.log.findIndex((commit) => commit.position > position);
+    return Promise.resolve(from < 0 ? [] : this.log.slice(from, from + Math.max(limit, 0)));
   }
 
   close(): Promise<void> {
@@ -282,6 +493,7 @@ class MemoryStore implements Store {
         tables: new Map([...this.tables].map(([name, state]) => [name, state.records])),
         nextKeys: new Map(this.nextKeys),
         lastVersion: this.lastVersion,
+        log: [...this.log],
       });
     }
     return Promise.resolve();

@@ -18,6 +18,6 @@ it('opens a data directory whose name contains a dot', async () => {
   await store.write((txn) => txn.put('Category', 'c1', { id: 'c1', name: 'Books' }));
   await store.close();
   const reopened = openLmdbStore(schema, { path: dataDir, log: () => {} });
-  expect(reopened.read().get('Category', 'c1')?.value).toEqual({ id: 'c1', name: 'Books' });
+  expect((await reopened.read().get('Category', 'c1'))?.value).toEqual({ id: 'c1', name: 'Books' });
   await reopened.close();
 });

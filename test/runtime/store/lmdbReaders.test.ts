@@ -41,14 +41,18 @@ describe('LMDB scans and reader slots', () => {
   it.each(['scan', 'scanIndex'] as const)(
     'lets reads go on while hundreds of %s calls are suspended',
     async (kind) => {
-      const open: Iterator<unknown>[] = [];
+      const open: AsyncIterator<readonly unknown[]>[] = [];
       try {
         for (let i = 0; i < SUSPENDED; i++) {
+          // A first batch of one: the scan is suspended with nearly everything still to read.
           const iterator =
             kind === 'scan'
-              ? store.read().scan('Product')[Symbol.iterator]()
-              : store.read().scanIndex('Product', 'categoryId')[Symbol.iterator]();
-          expect(iterator.next().done).not.toBe(true);
+              ? store.read().scan('Product', undefined, { expected: 1 })[Symbol.asyncIterator]()
+              : store
+                  .read()
+                  .scanIndex('Product', 'categoryId', undefined, { expected: 1 })
+                  [Symbol.asyncIterator]();
+          expect((await iterator.next()).done).not.toBe(true);
           open.push(iterator);
           // After a commit lmdb-js reads from a new snapshot: a scan that pins the previous one keeps
           // its reader slot taken, and the next scan needs another one.
@@ -56,14 +60,15 @@ describe('LMDB scans and reader slots', () => {
             txn.put('Category', 'written', { id: 'written', name: String(i) }),
           );
         }
-        expect(store.read().get('Product', 'p00001')?.value.categoryId).toBe('c');
-        expect(store.read().count('Product')).toBe(PRODUCTS);
+        expect((await store.read().get('Product', 'p00001'))?.value.categoryId).toBe('c');
+        expect(await store.read().count('Product')).toBe(PRODUCTS);
         // The suspended scans resume where they were.
         let rest = 0;
-        for (let next = open[0]!.next(); next.done !== true; next = open[0]!.next()) rest++;
+        for (let next = await open[0]!.next(); next.done !== true; next = await open[0]!.next())
+          rest += next.value.length;
         expect(rest).toBe(PRODUCTS - 1);
       } finally {
-        for (const iterator of open) iterator.return?.();
+        for (const iterator of open) await iterator.return?.();
       }
     },
   );
@@ -86,32 +91,36 @@ describe('LMDB scans and reader slots', () => {
       );
       return reverse ? entries.reverse() : entries;
     };
-    const scanned = (range?: IndexRange): IndexEntry[] => {
+    const scanned = async (range?: IndexRange): Promise<IndexEntry[]> => {
       const entries: IndexEntry[] = [];
-      for (const entry of store.read().scanIndex('Product', 'categoryId', range))
-        entries.push({ ...entry });
+      for await (const batch of store.read().scanIndex('Product', 'categoryId', range))
+        for (const entry of batch) entries.push({ ...entry });
       return entries;
     };
-    expect(scanned()).toEqual(expected(false));
-    expect(scanned({ reverse: true })).toEqual(expected(true));
+    expect(await scanned()).toEqual(expected(false));
+    expect(await scanned({ reverse: true })).toEqual(expected(true));
     // A range that ends inside the long run of 'b' and one that starts after it.
     const point = { value: 'b', inclusive: true };
-    expect(scanned({ start: point, end: point })).toEqual(
+    expect(await scanned({ start: point, end: point })).toEqual(
       expected(false).filter((entry) => entry.value === 'b'),
     );
-    expect(scanned({ start: { value: 'b', inclusive: false } })).toEqual(
+    expect(await scanned({ start: { value: 'b', inclusive: false } })).toEqual(
       expected(false).filter((entry) => entry.value === 'c'),
     );
-    expect(scanned({ end: point, reverse: true })).toEqual(
+    expect(await scanned({ end: point, reverse: true })).toEqual(
       expected(true).filter((entry) => entry.value !== 'c'),
     );
     // Another writer between two batches does not make the scan repeat or skip what it already passed.
     let seen = 0;
     const keys = new Set<string>();
-    for (const entry of store.read().scanIndex('Product', 'categoryId')) {
-      keys.add(`${String(entry.value)}/${String(entry.key)}`);
-      if (++seen === 300)
-        await store.write((txn) => txn.put('Product', 'p99999', { id: 'p99999', categoryId: 'c' }));
+    for await (const batch of store.read().scanIndex('Product', 'categoryId')) {
+      for (const entry of batch) {
+        keys.add(`${String(entry.value)}/${String(entry.key)}`);
+        if (++seen === 300)
+          await store.write((txn) =>
+            txn.put('Product', 'p99999', { id: 'p99999', categoryId: 'c' }),
+          );
+      }
     }
     expect(keys.size).toBe(seen);
     expect(keys.has('c/p99999')).toBe(true);

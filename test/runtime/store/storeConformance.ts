@@ -9,12 +9,15 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SchemaMeta } from '../../../templates/runtime/meta.js';
 import type {
+  Batches,
   Commit,
   IndexRange,
   IndexValue,
   Key,
+  KeyRange,
   Store,
 } from '../../../templates/runtime/store/types.js';
+import { WriteConflictError } from '../../../templates/runtime/store/types.js';
 import { attribute as a, table } from '../fixtures/meta.js';
 
 /** Opens (or reopens) a store over `directory`; the same directory must find the same data. */
@@ -36,6 +39,19 @@ export const storeSchema: SchemaMeta = {
   objectTypes: [],
 };
 
+/** Every entry of a batched read, in order; checks that no batch is empty. */
+export async function collect<T>(batches: Batches<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const batch of batches) {
+    expect(batch.length).toBeGreaterThan(0);
+    all.push(...batch);
+  }
+  return all;
+}
+
+/** Lets other work run (a timer, not a microtask: a store may batch on either). */
+const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+
 export function describeStoreConformance(name: string, open: OpenStore): void {
   describe(`${name} store conformance`, () => {
     let directory: string;
@@ -56,8 +72,11 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       store = open(storeSchema, directory);
     };
 
-    const keysIn = (attribute: string, range?: IndexRange): Key[] =>
-      [...store.read().scanIndex('Item', attribute, range)].map((entry) => entry.key);
+    const keysIn = async (attribute: string, range?: IndexRange): Promise<Key[]> =>
+      (await collect(store.read().scanIndex('Item', attribute, range))).map((entry) => entry.key);
+
+    const valueOf = async (tableName: string, key: Key): Promise<unknown> =>
+      (await store.read().get(tableName, key))?.value;
 
     const eq = (value: IndexValue): IndexRange => ({
       start: { value, inclusive: true },
@@ -66,11 +85,20 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
 
     it('puts, gets and deletes a record', async () => {
       await store.write((txn) => txn.put('Item', 'a', { id: 'a', name: 'apple' }));
-      expect(store.read().get('Item', 'a')?.value).toEqual({ id: 'a', name: 'apple' });
-      expect(store.read().get('Item', 'missing')).toBeUndefined();
-      expect(await store.write((txn) => txn.delete('Item', 'a'))).toBe(true);
-      expect(await store.write((txn) => txn.delete('Item', 'a'))).toBe(false);
-      expect(store.read().get('Item', 'a')).toBeUndefined();
+      expect(await valueOf('Item', 'a')).toEqual({ id: 'a', name: 'apple' });
+      expect(await store.read().get('Item', 'missing')).toBeUndefined();
+      expect((await store.write((txn) => txn.delete('Item', 'a'))).value).toBe(true);
+      expect((await store.write((txn) => txn.delete('Item', 'a'))).value).toBe(false);
+      expect(await store.read().get('Item', 'a')).toBeUndefined();
+    });
+
+    it('reads many records at once, in the order asked', async () => {
+      await store.write((txn) => {
+        txn.put('Item', 'a', { id: 'a' });
+        txn.put('Item', 'b', { id: 'b' });
+      });
+      const entries = await store.read().getMany('Item', ['b', 'missing', 'a']);
+      expect(entries.map((entry) => entry?.key)).toEqual(['b', undefined, 'a']);
     });
 
     it('keeps value types: dates, big integers, bytes, nested values', async () => {
@@ -85,7 +113,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         },
       };
       await store.write((txn) => txn.put('Item', 'a', value));
-      const stored = store.read().get('Item', 'a')?.value;
+      const stored = (await store.read().get('Item', 'a'))?.value;
       expect(stored?.when).toEqual(new Date('2024-08-15T14:00:00.000Z'));
       const anything = stored?.anything as Record<string, unknown>;
       expect(anything.big).toBe(2n ** 70n);
@@ -97,8 +125,10 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     it('gives every write a strictly increasing version, carried by its records', async () => {
       const versions: number[] = [];
       for (let i = 0; i < 5; i++) {
-        await store.write((txn) => txn.put('Item', 'a', { id: 'a', n: i }));
-        versions.push(store.read().get('Item', 'a')?.version ?? -1);
+        const committed = await store.write((txn) => txn.put('Item', 'a', { id: 'a', n: i }));
+        const version = (await store.read().get('Item', 'a'))?.version ?? -1;
+        expect(committed.version).toBe(version);
+        versions.push(version);
       }
       const concurrent = await Promise.all(
         ['b', 'c', 'd'].map((key) =>
@@ -108,7 +138,8 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
           }),
         ),
       );
-      for (const key of concurrent) versions.push(store.read().get('Item', key)?.version ?? -1);
+      for (const { value: key } of concurrent)
+        versions.push((await store.read().get('Item', key))?.version ?? -1);
       for (let i = 1; i < versions.length; i++)
         expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? Infinity);
       expect(versions[0]).toBeGreaterThan(Date.now() - 60_000);
@@ -118,22 +149,22 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       await store.write((txn) =>
         txn.put('Item', 'a', { id: 'a', name: 'apple', tags: ['red', 'fruit', 'red'] }),
       );
-      expect(keysIn('tags', eq('red'))).toEqual(['a']);
-      expect(store.read().countIndex('Item', 'tags', eq('red'))).toBe(1);
-      expect(keysIn('tags', eq('fruit'))).toEqual(['a']);
+      expect(await keysIn('tags', eq('red'))).toEqual(['a']);
+      expect(await store.read().countIndex('Item', 'tags', eq('red'))).toBe(1);
+      expect(await keysIn('tags', eq('fruit'))).toEqual(['a']);
 
       await store.write((txn) =>
         txn.put('Item', 'a', { id: 'a', name: 'apricot', tags: ['fruit', 'orange'] }),
       );
-      expect(keysIn('tags', eq('red'))).toEqual([]);
-      expect(keysIn('tags', eq('orange'))).toEqual(['a']);
-      expect(keysIn('name', eq('apple'))).toEqual([]);
-      expect(keysIn('name', eq('apricot'))).toEqual(['a']);
+      expect(await keysIn('tags', eq('red'))).toEqual([]);
+      expect(await keysIn('tags', eq('orange'))).toEqual(['a']);
+      expect(await keysIn('name', eq('apple'))).toEqual([]);
+      expect(await keysIn('name', eq('apricot'))).toEqual(['a']);
 
       await store.write((txn) => txn.delete('Item', 'a'));
-      expect([...store.read().scanIndex('Item', 'tags')]).toEqual([]);
-      expect([...store.read().scanIndex('Item', 'name')]).toEqual([]);
-      expect([...store.read().scanIndex('Item', 'score')]).toEqual([]);
+      expect(await keysIn('tags')).toEqual([]);
+      expect(await keysIn('name')).toEqual([]);
+      expect(await keysIn('score')).toEqual([]);
     });
 
     it('indexes null and absent attributes as null, dates as epoch milliseconds', async () => {
@@ -142,10 +173,10 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         txn.put('Item', 'null', { id: 'null', score: null });
         txn.put('Item', 'set', { id: 'set', score: 2, when: new Date(1_000) });
       });
-      expect(keysIn('score', eq(null))).toEqual(['absent', 'null']);
-      expect(keysIn('score', eq(2))).toEqual(['set']);
-      expect(keysIn('when', eq(1_000))).toEqual(['set']);
-      expect(store.read().countIndex('Item', 'score', eq(null))).toBe(2);
+      expect(await keysIn('score', eq(null))).toEqual(['absent', 'null']);
+      expect(await keysIn('score', eq(2))).toEqual(['set']);
+      expect(await keysIn('when', eq(1_000))).toEqual(['set']);
+      expect(await store.read().countIndex('Item', 'score', eq(null))).toBe(2);
     });
 
     it('orders index values null, false, true, numbers, strings (by UTF-8 bytes), then keys', async () => {
@@ -154,6 +185,8 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         ['s-upper', 'Z'],
         ['s-empty', ''],
         ['s-accent', 'é'],
+        ['s-astral', '𝄞'],
+        ['s-private', '\uE000'],
         ['n-big', 3e10],
         ['n-neg', -10],
         ['n-frac', 1.5],
@@ -165,8 +198,8 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       await store.write((txn) => {
         for (const [key, anything] of values) txn.put('Item', key, { id: key, anything });
       });
-      const order = [...store.read().scanIndex('Item', 'anything')];
-      expect(order.map((entry) => entry.key)).toEqual([
+      const order = await collect(store.read().scanIndex('Item', 'anything'));
+      const expected = [
         'nul',
         'nul2',
         'b-false',
@@ -178,8 +211,18 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         's-upper',
         's-lower',
         's-accent',
-      ]);
+        // U+E000 is three UTF-8 bytes from 0xEE, U+1D11E four from 0xF0 (UTF-16 orders them the other way).
+        's-private',
+        's-astral',
+      ];
+      expect(order.map((entry) => entry.key)).toEqual(expected);
       expect(order[0]).toEqual({ value: null, key: 'nul' });
+      // Inside a write transaction the same order holds with the transaction's own records merged in.
+      const inTxn = await store.write(async (txn) => {
+        for (const [key, anything] of values) txn.put('Item', `${key}+`, { id: key, anything });
+        return (await collect(txn.scanIndex('Item', 'anything'))).map((entry) => entry.key);
+      });
+      expect(inTxn.value).toEqual(expected.flatMap((key) => [key, `${key}+`]));
     });
 
     describe('ranges', () => {
@@ -198,27 +241,32 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         });
       });
 
-      it('honours inclusive and exclusive bounds', () => {
-        const scores = (range: IndexRange) =>
-          [...store.read().scanIndex('Item', 'score', range)].map((e) => e.value);
+      it('honours inclusive and exclusive bounds', async () => {
+        const scores = async (range: IndexRange) =>
+          (await collect(store.read().scanIndex('Item', 'score', range))).map((e) => e.value);
         expect(
-          scores({ start: { value: 2, inclusive: true }, end: { value: 3, inclusive: true } }),
+          await scores({
+            start: { value: 2, inclusive: true },
+            end: { value: 3, inclusive: true },
+          }),
         ).toEqual([2, 2, 3]);
         expect(
-          scores({ start: { value: 2, inclusive: false }, end: { value: 4, inclusive: false } }),
+          await scores({
+            start: { value: 2, inclusive: false },
+            end: { value: 4, inclusive: false },
+          }),
         ).toEqual([3]);
-        expect(scores({ start: { value: 3, inclusive: true } })).toEqual([3, 4]);
-        expect(scores({ end: { value: 2, inclusive: false } })).toEqual([null, 1]);
-        expect(scores({})).toEqual([null, 1, 2, 2, 3, 4]);
+        expect(await scores({ start: { value: 3, inclusive: true } })).toEqual([3, 4]);
+        expect(await scores({ end: { value: 2, inclusive: false } })).toEqual([null, 1]);
+        expect(await scores({})).toEqual([null, 1, 2, 2, 3, 4]);
       });
 
-      it('walks in reverse, bounds included or not, keys in reverse too', () => {
-        const entries = (range: IndexRange) =>
-          [...store.read().scanIndex('Item', 'score', { ...range, reverse: true })].map((e) => [
-            e.value,
-            e.key,
-          ]);
-        expect(entries({})).toEqual([
+      it('walks in reverse, bounds included or not, keys in reverse too', async () => {
+        const entries = async (range: IndexRange) =>
+          (await collect(store.read().scanIndex('Item', 'score', { ...range, reverse: true }))).map(
+            (e) => [e.value, e.key],
+          );
+        expect(await entries({})).toEqual([
           [4, 'k4'],
           [3, 'k3'],
           [2, 'k2b'],
@@ -227,13 +275,19 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
           [null, 'k0'],
         ]);
         expect(
-          entries({ start: { value: 2, inclusive: true }, end: { value: 3, inclusive: false } }),
+          await entries({
+            start: { value: 2, inclusive: true },
+            end: { value: 3, inclusive: false },
+          }),
         ).toEqual([
           [2, 'k2b'],
           [2, 'k2'],
         ]);
         expect(
-          entries({ start: { value: 1, inclusive: false }, end: { value: 4, inclusive: true } }),
+          await entries({
+            start: { value: 1, inclusive: false },
+            end: { value: 4, inclusive: true },
+          }),
         ).toEqual([
           [4, 'k4'],
           [3, 'k3'],
@@ -242,95 +296,352 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         ]);
       });
 
-      it('counts a range exactly, and at most `limit`', () => {
+      it('counts a range exactly, and at most `limit`', async () => {
         const read = store.read();
-        expect(read.countIndex('Item', 'score')).toBe(6);
-        expect(read.countIndex('Item', 'score', { start: { value: 2, inclusive: true } })).toBe(4);
-        expect(read.countIndex('Item', 'score', { start: { value: 2, inclusive: false } })).toBe(2);
-        expect(read.countIndex('Item', 'score', { start: { value: 1, inclusive: true } }, 2)).toBe(
-          2,
-        );
-        expect(read.countIndex('Item', 'score', eq(2), 1)).toBe(1);
-        expect(read.countIndex('Item', 'score', eq(7))).toBe(0);
-        expect(read.count('Item')).toBe(6);
+        expect(await read.countIndex('Item', 'score')).toBe(6);
+        expect(
+          await read.countIndex('Item', 'score', { start: { value: 2, inclusive: true } }),
+        ).toBe(4);
+        expect(
+          await read.countIndex('Item', 'score', { start: { value: 2, inclusive: false } }),
+        ).toBe(2);
+        expect(
+          await read.countIndex('Item', 'score', { start: { value: 1, inclusive: true } }, 2),
+        ).toBe(2);
+        expect(await read.countIndex('Item', 'score', eq(2), 1)).toBe(1);
+        expect(await read.countIndex('Item', 'score', eq(7))).toBe(0);
+        expect(await read.count('Item')).toBe(6);
       });
 
-      it('scans records in key order within a key range, forwards and backwards', () => {
-        const keys = (range?: Parameters<ReturnType<Store['read']>['scan']>[1]) =>
-          [...store.read().scan('Item', range)].map((entry) => entry.key);
-        expect(keys()).toEqual(['k0', 'k1', 'k2', 'k2b', 'k3', 'k4']);
+      it('scans records in key order within a key range, forwards and backwards', async () => {
+        const keys = async (range?: KeyRange) =>
+          (await collect(store.read().scan('Item', range))).map((entry) => entry.key);
+        expect(await keys()).toEqual(['k0', 'k1', 'k2', 'k2b', 'k3', 'k4']);
         expect(
-          keys({ start: { value: 'k2', inclusive: false }, end: { value: 'k3', inclusive: true } }),
+          await keys({
+            start: { value: 'k2', inclusive: false },
+            end: { value: 'k3', inclusive: true },
+          }),
         ).toEqual(['k2b', 'k3']);
-        expect(keys({ reverse: true, end: { value: 'k2b', inclusive: true } })).toEqual([
+        expect(await keys({ reverse: true, end: { value: 'k2b', inclusive: true } })).toEqual([
           'k2b',
           'k2',
           'k1',
           'k0',
         ]);
-        const first = [...store.read().scan('Item')][0];
+        const first = (await collect(store.read().scan('Item')))[0];
         expect(first?.value).toEqual({ id: 'k0' });
         expect(first?.version).toBeGreaterThan(0);
       });
 
-      it('stops reading when the caller stops iterating', () => {
+      it('stops reading when the caller stops iterating', async () => {
         let seen = 0;
-        for (const entry of store.read().scanIndex('Item', 'score')) {
-          seen++;
-          if (entry.key === 'k1') break;
+        for await (const batch of store
+          .read()
+          .scanIndex('Item', 'score', undefined, { expected: 2 })) {
+          seen += batch.length;
+          break;
         }
-        expect(seen).toBe(2);
+        expect(seen).toBeGreaterThan(0);
+        expect(seen).toBeLessThanOrEqual(6);
       });
     });
 
+    it('reads long scans in non-empty batches, in order, and stops when the caller breaks', async () => {
+      const count = 700;
+      await store.write((txn) => {
+        for (let i = 0; i < count; i++) {
+          const id = `r${String(i).padStart(4, '0')}`;
+          txn.put('Item', id, { id, score: i % 5 });
+        }
+      });
+      const expectedKeys = Array.from(
+        { length: count },
+        (_, i) => `r${String(i).padStart(4, '0')}`,
+      );
+      let batches = 0;
+      const keys: Key[] = [];
+      for await (const batch of store.read().scan('Item', undefined, { expected: 10 })) {
+        expect(batch.length).toBeGreaterThan(0);
+        batches++;
+        keys.push(...batch.map((entry) => entry.key));
+      }
+      expect(keys).toEqual(expectedKeys);
+      expect(batches).toBeGreaterThan(1);
+      const reversed = await collect(store.read().scan('Item', { reverse: true }));
+      expect(reversed.map((entry) => entry.key)).toEqual([...expectedKeys].reverse());
+      const byScore = await collect(
+        store.read().scanIndex('Item', 'score', undefined, { expected: 3 }),
+      );
+      expect(byScore.map((entry) => [entry.value, entry.key])).toEqual(
+        [...expectedKeys]
+          .map((key, i) => [i % 5, key] as const)
+          .sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : 1)),
+      );
+      // Breaking out of the first batch: the iteration ends and a later scan still works.
+      const iterator = store.read().scan('Item')[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      expect(first.done).toBe(false);
+      await iterator.return?.();
+      expect((await iterator.next()).done).toBe(true);
+      expect(await store.read().count('Item')).toBe(count);
+    });
+
     it('generates increasing numeric keys, persisted and never reused across a reopen', async () => {
-      const first = await store.write((txn) => [txn.nextKey('Counter'), txn.nextKey('Counter')]);
-      expect(first).toEqual([1, 2]);
+      const first = await store.write(async (txn) => [
+        await txn.nextKey('Counter'),
+        await txn.nextKey('Counter'),
+      ]);
+      expect(first.value).toEqual([1, 2]);
       await store.write((txn) => {
         txn.put('Counter', 2, { id: 2 });
       });
       await reopen();
       const third = await store.write((txn) => txn.nextKey('Counter'));
-      expect(third).toBe(3);
+      expect(third.value).toBe(3);
       // A key a client chose itself is not handed out later.
       await store.write((txn) => txn.put('Counter', 40, { id: 40 }));
-      expect(await store.write((txn) => txn.nextKey('Counter'))).toBe(41);
+      expect((await store.write((txn) => txn.nextKey('Counter'))).value).toBe(41);
       await store.write((txn) => txn.delete('Counter', 40));
       await reopen();
-      expect(await store.write((txn) => txn.nextKey('Counter'))).toBe(42);
+      expect((await store.write((txn) => txn.nextKey('Counter'))).value).toBe(42);
+    });
+
+    it('never hands out a key twice, even to a work that is run again', async () => {
+      await store.write((txn) => txn.put('Counter', 0, { id: 0, value: 0 }));
+      const handedOut: number[] = [];
+      let runs = 0;
+      const bumped = await store.write(async (txn) => {
+        runs++;
+        handedOut.push(await txn.nextKey('Counter'));
+        const counter = await txn.get('Counter', 0);
+        if (runs === 1) {
+          // Another transaction changes what this one read: it must run again.
+          await store.write((other) => other.put('Counter', 0, { id: 0, value: 100 }));
+        }
+        txn.put('Counter', 0, { id: 0, value: Number(counter?.value.value) + 1 });
+      });
+      expect(runs).toBe(2);
+      expect(new Set(handedOut).size).toBe(2);
+      expect(handedOut[1]).toBeGreaterThan(handedOut[0]!);
+      expect(bumped.changes).toHaveLength(1);
+      expect(await valueOf('Counter', 0)).toEqual({ id: 0, value: 101 });
     });
 
     it('writes nothing of a transaction that throws', async () => {
       await store.write((txn) =>
         txn.put('Item', 'keep', { id: 'keep', name: 'kept', tags: ['x'] }),
       );
-      const failing = store.write((txn) => {
+      const before = await store.lastPosition();
+      const failing = store.write(async (txn) => {
         txn.put('Item', 'new', { id: 'new', name: 'new', tags: ['x'] });
         txn.put('Item', 'keep', { id: 'keep', name: 'changed' });
-        txn.delete('Item', 'keep');
+        await txn.delete('Item', 'keep');
         throw new Error('refused');
       });
       await expect(failing).rejects.toThrow('refused');
-      expect(store.read().get('Item', 'new')).toBeUndefined();
-      expect(store.read().get('Item', 'keep')?.value).toEqual({
-        id: 'keep',
-        name: 'kept',
-        tags: ['x'],
+      expect(await store.read().get('Item', 'new')).toBeUndefined();
+      expect(await valueOf('Item', 'keep')).toEqual({ id: 'keep', name: 'kept', tags: ['x'] });
+      expect(await keysIn('tags', eq('x'))).toEqual(['keep']);
+      expect(await keysIn('name', eq('changed'))).toEqual([]);
+      expect(await store.lastPosition()).toBe(before);
+    });
+
+    it('runs a throwing work again when what it read had changed', async () => {
+      await store.write((txn) => txn.put('Counter', 1, { id: 1, value: 0 }));
+      let runs = 0;
+      const result = await store.write(async (txn) => {
+        runs++;
+        const counter = await txn.get('Counter', 1);
+        if (runs === 1) {
+          await store.write((other) => other.put('Counter', 1, { id: 1, value: 5 }));
+          // Thrown because of what it saw: the state it read is stale, so it runs again.
+          throw new Error('saw an inconsistent state');
+        }
+        return counter?.value.value;
       });
-      expect(keysIn('tags', eq('x'))).toEqual(['keep']);
-      expect(keysIn('name', eq('changed'))).toEqual([]);
+      expect(runs).toBe(2);
+      expect(result.value).toBe(5);
+      expect(result.position).toBeUndefined();
     });
 
     it('lets a transaction read its own writes', async () => {
-      const seen = await store.write((txn) => {
+      await store.write((txn) => {
+        txn.put('Item', 'b', { id: 'b', tags: ['t'] });
+        txn.put('Item', 'd', { id: 'd', tags: ['t', 'u'] });
+        txn.put('Item', 'e', { id: 'e', tags: ['u'] });
+      });
+      const seen = await store.write(async (txn) => {
         txn.put('Item', 'a', { id: 'a', tags: ['t'] });
+        txn.put('Item', 'c', { id: 'c', tags: ['t'] });
+        txn.put('Item', 'e', { id: 'e', tags: ['t'] });
+        const deleted = await txn.delete('Item', 'd');
         return {
-          record: txn.get('Item', 'a')?.value,
-          indexed: [...txn.scanIndex('Item', 'tags', eq('t'))].map((entry) => entry.key),
-          count: txn.count('Item'),
+          deleted,
+          record: (await txn.get('Item', 'a'))?.value,
+          gone: await txn.get('Item', 'd'),
+          many: (await txn.getMany('Item', ['e', 'd', 'c'])).map((entry) => entry?.value.tags),
+          scanned: (await collect(txn.scan('Item'))).map((entry) => entry.key),
+          reversed: (await collect(txn.scan('Item', { reverse: true }))).map((entry) => entry.key),
+          ranged: (
+            await collect(
+              txn.scan('Item', {
+                start: { value: 'b', inclusive: false },
+                end: { value: 'e', inclusive: false },
+              }),
+            )
+          ).map((entry) => entry.key),
+          indexed: (await collect(txn.scanIndex('Item', 'tags', eq('t')))).map(
+            (entry) => entry.key,
+          ),
+          indexedReverse: (await collect(txn.scanIndex('Item', 'tags', { reverse: true }))).map(
+            (entry) => `${String(entry.value)}:${String(entry.key)}`,
+          ),
+          count: await txn.count('Item'),
+          countIndex: await txn.countIndex('Item', 'tags', eq('t')),
+          countIndexU: await txn.countIndex('Item', 'tags', eq('u')),
+          countLimited: await txn.countIndex('Item', 'tags', undefined, 2),
         };
       });
-      expect(seen).toEqual({ record: { id: 'a', tags: ['t'] }, indexed: ['a'], count: 1 });
+      expect(seen.value).toEqual({
+        deleted: true,
+        record: { id: 'a', tags: ['t'] },
+        gone: undefined,
+        many: [['t'], undefined, ['t']],
+        scanned: ['a', 'b', 'c', 'e'],
+        reversed: ['e', 'c', 'b', 'a'],
+        ranged: ['c'],
+        indexed: ['a', 'b', 'c', 'e'],
+        indexedReverse: ['t:e', 't:c', 't:b', 't:a'],
+        count: 4,
+        countIndex: 4,
+        countIndexU: 0,
+        countLimited: 2,
+      });
+      expect(seen.changes.map((change) => [change.key, change.type])).toEqual(
+        expect.arrayContaining([
+          ['a', 'put'],
+          ['c', 'put'],
+          ['e', 'put'],
+          ['d', 'delete'],
+        ]),
+      );
+      expect(seen.changes).toHaveLength(4);
+      expect(await store.read().count('Item')).toBe(4);
+    });
+
+    it('serializes concurrent read-modify-write transactions that await in between', async () => {
+      await store.write((txn) => txn.put('Counter', 1, { id: 1, value: 0 }));
+      const increments = 50;
+      let runs = 0;
+      await Promise.all(
+        Array.from({ length: increments }, () =>
+          store.write(
+            async (txn) => {
+              runs++;
+              const counter = await txn.get('Counter', 1);
+              await pause();
+              txn.put('Counter', 1, { id: 1, value: Number(counter?.value.value) + 1 });
+            },
+            { retries: 1000 },
+          ),
+        ),
+      );
+      expect(await valueOf('Counter', 1)).toEqual({ id: 1, value: increments });
+      expect(runs).toBeGreaterThan(increments);
+    });
+
+    it('runs a blind write again when another transaction wrote the same key first', async () => {
+      let runs = 0;
+      const done = await store.write(async (txn) => {
+        runs++;
+        txn.put('Item', 'x', { id: 'x', by: 'first', run: runs });
+        if (runs === 1)
+          await store.write((other) => other.put('Item', 'x', { id: 'x', by: 'other' }));
+      });
+      expect(runs).toBe(2);
+      expect(await valueOf('Item', 'x')).toEqual({ id: 'x', by: 'first', run: 2 });
+      expect((await store.read().get('Item', 'x'))?.version).toBe(done.version);
+    });
+
+    it('conflicts when a key read as absent is created meanwhile', async () => {
+      let runs = 0;
+      const result = await store.write(async (txn) => {
+        runs++;
+        const existing = await txn.get('Item', 'unique');
+        if (runs === 1)
+          await store.write((other) => other.put('Item', 'unique', { id: 'unique', by: 'other' }));
+        if (existing === undefined) txn.put('Item', 'unique', { id: 'unique', by: 'me' });
+        return existing?.value.by;
+      });
+      expect(runs).toBe(2);
+      expect(result.value).toBe('other');
+      expect(await valueOf('Item', 'unique')).toEqual({ id: 'unique', by: 'other' });
+    });
+
+    it('conflicts when a scanned or counted table gets a new record meanwhile', async () => {
+      await store.write((txn) => txn.put('Item', 'a', { id: 'a', score: 1 }));
+      for (const read of ['scan', 'scanIndex', 'count', 'countIndex'] as const) {
+        let runs = 0;
+        const result = await store.write(async (txn) => {
+          runs++;
+          const seen =
+            read === 'scan'
+              ? (await collect(txn.scan('Item'))).length
+              : read === 'scanIndex'
+                ? (await collect(txn.scanIndex('Item', 'score'))).length
+                : read === 'count'
+                  ? await txn.count('Item')
+                  : await txn.countIndex('Item', 'score');
+          if (runs === 1)
+            await store.write((other) =>
+              other.put('Item', `new-${read}`, { id: `new-${read}`, score: 2 }),
+            );
+          txn.put('Counter', 9, { id: 9, value: seen });
+          return seen;
+        });
+        expect(runs, read).toBe(2);
+        expect(result.value).toBe(await store.read().count('Item'));
+      }
+    });
+
+    it('does not conflict over records a transaction neither read nor wrote', async () => {
+      await store.write((txn) => txn.put('Item', 'a', { id: 'a' }));
+      let runs = 0;
+      await store.write(async (txn) => {
+        runs++;
+        await txn.get('Item', 'a');
+        if (runs === 1) await store.write((other) => other.put('Item', 'b', { id: 'b' }));
+        txn.put('Item', 'c', { id: 'c' });
+      });
+      expect(runs).toBe(1);
+    });
+
+    it('rejects with WriteConflictError once the retries are spent, writing nothing', async () => {
+      await store.write((txn) => txn.put('Counter', 1, { id: 1, value: 0 }));
+      const before = await store.lastPosition();
+      let runs = 0;
+      const conflicting = (retries: number) =>
+        store.write(
+          async (txn) => {
+            runs++;
+            const counter = await txn.get('Counter', 1);
+            await store.write((other) => other.put('Counter', 1, { id: 1, value: -runs }));
+            txn.put('Counter', 1, { id: 1, value: Number(counter?.value.value) + 1 });
+            txn.put('Item', 'never', { id: 'never' });
+          },
+          { retries },
+        );
+      const error: unknown = await conflicting(0).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(WriteConflictError);
+      expect((error as WriteConflictError).runs).toBe(1);
+      expect(runs).toBe(1);
+      runs = 0;
+      await expect(conflicting(2)).rejects.toBeInstanceOf(WriteConflictError);
+      expect(runs).toBe(3);
+      expect(await store.read().get('Item', 'never')).toBeUndefined();
+      // Only the interfering writes committed.
+      expect(await store.lastPosition()).toBe(before + 4);
     });
 
     it('tells commit listeners about every change after commit, in commit order', async () => {
@@ -366,14 +677,78 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       ]);
     });
 
+    it('keeps a commit log: dense positions, in order, each commit once, own commits before the write resolves', async () => {
+      expect(await store.lastPosition()).toBe(0);
+      expect(await store.changesSince(0, 10)).toEqual([]);
+      const delivered: Commit[] = [];
+      store.onCommit((commit) => delivered.push(commit));
+      const deliveredOnResolve: boolean[] = [];
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store
+            .write((txn) => txn.put('Item', `p${i}`, { id: `p${i}` }))
+            .then((result) => {
+              // The write resolves only once its commit reached the listeners.
+              deliveredOnResolve.push(
+                delivered.some((commit) => commit.position === result.position),
+              );
+              return result;
+            }),
+        ),
+      );
+      const positions = results.map((result) => result.position);
+      expect([...positions].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      expect(deliveredOnResolve).toEqual(Array.from({ length: 20 }, () => true));
+      expect(delivered.map((commit) => commit.position)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      const noChange = await store.write(() => 'nothing');
+      expect(noChange.position).toBeUndefined();
+      expect(noChange.changes).toEqual([]);
+      const deletedNothing = await store.write((txn) => txn.delete('Item', 'missing'));
+      expect(deletedNothing.position).toBeUndefined();
+      expect(await store.lastPosition()).toBe(20);
+
+      const since = await store.changesSince(15, 3);
+      expect(since?.map((commit) => commit.position)).toEqual([16, 17, 18]);
+      const sixteenth = results.find((result) => result.position === 16);
+      expect(since?.[0]).toEqual({
+        position: 16,
+        version: sixteenth?.version,
+        changes: sixteenth?.changes,
+      });
+      expect(since?.[0]).toEqual(delivered[15]);
+      expect((await store.changesSince(18, 100))?.map((commit) => commit.position)).toEqual([
+        19, 20,
+      ]);
+      expect(await store.changesSince(20, 100)).toEqual([]);
+      await store.refresh();
+      expect(delivered).toHaveLength(20);
+    });
+
+    it('keeps log positions increasing across a reopen', async () => {
+      await store.write((txn) => txn.put('Item', 'a', { id: 'a' }));
+      await store.write((txn) => txn.put('Item', 'b', { id: 'b' }));
+      await reopen();
+      expect(await store.lastPosition()).toBe(2);
+      const third = await store.write((txn) => txn.put('Item', 'c', { id: 'c' }));
+      expect(third.position).toBe(3);
+      expect((await store.changesSince(0, 10))?.map((commit) => commit.changes[0]?.key)).toEqual([
+        'a',
+        'b',
+        'c',
+      ]);
+    });
+
     it('lets a commit listener read the committed record', async () => {
-      const seen: unknown[] = [];
+      const seen: Promise<unknown>[] = [];
       store.onCommit((commit) => {
-        for (const change of commit.changes)
-          seen.push(store.read().get(change.table, change.key)?.value);
+        for (const change of commit.changes) seen.push(valueOf(change.table, change.key));
       });
       await store.write((txn) => txn.put('Item', 'a', { id: 'a', name: 'first' }));
-      expect(seen).toEqual([{ id: 'a', name: 'first' }]);
+      expect(await Promise.all(seen)).toEqual([{ id: 'a', name: 'first' }]);
     });
 
     it('keeps every acknowledged write across a close and reopen', async () => {
@@ -383,8 +758,8 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         ),
       );
       await reopen();
-      expect(store.read().count('Item')).toBe(50);
-      expect(store.read().countIndex('Item', 'tags', eq('t1'))).toBe(17);
+      expect(await store.read().count('Item')).toBe(50);
+      expect(await store.read().countIndex('Item', 'tags', eq('t1'))).toBe(17);
     });
 
     it('builds an index that a reopened schema newly declares, from the stored records', async () => {
@@ -407,7 +782,9 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         ],
       };
       store = open(noteIndexed, directory);
-      expect([...store.read().scanIndex('Item', 'note')].map((e) => [e.value, e.key])).toEqual([
+      expect(
+        (await collect(store.read().scanIndex('Item', 'note'))).map((e) => [e.value, e.key]),
+      ).toEqual([
         ['x', 'a'],
         ['y', 'b'],
       ]);
