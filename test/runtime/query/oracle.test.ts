@@ -19,7 +19,7 @@ import {
 } from '../../../templates/runtime/query/index.js';
 import type { Query } from '../../../templates/runtime/query/types.js';
 import type { Key, ReadTxn, StoredValue } from '../../../templates/runtime/store/types.js';
-import { Oracle, snapshot } from '../../helpers/oracle.js';
+import { Oracle } from '../../helpers/oracle.js';
 import { oracleQuery, OracleUnsupported } from '../../helpers/oracleQuery.js';
 import { assertProperty } from '../../helpers/seed.js';
 import {
@@ -30,7 +30,7 @@ import {
   queryArbitrary,
   type PropertyQuery,
 } from './arbitraries.js';
-import { loadedStore, STORE_KINDS, tableOf } from './stores.js';
+import { collect, loadedStore, snapshotOf, STORE_KINDS, tableOf } from './stores.js';
 
 /** How many queries the oracle read with its own parser (the rest: with the engine's). */
 const parsedBy = { oracle: 0, engine: 0 };
@@ -61,22 +61,22 @@ function multiset(values: readonly unknown[]): string[] {
   return values.map(canonical).sort();
 }
 
-function check(
+async function check(
   txn: ReadTxn,
   schema: SchemaMeta,
   oracle: Oracle,
   { table: tableName, raw }: PropertyQuery,
-): void {
+): Promise<void> {
   const ctx = { schema, table: tableOf(schema, tableName) };
   const query: Query = parseQuery(raw, ctx);
   const reading = oracleReading(schema, tableName, raw, query);
   const expected = oracle.answers(tableName, reading);
-  const actual = [...executeQuery(txn, ctx, query)];
+  const actual = await collect(executeQuery(txn, ctx, query));
   const matches = oracle.matches(tableName, reading);
 
-  const keys = [...matchingEntries(txn, ctx, query)].map((entry) => entry.key);
+  const keys = (await collect(matchingEntries(txn, ctx, query))).map((entry) => entry.key);
   expect(new Set(keys).size, 'a record answered twice').toBe(keys.length);
-  expect(countMatches(txn, ctx, query), 'countMatches').toBe(matches.length);
+  expect(await countMatches(txn, ctx, query), 'countMatches').toBe(matches.length);
 
   expect(
     { sorted: query.sort.length > 0, offset: query.offset, limit: query.limit },
@@ -105,7 +105,7 @@ function check(
 
   for (const record of oracle.matches(tableName, { ...reading, conditions: null })) {
     expect(
-      recordMatches(txn, ctx, query, record.value),
+      await recordMatches(txn, ctx, query, record.value),
       `recordMatches(${String(record.key)}) for ${raw}`,
     ).toBe(reading.conditions === null || oracle.holds(reading.conditions, record));
   }
@@ -122,9 +122,9 @@ describe.each(STORE_KINDS)('the engine agrees with the oracle on the $name store
         async (data, queries) => {
           const opened = await loadedStore(kind, schema, data);
           try {
-            const txn = opened.store.read();
-            const oracle = new Oracle(schema, snapshot(txn, schema));
-            for (const query of queries) check(txn, schema, oracle, query);
+            const txn = opened.read();
+            const oracle = new Oracle(schema, await snapshotOf(txn, schema));
+            for (const query of queries) await check(txn, schema, oracle, query);
           } finally {
             await opened.dispose();
           }
@@ -183,7 +183,7 @@ describe.each(STORE_KINDS)('after creates, updates and deletes, on the $name sto
                 if (step.op === 'create') {
                   const key = `new${created++}`;
                   const value = withoutAbsentAttributes({ id: key, ...step.fields });
-                  await opened.store.write((txn) => txn.put('Item', key, value));
+                  await opened.write((txn) => txn.put('Item', key, value));
                   items.set(key, value);
                 } else if (step.op === 'update' && keys.length > 0) {
                   // An update replaces some attributes, removes the ones that come absent, keeps the rest.
@@ -194,21 +194,21 @@ describe.each(STORE_KINDS)('after creates, updates and deletes, on the $name sto
                     else next[name] = value;
                   }
                   const value = withoutAbsentAttributes(next);
-                  await opened.store.write((txn) => txn.put('Item', key, value));
+                  await opened.write((txn) => txn.put('Item', key, value));
                   items.set(key, value);
                 } else if (step.op === 'delete' && keys.length > 0) {
                   const key = keys[step.pick % keys.length]!;
-                  expect(await opened.store.write((txn) => txn.delete('Item', key))).toBe(true);
+                  expect(await opened.write((txn) => txn.delete('Item', key))).toBe(true);
                   items.delete(key);
                 } else if (step.op === 'query') {
-                  const txn = opened.store.read();
-                  const stored = snapshot(txn, schema);
+                  const txn = opened.read();
+                  const stored = await snapshotOf(txn, schema);
                   // The store holds exactly the model (so the oracle's data is not the engine's word alone).
                   const held = (stored.get('Item') ?? []).map(
                     ({ key, value }) => [key, value] as const,
                   );
                   expect(new Map(held)).toEqual(items);
-                  check(txn, schema, new Oracle(schema, stored), step.query);
+                  await check(txn, schema, new Oracle(schema, stored), step.query);
                 }
               }
             } finally {

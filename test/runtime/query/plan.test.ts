@@ -65,9 +65,9 @@ describe('the planner', () => {
     await opened.dispose();
   });
 
-  const plan = (raw: string, tableName = 'Product') => {
+  const plan = async (raw: string, tableName = 'Product') => {
     const ctx = { schema: shopSchema, table: tableOf(shopSchema, tableName) };
-    const result = planQuery(opened.store.read(), ctx.table, parseQuery(raw, ctx));
+    const result = await planQuery(opened.read(), ctx.table, parseQuery(raw, ctx));
     return { driver: describeDriver(result.driver), ordered: result.ordered };
   };
 
@@ -87,14 +87,14 @@ describe('the planner', () => {
     ['price=lt=10|description=x', 'scan'],
     ['category.name=Garden&price=lt=900', 'categoryId ["garden","garden"]'],
     ['category.name=Electronics&price=lt=10', 'price (true,10)'],
-  ])('%s → %s', (raw, expected) => {
-    expect(plan(raw).driver).toBe(expected);
+  ])('%s → %s', async (raw, expected) => {
+    expect((await plan(raw)).driver).toBe(expected);
   });
 
-  it('drives a one-to-many condition from the related records', () => {
-    expect(plan('products.price=lt=3', 'Category').driver).toMatch(/^keys /);
+  it('drives a one-to-many condition from the related records', async () => {
+    expect((await plan('products.price=lt=3', 'Category')).driver).toMatch(/^keys /);
     expect(
-      ids(run(opened.store.read(), shopSchema, 'Category', 'products.price=lt=3')).sort(),
+      ids(await run(opened.read(), shopSchema, 'Category', 'products.price=lt=3')).sort(),
     ).toEqual(
       [
         ...new Set(
@@ -106,27 +106,33 @@ describe('the planner', () => {
     );
   });
 
-  it('walks an index in the sort order, forwards or backwards', () => {
-    expect(plan('price=lt=10&sort=price')).toEqual({ driver: 'price (true,10)', ordered: true });
-    expect(plan('price=lt=10&sort=-price')).toEqual({
+  it('walks an index in the sort order, forwards or backwards', async () => {
+    expect(await plan('price=lt=10&sort=price')).toEqual({
+      driver: 'price (true,10)',
+      ordered: true,
+    });
+    expect(await plan('price=lt=10&sort=-price')).toEqual({
       driver: 'price (true,10) desc',
       ordered: true,
     });
-    expect(plan('inStock=true&sort=name&limit=5')).toEqual({ driver: 'name (,)', ordered: true });
-    expect(plan('sort(-id)&limit(3)')).toEqual({ driver: 'scan desc', ordered: true });
+    expect(await plan('inStock=true&sort=name&limit=5')).toEqual({
+      driver: 'name (,)',
+      ordered: true,
+    });
+    expect(await plan('sort(-id)&limit(3)')).toEqual({ driver: 'scan desc', ordered: true });
     // A selective condition beats walking the whole index; its matches are sorted in memory.
-    expect(plan('categoryId=garden&sort=name&limit=50')).toEqual({
+    expect(await plan('categoryId=garden&sort=name&limit=50')).toEqual({
       driver: 'categoryId ["garden","garden"]',
       ordered: false,
     });
     // With a small limit, walking the sort index finds enough matches sooner.
-    expect(plan('categoryId=garden&sort=name&limit=5')).toEqual({
+    expect(await plan('categoryId=garden&sort=name&limit=5')).toEqual({
       driver: 'name (,)',
       ordered: true,
     });
   });
 
-  it('reads nothing for an empty range', () => {
-    expect(run(opened.store.read(), shopSchema, 'Product', 'price=gt=10&price=lt=5')).toEqual([]);
+  it('reads nothing for an empty range', async () => {
+    expect(await run(opened.read(), shopSchema, 'Product', 'price=gt=10&price=lt=5')).toEqual([]);
   });
 });

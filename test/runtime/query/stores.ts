@@ -1,6 +1,10 @@
 /**
  * The stores the query tests run against: the in-memory test store and the LMDB store, loaded
- * with the same records, so that every answer is checked on both.
+ * with the same records, so that every answer is checked on both. Query tests read through
+ * `OpenedStore.read()` (the asynchronous `ReadTxn`) and write through `OpenedStore.write`.
+ *
+ * Until the engines implement the asynchronous interface they are wrapped here, and only here,
+ * by `asyncStoreAdapter.ts` (temporary).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,39 +12,68 @@ import path from 'node:path';
 import type { SchemaMeta, TableMeta } from '../../../templates/runtime/meta.js';
 import { countMatches, executeQuery, parseQuery } from '../../../templates/runtime/query/index.js';
 import { openLmdbStore } from '../../../templates/runtime/store/lmdb.js';
-import type { Key, ReadTxn, Store, StoredValue } from '../../../templates/runtime/store/types.js';
+import type {
+  Batches,
+  Key,
+  ReadTxn,
+  Store,
+  StoredValue,
+} from '../../../templates/runtime/store/types.js';
+import {
+  ADAPTER_BATCH_SIZE,
+  asyncReadTxn,
+  syncStore,
+  type SyncWriteTxn,
+} from '../../helpers/asyncStoreAdapter.js';
+import type { OracleData } from '../../helpers/oracle.js';
 import { openMemoryStore } from '../../helpers/memoryStore.js';
 
 export interface OpenedStore {
-  readonly store: Store;
+  /** Reads the latest committed state. */
+  read(): ReadTxn;
+  /** Runs `work` in one write transaction; resolves with what it returned, once committed. */
+  write<T>(work: (txn: SyncWriteTxn) => T): Promise<T>;
   dispose(): Promise<void>;
+}
+
+function opened(store: Store, dispose: () => Promise<void>): OpenedStore {
+  const engine = syncStore(store);
+  return {
+    read: () => asyncReadTxn(engine.read()),
+    write: (work) => engine.write(work),
+    dispose,
+  };
 }
 
 export interface StoreKind {
   readonly name: string;
+  /**
+   * The most entries the store hands out in one batch after the first (whose size is the
+   * caller's `expected`): a query that needs more than its first batch may read this many more.
+   */
+  readonly batchSize: number;
   open(schema: SchemaMeta): OpenedStore;
 }
 
 export const STORE_KINDS: readonly StoreKind[] = [
   {
     name: 'memory',
+    batchSize: ADAPTER_BATCH_SIZE,
     open: (schema) => {
       const store = openMemoryStore(schema);
-      return { store, dispose: () => store.close() };
+      return opened(store, () => store.close());
     },
   },
   {
     name: 'lmdb',
+    batchSize: ADAPTER_BATCH_SIZE,
     open: (schema) => {
       const directory = mkdtempSync(path.join(tmpdir(), 'query-lmdb-'));
       const store = openLmdbStore(schema, { path: directory });
-      return {
-        store,
-        dispose: async () => {
-          await store.close();
-          rmSync(directory, { recursive: true, force: true });
-        },
-      };
+      return opened(store, async () => {
+        await store.close();
+        rmSync(directory, { recursive: true, force: true });
+      });
     },
   },
 ];
@@ -57,23 +90,58 @@ export async function loadedStore(
   schema: SchemaMeta,
   records: Readonly<Record<string, readonly StoredValue[]>>,
 ): Promise<OpenedStore> {
-  const opened = kind.open(schema);
-  await opened.store.write((txn) => {
+  const store = kind.open(schema);
+  await store.write((txn) => {
     for (const [name, values] of Object.entries(records)) {
       const table = tableOf(schema, name);
       for (const value of values) txn.put(name, value[table.primaryKey] as Key, value);
     }
   });
-  return opened;
+  return store;
+}
+
+/** Every element of every batch, in order. */
+export async function collect<T>(batches: Batches<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const batch of batches) {
+    // A store or the query layer handing out an empty batch breaks the `Batches` contract.
+    if (batch.length === 0) throw new Error('An empty batch');
+    all.push(...batch);
+  }
+  return all;
+}
+
+/** Every record of every table, as the oracle reads them. */
+export async function snapshotOf(txn: ReadTxn, schema: SchemaMeta): Promise<OracleData> {
+  const tables = await Promise.all(
+    schema.tables.map(async (table) => {
+      const records = await collect(txn.scan(table.name));
+      return [
+        table.name,
+        records.map(({ key, value, version }) => ({ key, value, version })),
+      ] as const;
+    }),
+  );
+  return new Map(tables);
 }
 
 /** Runs a raw query string against a table and returns every answer. */
-export function run(txn: ReadTxn, schema: SchemaMeta, tableName: string, raw: string): unknown[] {
+export function run(
+  txn: ReadTxn,
+  schema: SchemaMeta,
+  tableName: string,
+  raw: string,
+): Promise<unknown[]> {
   const ctx = { schema, table: tableOf(schema, tableName) };
-  return [...executeQuery(txn, ctx, parseQuery(raw, ctx))];
+  return collect(executeQuery(txn, ctx, parseQuery(raw, ctx)));
 }
 
-export function count(txn: ReadTxn, schema: SchemaMeta, tableName: string, raw: string): number {
+export function count(
+  txn: ReadTxn,
+  schema: SchemaMeta,
+  tableName: string,
+  raw: string,
+): Promise<number> {
   const ctx = { schema, table: tableOf(schema, tableName) };
   return countMatches(txn, ctx, parseQuery(raw, ctx));
 }
