@@ -14,9 +14,8 @@
  */
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import { indexValuesOf } from '../../templates/runtime/store/indexValues.js';
+import { CONFLICT, Turns } from '../../templates/runtime/store/turns.js';
 import {
-  DEFAULT_WRITE_RETRIES,
-  WriteConflictError,
   type Batches,
   type Change,
   type Commit,
@@ -235,11 +234,15 @@ class MemoryWrite extends MemoryRead implements WriteTxn {
   private readonly overlays = new Map<string, TableState>();
   private finished = false;
 
+  /** Provisional until the commit gives the transaction its version. */
+  version: number;
+
   constructor(
     private readonly store: MemoryStore,
-    readonly version: number,
+    provisionalVersion: number,
   ) {
     super((name) => this.overlay(name));
+    this.version = provisionalVersion;
   }
 
   finish(): void {
@@ -365,7 +368,8 @@ class MemoryWrite extends MemoryRead implements WriteTxn {
 class MemoryStore implements Store {
   private tables = new Map<string, TableState>();
   private readonly nextKeys = new Map<string, number>();
-  private lastVersion = 0;
+  private lastVersionNow = 0;
+  private readonly turns = new Turns();
   private log: Commit[] = [];
   private readonly listeners = new Set<(commit: Commit) => void>();
 
@@ -382,7 +386,7 @@ class MemoryStore implements Store {
     }
     if (closed !== undefined) {
       for (const [table, next] of closed.nextKeys) this.nextKeys.set(table, next);
-      this.lastVersion = closed.lastVersion;
+      this.lastVersionNow = closed.lastVersion;
       this.log = [...closed.log];
     }
   }
@@ -410,37 +414,33 @@ class MemoryStore implements Store {
     work: (txn: WriteTxn) => T | Promise<T>,
     options?: StoreWriteOptions,
   ): Promise<Committed<T>> {
-    const retries = options?.retries ?? DEFAULT_WRITE_RETRIES;
-    for (let run = 1; ; run++) {
-      this.lastVersion = Math.max(Date.now(), this.lastVersion + 1 / 1024);
-      const txn = new MemoryWrite(this, this.lastVersion);
+    return this.turns.run(async (): Promise<Committed<T> | typeof CONFLICT> => {
+      const txn = new MemoryWrite(this, this.nextVersion());
       let value: T;
       try {
         value = await work(txn);
       } catch (error) {
         txn.finish();
-        if (!txn.stale()) throw error instanceof Error ? error : new Error(String(error));
-        if (run > retries) throw new WriteConflictError(run);
-        continue;
+        if (txn.stale()) return CONFLICT;
+        throw error instanceof Error ? error : new Error(String(error));
       }
       txn.finish();
       // Validated and applied in one synchronous step: commits are serial.
-      if (txn.stale()) {
-        if (run > retries) throw new WriteConflictError(run);
-        continue;
-      }
+      if (txn.stale()) return CONFLICT;
+      // The commit's version: later than every earlier commit's, whenever its work began.
+      txn.version = this.nextVersion();
       const changes = this.apply(txn);
-      if (changes.length === 0)
-        return { value, position: undefined, version: txn.version, changes };
-      const commit: Commit = {
-        position: this.lastPositionNow() + 1,
-        version: txn.version,
-        changes,
-      };
+      if (changes.length === 0) return { value, version: undefined, changes };
+      const commit: Commit = { version: txn.version, changes };
       this.log.push(commit);
       for (const listener of this.listeners) listener(commit);
-      return { value, position: commit.position, version: txn.version, changes };
-    }
+      return { value, version: commit.version, changes };
+    }, options?.retries);
+  }
+
+  private nextVersion(): number {
+    this.lastVersionNow = Math.max(Date.now(), this.lastVersionNow + 1 / 1024);
+    return this.lastVersionNow;
   }
 
   private apply(txn: MemoryWrite): Change[] {
@@ -462,10 +462,6 @@ class MemoryStore implements Store {
     return changes;
   }
 
-  private lastPositionNow(): number {
-    return this.log.at(-1)?.position ?? 0;
-  }
-
   onCommit(listener: (commit: Commit) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -476,14 +472,14 @@ class MemoryStore implements Store {
     return Promise.resolve();
   }
 
-  lastPosition(): Promise<number> {
-    return Promise.resolve(this.lastPositionNow());
+  lastVersion(): Promise<number> {
+    return Promise.resolve(this.log.at(-1)?.version ?? 0);
   }
 
-  changesSince(position: number, limit: number): Promise<Commit[] | undefined> {
-    const oldest = this.log[0]?.position;
-    if (oldest !== undefined && oldest > position + 1) return Promise.resolve(undefined);
-    const from = this.log.findIndex((commit) => commit.position > position);
+  changesSince(version: number, limit: number): Promise<Commit[] | undefined> {
+    // This log keeps every commit; a version past the last one is not of this data.
+    if (version > (this.log.at(-1)?.version ?? 0)) return Promise.resolve(undefined);
+    const from = this.log.findIndex((commit) => commit.version > version);
     return Promise.resolve(from < 0 ? [] : this.log.slice(from, from + Math.max(limit, 0)));
   }
 
@@ -492,7 +488,7 @@ class MemoryStore implements Store {
       closedStores.set(this.name, {
         tables: new Map([...this.tables].map(([name, state]) => [name, state.records])),
         nextKeys: new Map(this.nextKeys),
-        lastVersion: this.lastVersion,
+        lastVersion: this.lastVersionNow,
         log: [...this.log],
       });
     }

@@ -26,7 +26,7 @@ import type {
   SelectItem,
   SortKey,
 } from '../../templates/runtime/query/types.js';
-import type { Key, ReadTxn, StoredValue } from '../../templates/runtime/store/types.js';
+import type { Key, StoredValue } from '../../templates/runtime/store/types.js';
 
 export interface OracleRecord {
   readonly key: Key;
@@ -36,16 +36,6 @@ export interface OracleRecord {
 
 /** Every record of every table. */
 export type OracleData = ReadonlyMap<string, readonly OracleRecord[]>;
-
-/** Reads every table of `schema` from a transaction. */
-export function snapshot(txn: ReadTxn, schema: SchemaMeta): OracleData {
-  return new Map(
-    schema.tables.map((table) => [
-      table.name,
-      [...txn.scan(table.name)].map(({ key, value, version }) => ({ key, value, version })),
-    ]),
-  );
-}
 
 const INCOMPARABLE = Symbol('incomparable');
 type Canon = null | boolean | number | bigint | string | typeof INCOMPARABLE;

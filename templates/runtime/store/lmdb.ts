@@ -48,7 +48,8 @@ import type {
   StoreWriteOptions,
   WriteTxn,
 } from './types.js';
-import { DEFAULT_WRITE_RETRIES, isPoint, WriteConflictError } from './types.js';
+import { CONFLICT, Turns } from './turns.js';
+import { isPoint } from './types.js';
 
 export interface LmdbStoreOptions {
   /** Directory of the LMDB environment; created when missing. */
@@ -121,6 +122,8 @@ const LOG_DB_OPTIONS = { keyEncoding: 'uint32', encoder: { useBigIntExtension: t
  */
 const VERSION_FLOOR = 'versionFloor';
 const VERSION_FLOOR_LEAD_MS = 1000;
+/** The version of the last commit pruned from the log: resuming from before it is not possible. */
+const PRUNED_THROUGH = 'logPrunedThrough';
 /** The schema the data directory was last served with (`evolution.ts`). */
 const STORED_SCHEMA = 'schema';
 /** Database handles beyond the declared ones: the meta and log databases, and indexes to drop. */
@@ -155,8 +158,7 @@ export function openLmdbStore(schema: SchemaMeta, options: LmdbStoreOptions): St
   return new LmdbStore(schema, options);
 }
 
-/** A transaction left out of its batch because it met a conflict. */
-const CONFLICT = Symbol('conflict');
+/** A transaction's commit, undefined when it changed nothing, or CONFLICT when it was left out. */
 type TxnOutcome = Commit | undefined | typeof CONFLICT;
 
 type Queued =
@@ -179,6 +181,8 @@ interface Result {
   readonly error?: unknown;
   /** For a transaction: its commit, undefined when it changed nothing, or CONFLICT. */
   readonly outcome?: TxnOutcome;
+  /** The commit's place in the log. */
+  readonly position?: number;
 }
 
 /**
@@ -188,6 +192,7 @@ interface Result {
  */
 class BatchState {
   private position: number | undefined;
+  private version: number | undefined;
   private readonly counters = new Map<string, number>();
   private readonly bumped = new Set<string>();
 
@@ -201,9 +206,24 @@ class BatchState {
     return this.position + 1;
   }
 
-  /** The position `nextPosition` named has been written. */
-  advance(): void {
+  /**
+   * The version of the next commit: the clock, unless that is not past the last commit's version
+   * (in the log, whichever process wrote it) or `floor`; then just past it.
+   */
+  nextVersion(floor: number): number {
+    if (this.version === undefined) {
+      const last = this.log.get(lastPositionIn(this.log)) as LogEntry | undefined;
+      this.version = last?.version ?? 0;
+    }
+    const previous = Math.max(this.version, floor);
+    const now = Date.now();
+    return now > previous ? now : previous + VERSION_STEP;
+  }
+
+  /** The position `nextPosition` named has been written, with `version`. */
+  advance(version: number): void {
     this.position = this.nextPosition();
+    this.version = version;
   }
 
   counter(table: string): number {
@@ -238,7 +258,8 @@ class LmdbStore implements Store, Databases {
   private queue: Queued[] = [];
   /** A batch transaction is queued in lmdb-js and has not started running its work yet. */
   private batchStarted = false;
-  private lastVersion: number;
+  /** The highest version this process has given or seen committed. */
+  private highestVersion: number;
   private versionFloor: number;
   private closed = false;
   private readonly indexBuilds: IndexBuilds;
@@ -253,6 +274,7 @@ class LmdbStore implements Store, Databases {
   private readonly pollIntervalMs: number;
   /** Numeric keys reserved by this process and not handed out yet, by table. */
   private readonly keyBlocks = new Map<string, { next: number; end: number }>();
+  private readonly turns = new Turns();
 
   constructor(schema: SchemaMeta, options: LmdbStoreOptions) {
     const { path } = options;
@@ -279,7 +301,7 @@ class LmdbStore implements Store, Databases {
     }
     const floor: unknown = this.meta.get(VERSION_FLOOR);
     this.versionFloor = typeof floor === 'number' ? floor : 0;
-    this.lastVersion = this.versionFloor;
+    this.highestVersion = this.versionFloor;
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.reader = new LmdbReader(this);
@@ -304,19 +326,17 @@ class LmdbStore implements Store, Databases {
     work: (txn: WriteTxn) => T | Promise<T>,
     options?: StoreWriteOptions,
   ): Promise<Committed<T>> {
-    const retries = options?.retries ?? DEFAULT_WRITE_RETRIES;
-    for (let run = 1; ; run++) {
+    return this.turns.run(async (): Promise<Committed<T> | typeof CONFLICT> => {
       if (this.closed) throw new Error('The store is closed');
-      const txn = new LmdbWriteTxn(this, this.nextVersion());
+      const txn = new LmdbWriteTxn(this, this.provisionalVersion());
       let value: T;
       try {
         value = await work(txn);
       } catch (error) {
         txn.finish();
         // A work that read a state since changed may have failed because of it: run it again.
-        if (!txn.stale()) throw error;
-        if (run > retries) throw new WriteConflictError(run);
-        continue;
+        if (txn.stale()) return CONFLICT;
+        throw error;
       }
       txn.finish();
       // A work that wrote nothing needs no batch, but its reads must still have been consistent.
@@ -325,17 +345,9 @@ class LmdbStore implements Store, Databases {
           ? CONFLICT
           : undefined
         : await this.enqueue(txn);
-      if (outcome === CONFLICT) {
-        if (run > retries) throw new WriteConflictError(run);
-        continue;
-      }
-      return {
-        value,
-        position: outcome?.position,
-        version: txn.version,
-        changes: outcome?.changes ?? [],
-      };
-    }
+      if (outcome === CONFLICT) return CONFLICT;
+      return { value, version: outcome?.version, changes: outcome?.changes ?? [] };
+    }, options?.retries);
   }
 
   private enqueue(txn: LmdbWriteTxn): Promise<TxnOutcome> {
@@ -401,6 +413,7 @@ class LmdbStore implements Store, Databases {
       }
       try {
         const position = state.nextPosition();
+        txn.version = state.nextVersion(this.highestVersion);
         const changes = this.env.transactionSync(() => {
           const applied = this.apply(txn);
           if (applied.length > 0)
@@ -411,21 +424,22 @@ class LmdbStore implements Store, Databases {
           results.push({ item, outcome: undefined });
           continue;
         }
-        state.advance();
+        state.advance(txn.version);
+        this.highestVersion = Math.max(this.highestVersion, txn.version);
         for (const table of txn.writtenTables()) state.bump(table);
-        const commit: Commit = { position, version: txn.version, changes };
+        const commit: Commit = { version: txn.version, changes };
         this.ownCommits.set(position, commit);
-        results.push({ item, outcome: commit });
+        results.push({ item, outcome: commit, position });
       } catch (error) {
         results.push({ item, error });
       }
     }
     state.persist();
-    if (this.lastVersion >= this.versionFloor) {
+    if (this.highestVersion >= this.versionFloor) {
       // Another process may have written a higher floor: never lower it.
       const stored: unknown = this.meta.get(VERSION_FLOOR);
       this.versionFloor = Math.max(
-        Math.floor(this.lastVersion) + VERSION_FLOOR_LEAD_MS,
+        Math.floor(this.highestVersion) + VERSION_FLOOR_LEAD_MS,
         typeof stored === 'number' ? stored : 0,
       );
       this.meta.putSync(VERSION_FLOOR, this.versionFloor);
@@ -435,20 +449,13 @@ class LmdbStore implements Store, Databases {
 
   /**
    * Whether `txn` may commit on the state the batch has reached: every key it read or wrote has
-   * the version it saw (or is still absent), that version is older than the transaction's, and
-   * every table it scanned or counted has not changed since.
+   * the version it saw (or is still absent), and every table it scanned or counted has not
+   * changed since.
    */
   private validate(txn: LmdbWriteTxn, state: BatchState): boolean {
     for (const [table, keys] of txn.seen) {
       const { records } = this.table(table);
-      for (const [key, seen] of keys) {
-        if (seen >= txn.version) {
-          // Written by a process whose clock is ahead: the next run's version must pass it.
-          this.lastVersion = Math.max(this.lastVersion, seen);
-          return false;
-        }
-        if (versionIn(records, key) !== seen) return false;
-      }
+      for (const [key, seen] of keys) if (versionIn(records, key) !== seen) return false;
     }
     for (const [table, counter] of txn.scanned) {
       if (state.counter(table) !== counter) return false;
@@ -500,14 +507,14 @@ class LmdbStore implements Store, Databases {
 
   /** After a batch's durable commit: listeners hear of each commit, in order, then it resolves. */
   private settle(results: readonly Result[], commitError: unknown): void {
-    for (const { item, error, outcome } of results) {
+    for (const { item, error, outcome, position } of results) {
       if (commitError !== undefined || error !== undefined) {
-        if (outcome !== undefined && outcome !== CONFLICT) this.ownCommits.delete(outcome.position);
+        if (position !== undefined) this.ownCommits.delete(position);
         item.reject(commitError ?? error);
       } else if (item.kind === 'exclusive') {
         item.resolve();
       } else {
-        if (outcome !== undefined && outcome !== CONFLICT) this.deliverThrough(outcome.position);
+        if (position !== undefined) this.deliverThrough(position);
         item.resolve(outcome);
       }
     }
@@ -533,9 +540,7 @@ class LmdbStore implements Store, Databases {
 
   private readCommit(position: number): Commit | undefined {
     const entry = this.log.get(position) as LogEntry | undefined;
-    return entry === undefined
-      ? undefined
-      : { position, version: entry.version, changes: entry.changes };
+    return entry === undefined ? undefined : { version: entry.version, changes: entry.changes };
   }
 
   private publish(commit: Commit): void {
@@ -582,20 +587,39 @@ class LmdbStore implements Store, Databases {
     return Promise.resolve();
   }
 
-  lastPosition(): Promise<number> {
-    return Promise.resolve(lastPositionIn(this.log));
+  lastVersion(): Promise<number> {
+    const last = this.log.get(lastPositionIn(this.log)) as LogEntry | undefined;
+    return Promise.resolve(last?.version ?? 0);
   }
 
-  changesSince(position: number, limit: number): Promise<Commit[] | undefined> {
+  changesSince(version: number, limit: number): Promise<Commit[] | undefined> {
+    return Promise.resolve(this.changesAfter(version, limit));
+  }
+
+  private changesAfter(version: number, limit: number): Commit[] | undefined {
+    const last = lastPositionIn(this.log);
+    const lastEntry = this.log.get(last) as LogEntry | undefined;
+    // A version past the last commit is not one of this data's.
+    if (version > (lastEntry?.version ?? 0)) return undefined;
+    const pruned: unknown = this.meta.get(PRUNED_THROUGH);
+    if (typeof pruned === 'number' && pruned > version) return undefined;
+    // Versions increase with positions: find the first position past `version` by halving.
     const oldest = firstKey(this.log.getKeys({ limit: 1 }));
-    if (typeof oldest === 'number' && oldest > position + 1) return Promise.resolve(undefined);
-    const commits: Commit[] = [];
-    if (limit <= 0) return Promise.resolve(commits);
-    for (const { key, value } of this.log.getRange({ start: position + 1, limit })) {
-      const entry = value as LogEntry;
-      commits.push({ position: key as number, version: entry.version, changes: entry.changes });
+    let low = typeof oldest === 'number' ? oldest : last + 1;
+    let high = last + 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const entry = this.log.get(middle) as LogEntry | undefined;
+      if (entry === undefined || entry.version > version) high = middle;
+      else low = middle + 1;
     }
-    return Promise.resolve(commits);
+    const commits: Commit[] = [];
+    if (limit <= 0) return commits;
+    for (const { value } of this.log.getRange({ start: low, limit })) {
+      const entry = value as LogEntry;
+      commits.push({ version: entry.version, changes: entry.changes });
+    }
+    return commits;
   }
 
   /**
@@ -618,6 +642,10 @@ class LmdbStore implements Store, Databases {
             const kept = last - position < this.retention.maxCommits;
             if (kept && (value as LogEntry).version >= cutoff) break;
             doomed.push(position);
+          }
+          if (doomed.length > 0) {
+            const through = this.log.get(doomed.at(-1)!) as LogEntry;
+            this.meta.putSync(PRUNED_THROUGH, through.version);
           }
           for (const position of doomed) this.log.removeSync(position);
           more = doomed.length === PRUNE_CHUNK;
@@ -708,10 +736,10 @@ class LmdbStore implements Store, Databases {
     });
   }
 
-  private nextVersion(): number {
+  /** A version for a transaction's own records until its commit gives them theirs. */
+  private provisionalVersion(): number {
     const now = Date.now();
-    this.lastVersion = now > this.lastVersion ? now : this.lastVersion + VERSION_STEP;
-    return this.lastVersion;
+    return now > this.highestVersion ? now : this.highestVersion + VERSION_STEP;
   }
 
   /** Reports how the schema changed since the data directory was last served, and records it. */
@@ -927,11 +955,18 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
   readonly scanned = new Map<string, number>();
   private finished = false;
 
+  /**
+   * Provisional until the commit gives the transaction its version (a record it wrote, read back
+   * in it, shows this one); set by the batch that commits it.
+   */
+  version: number;
+
   constructor(
     private readonly store: LmdbStore,
-    readonly version: number,
+    provisionalVersion: number,
   ) {
     super(store);
+    this.version = provisionalVersion;
   }
 
   /** The work is over: later writes (a forgotten await in it) fail instead of being lost. */

@@ -2,9 +2,6 @@
  * The stores the query tests run against: the in-memory test store and the LMDB store, loaded
  * with the same records, so that every answer is checked on both. Query tests read through
  * `OpenedStore.read()` (the asynchronous `ReadTxn`) and write through `OpenedStore.write`.
- *
- * Until the engines implement the asynchronous interface they are wrapped here, and only here,
- * by `asyncStoreAdapter.ts` (temporary).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,13 +15,8 @@ import type {
   ReadTxn,
   Store,
   StoredValue,
+  WriteTxn,
 } from '../../../templates/runtime/store/types.js';
-import {
-  ADAPTER_BATCH_SIZE,
-  asyncReadTxn,
-  syncStore,
-  type SyncWriteTxn,
-} from '../../helpers/asyncStoreAdapter.js';
 import type { OracleData } from '../../helpers/oracle.js';
 import { openMemoryStore } from '../../helpers/memoryStore.js';
 
@@ -32,15 +24,14 @@ export interface OpenedStore {
   /** Reads the latest committed state. */
   read(): ReadTxn;
   /** Runs `work` in one write transaction; resolves with what it returned, once committed. */
-  write<T>(work: (txn: SyncWriteTxn) => T): Promise<T>;
+  write<T>(work: (txn: WriteTxn) => T | Promise<T>): Promise<T>;
   dispose(): Promise<void>;
 }
 
 function opened(store: Store, dispose: () => Promise<void>): OpenedStore {
-  const engine = syncStore(store);
   return {
-    read: () => asyncReadTxn(engine.read()),
-    write: (work) => engine.write(work),
+    read: () => store.read(),
+    write: async (work) => (await store.write(work)).value,
     dispose,
   };
 }
@@ -55,10 +46,14 @@ export interface StoreKind {
   open(schema: SchemaMeta): OpenedStore;
 }
 
+/** The batch sizes of the engines after a scan's first batch (`memoryStore.ts`, `lmdb.ts`). */
+const MEMORY_BATCH = 64;
+const LMDB_SCAN_BATCH = 256;
+
 export const STORE_KINDS: readonly StoreKind[] = [
   {
     name: 'memory',
-    batchSize: ADAPTER_BATCH_SIZE,
+    batchSize: MEMORY_BATCH,
     open: (schema) => {
       const store = openMemoryStore(schema);
       return opened(store, () => store.close());
@@ -66,7 +61,7 @@ export const STORE_KINDS: readonly StoreKind[] = [
   },
   {
     name: 'lmdb',
-    batchSize: ADAPTER_BATCH_SIZE,
+    batchSize: LMDB_SCAN_BATCH,
     open: (schema) => {
       const directory = mkdtempSync(path.join(tmpdir(), 'query-lmdb-'));
       const store = openLmdbStore(schema, { path: directory });

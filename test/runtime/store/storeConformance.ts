@@ -432,7 +432,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       await store.write((txn) =>
         txn.put('Item', 'keep', { id: 'keep', name: 'kept', tags: ['x'] }),
       );
-      const before = await store.lastPosition();
+      const before = await store.lastVersion();
       const failing = store.write(async (txn) => {
         txn.put('Item', 'new', { id: 'new', name: 'new', tags: ['x'] });
         txn.put('Item', 'keep', { id: 'keep', name: 'changed' });
@@ -444,7 +444,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       expect(await valueOf('Item', 'keep')).toEqual({ id: 'keep', name: 'kept', tags: ['x'] });
       expect(await keysIn('tags', eq('x'))).toEqual(['keep']);
       expect(await keysIn('name', eq('changed'))).toEqual([]);
-      expect(await store.lastPosition()).toBe(before);
+      expect(await store.lastVersion()).toBe(before);
     });
 
     it('runs a throwing work again when what it read had changed', async () => {
@@ -462,7 +462,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       });
       expect(runs).toBe(2);
       expect(result.value).toBe(5);
-      expect(result.position).toBeUndefined();
+      expect(result.version).toBeUndefined();
     });
 
     it('lets a transaction read its own writes', async () => {
@@ -619,7 +619,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
 
     it('rejects with WriteConflictError once the retries are spent, writing nothing', async () => {
       await store.write((txn) => txn.put('Counter', 1, { id: 1, value: 0 }));
-      const before = await store.lastPosition();
+      const before = await store.lastVersion();
       let runs = 0;
       const conflicting = (retries: number) =>
         store.write(
@@ -641,7 +641,11 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       expect(runs).toBe(3);
       expect(await store.read().get('Item', 'never')).toBeUndefined();
       // Only the interfering writes committed.
-      expect(await store.lastPosition()).toBe(before + 4);
+      const since = await store.changesSince(before, 100);
+      expect(since).toHaveLength(4);
+      expect(since?.flatMap((commit) => commit.changes.map((change) => change.key))).toEqual([
+        1, 1, 1, 1,
+      ]);
     });
 
     it('tells commit listeners about every change after commit, in commit order', async () => {
@@ -677,8 +681,8 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       ]);
     });
 
-    it('keeps a commit log: dense positions, in order, each commit once, own commits before the write resolves', async () => {
-      expect(await store.lastPosition()).toBe(0);
+    it('keeps a commit log: versions increasing in commit order, each commit once, own commits before the write resolves', async () => {
+      expect(await store.lastVersion()).toBe(0);
       expect(await store.changesSince(0, 10)).toEqual([]);
       const delivered: Commit[] = [];
       store.onCommit((commit) => delivered.push(commit));
@@ -690,51 +694,52 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
             .then((result) => {
               // The write resolves only once its commit reached the listeners.
               deliveredOnResolve.push(
-                delivered.some((commit) => commit.position === result.position),
+                delivered.some((commit) => commit.version === result.version),
               );
               return result;
             }),
         ),
       );
-      const positions = results.map((result) => result.position);
-      expect([...positions].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(
-        Array.from({ length: 20 }, (_, i) => i + 1),
-      );
+      const versions = results.map((result) => result.version!);
+      expect(new Set(versions).size).toBe(20);
       expect(deliveredOnResolve).toEqual(Array.from({ length: 20 }, () => true));
-      expect(delivered.map((commit) => commit.position)).toEqual(
-        Array.from({ length: 20 }, (_, i) => i + 1),
-      );
+      const inOrder = [...versions].sort((x, y) => x - y);
+      expect(delivered.map((commit) => commit.version)).toEqual(inOrder);
+      // Every record a commit wrote has the commit's version.
+      for (const result of results) {
+        for (const change of result.changes) expect(change.version).toBe(result.version);
+        const key = result.changes[0]!.key;
+        expect((await store.read().get('Item', key))?.version).toBe(result.version);
+      }
       const noChange = await store.write(() => 'nothing');
-      expect(noChange.position).toBeUndefined();
+      expect(noChange.version).toBeUndefined();
       expect(noChange.changes).toEqual([]);
       const deletedNothing = await store.write((txn) => txn.delete('Item', 'missing'));
-      expect(deletedNothing.position).toBeUndefined();
-      expect(await store.lastPosition()).toBe(20);
+      expect(deletedNothing.version).toBeUndefined();
+      expect(await store.lastVersion()).toBe(inOrder[19]);
 
-      const since = await store.changesSince(15, 3);
-      expect(since?.map((commit) => commit.position)).toEqual([16, 17, 18]);
-      const sixteenth = results.find((result) => result.position === 16);
-      expect(since?.[0]).toEqual({
-        position: 16,
-        version: sixteenth?.version,
-        changes: sixteenth?.changes,
-      });
+      const since = await store.changesSince(inOrder[14]!, 3);
+      expect(since?.map((commit) => commit.version)).toEqual(inOrder.slice(15, 18));
+      const sixteenth = results.find((result) => result.version === inOrder[15]);
+      expect(since?.[0]).toEqual({ version: sixteenth?.version, changes: sixteenth?.changes });
       expect(since?.[0]).toEqual(delivered[15]);
-      expect((await store.changesSince(18, 100))?.map((commit) => commit.position)).toEqual([
-        19, 20,
-      ]);
-      expect(await store.changesSince(20, 100)).toEqual([]);
+      expect((await store.changesSince(inOrder[17]!, 100))?.map((commit) => commit.version)).toEqual(
+        inOrder.slice(18),
+      );
+      expect(await store.changesSince(inOrder[19]!, 100)).toEqual([]);
+      // A version past the last commit is not one of this store's: the caller starts over.
+      expect(await store.changesSince(inOrder[19]! + 1, 100)).toBeUndefined();
       await store.refresh();
       expect(delivered).toHaveLength(20);
     });
 
-    it('keeps log positions increasing across a reopen', async () => {
+    it('keeps versions increasing across a reopen', async () => {
       await store.write((txn) => txn.put('Item', 'a', { id: 'a' }));
-      await store.write((txn) => txn.put('Item', 'b', { id: 'b' }));
+      const second = await store.write((txn) => txn.put('Item', 'b', { id: 'b' }));
       await reopen();
-      expect(await store.lastPosition()).toBe(2);
+      expect(await store.lastVersion()).toBe(second.version);
       const third = await store.write((txn) => txn.put('Item', 'c', { id: 'c' }));
-      expect(third.position).toBe(3);
+      expect(third.version).toBeGreaterThan(second.version!);
       expect((await store.changesSince(0, 10))?.map((commit) => commit.changes[0]?.key)).toEqual([
         'a',
         'b',
