@@ -73,7 +73,8 @@ describe('a data directory served by a generated server', () => {
     expect(second.stdout).toBe('');
     const lines = second.stderr.split('\n').filter((line) => line !== '');
     expect(lines).toHaveLength(1);
-    expect(lines[0]!.startsWith(`cannot start the server: ${JSON.stringify(dataDir)} `)).toBe(true);
+    const prefix = `cannot start the server: ${JSON.stringify(dataDir)} `;
+    expect(lines[0]!.slice(0, prefix.length)).toBe(prefix);
     expect(lines[0]).toMatch(
       new RegExp(
         `is already served by process ${first.process.pid} \\(started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); ` +
