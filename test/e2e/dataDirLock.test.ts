@@ -11,7 +11,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataDirLockedError, lockDataDir } from '../../templates/runtime/store/dataDirLock.js';
 import {
   REPO_ROOT,
   startGeneratedServer,
@@ -163,10 +162,20 @@ describe("the data directory's lock in real processes", () => {
       void holder.then((result) => reject(new Error(`the primary exited: ${result.exitCode}`)));
     });
     expect(answer).toBe('shared');
-    // This test's process is no child of the primary: refused.
-    expect(() => lockDataDir(dataDir, { log: () => {} })).toThrow(DataDirLockedError);
-    expect(() => lockDataDir(dataDir, { log: () => {} })).toThrow(
-      new RegExp(`already served by process ${holder.pid} `),
+    // A process that is not the primary's child (this test's) is refused.
+    const outsider = await execa(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { lockDataDir } from ${JSON.stringify(LOCK_MODULE.href)};\n` +
+          `lockDataDir(${JSON.stringify(dataDir)}, { log: () => {} });`,
+      ],
+      { reject: false, timeout: 30_000 },
+    );
+    expect(outsider.exitCode).toBe(1);
+    expect(outsider.stderr).toContain(
+      `DataDirLockedError: ${JSON.stringify(dataDir)} is already served by process ${holder.pid} `,
     );
     holder.stdin.end();
     const result = await holder;

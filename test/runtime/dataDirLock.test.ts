@@ -13,6 +13,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +26,8 @@ import {
   type DataDirLock,
   type LockHolder,
 } from '../../templates/runtime/store/dataDirLock.js';
+import { runServer, StartupError } from '../../templates/runtime/main.js';
+import { loadFixtureSchema } from '../helpers/fixtureSchema.js';
 
 let dir: string;
 let lockFile: string;
@@ -220,5 +223,49 @@ describe('releasing', () => {
     const other = writeLock(holder(4242, { hostname: 'elsewhere' }));
     lock.release();
     expect(readFileSync(lockFile, 'utf8')).toBe(other);
+  });
+});
+
+describe('a server and its lock', () => {
+  const start = async (env: Record<string, string> = {}) =>
+    runServer(await loadFixtureSchema('shop'), {
+      env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, ...env },
+      handleSignals: false,
+      log: () => {},
+    });
+
+  it('is refused before the store opens, with the lock message as its one line', async () => {
+    const pid = await liveProcess();
+    const text = writeLock(holder(pid));
+    const refusal = await start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(StartupError);
+    expect((refusal as StartupError).phase).toBe('data');
+    expect((refusal as StartupError).cause).toBeInstanceOf(DataDirLockedError);
+    expect((refusal as StartupError).message).toBe(
+      ((refusal as StartupError).cause as Error).message,
+    );
+    expect(snapshot()).toEqual({ [LOCK_FILE]: text });
+  });
+
+  it('holds the lock while it runs and releases it on close', async () => {
+    const server = await start();
+    expect(lockHolder().pid).toBe(process.pid);
+    await server.close();
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  it('releases the lock when it cannot listen', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (blocker.address() as { port: number }).port;
+      await expect(start({ PORT: String(port) })).rejects.toThrow(/already in use/);
+      expect(existsSync(lockFile)).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 });
