@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
@@ -181,5 +181,69 @@ describe("the data directory's lock in real processes", () => {
     const result = await holder;
     expect(result.exitCode).toBe(0);
     expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('goes to exactly one of several servers starting at once, on a fresh or a stale lock', async () => {
+    const contender = path.join(work, 'contender.mjs');
+    // Each contender says it is ready, tries the lock when told to, says whether it won, and holds
+    // on to what it got until its stdin closes.
+    await writeFile(
+      contender,
+      [
+        `import { lockDataDir } from ${JSON.stringify(LOCK_MODULE.href)};`,
+        "process.stdout.write('ready\\n');",
+        "process.stdin.once('data', () => {",
+        '  try {',
+        '    lockDataDir(process.argv[2], { log: () => {} });',
+        "    process.stdout.write('won\\n');",
+        '  } catch (error) {',
+        "    process.stdout.write(error.name === 'DataDirLockedError' ? 'refused\\n' : `${error}\\n`);",
+        '  }',
+        "  process.stdin.on('data', () => {}).on('end', () => process.exit(0));",
+        '});',
+      ].join('\n'),
+    );
+    const dead = execa('node', ['-e', '']);
+    await dead;
+    const stale = `${JSON.stringify({ pid: dead.pid, startTime: '1', hostname: hostname(), takenAt: new Date().toISOString() })}\n`;
+
+    // All contenders go at once, so they race, but nothing forces the worst interleaving: the
+    // rounds make a lock with a race in it lose one (removing a stale lock by unlinking it, or
+    // creating the lock empty and then writing it, each gave two winners within two runs).
+    // Odd rounds start on a lock left by a dead process, even ones on none.
+    for (let round = 0; round < 10; round += 1) {
+      const dataDir = path.join(work, `race-${round}`);
+      await mkdir(dataDir);
+      if (round % 2 === 1) await writeFile(path.join(dataDir, 'server.lock'), stale);
+      const contenders = Array.from({ length: 4 }, () =>
+        execa('node', [contender, dataDir], { reject: false, timeout: 30_000, buffer: false }),
+      );
+      const lines = contenders.map((child) => {
+        const received: string[] = [];
+        let ready!: () => void;
+        let answered!: () => void;
+        const isReady = new Promise<void>((resolve) => (ready = resolve));
+        const answer = new Promise<void>((resolve) => (answered = resolve));
+        child.stdout.on('data', (chunk: Buffer) => {
+          received.push(
+            ...chunk
+              .toString()
+              .split('\n')
+              .filter((line) => line !== ''),
+          );
+          if (received.length >= 1) ready();
+          if (received.length >= 2) answered();
+        });
+        return { received, isReady, answer };
+      });
+      await Promise.all(lines.map(({ isReady }) => isReady));
+      for (const child of contenders) child.stdin.write('go\n');
+      await Promise.all(lines.map(({ answer }) => answer));
+      const answers = lines.map(({ received }) => received[1]).sort();
+      expect(answers, `round ${round}`).toEqual(['refused', 'refused', 'refused', 'won']);
+      for (const child of contenders) child.stdin.end();
+      await Promise.all(contenders);
+      expect(readdirSync(dataDir), `round ${round}`).toEqual([]);
+    }
   });
 });
