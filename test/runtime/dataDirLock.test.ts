@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -249,6 +250,32 @@ describe('a server and its lock', () => {
     );
     expect(snapshot()).toEqual({ [LOCK_FILE]: text });
   });
+
+  // root writes where chmod forbids it; sysfs refuses new files even to root.
+  const asRoot = process.getuid?.() === 0;
+  it.runIf(!asRoot || existsSync('/sys/kernel'))(
+    'names a data directory it cannot write on the data error path',
+    async () => {
+      const unwritable = asRoot ? '/sys/kernel' : dir;
+      if (unwritable === dir) chmodSync(dir, 0o500);
+      try {
+        const refusal = await start({ DATA_DIR: unwritable }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(refusal).toBeInstanceOf(StartupError);
+        expect((refusal as StartupError).phase).toBe('data');
+        expect((refusal as StartupError).message).toMatch(
+          new RegExp(
+            `^cannot open the data directory "${unwritable}": EACCES: .*; ` +
+              'set DATA_DIR to a directory this user can create and write$',
+          ),
+        );
+      } finally {
+        chmodSync(dir, 0o700);
+      }
+    },
+  );
 
   it('holds the lock while it runs and releases it on close', async () => {
     const server = await start();
