@@ -207,6 +207,28 @@ describe('the processes of one server', () => {
     expect(readFileSync(lockFile, 'utf8')).toBe(text);
   });
 
+  it('share a lock naming this process that this copy of the module did not take', () => {
+    const text = writeLock(holder(process.pid));
+    take().release();
+    expect(readFileSync(lockFile, 'utf8')).toBe(text);
+  });
+
+  it('give up nothing on releasing a shared lock, even one this process took later', async () => {
+    writeLock(holder(process.ppid));
+    const shared = take();
+    writeLock(holder(await deadPid(), { startTime: '1' }));
+    take();
+    shared.release();
+    expect(lockHolder().pid).toBe(process.pid);
+  });
+
+  it("are on this host: another host's process with this pid and start time is refused", () => {
+    writeLock(holder(process.pid, { hostname: 'elsewhere' }));
+    expect(() => take()).toThrow(/on host elsewhere/);
+    writeLock(holder(process.ppid, { hostname: 'elsewhere' }));
+    expect(() => take()).toThrow(/on host elsewhere/);
+  });
+
   it('share the lock within one process until the last one releases it', () => {
     const first = take();
     const second = take();

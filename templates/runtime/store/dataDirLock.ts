@@ -127,13 +127,13 @@ export function lockDataDir(dataDir: string, options: LockOptions = {}): DataDir
     }
     const { holder } = existing;
     if (holder !== undefined && isAlive(holder, existing.mtimeMs)) {
-      if (holder.pid === self.pid && holder.startTime === self.startTime) {
-        // Ours, but not in `held`: another copy of this module in the process took it.
+      const here = holder.hostname === self.hostname;
+      // Ours, but not in `held`: another copy of this module in the process took it.
+      if (here && holder.pid === self.pid && holder.startTime === self.startTime) {
         return handle(file, false);
       }
-      if (holder.pid === process.ppid && holder.hostname === self.hostname) {
-        return handle(file, false);
-      }
+      // The primary that forked this worker.
+      if (here && holder.pid === process.ppid) return handle(file, false);
       throw new DataDirLockedError(dataDir, holder);
     }
     if (removeStale(file, existing.text)) log(`${file} ${staleReason(holder)}; taking it over`);
