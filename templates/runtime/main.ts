@@ -9,7 +9,8 @@ import { runtimeHooks, type Hooks } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
 import { createRealtime } from './realtime/index.js';
 import { createApp, type App } from './rest/app.js';
-import { isClusterWorker, joinCluster, runPrimary } from './cluster.js';
+import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './cluster.js';
+import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
 
@@ -53,13 +54,21 @@ export async function runServer<DB>(
     loadConfig(options.env ?? process.env),
   );
   const log = options.log ?? ((line: string) => console.log(line));
-  const opened = startupStep('data', config, () =>
-    openLmdbStore(schema, {
-      path: config.dataDir,
-      log,
-      indexBuildBatch: config.indexBuildBatch,
-    }),
-  );
+  // Before the store opens: a server refused because another one serves the directory writes nothing.
+  const lock = startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
+  const opened = startupStep('data', config, () => {
+    try {
+      return openLmdbStore(schema, {
+        path: config.dataDir,
+        log,
+        indexBuildBatch: config.indexBuildBatch,
+        buildIndexes: buildsIndexes(),
+      });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  });
   const store = options.committed === undefined ? opened : tellingCommits(opened, options.committed);
   let app: App;
   let http: HttpServer;
@@ -72,6 +81,7 @@ export async function runServer<DB>(
     address = await http.listen(config.port, config.host);
   } catch (error) {
     await store.close();
+    lock.release();
     throw new StartupError(phase, error, config);
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -82,6 +92,7 @@ export async function runServer<DB>(
     closing ??= (async () => {
       await http.close();
       await store.close();
+      lock.release();
     })();
     return closing;
   };
@@ -171,6 +182,7 @@ function describeStartupFailure(
         ? `${error.problems.join('; ')}: set a valid value in the environment (the README lists every variable)`
         : `the configuration cannot be read: ${firstLine(error)}`;
     case 'data':
+      if (error instanceof DataDirLockedError) return error.message;
       return (
         `cannot open the data directory ${JSON.stringify(config?.dataDir)}: ${firstLine(error)}; ` +
         'set DATA_DIR to a directory this user can create and write'
@@ -209,6 +221,8 @@ export async function serve<DB>(schema: SchemaMeta, options: ServerOptions<DB> =
     if (!isClusterWorker()) {
       const config = startupStep('configuration', undefined, () => loadConfig(env));
       if (config.workers > 1) {
+        // The primary holds the lock for its workers (children of a holder share it).
+        startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
         const url = await runPrimary(config.workers, log, (code) => process.exit(code));
         log(`listening on ${url} (${config.workers} workers)`);
         return;

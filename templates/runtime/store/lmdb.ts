@@ -67,7 +67,15 @@ export interface LmdbStoreOptions {
    * it has commit listeners.
    */
   readonly pollIntervalMs?: number;
+  /**
+   * Whether this store builds the indexes the schema newly declares (default true). Several
+   * processes on one data directory: one builds, the others wait for its builds to finish.
+   */
+  readonly buildIndexes?: boolean;
 }
+
+/** How often a store that does not build indexes looks whether another process finished them. */
+const FOLLOW_BUILDS_INTERVAL_MS = 250;
 
 /**
  * A day of commits, at most 100 000 of them: long enough for a client to resume a subscription
@@ -311,7 +319,8 @@ class LmdbStore implements Store, Databases {
       batch: options.indexBuildBatch ?? INDEX_BUILD_BATCH,
     });
     this.indexBuilds.prepare();
-    this.indexBuilds.start((work) => this.exclusive(work));
+    if (options.buildIndexes ?? true) this.indexBuilds.start((work) => this.exclusive(work));
+    else this.indexBuilds.follow(FOLLOW_BUILDS_INTERVAL_MS);
     this.pruneTimer = setInterval(() => {
       void this.prune();
     }, options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS);

@@ -11,6 +11,7 @@ import { runtimeHooks, type Hooks } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
 import { createRealtime } from './realtime/index.js';
 import { createApp, type App } from './rest/app.js';
+import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
 
 export interface ServerOptions<DB = unknown> {
@@ -46,13 +47,20 @@ export async function runServer<DB>(
     loadConfig(options.env ?? process.env),
   );
   const log = options.log ?? ((line: string) => console.log(line));
-  const store = startupStep('data', config, () =>
-    openLmdbStore(schema, {
-      path: config.dataDir,
-      log,
-      indexBuildBatch: config.indexBuildBatch,
-    }),
-  );
+  // Before the store opens: a server refused because another one serves the directory writes nothing.
+  const lock = startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
+  const store = startupStep('data', config, () => {
+    try {
+      return openLmdbStore(schema, {
+        path: config.dataDir,
+        log,
+        indexBuildBatch: config.indexBuildBatch,
+      });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  });
   let app: App;
   let http: HttpServer;
   let address;
@@ -64,6 +72,7 @@ export async function runServer<DB>(
     address = await http.listen(config.port, config.host);
   } catch (error) {
     await store.close();
+    lock.release();
     throw new StartupError(phase, error, config);
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -74,6 +83,7 @@ export async function runServer<DB>(
     closing ??= (async () => {
       await http.close();
       await store.close();
+      lock.release();
     })();
     return closing;
   };
@@ -139,6 +149,7 @@ function describeStartupFailure(
         ? `${error.problems.join('; ')}: set a valid value in the environment (the README lists every variable)`
         : `the configuration cannot be read: ${firstLine(error)}`;
     case 'data':
+      if (error instanceof DataDirLockedError) return error.message;
       return (
         `cannot open the data directory ${JSON.stringify(config?.dataDir)}: ${firstLine(error)}; ` +
         'set DATA_DIR to a directory this user can create and write'
