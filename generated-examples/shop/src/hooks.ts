@@ -4,7 +4,6 @@
 import type { Database } from './database.js';
 import type { Hooks } from './runtime/hooks.js';
 import CartItemHooks from './hooks/CartItem.js';
-import CategoryHooks from './hooks/Category.js';
 import ProductHooks from './hooks/Product.js';
 
 /**
@@ -13,6 +12,5 @@ import ProductHooks from './hooks/Product.js';
  */
 export const hooks: Hooks<Database> = {
   CartItem: CartItemHooks,
-  Category: CategoryHooks,
   Product: ProductHooks,
 };

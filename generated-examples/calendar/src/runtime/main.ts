@@ -11,8 +11,10 @@ import { runtimeHooks, type Hooks } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
 import { createRealtime } from './realtime/index.js';
 import { createApp, type App } from './rest/app.js';
+import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './cluster.js';
 import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
+import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
 
 export interface ServerOptions<DB = unknown> {
   /** Where the configuration is read from; `process.env` by default. */
@@ -25,6 +27,13 @@ export interface ServerOptions<DB = unknown> {
   readonly realtime?: (app: App) => RealtimeHandler;
   /** The user's hooks and custom endpoints (the generated `src/hooks.ts`). */
   readonly hooks?: Hooks<DB>;
+  /**
+   * Print `listening on …` once listening (default true). A worker of a multi-process server does
+   * not: its primary prints it once every worker listens.
+   */
+  readonly announce?: boolean;
+  /** Called after each commit this process made (a worker tells the other workers). */
+  readonly committed?: () => void;
 }
 
 export interface RunningServer {
@@ -49,18 +58,20 @@ export async function runServer<DB>(
   const log = options.log ?? ((line: string) => console.log(line));
   // Before the store opens: a server refused because another one serves the directory writes nothing.
   const lock = startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
-  const store = startupStep('data', config, () => {
+  const opened = startupStep('data', config, () => {
     try {
       return openLmdbStore(schema, {
         path: config.dataDir,
         log,
         indexBuildBatch: config.indexBuildBatch,
+        buildIndexes: buildsIndexes(),
       });
     } catch (error) {
       lock.release();
       throw error;
     }
   });
+  const store = options.committed === undefined ? opened : tellingCommits(opened, options.committed);
   let app: App;
   let http: HttpServer;
   let address;
@@ -103,8 +114,32 @@ export async function runServer<DB>(
     process.once('SIGINT', stop);
   }
 
-  log(`listening on ${url}`);
+  if (options.announce ?? true) log(`listening on ${url}`);
   return { url, port: address.port, config, app, server: http.server, close };
+}
+
+/** `store`, calling `committed` after each of its writes that changed something has committed. */
+function tellingCommits(store: Store, committed: () => void): Store {
+  const telling: Store = {
+    read: () => store.read(),
+    write: async <T>(
+      work: (txn: WriteTxn) => T | Promise<T>,
+      writeOptions?: StoreWriteOptions,
+    ): Promise<Committed<T>> => {
+      const result = await store.write(work, writeOptions);
+      if (result.changes.length > 0) committed();
+      return result;
+    },
+    onCommit: (listener) => store.onCommit(listener),
+    refresh: () => store.refresh(),
+    lastVersion: () => store.lastVersion(),
+    changesSince: (version, limit) => store.changesSince(version, limit),
+    close: () => store.close(),
+  };
+  const { indexesBuilt } = store;
+  return indexesBuilt === undefined
+    ? telling
+    : { ...telling, indexesBuilt: () => indexesBuilt.call(store) };
 }
 
 /** What the server was doing when it could not start. */
@@ -181,14 +216,46 @@ function describeListenFailure(error: NodeJS.ErrnoException, config: ServerConfi
  * The generated `src/main.ts` starts the server with this: like `runServer`, but a failure to
  * start is printed as one line (the stack only when `DEBUG` is set) and the process exits with 1.
  */
-export async function serve<DB>(
-  schema: SchemaMeta,
-  options: ServerOptions<DB> = {},
-): Promise<RunningServer> {
+export async function serve<DB>(schema: SchemaMeta, options: ServerOptions<DB> = {}): Promise<void> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => console.log(line));
   try {
-    return await runServer(schema, options);
+    if (!isClusterWorker()) {
+      const config = startupStep('configuration', undefined, () => loadConfig(env));
+      if (config.workers > 1) {
+        // The primary holds the lock for its workers (children of a holder share it).
+        startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
+        const url = await runPrimary(config.workers, log, (code) => process.exit(code));
+        log(`listening on ${url} (${config.workers} workers)`);
+        return;
+      }
+      await runServer(schema, options);
+      return;
+    }
+    let cluster: { readonly committed: () => void } | undefined;
+    const running = await runServer(schema, {
+      ...options,
+      announce: false,
+      committed: () => cluster?.committed(),
+    });
+    const stop = (): void => {
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('shutdown failed:', error);
+          process.exit(1);
+        },
+      );
+    };
+    cluster = joinCluster(running.url, {
+      othersCommitted: () => {
+        running.app.store.refresh().catch((error: unknown) => {
+          console.error('reading the commit log failed:', error);
+        });
+      },
+      stop,
+    });
   } catch (error) {
-    const env = options.env ?? process.env;
     const debug = (env.DEBUG ?? '') !== '';
     if (error instanceof StartupError) {
       console.error(`cannot start the server: ${error.message}`);

@@ -13,7 +13,7 @@ import { clientError } from './http/errors.js';
 import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
 import { STORE_LIMITS } from './store/limits.js';
 import { matchingEntries, parseQuery } from './query/index.js';
-import type { Key, ReadTxn, Store, StoredValue, WriteTxn } from './store/types.js';
+import type { Batches, Key, ReadTxn, Store, StoredValue, WriteTxn } from './store/types.js';
 import { TableSet, type AnyTable, type RuntimeTableHooks, type WriteSession } from './tableSet.js';
 import {
   isNumericKeyType,
@@ -33,6 +33,9 @@ export interface TableEntry<Rec> {
 export interface WrittenEntry<Rec> extends TableEntry<Rec> {
   readonly created: boolean;
 }
+
+/** What a PUT or PATCH wrote, before its commit gave it a version. */
+type Written<Rec> = Omit<WrittenEntry<Rec>, 'version'>;
 
 export interface WriteOptions {
   /**
@@ -78,19 +81,19 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   }
 
   /** The record with this key, as stored; a value that cannot be a key of this table is a 400. */
-  get(key: Key): Rec | undefined {
+  async get(key: Key): Promise<Rec | undefined> {
     this.checkKey(key);
-    return this.getEntry(key)?.record;
+    return (await this.getEntry(key))?.record;
   }
 
   /** `get` for code that hands over any value (hooks): refuses one that cannot be a key (400). */
-  getChecked(key: unknown, txn: ReadTxn): Rec | undefined {
+  async getChecked(key: unknown, txn: ReadTxn): Promise<Rec | undefined> {
     this.checkKey(key);
-    return this.getEntry(key as Key, txn)?.record;
+    return (await this.getEntry(key as Key, txn))?.record;
   }
 
-  getEntry(key: Key, txn: ReadTxn = this.store.read()): TableEntry<Rec> | undefined {
-    const entry = txn.get(this.name, key);
+  async getEntry(key: Key, txn: ReadTxn = this.store.read()): Promise<TableEntry<Rec> | undefined> {
+    const entry = await txn.get(this.name, key);
     // Validation on every write guarantees that stored values have the record's shape.
     return entry === undefined
       ? undefined
@@ -100,12 +103,13 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   /**
    * Creates a record; its key is generated unless the body has one. Resolves with the key.
    * `prepare` runs with the key inside the transaction (building the answer, say): when it throws,
-   * nothing is committed.
+   * nothing is committed. A transaction that met a conflict runs again, so `prepare` may run more
+   * than once: the last run's call is the one that counts.
    */
   async create(body: Create, prepare?: (key: Key) => void): Promise<Key> {
     const record = this.validator.validate(body, 'create');
-    return this.tables.write((session) => {
-      const key = this.insert(session, record);
+    return this.tables.write(async (session) => {
+      const key = await this.insert(session, record);
       prepare?.(key);
       return key;
     });
@@ -118,7 +122,12 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       .map((body, i) => this.validator.check(body, 'create', `[${i}]`, problems))
       .filter((record): record is StoredValue => record !== undefined);
     if (problems.length > 0) throw validationError(problems);
-    return this.tables.write((session) => records.map((record) => this.insert(session, record)));
+    return this.tables.write(async (session) => {
+      const keys: Key[] = [];
+      // One after the other: a later record may depend on an earlier one's key or hooks.
+      for (const record of records) keys.push(await this.insert(session, record));
+      return keys;
+    });
   }
 
   /**
@@ -128,7 +137,10 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   async put(key: Key, body: Create, options: WriteOptions = {}): Promise<WrittenEntry<Rec>> {
     this.checkKey(key);
     const record = this.validator.validate(body, 'replace');
-    return this.tables.write((session) => this.replace(session, key, record, options));
+    const { value, version } = await this.tables.writeCommitted((session) =>
+      this.replace(session, key, record, options),
+    );
+    return { ...value, version: writtenVersion(version) };
   }
 
   /**
@@ -139,7 +151,10 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   async patch(key: Key, body: Patch, options: WriteOptions = {}): Promise<WrittenEntry<Rec>> {
     this.checkKey(key);
     const changes = this.validator.validate(body, 'patch');
-    return this.tables.write((session) => this.merge(session, key, changes, options));
+    const { value, version } = await this.tables.writeCommitted((session) =>
+      this.merge(session, key, changes, options),
+    );
+    return { ...value, version: writtenVersion(version) };
   }
 
   /** Deletes the record; resolves with whether it existed. */
@@ -149,50 +164,56 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   }
 
   /** Deletes, in one transaction, every record whose key `select` yields; resolves with how many. */
-  async deleteMatching(select: (txn: ReadTxn) => Iterable<Key>): Promise<number> {
-    return this.tables.write((session) => {
-      // Collect first: deleting while a cursor walks the same table would move it.
-      const keys = [...select(session.txn)];
+  async deleteMatching(select: (txn: ReadTxn) => Batches<Key>): Promise<number> {
+    return this.tables.write(async (session) => {
+      // Collect first: deleting while a scan walks the same table would move it.
+      const keys: Key[] = [];
+      for await (const batch of select(session.txn)) keys.push(...batch);
       let deleted = 0;
-      for (const key of keys) if (this.remove(session, key, {})) deleted++;
+      for (const key of keys) if (await this.remove(session, key, {})) deleted++;
       return deleted;
     });
   }
 
   /** POST inside a session's transaction (a write made by a hook): validated, hooks run. */
-  createIn(session: WriteSession, body: StoredValue): Key {
+  async createIn(session: WriteSession, body: StoredValue): Promise<Key> {
+    session.checkOpen();
     return this.insert(session, this.validator.validate(body, 'create'));
   }
 
   /** PUT inside a session's transaction. */
-  putIn(session: WriteSession, key: Key, body: StoredValue): void {
+  async putIn(session: WriteSession, key: Key, body: StoredValue): Promise<void> {
+    session.checkOpen();
     this.checkKey(key);
-    this.replace(session, key, this.validator.validate(body, 'replace'), {});
+    await this.replace(session, key, this.validator.validate(body, 'replace'), {});
   }
 
   /** PATCH inside a session's transaction. */
-  patchIn(session: WriteSession, key: Key, body: StoredValue): void {
+  async patchIn(session: WriteSession, key: Key, body: StoredValue): Promise<void> {
+    session.checkOpen();
     this.checkKey(key);
-    this.merge(session, key, this.validator.validate(body, 'patch'), {});
+    await this.merge(session, key, this.validator.validate(body, 'patch'), {});
   }
 
   /** DELETE inside a session's transaction; returns whether the record existed. */
-  deleteIn(session: WriteSession, key: Key): boolean {
+  async deleteIn(session: WriteSession, key: Key): Promise<boolean> {
+    session.checkOpen();
     this.checkKey(key);
     return this.remove(session, key, {});
   }
 
   /** The whole records matching `query` (the REST query language, as after `?`), read in `txn`. */
-  search(txn: ReadTxn, query: string): Rec[] {
+  async search(txn: ReadTxn, query: string): Promise<Rec[]> {
     // The server's own code may follow relationships into tables that clients cannot reach.
     const context = { schema: this.schema, table: this.meta, internal: true };
     const parsed = parseQuery(query, context);
     if (parsed.select !== null)
       throw new Error(`search() returns whole records; remove select() from "${query}"`);
-    return Array.from(
-      matchingEntries(txn, context, parsed),
-      (entry) => entry.value as unknown as Rec,
-    );
+    const records: Rec[] = [];
+    for await (const batch of matchingEntries(txn, context, parsed)) {
+      for (const entry of batch) records.push(entry.value as unknown as Rec);
+    }
+    return records;
   }
 
   /**
@@ -224,12 +245,12 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return text;
   }
 
-  private insert(session: WriteSession, record: StoredValue): Key {
+  private async insert(session: WriteSession, record: StoredValue): Promise<Key> {
     const txn = session.txn;
     const given = record[this.meta.primaryKey] as Key | undefined;
     let key: Key;
     if (given !== undefined) {
-      if (txn.get(this.name, given) !== undefined) {
+      if ((await txn.get(this.name, given)) !== undefined) {
         throw clientError(
           'RECORD_EXISTS',
           `${this.name} ${JSON.stringify(given)} already exists; use PUT to replace it`,
@@ -240,15 +261,15 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       }
       key = given;
     } else {
-      key = this.numericKeys ? this.generatedKey(txn) : randomUUID();
+      key = this.numericKeys ? await this.generatedKey(txn) : randomUUID();
     }
-    this.write(session, key, { [this.meta.primaryKey]: key, ...record }, undefined, 'POST');
+    await this.write(session, key, { [this.meta.primaryKey]: key, ...record }, undefined, 'POST');
     return key;
   }
 
   /** The next generated numeric key; 409 once it would leave the key type's range. */
-  private generatedKey(txn: WriteTxn): number {
-    const key = txn.nextKey(this.name);
+  private async generatedKey(txn: WriteTxn): Promise<number> {
+    const key = await txn.nextKey(this.name);
     const max = MAX_GENERATED_KEY[this.meta.keyType] ?? Number.MAX_SAFE_INTEGER;
     if (key <= max) return key;
     throw clientError(
@@ -258,65 +279,56 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     );
   }
 
-  private replace(
+  private async replace(
     session: WriteSession,
     key: Key,
     record: StoredValue,
     options: WriteOptions,
-  ): WrittenEntry<Rec> {
-    const current = this.current(session.txn, key, options);
-    const stored = this.write(
+  ): Promise<Written<Rec>> {
+    const current = await this.current(session.txn, key, options);
+    const stored = await this.write(
       session,
       key,
       { [this.meta.primaryKey]: key, ...record },
       current,
       'PUT',
     );
-    return this.written(session, stored, current);
+    return { record: stored as unknown as Rec, created: current === undefined };
   }
 
-  private merge(
+  private async merge(
     session: WriteSession,
     key: Key,
     changes: StoredValue,
     options: WriteOptions,
-  ): WrittenEntry<Rec> {
-    const current = this.current(session.txn, key, options);
+  ): Promise<Written<Rec>> {
+    const current = await this.current(session.txn, key, options);
     const merged: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
     if (current === undefined) {
       // A record created by PATCH must still be a whole record.
       const missing = this.validator.missingRequired(merged);
       if (missing.length > 0) throw validationError(missing);
     }
-    const stored = this.write(session, key, merged, current, 'PATCH');
-    return this.written(session, stored, current);
+    const stored = await this.write(session, key, merged, current, 'PATCH');
+    return { record: stored as unknown as Rec, created: current === undefined };
   }
 
-  private written(
-    session: WriteSession,
-    stored: StoredValue,
-    previous: StoredValue | undefined,
-  ): WrittenEntry<Rec> {
-    return {
-      record: stored as unknown as Rec,
-      version: session.txn.version,
-      created: previous === undefined,
-    };
-  }
 
   /** Stamps the record's timestamps, runs `beforeWrite`, and writes the result, which it returns. */
-  private write(
+  private async write(
     session: WriteSession,
     key: Key,
     record: StoredValue,
     previous: StoredValue | undefined,
     method: 'POST' | 'PUT' | 'PATCH',
-  ): StoredValue {
+  ): Promise<StoredValue> {
     const now = Date.now();
     this.stamp(record, now, previous);
     const stored = this.hooks?.beforeWrite
-      ? this.beforeWrite(session, key, record, previous, method, now)
+      ? await this.beforeWrite(session, key, record, previous, method, now)
       : record;
+    // A hook that awaited may have outlived its transaction (a promise nobody waited for).
+    session.checkOpen();
     session.txn.put(this.name, key, stored);
     if (this.hooks?.afterCommit) session.recordPut(this.name, key, stored, previous);
     return stored;
@@ -326,14 +338,14 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
    * Runs the user's `beforeWrite`. It sees the record (and the previous one) frozen: a change it
    * makes must come back as its result, which is validated like a client's body.
    */
-  private beforeWrite(
+  private async beforeWrite(
     session: WriteSession,
     key: Key,
     record: StoredValue,
     previous: StoredValue | undefined,
     method: 'POST' | 'PUT' | 'PATCH',
     now: number,
-  ): StoredValue {
+  ): Promise<StoredValue> {
     // Called on the hooks object, so a hook written as a method keeps its `this`.
     const hooks = this.hooks!;
     const context = {
@@ -341,7 +353,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       previous: previous === undefined ? undefined : deepFreeze(previous),
       tables: session.tables,
     };
-    const result = session.runHook(this.name, key, 'beforeWrite', () =>
+    const result = await session.runHook(this.name, key, 'beforeWrite', () =>
       hooks.beforeWrite!(deepFreeze(record), context),
     );
     if (result === undefined) return record;
@@ -371,27 +383,32 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   }
 
   /** Deletes the record when it exists, after the user's `beforeDelete`. */
-  private remove(session: WriteSession, key: Key, options: WriteOptions): boolean {
+  private async remove(session: WriteSession, key: Key, options: WriteOptions): Promise<boolean> {
     const hooks = this.hooks;
     if (options.precondition === undefined && !hooks?.beforeDelete && !hooks?.afterCommit) {
       return session.txn.delete(this.name, key);
     }
-    const current = this.current(session.txn, key, options);
+    const current = await this.current(session.txn, key, options);
     if (current === undefined) return false;
     if (hooks?.beforeDelete) {
       const previous = deepFreeze(current);
-      session.runHook(this.name, key, 'beforeDelete', () =>
+      await session.runHook(this.name, key, 'beforeDelete', () =>
         hooks.beforeDelete!(previous, { tables: session.tables }),
       );
+      session.checkOpen();
     }
-    session.txn.delete(this.name, key);
+    await session.txn.delete(this.name, key);
     if (hooks?.afterCommit) session.recordDelete(this.name, key, current);
     return true;
   }
 
   /** The record's current value, after checking the write's precondition against its version. */
-  private current(txn: WriteTxn, key: Key, options: WriteOptions): StoredValue | undefined {
-    const entry = txn.get(this.name, key);
+  private async current(
+    txn: WriteTxn,
+    key: Key,
+    options: WriteOptions,
+  ): Promise<StoredValue | undefined> {
+    const entry = await txn.get(this.name, key);
     if (options.precondition && !options.precondition(entry?.version)) {
       throw clientError(
         'PRECONDITION_FAILED',
@@ -424,6 +441,12 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
         `This cannot be a key of ${this.name}: it ${problem.message}`,
       );
   }
+}
+
+/** The version of a commit that stored a record (a transaction that writes always commits one). */
+function writtenVersion(version: number | undefined): number {
+  if (version === undefined) throw new Error('A write that stored a record committed nothing');
+  return version;
 }
 
 /**

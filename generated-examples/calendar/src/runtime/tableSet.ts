@@ -2,31 +2,32 @@
 // it is replaced on every generation.
 /**
  * The tables of a running server, with the user's hooks (contract section 10). Every write of a
- * `Table` runs through `TableSet.write`: one store transaction with one `WriteSession`, in which
- * `beforeWrite`/`beforeDelete` run and hook code reads and writes the same transaction; once the
- * commit is durable, `afterCommit` hears of every record the write changed.
+ * `Table` runs through `TableSet.write`: one optimistic store transaction with one `WriteSession`
+ * per run, in which `beforeWrite`/`beforeDelete` run (and may await) and hook code reads and writes
+ * the same transaction; once the commit is durable, `afterCommit` hears of every record the final
+ * run changed. A run that met a conflict is thrown away whole and the work runs again.
  *
  * The hooks here are untyped: the typed forms (`hooks.ts`) are erased once, in `main.ts`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RouteMethod, RouteRequest } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
-import type { Key, Store, StoredValue, WriteTxn } from './store/types.js';
+import type { Committed, Key, Store, StoredValue, WriteTxn } from './store/types.js';
 import type { Table } from './table.js';
 
 /** A table whose records are handled untyped (validation guards their shape). */
 export type AnyTable = Table<StoredValue, StoredValue, StoredValue>;
 
 export interface RuntimeReadTable {
-  get(key: Key): StoredValue | undefined;
-  search(query?: string): StoredValue[];
+  get(key: Key): Promise<StoredValue | undefined>;
+  search(query?: string): Promise<StoredValue[]>;
 }
 
 export interface RuntimeTransactionTable extends RuntimeReadTable {
-  create(record: StoredValue): Key;
-  put(key: Key, record: StoredValue): void;
-  patch(key: Key, changes: StoredValue): void;
-  delete(key: Key): boolean;
+  create(record: StoredValue): Promise<Key>;
+  put(key: Key, record: StoredValue): Promise<void>;
+  patch(key: Key, changes: StoredValue): Promise<void>;
+  delete(key: Key): Promise<boolean>;
 }
 
 export type RuntimeReadTables = Readonly<Record<string, RuntimeReadTable>>;
@@ -34,7 +35,7 @@ export type RuntimeTransactionTables = Readonly<Record<string, RuntimeTransactio
 
 export interface RuntimeServerContext {
   readonly tables: RuntimeReadTables;
-  write<T>(work: (tables: RuntimeTransactionTables) => T): Promise<T>;
+  write<T>(work: (tables: RuntimeTransactionTables) => T | Promise<T>): Promise<T>;
 }
 
 /** A change as `afterCommit` receives it. */
@@ -117,17 +118,28 @@ export class TableSet {
    * then every changed record's `afterCommit` hook is started (not awaited: it cannot change the
    * answer).
    */
-  async write<T>(work: (session: WriteSession) => T): Promise<T> {
+  async write<T>(work: (session: WriteSession) => T | Promise<T>): Promise<T> {
+    return (await this.writeCommitted(work)).value;
+  }
+
+  /** `write`, resolving with the commit (its version, its changes) as well as the result. */
+  async writeCommitted<T>(work: (session: WriteSession) => T | Promise<T>): Promise<Committed<T>> {
     const depth = commitDepth.getStore() ?? 0;
     let session: WriteSession | undefined;
-    const result = await this.store.write((txn) => {
-      session = new WriteSession(txn, this);
-      return work(session);
+    const committed = await this.store.write(async (txn) => {
+      // A new session per run: what a run that met a conflict collected is thrown away with it.
+      const current = new WriteSession(txn, this);
+      session = current;
+      try {
+        return await work(current);
+      } finally {
+        current.end();
+      }
     });
     if (session !== undefined && session.changes.length > 0) {
       this.afterCommit(session.changes, depth);
     }
-    return result;
+    return committed;
   }
 
   /** The tables reading the latest committed state. */
@@ -199,12 +211,36 @@ export class WriteSession {
     return this.views;
   }
 
+  private ended = false;
+
+  /**
+   * The run is over (its work settled): a write that arrives later (a promise the work did not
+   * await) fails instead of slipping in after the commit check.
+   */
+  end(): void {
+    this.ended = true;
+  }
+
+  /** Throws when the transaction is over; called before every write made in it. */
+  checkOpen(): void {
+    if (this.ended) {
+      throw new Error(
+        'A write was made after its transaction had ended: await every write made in a hook or in write(...) before returning',
+      );
+    }
+  }
+
   /**
    * Runs a hook of `table` for the record `key`. A hook that writes the very record it is running
    * for (directly or through other hooks), or hooks nested deeper than any real use needs, fail
    * the write: they would otherwise recurse forever.
    */
-  runHook<T>(table: string, key: Key, hookName: string, run: () => T): T {
+  async runHook<T>(
+    table: string,
+    key: Key,
+    hookName: string,
+    run: () => T | PromiseLike<T>,
+  ): Promise<T> {
     const id = `${table}\u0000${typeof key}\u0000${String(key)}`;
     if (this.active.has(id)) {
       throw new Error(
@@ -220,13 +256,7 @@ export class WriteSession {
     this.active.add(id);
     this.depth += 1;
     try {
-      const result = run();
-      if (isPromiseLike(result)) {
-        throw new Error(
-          `The ${hookName} hook of ${table} returned a promise: it runs inside the write's transaction, which cannot wait, so it must be synchronous (use afterCommit for asynchronous work)`,
-        );
-      }
-      return result;
+      return await run();
     } finally {
       this.active.delete(id);
       this.depth -= 1;

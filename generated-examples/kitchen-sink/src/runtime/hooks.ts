@@ -56,32 +56,36 @@ export type NewRecordOf<DB, N extends keyof DB> =
 export type PatchOf<DB, N extends keyof DB> =
   DB[N] extends Table<object, object, infer Patch> ? Declared<Patch> : never;
 
-/** A table's reads: the latest committed state, or inside a transaction its state so far. */
+/**
+ * A table's reads: the latest committed state, or inside a transaction its state so far. Reads
+ * are asynchronous (a store on another machine answers later): `await` them.
+ */
 export interface ReadTable<Rec> {
   /** The record with this key, or undefined. */
-  get(key: Key): Rec | undefined;
+  get(key: Key): Promise<Rec | undefined>;
   /**
    * The records matching a query in the REST query language, as after `?` in `GET /T/?…`
    * (`'stockQuantity=lt=10&sort(name)&limit(20)'`; percent-encode `&|()=,` inside values).
    * Whole records only: a query with `select()` is refused. Without `limit` every match is read.
    */
-  search(query?: string): Rec[];
+  search(query?: string): Promise<Rec[]>;
 }
 
 /**
  * A table inside a write's transaction: reads see the transaction's writes so far, and writes
  * commit or roll back with it. Writes are validated and run the table's own hooks, like writes
- * over REST. Synchronous, because a transaction cannot wait.
+ * over REST. Await every call before the hook or the work returns: a write made after its
+ * transaction has ended fails.
  */
 export interface TransactionTable<Rec, Create, Patch> extends ReadTable<Rec> {
-  /** Creates a record (the key is generated unless given); returns its key. 409 if it exists. */
-  create(record: Create): Key;
+  /** Creates a record (the key is generated unless given); resolves with its key. 409 if it exists. */
+  create(record: Create): Promise<Key>;
   /** Creates or replaces the whole record. */
-  put(key: Key, record: Create): void;
+  put(key: Key, record: Create): Promise<void>;
   /** Merges these attributes into the record (creating it when missing), as PATCH does. */
-  patch(key: Key, changes: Patch): void;
-  /** Deletes the record; returns whether it existed. */
-  delete(key: Key): boolean;
+  patch(key: Key, changes: Patch): Promise<void>;
+  /** Deletes the record; resolves with whether it existed. */
+  delete(key: Key): Promise<boolean>;
 }
 
 export type ReadTables<DB> = { readonly [N in keyof DB]: ReadTable<RecordOf<DB, N>> };
@@ -110,10 +114,14 @@ export interface ServerContext<DB> {
   readonly tables: ReadTables<DB>;
   /**
    * Runs `work` in one write transaction: its writes commit together (hooks included) or, if it
-   * throws, not at all. Resolves with `work`'s result once the commit is durable. A function
-   * property, not a method: `({ write }) => …` may take it out of the context.
+   * throws, not at all. Resolves with `work`'s result once the commit is durable. `work` may be
+   * async and await anything; when another write changed what it read before it committed, it
+   * runs again from the start (so it must not do what cannot be done twice, like charging a card:
+   * do that in `afterCommit`), and after too many such conflicts the write fails with 409
+   * `WRITE_CONFLICT`. A function property, not a method: `({ write }) => …` may take it out of the
+   * context.
    */
-  readonly write: <T>(work: (tables: TransactionTables<DB>) => T) => Promise<T>;
+  readonly write: <T>(work: (tables: TransactionTables<DB>) => T | Promise<T>) => Promise<T>;
 }
 
 /** A committed change of one record, as `afterCommit` receives it. */
@@ -158,9 +166,12 @@ export interface Route<DB> {
 }
 
 /**
- * The hooks of table `N`. `beforeWrite` and `beforeDelete` run inside the write's transaction, so
- * they are synchronous; whatever they throw (`refuse(...)` for an answer of your choice) rolls the
- * whole write back, and nothing is written.
+ * The hooks of table `N`. `beforeWrite` and `beforeDelete` run inside the write's transaction and
+ * may be `async`: they can await reads, writes and anything else (a price service, say). Whatever
+ * they throw (`refuse(...)` for an answer of your choice) rolls the whole write back, and nothing
+ * is written. The transaction is optimistic: when another write changes what it read before it
+ * commits, the whole write runs again, hooks included, so a hook must not do what cannot be done
+ * twice (that belongs in `afterCommit`).
  */
 export interface TableHooks<DB, N extends keyof DB> {
   /**
@@ -172,9 +183,12 @@ export interface TableHooks<DB, N extends keyof DB> {
   beforeWrite?(
     record: Readonly<RecordOf<DB, N>>,
     context: WriteContext<DB, RecordOf<DB, N>>,
-  ): RecordOf<DB, N> | void;
+  ): RecordOf<DB, N> | void | Promise<RecordOf<DB, N> | void>;
   /** Before an existing record is deleted (DELETE by id or by query, and deletes made by hooks). */
-  beforeDelete?(previous: Readonly<RecordOf<DB, N>>, context: DeleteContext<DB>): void;
+  beforeDelete?(
+    previous: Readonly<RecordOf<DB, N>>,
+    context: DeleteContext<DB>,
+  ): void | Promise<void>;
   /**
    * After a write's commit is durable, once per changed record of this table. It cannot change the
    * answer: what it throws (or rejects with) is logged.

@@ -4,8 +4,11 @@
  * The server's configuration, read from environment variables. `CONFIG_VARIABLES` is the one list
  * of them: the loader reads it, and the generator renders the generated README's table from it.
  */
+import { availableParallelism } from 'node:os';
 
 export interface ServerConfig {
+  /** Processes serving requests behind the one port (1: the server's own process serves them). */
+  readonly workers: number;
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
@@ -60,6 +63,12 @@ export interface ConfigVariable {
 
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', default: '9926', description: 'TCP port to listen on (0 picks a free port).' },
+  {
+    name: 'WORKERS',
+    default: '1',
+    description:
+      'Processes that serve requests behind the one port, sharing the data directory (`auto`: one per CPU core). The limits below apply to each of them.',
+  },
   {
     name: 'HOST',
     default: '127.0.0.1',
@@ -185,6 +194,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
 ];
 
+/** More worker processes than this would only contend for the data directory's write lock. */
+const MAX_WORKERS = 64;
+
 /** A configuration that cannot be used; its message lists every problem. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -214,6 +226,7 @@ export function loadConfig(env: Environment): ServerConfig {
   };
 
   const config: ServerConfig = {
+    workers: workerCount(text('WORKERS'), problems),
     port: integer('PORT', 0, 65535),
     host: text('HOST'),
     dataDir: text('DATA_DIR'),
@@ -246,6 +259,15 @@ export function loadConfig(env: Environment): ServerConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `WORKERS`: `auto` (one per core) or a number of processes. */
+function workerCount(raw: string, problems: string[]): number {
+  if (raw.toLowerCase() === 'auto') return Math.min(MAX_WORKERS, availableParallelism());
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isSafeInteger(value) && value >= 1 && value <= MAX_WORKERS) return value;
+  problems.push(`WORKERS must be auto or an integer from 1 to ${MAX_WORKERS}, got "${raw}"`);
+  return 1;
 }
 
 /** A comma-separated list (`CORS_ORIGINS`, `ALLOWED_HOSTS`); null when it names nothing. */

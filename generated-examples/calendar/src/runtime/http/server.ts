@@ -274,7 +274,7 @@ export class HttpServer implements ServerState {
             query,
           });
         }
-        return getRecord(exchange, resource, id, this.format(exchange, route.format));
+        return getRecord(this.app, exchange, resource, id, this.format(exchange, route.format));
       case 'PUT':
         return putRecord(this.app, exchange, resource, id, () =>
           this.format(exchange, route.format),
@@ -319,7 +319,11 @@ export class HttpServer implements ServerState {
     }
   }
 
-  private describe(exchange: Exchange, resource: TableResource, query: string): void {
+  private async describe(
+    exchange: Exchange,
+    resource: TableResource,
+    query: string,
+  ): Promise<void> {
     const method = exchange.request.method;
     if (method === 'OPTIONS') return this.options(exchange, DESCRIBE_METHODS);
     if (method !== 'GET' && method !== 'HEAD')
@@ -329,7 +333,7 @@ export class HttpServer implements ServerState {
         position: 0,
       });
     const format = this.format(exchange, undefined);
-    const count = exchange.timed(() => this.app.store.read().count(resource.meta.name));
+    const count = await exchange.timed(() => this.app.store.read().count(resource.meta.name));
     exchange.sendValue(200, format, describeTable(resource.meta, count));
   }
 
@@ -343,9 +347,9 @@ export class HttpServer implements ServerState {
     try {
       const store = this.app.store;
       const first = this.app.schema.tables[0];
-      if (first !== undefined) exchange.timed(() => store.read().count(first.name));
+      if (first !== undefined) await exchange.timed(() => store.read().count(first.name));
       // An empty transaction still takes the writer lock and commits durably.
-      await exchange.timedWrite(() => store.write(() => true));
+      await exchange.timed(() => store.write(() => true));
     } catch (error) {
       console.error('health check failed:', error);
       throw (

@@ -11,6 +11,7 @@
  * socket; at most `MAX_STREAMED_ANSWERS` streams run at once (503 with `Retry-After` beyond), and
  * a client that reads nothing for `ANSWER_WRITE_TIMEOUT_MS` has its connection closed.
  */
+import type { Batches } from '../store/types.js';
 import { listEncoder } from './encode.js';
 import type { Exchange } from './exchange.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
@@ -21,15 +22,15 @@ const CHUNK_SIZE = 16 * 1024;
 export async function streamList(
   exchange: Exchange,
   format: Format,
-  values: Iterable<unknown>,
+  values: Batches<unknown>,
   columns: readonly string[],
   headers: string[] = [],
 ): Promise<void> {
   const { request, response } = exchange;
   const release = exchange.beginStream();
-  const iterator = values[Symbol.iterator]();
+  const iterator = values[Symbol.asyncIterator]();
   try {
-    const first = exchange.timed(() => iterator.next());
+    const first = await exchange.timed(() => iterator.next());
     headers.push('Content-Type', CONTENT_TYPES[format]);
     if (request.method === 'HEAD') {
       response.writeHead(200, exchange.headers(headers));
@@ -48,19 +49,21 @@ export async function streamList(
       if (!response.write(chunk)) await drained(exchange, exchange.writeTimeoutMs);
       return !response.destroyed;
     };
-    for (let next = first; next.done !== true; next = iterator.next()) {
-      const piece = encoder.item(next.value);
-      pending.push(piece);
-      pendingSize += piece.length;
-      // A client that went away stops the reading too.
-      if (pendingSize >= CHUNK_SIZE && !(await flush())) return;
+    for (let next = first; next.done !== true; next = await exchange.timed(() => iterator.next())) {
+      for (const value of next.value) {
+        const piece = encoder.item(value);
+        pending.push(piece);
+        pendingSize += piece.length;
+        // A client that went away stops the reading too.
+        if (pendingSize >= CHUNK_SIZE && !(await flush())) return;
+      }
     }
     pending.push(encoder.end());
     await flush();
     response.end();
   } finally {
-    // Closes the store cursor when the loop ended early.
-    iterator.return?.();
+    // Stops the store's reading when the loop ended early.
+    await iterator.return?.();
     release();
   }
 }

@@ -18,9 +18,9 @@ import type { AttributeMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
 import { indexValuesOf } from '../store/indexValues.js';
 import { isPoint, type IndexRange, type Key, type KeyRange, type ReadTxn } from '../store/types.js';
-import { driverEntries, sortedKeys, type Driver } from './drivers.js';
+import { driverBatches, sortedKeys, type Driver } from './drivers.js';
 import { clientError } from '../http/errors.js';
-import { comparisonMatches } from './match.js';
+import { comparisonMatches, localMatches } from './match.js';
 import { EXACTLY_INDEXED_SCALARS } from '../store/indexValues.js';
 import { comparisonRanges, indexValue, intersectRanges } from './ranges.js';
 import { isKey } from './relationships.js';
@@ -48,7 +48,7 @@ interface Candidate {
   readonly selective: boolean;
 }
 
-export function planQuery(txn: ReadTxn, table: TableMeta, query: Query): Plan {
+export function planQuery(txn: ReadTxn, table: TableMeta, query: Query): Promise<Plan> {
   return new Planner(txn).plan(table, query);
 }
 
@@ -61,10 +61,15 @@ class Planner {
 
   constructor(private readonly txn: ReadTxn) {}
 
-  plan(table: TableMeta, query: Query): Plan {
-    const total = this.txn.count(table.name);
+  async plan(table: TableMeta, query: Query): Promise<Plan> {
+    const total = await this.txn.count(table.name);
     const sortFirst = query.sort[0] ?? null;
-    const candidates = this.candidates(table, conjunctsOf(query.conditions), sortFirst, total);
+    const candidates = await this.candidates(
+      table,
+      conjunctsOf(query.conditions),
+      sortFirst,
+      total,
+    );
     const keySorted = sortFirst !== null && isLocal(sortFirst) && sortFirst.target.isKey;
     candidates.push({
       driver: { kind: 'scan', reverse: keySorted && sortFirst.descending },
@@ -127,12 +132,12 @@ class Planner {
   }
 
   /** Candidates for a conjunction of conditions on `table`. */
-  private candidates(
+  private async candidates(
     table: TableMeta,
     conjuncts: readonly Condition[],
     sortFirst: SortKey | null,
     total: number,
-  ): Candidate[] {
+  ): Promise<Candidate[]> {
     const groups = new Map<string, Comparison[]>();
     const unions: Condition[] = [];
     const joins: Comparison[] = [];
@@ -160,7 +165,8 @@ class Planner {
       best = Math.min(best, candidate.estimate);
     };
     // Keys first (they cost nothing to measure), then point conditions, then ranges: the
-    // smaller the best estimate so far, the less counting the later candidates need.
+    // smaller the best estimate so far, the less counting the later candidates need (which is
+    // why they are measured one after the other, not in parallel).
     const ordered = [...groups.values()].sort((a, b) => groupRank(a) - groupRank(b));
     for (const group of ordered) {
       const ranges = group
@@ -171,21 +177,21 @@ class Planner {
       add(
         target.isKey
           ? keyCandidate(ranges, sortFirst, total)
-          : this.indexCandidate(table, target.attribute, ranges, sortFirst, best),
+          : await this.indexCandidate(table, target.attribute, ranges, sortFirst, best),
       );
     }
-    for (const union of unions) add(this.unionCandidate(table, union, sortFirst, total));
-    for (const join of joins) add(this.joinCandidate(table, join, sortFirst, best, total));
+    for (const union of unions) add(await this.unionCandidate(table, union, sortFirst, total));
+    for (const join of joins) add(await this.joinCandidate(table, join, sortFirst, best, total));
     return candidates;
   }
 
-  private indexCandidate(
+  private async indexCandidate(
     table: TableMeta,
     attribute: AttributeMeta,
     ranges: readonly IndexRange[],
     sortFirst: SortKey | null,
     best: number,
-  ): Candidate {
+  ): Promise<Candidate> {
     const multi = isMulti(attribute);
     const inOrder =
       sortFirst === null ||
@@ -196,7 +202,7 @@ class Planner {
     const reverse = sortFirst !== null && inOrder && sortFirst.descending;
     return {
       driver: { kind: 'index', attribute: attribute.name, multi, ranges, reverse },
-      estimate: this.countRanges(table, attribute.name, ranges, best),
+      estimate: await this.countRanges(table, attribute.name, ranges, best),
       ordered: inOrder,
       rank: ranges.every(isPoint) ? 1 : 2,
       selective: true,
@@ -207,38 +213,41 @@ class Planner {
    * Index entries in the ranges: the store's cheap estimate where it has one, else a count that
    * goes no further than needed to compare with `best`.
    */
-  private countRanges(
+  private async countRanges(
     table: TableMeta,
     attribute: string,
     ranges: readonly IndexRange[],
     best: number,
-  ): number {
-    if (this.txn.estimateIndex) {
-      let estimate = 0;
-      for (const range of ranges) estimate += this.txn.estimateIndex(table.name, attribute, range);
-      return estimate;
+  ): Promise<number> {
+    const { txn } = this;
+    if (txn.estimateIndex) {
+      const estimates = await Promise.all(
+        ranges.map((range) => txn.estimateIndex!(table.name, attribute, range)),
+      );
+      return estimates.reduce((sum, estimate) => sum + estimate, 0);
     }
+    // One range after the other: each counts only up to what the earlier ones left of the cap.
     const cap = Math.min(PLAN_COUNT_CAP, best * 16 + 16);
     let count = 0;
     for (const range of ranges) {
-      count += this.txn.countIndex(table.name, attribute, range, cap - count);
+      count += await txn.countIndex(table.name, attribute, range, cap - count);
       if (count >= cap) break;
     }
     return count;
   }
 
-  private unionCandidate(
+  private async unionCandidate(
     table: TableMeta,
     union: Condition,
     sortFirst: SortKey | null,
     total: number,
-  ): Candidate | null {
+  ): Promise<Candidate | null> {
     // Conjunctions are flattened when the query is built, so a junction here is an OR.
     if (union.kind !== 'or') return null;
     const branches: Driver[] = [];
     let estimate = 0;
     for (const branch of union.children) {
-      const candidates = this.candidates(table, conjunctsOf(branch), null, total);
+      const candidates = await this.candidates(table, conjunctsOf(branch), null, total);
       if (candidates.length === 0) return null;
       const best = candidates.reduce((a, b) => (b.estimate < a.estimate ? b : a));
       branches.push(best.driver);
@@ -258,13 +267,13 @@ class Planner {
    * that match, then the records of this table that point at them (or that they point at).
    * Only worth it, and only tried, when the related side is more selective than `best`.
    */
-  private joinCandidate(
+  private async joinCandidate(
     table: TableMeta,
     comparison: Comparison,
     sortFirst: SortKey | null,
     best: number,
     total: number,
-  ): Candidate | null {
+  ): Promise<Candidate | null> {
     const hop = comparison.hops[0]!;
     const relationship = hop.attribute.relationship;
     if (relationship === null) return null;
@@ -275,8 +284,8 @@ class Planner {
         return null;
     }
     const inner: Comparison = { ...comparison, hops: comparison.hops.slice(1) };
-    const innerTotal = this.txn.count(hop.to.name);
-    const innerCandidates = this.candidates(hop.to, [inner], null, innerTotal);
+    const innerTotal = await this.txn.count(hop.to.name);
+    const innerCandidates = await this.candidates(hop.to, [inner], null, innerTotal);
     const innerBest = innerCandidates.reduce<{ driver: Driver; estimate: number }>(
       (a, b) => (b.estimate < a.estimate ? b : a),
       { driver: { kind: 'scan', reverse: false }, estimate: innerTotal },
@@ -285,14 +294,20 @@ class Planner {
     if (innerBest.estimate >= bound) return null;
 
     const found: Key[] = [];
-    for (const entry of driverEntries(this.txn, hop.to.name, innerBest.driver)) {
-      if (!comparisonMatches(this.txn, inner, entry.key, entry.value, 0)) continue;
-      if (relationship.kind === 'one-to-many') {
-        for (const value of indexValuesOf(entry.value[relationship.to]))
-          if (isKey(value)) found.push(value);
-      } else found.push(entry.key);
-      // More related keys than the best candidate's records: not the more selective side.
-      if (found.length > bound) return null;
+    const local = inner.hops.length === 0;
+    for await (const batch of driverBatches(this.txn, hop.to.name, innerBest.driver)) {
+      for (const entry of batch) {
+        const holds = local
+          ? localMatches(inner, entry.key, entry.value)
+          : await comparisonMatches(this.txn, inner, entry.key, entry.value, 0);
+        if (!holds) continue;
+        if (relationship.kind === 'one-to-many') {
+          for (const value of indexValuesOf(entry.value[relationship.to]))
+            if (isKey(value)) found.push(value);
+        } else found.push(entry.key);
+        // More related keys than the best candidate's records: not the more selective side.
+        if (found.length > bound) return null;
+      }
     }
     const keys = sortedKeys(found);
     if (foreignKey === undefined) {
@@ -313,7 +328,7 @@ class Planner {
       start: { value: indexValue(key), inclusive: true },
       end: { value: indexValue(key), inclusive: true },
     }));
-    return { ...this.indexCandidate(table, foreignKey, points, sortFirst, best), rank: 3 };
+    return { ...(await this.indexCandidate(table, foreignKey, points, sortFirst, best)), rank: 3 };
   }
 }
 

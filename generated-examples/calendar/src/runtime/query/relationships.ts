@@ -8,37 +8,36 @@
 import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
 import { STORE_LIMITS } from '../store/limits.js';
-import type { Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
+import type { Batches, Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { AnswerBudget, type AnswerLimits } from './budget.js';
 import { comparable, compareValues } from './values.js';
 
-/** The related records of `record` through `attribute`, in relationship order. */
-export function* relatedEntries(
+/** The related records of `record` through `attribute`, in relationship order, in batches. */
+export async function* relatedEntries(
   txn: ReadTxn,
   target: TableMeta,
   attribute: AttributeMeta,
   key: Key,
   record: StoredValue,
-): Generator<RecordEntry> {
+): Batches<RecordEntry> {
   const relationship = attribute.relationship;
   if (relationship === null) return;
   switch (relationship.kind) {
     case 'many-to-one': {
       const foreignKey = record[relationship.from];
       if (isStorableKey(foreignKey)) {
-        const entry = txn.get(target.name, foreignKey);
-        if (entry !== undefined) yield entry;
+        const entry = await txn.get(target.name, foreignKey);
+        if (entry !== undefined) yield [entry];
       }
       return;
     }
     case 'many-to-many': {
       const foreignKeys = record[relationship.from];
       if (!Array.isArray(foreignKeys)) return;
-      for (const foreignKey of foreignKeys) {
-        if (!isStorableKey(foreignKey)) continue;
-        const entry = txn.get(target.name, foreignKey);
-        if (entry !== undefined) yield entry;
-      }
+      const keys = foreignKeys.filter(isStorableKey);
+      if (keys.length === 0) return;
+      const found = present(await txn.getMany(target.name, keys));
+      if (found.length > 0) yield found;
       return;
     }
     case 'one-to-many':
@@ -47,32 +46,39 @@ export function* relatedEntries(
 }
 
 /** Records of `target` whose attribute `to` (a key or a list of keys) holds `key`, in key order. */
-function* referencingEntries(
+async function* referencingEntries(
   txn: ReadTxn,
   target: TableMeta,
   to: string,
   key: Key,
-): Generator<RecordEntry> {
+): Batches<RecordEntry> {
   const foreignKey = attributeOf(target, to);
   // An index still being built does not hold every record yet: scan instead.
   if (foreignKey?.indexed === true && (txn.indexReady?.(target.name, to) ?? true)) {
     let previous: Key | undefined;
     const point = { value: key, inclusive: true };
-    for (const { key: relatedKey } of txn.scanIndex(target.name, to, {
-      start: point,
-      end: point,
-    })) {
-      // An index holds each (value, key) pair once, but guard against a store that repeats it.
-      if (previous !== undefined && compareValues(previous, relatedKey) === 0) continue;
-      previous = relatedKey;
-      const entry = txn.get(target.name, relatedKey);
-      if (entry !== undefined) yield entry;
+    for await (const batch of txn.scanIndex(target.name, to, { start: point, end: point })) {
+      const keys: Key[] = [];
+      for (const { key: relatedKey } of batch) {
+        // An index holds each (value, key) pair once, but guard against a store that repeats it.
+        if (previous !== undefined && compareValues(previous, relatedKey) === 0) continue;
+        previous = relatedKey;
+        keys.push(relatedKey);
+      }
+      if (keys.length === 0) continue;
+      const found = present(await txn.getMany(target.name, keys));
+      if (found.length > 0) yield found;
     }
     return;
   }
-  for (const entry of txn.scan(target.name)) {
-    if (holdsKey(entry.value[to], key)) yield entry;
+  for await (const batch of txn.scan(target.name)) {
+    const found = batch.filter((entry) => holdsKey(entry.value[to], key));
+    if (found.length > 0) yield found;
   }
+}
+
+function present(entries: readonly (RecordEntry | undefined)[]): RecordEntry[] {
+  return entries.filter((entry): entry is RecordEntry => entry !== undefined);
 }
 
 function holdsKey(value: unknown, key: Key): boolean {
@@ -115,14 +121,14 @@ export function relationshipExposed(schema: SchemaMeta, attribute: AttributeMeta
  * of related records for the to-many kinds. Records are returned as stored; more than the answer's
  * budget (`limits`) is refused with 400 `ANSWER_TOO_LARGE`.
  */
-export function resolveRelationship(
+export async function resolveRelationship(
   txn: ReadTxn,
   schema: SchemaMeta,
   table: TableMeta,
   attribute: AttributeMeta,
   record: StoredValue,
   limits?: AnswerLimits,
-): StoredValue | StoredValue[] | null {
+): Promise<StoredValue | StoredValue[] | null> {
   const budget = new AnswerBudget(limits);
   const relationship = attribute.relationship;
   if (relationship === null)
@@ -131,10 +137,12 @@ export function resolveRelationship(
   const target = targetTable(schema, attribute);
   const values: StoredValue[] = [];
   if (relationship.kind === 'one-to-many' && !isKey(key)) return values;
-  for (const entry of relatedEntries(txn, target, attribute, key as Key, record)) {
-    budget.resolved(entry.value);
-    if (relationship.kind === 'many-to-one') return entry.value;
-    values.push(entry.value);
+  for await (const batch of relatedEntries(txn, target, attribute, key as Key, record)) {
+    for (const entry of batch) {
+      budget.resolved(entry.value);
+      if (relationship.kind === 'many-to-one') return entry.value;
+      values.push(entry.value);
+    }
   }
   return relationship.kind === 'many-to-one' ? null : values;
 }

@@ -28,7 +28,21 @@ export interface EventMessage {
   readonly reason?: 'unmatched';
 }
 
+/**
+ * The end of a subscription's initial part (contract 8.3), sent to clients that asked to resume:
+ * everything before it was either the missed changes (`resumed: true`) or the whole current state
+ * (`resumed: false`: records the client holds that were not sent are gone). `version` is where
+ * to resume after, if the connection drops before another change arrives.
+ */
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly resumed: boolean;
+  readonly version: number;
+  readonly localTime: number;
+}
+
 const EVENT_END = Buffer.from('\n\n');
+const DATA_FIELD = Buffer.from('data: ');
 
 export class OutgoingEvent {
   private json: Buffer | undefined;
@@ -36,7 +50,15 @@ export class OutgoingEvent {
   private msgpack: Buffer | undefined;
   private eventStream: Buffer | undefined;
 
-  constructor(readonly message: EventMessage) {}
+  /**
+   * `initial`: a record of the initial state, whose version is the record's, not a place in the
+   * commit log: its event-stream form has no `id:` line, so a reconnecting browser resumes from
+   * the last change it saw instead.
+   */
+  constructor(
+    readonly message: EventMessage | ReadyMessage,
+    private readonly initial = false,
+  ) {}
 
   /** The WebSocket frame payload in `format` (sent as a text frame for JSON, binary otherwise). */
   frame(format: FrameFormat): Buffer {
@@ -51,17 +73,27 @@ export class OutgoingEvent {
   }
 
   /**
-   * The Server-Sent Events chunk: an `id:` line with the event's version, the JSON message as one
-   * `data:` line, then a blank line.
+   * The Server-Sent Events chunk: an `id:` line with the event's version (none for the initial
+   * state), `event: ready` for the ready event (which `onmessage` handlers therefore never see),
+   * the JSON message as one `data:` line, then a blank line.
    */
   eventStreamChunk(): Buffer {
+    if (this.eventStream !== undefined) return this.eventStream;
+    const fields =
+      (this.message.type === 'ready' ? 'event: ready\n' : '') +
+      (this.initial ? '' : `id: ${String(this.message.version)}\n`);
     // JSON text never holds a raw line break, so one `data:` line carries the whole message.
-    return (this.eventStream ??= Buffer.concat([
-      Buffer.from(`id: ${String(this.message.version)}\ndata: `),
+    this.eventStream = Buffer.concat([
+      fields === '' ? DATA_FIELD : Buffer.from(`${fields}data: `),
       this.frame('json'),
       EVENT_END,
-    ]));
+    ]);
+    return this.eventStream;
   }
+}
+
+export function readyMessage(resumed: boolean, version: number, localTime: number): ReadyMessage {
+  return { type: 'ready', resumed, version, localTime };
 }
 
 export function putMessage(

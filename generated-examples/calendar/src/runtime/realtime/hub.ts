@@ -38,11 +38,11 @@ class TableRegistry {
 
 export class SubscriptionHub implements SubscriptionHost, ViewHost {
   /**
-   * The version of the last commit dispatched. It starts at the clock: versions are commit times,
-   * and no write is in flight while the server starts, so every commit a read could see ahead of
-   * the hub is later than this.
+   * The version of the last commit dispatched (versions increase in commit order). It starts at
+   * the store's last commit, known once the store answers: until then it is 0, which only makes
+   * subscriptions remember more of what they sent ahead of the hub.
    */
-  lastVersion = Date.now();
+  lastVersion = 0;
   private readonly registries = new Map<string, TableRegistry>();
   /** Views by the tables they read through relationships: a commit to one makes them list their matches again. */
   private readonly dependents = new Map<string, Set<ViewSubscription>>();
@@ -61,6 +61,12 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
   ) {
     this.buffers = new BufferAccount(options.totalBufferLimit);
     this.stopListening = store.onCommit((commit) => this.dispatch(commit));
+    store.lastVersion().then(
+      (version) => {
+        if (version > this.lastVersion) this.lastVersion = version;
+      },
+      (error: unknown) => console.error('the store could not tell its last commit', error),
+    );
   }
 
   /** Bytes every subscription has waiting to be sent, counted now. */
@@ -90,7 +96,7 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     let subscription: Subscription;
     switch (target.kind) {
       case 'record': {
-        const record = new RecordSubscription(target.table, target.key, sink, this);
+        const record = new RecordSubscription(target.table, target.key, sink, this, target.resume);
         let subscribers = registry.records.get(target.key);
         if (subscribers === undefined) registry.records.set(target.key, (subscribers = new Set()));
         subscribers.add(record);
@@ -98,13 +104,13 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
         break;
       }
       case 'table': {
-        const table = new TableSubscription(target.table, sink, this);
+        const table = new TableSubscription(target.table, sink, this, target.resume);
         registry.tables.add(table);
         subscription = table;
         break;
       }
       case 'view': {
-        const view = new ViewSubscription(target.table, target.query, sink, this);
+        const view = new ViewSubscription(target.table, target.query, sink, this, target.resume);
         registry.views.add(view, view.equality);
         registry.viewCount++;
         for (const table of view.relatedTables) {
@@ -129,6 +135,10 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
 
   read(): ReadTxn {
     return this.store.read();
+  }
+
+  changesSince(version: number, limit: number): Promise<readonly Commit[] | undefined> {
+    return this.store.changesSince(version, limit);
   }
 
   detach(subscription: Subscription): void {

@@ -7,19 +7,29 @@
  * change. The initial state may be large and the consumer slow, so it is read and sent in batches,
  * each from a fresh read once the previous batch has left the process. Changes that commit
  * meanwhile are already being delivered by the hub (the subscription is registered before the
- * first read): they are held and sent right after the initial state, and a record they concern is
- * not sent again by a later batch.
+ * first read, and reads are asynchronous): they are held and sent right after the initial state,
+ * and a record they concern is not sent again by the initial state.
+ *
+ * Turning a change into events may need reads (a filtered view matches and shapes records through
+ * the query engine, which may follow relationships): the changes of one subscription are then
+ * handled one after the other, in commit order, however long each takes.
  *
  * A read may already see a commit whose event the hub has not dispatched yet. Such a record is sent
  * with its version, and remembered, so that the event, when it arrives, is recognised and dropped.
+ *
+ * A client that reconnects and says where it left off (contract 8.3) gets, instead of the initial
+ * state, the changes it missed, read from the commit log, when the log still holds them all; then
+ * a `ready` event, and the live changes. Changes that arrive while the missed ones are read are
+ * kept as they are and handled afterwards, those the log already had dropped.
  */
 import { ClientError } from '../errors.js';
 import type { TableMeta } from '../meta.js';
-import type { Change, Key, ReadTxn } from '../store/types.js';
+import type { Change, Commit, Key, ReadTxn } from '../store/types.js';
 import type { BufferAccount, BufferHolder } from './buffers.js';
-import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
+import { OutgoingEvent, deleteMessage, putMessage, readyMessage } from './event.js';
 import type { RealtimeOptions } from './options.js';
 import { CLOSE_CODES, type EventSink } from './sink.js';
+import type { Resumption } from './target.js';
 
 /** What a subscription needs from the hub that serves it. */
 export interface SubscriptionHost {
@@ -29,6 +39,8 @@ export interface SubscriptionHost {
   /** Version of the last commit the hub has dispatched; reads see at least that much. */
   readonly lastVersion: number;
   read(): ReadTxn;
+  /** The commits after `version` from the commit log; undefined when it no longer holds them all. */
+  changesSince(version: number, limit: number): Promise<readonly Commit[] | undefined>;
   /** Forgets the subscription: it receives nothing more. */
   detach(subscription: Subscription): void;
 }
@@ -62,6 +74,8 @@ export class Dispatch {
 
 /** Records per batch of the initial state, so that a batch never holds a read for long. */
 const MAX_BATCH_RECORDS = 512;
+/** Missed commits a resumption reads at most; a client further behind gets the initial state. */
+const MAX_RESUMED_COMMITS = 10_000;
 
 type Phase = 'initial' | 'live' | 'closed';
 
@@ -74,11 +88,19 @@ export abstract class Subscription implements BufferHolder {
   private sentAhead: Map<Key, number> | null = null;
   private sentAheadUpTo = 0;
   private batchRecords = 0;
+  /** Changes waiting for the one being handled (which awaits reads); null when none is. */
+  private queue: Promise<void> | null = null;
+  /** Changes that arrived while missed changes are read from the log; null otherwise. */
+  private arrivedWhileResuming: { change: Change; dispatch: Dispatch }[] | null = null;
+  /** The version up to which the log was read for missed changes. */
+  private resumedUpTo = 0;
 
   constructor(
     readonly table: TableMeta,
     protected readonly sink: EventSink,
     protected readonly host: SubscriptionHost,
+    /** Where the client left off, when it asked to resume. */
+    private readonly resume?: Resumption,
   ) {}
 
   get closed(): boolean {
@@ -96,35 +118,160 @@ export abstract class Subscription implements BufferHolder {
 
   /**
    * Sends the initial state, then the held events, then goes live. Called once, by the hub, right
-   * after registering the subscription: the first batch is read and sent synchronously, before any
-   * other commit can be delivered.
+   * after registering the subscription.
    */
   async start(): Promise<void> {
     try {
-      while (!this.sendInitialBatch()) {
-        await this.sink.flushed();
-        if (this.phase === 'closed') return;
+      const after = this.resume?.after ?? null;
+      const resumed = after !== null && (await this.sendMissedChanges(after));
+      if (this.closed) return;
+      if (!resumed) {
+        while (!(await this.sendInitialBatch())) {
+          await this.sink.flushed();
+          if (this.closed) return;
+        }
       }
-      if (this.phase === 'closed') return;
+      if (this.closed) return;
+      // Changes still being turned into events belong before the end of the held ones.
+      await this.settled();
+      if (this.closed) return;
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
       this.phase = 'live';
       for (const event of held) this.emit(event);
+      if (this.resume !== undefined) {
+        // Every change the hub has dispatched is out, so resuming after its version misses nothing.
+        this.emit(new OutgoingEvent(readyMessage(resumed, this.host.lastVersion, Date.now())));
+      }
     } catch (error) {
       this.fail(error);
     }
   }
 
-  /** Called by the hub, in commit order, with each change that may concern this subscription. */
-  receive(change: Change, dispatch: Dispatch): void {
-    if (this.phase === 'closed' || this.repeatsInitialState(change)) return;
-    // Not through guarded(): this runs for every candidate of every change, without allocating.
+  /**
+   * Sends the changes committed after `after` that concern this subscription, from the commit
+   * log; false (nothing sent) when the log no longer holds them all, the client is too far behind,
+   * or this subscription cannot tell what they changed for the client.
+   */
+  private async sendMissedChanges(after: number): Promise<boolean> {
+    if (!this.replayable()) return false;
+    this.arrivedWhileResuming = [];
     try {
-      this.apply(change, dispatch);
+      const commits = await this.host.changesSince(after, MAX_RESUMED_COMMITS + 1);
+      if (commits === undefined || commits.length > MAX_RESUMED_COMMITS) return false;
+      await this.prepareReplay();
+      this.resumedUpTo = after;
+      for (const commit of commits) {
+        for (const change of commit.changes) {
+          if (this.phase === 'closed') return true;
+          if (change.table === this.table.name && this.concerns(change)) await this.replay(change);
+          if (this.batchFull()) await this.sink.flushed();
+        }
+        this.resumedUpTo = commit.version;
+      }
+      return true;
+    } finally {
+      const arrived = this.arrivedWhileResuming;
+      this.arrivedWhileResuming = null;
+      // The changes the log held were replayed (or the initial state will cover them all).
+      for (const { change, dispatch } of arrived) {
+        if (change.version > this.resumedUpTo) this.receive(change, dispatch);
+      }
+    }
+  }
+
+  /** Whether missed changes alone tell this subscription's client what changed for it. */
+  protected replayable(): boolean {
+    return true;
+  }
+
+  /** Work before missed changes are replayed (a view lists its current matches). */
+  protected async prepareReplay(): Promise<void> {}
+
+  /** Whether a change of this subscription's table concerns it (a record subscription: its key). */
+  protected concerns(_change: Change): boolean {
+    return true;
+  }
+
+  /** Sends one missed change. */
+  protected replay(change: Change): void | Promise<void> {
+    this.sendReplayed(
+      new OutgoingEvent(
+        change.type === 'put'
+          ? putMessage(change.key, change.value, change.version, Date.now())
+          : deleteMessage(change.key, change.version, Date.now()),
+      ),
+    );
+  }
+
+  /** Sends an event of the missed changes (the initial part: not held). */
+  protected sendReplayed(event: OutgoingEvent): void {
+    this.batchRecords++;
+    this.sink.send(event);
+    this.checkBuffer(0);
+  }
+
+  /**
+   * Called by the hub, in commit order, with each change that may concern this subscription. A
+   * change whose handling must wait for reads is chained after the ones before it.
+   */
+  receive(change: Change, dispatch: Dispatch): void {
+    if (this.phase === 'closed') return;
+    if (this.arrivedWhileResuming !== null) {
+      this.arrivedWhileResuming.push({ change, dispatch });
+      return;
+    }
+    this.noteChange(change);
+    if (this.queue !== null) {
+      this.enqueue(() => this.handle(change, dispatch));
+      return;
+    }
+    // Not through guarded(): this runs for every candidate of every change, without allocating.
+    const handled = this.handle(change, dispatch);
+    if (handled !== undefined) this.wait(handled);
+  }
+
+  /** Runs `work` after every change received so far has been handled. */
+  protected enqueue(work: () => void | Promise<void>): void {
+    if (this.queue === null) {
+      const done = this.run(work);
+      if (done !== undefined) this.wait(done);
+      return;
+    }
+    const next = this.queue.then(() => this.run(work));
+    this.wait(next);
+  }
+
+  /** Resolves once every change received so far has been handled. */
+  protected settled(): Promise<void> {
+    return this.queue ?? Promise.resolve();
+  }
+
+  private handle(change: Change, dispatch: Dispatch): void | Promise<void> {
+    if (this.phase === 'closed' || this.repeatsInitialState(change)) return undefined;
+    return this.run(() => this.apply(change, dispatch));
+  }
+
+  /** Runs a step; its failure (thrown or rejected) ends this subscription alone. */
+  private run(work: () => void | Promise<void>): void | Promise<void> {
+    if (this.phase === 'closed') return undefined;
+    try {
+      const result = work();
+      if (result === undefined) return undefined;
+      return result.then(undefined, (error: unknown) => this.fail(error));
     } catch (error) {
       this.fail(error);
+      return undefined;
     }
+  }
+
+  /** Later changes wait for `pending`; the queue empties itself once nothing more is chained. */
+  private wait(pending: Promise<void>): void {
+    const queue = pending.then(() => {
+      if (this.queue === queue) this.queue = null;
+    });
+    this.queue = queue;
   }
 
   /** Ends the subscription (the connection closed, or the server shuts down). */
@@ -140,28 +287,29 @@ export abstract class Subscription implements BufferHolder {
   }
 
   /** Reads and sends the next batch of the initial state; true once it is complete. */
-  protected abstract sendInitialBatch(): boolean;
+  protected abstract sendInitialBatch(): Promise<boolean>;
 
-  /** Turns one change into the events this subscription sends, through `emit`. */
-  protected abstract apply(change: Change, dispatch: Dispatch): void;
+  /**
+   * Turns one change into the events this subscription sends, through `emit`; asynchronous when
+   * it must read.
+   */
+  protected abstract apply(change: Change, dispatch: Dispatch): void | Promise<void>;
+
+  /**
+   * Hears of every change as the hub delivers it, before it is handled: the initial state uses it
+   * to leave alone the records whose changes will tell the client.
+   */
+  protected noteChange(_change: Change): void {}
 
   /** Frees what the subscription registered beyond the hub's own tables. */
   protected released(): void {}
 
-  /** Runs `work`; a failure ends this subscription (1011), never the hub's delivery to the others. */
-  protected guarded(work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.fail(error);
-    }
-  }
 
   /** Sends one record of the initial state. */
   protected sendInitial(key: Key, value: unknown, version: number): void {
     this.batchRecords++;
     this.rememberSentAhead(key, version);
-    this.sink.send(new OutgoingEvent(putMessage(key, value, version, Date.now())));
+    this.sink.send(new OutgoingEvent(putMessage(key, value, version, Date.now()), true));
     this.checkBuffer(0);
   }
 
@@ -254,14 +402,28 @@ export class RecordSubscription extends Subscription {
     readonly key: Key,
     sink: EventSink,
     host: SubscriptionHost,
+    resume?: Resumption,
   ) {
-    super(table, sink, host);
+    super(table, sink, host, resume);
   }
 
-  protected sendInitialBatch(): boolean {
-    const entry = this.host.read().get(this.table.name, this.key);
-    if (entry !== undefined) this.sendInitial(entry.key, entry.value, entry.version);
+  protected override concerns(change: Change): boolean {
+    return change.key === this.key;
+  }
+
+  /** A change arrived before the record was read: its event tells the client instead. */
+  private changed = false;
+
+  protected async sendInitialBatch(): Promise<boolean> {
+    const entry = await this.host.read().get(this.table.name, this.key);
+    if (entry !== undefined && !this.changed) {
+      this.sendInitial(entry.key, entry.value, entry.version);
+    }
     return true;
+  }
+
+  protected override noteChange(): void {
+    if (this.sendingInitialState) this.changed = true;
   }
 
   protected apply(change: Change, dispatch: Dispatch): void {
@@ -274,22 +436,28 @@ export class TableSubscription extends Subscription {
   /** The last key the initial state reached; the next batch starts after it. */
   private after: Key | null = null;
   /** Keys whose changes arrived during the initial state: their events tell the client already. */
-  private settled = new Set<Key>();
+  private changed = new Set<Key>();
 
-  protected sendInitialBatch(): boolean {
+  protected async sendInitialBatch(): Promise<boolean> {
     const range =
       this.after === null ? undefined : { start: { value: this.after, inclusive: false } };
-    for (const entry of this.host.read().scan(this.table.name, range)) {
-      this.after = entry.key;
-      if (!this.settled.has(entry.key)) this.sendInitial(entry.key, entry.value, entry.version);
-      if (this.batchFull()) return this.closed;
+    for await (const batch of this.host.read().scan(this.table.name, range)) {
+      for (const entry of batch) {
+        this.after = entry.key;
+        if (!this.changed.has(entry.key)) this.sendInitial(entry.key, entry.value, entry.version);
+        // Leaving the loop stops the scan; the next batch starts after `after`.
+        if (this.batchFull()) return this.closed;
+      }
     }
-    this.settled = new Set();
+    this.changed = new Set();
     return true;
   }
 
+  protected override noteChange(change: Change): void {
+    if (this.sendingInitialState) this.changed.add(change.key);
+  }
+
   protected apply(change: Change, dispatch: Dispatch): void {
-    if (this.sendingInitialState) this.settled.add(change.key);
     this.emit(dispatch.eventFor(change));
   }
 }

@@ -26,13 +26,14 @@ export async function listRecords(
   rawQuery: string,
   format: Format,
 ): Promise<void> {
-  const query = exchange.timed(() =>
-    collectionQuery({ schema: app.schema, table: resource.meta, limits: app.config }, rawQuery),
+  const query = collectionQuery(
+    { schema: app.schema, table: resource.meta, limits: app.config },
+    rawQuery,
   );
   const txn = app.store.read();
   // `Prefer: count=exact` asks for the number of all matches in `Content-Range` [harper 5].
   const headers = prefers(exchange.request.headers.prefer, 'count', 'exact')
-    ? ['Content-Range', exchange.timed(() => query.contentRange(txn))]
+    ? ['Content-Range', await exchange.timed(() => query.contentRange(txn))]
     : [];
   await streamList(
     exchange,
@@ -56,7 +57,7 @@ export async function createRecords(
   );
   if (Array.isArray(body)) {
     const records = body as StoredValue[];
-    const keys = await exchange.timedWrite(() => resource.table.createMany(records));
+    const keys = await exchange.timed(() => resource.table.createMany(records));
     exchange.sendValue(201, format, keys);
     return;
   }
@@ -66,7 +67,7 @@ export async function createRecords(
   // The bare id, a reference relative to the collection's URL [harper]; built inside the
   // transaction, so that a record whose answer cannot be written is not committed either.
   let location = '';
-  const key = await exchange.timedWrite(() =>
+  const key = await exchange.timed(() =>
     resource.table.create(body, (created) => {
       location = encodeURIComponent(String(created));
     }),
@@ -83,6 +84,6 @@ export async function deleteRecords(
   format: Format,
 ): Promise<void> {
   const query = collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery);
-  await exchange.timedWrite(() => resource.table.deleteMatching((txn) => query.keys(txn)));
+  await exchange.timed(() => resource.table.deleteMatching((txn) => query.keys(txn)));
   exchange.sendValue(200, format, true);
 }

@@ -132,6 +132,29 @@ export class IndexBuilds {
     for (const build of this.building.values()) void this.run(build, write);
   }
 
+  /**
+   * Waits for the builds another process runs (a worker that is not the builder, `WORKERS=n`):
+   * looks every `intervalMs` for the indexes it has finished.
+   */
+  follow(intervalMs: number): void {
+    if (this.building.size === 0) return;
+    const timer = setInterval(() => {
+      if (this.stopped) {
+        clearInterval(timer);
+        return;
+      }
+      this.meta.resetReadTxn();
+      const built = new Set(stringsOf(this.meta.get(BUILT_INDEXES)));
+      for (const [key, build] of this.building) if (built.has(build.index.name)) this.building.delete(key);
+      if (this.building.size > 0) return;
+      clearInterval(timer);
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const waiter of waiters) waiter.resolve();
+    }, intervalMs);
+    timer.unref();
+  }
+
   /** Whether the index on `table`.`attribute` holds every record. */
   ready(table: string, attribute: string): boolean {
     return this.building.size === 0 || !this.building.has(buildKey(table, attribute));

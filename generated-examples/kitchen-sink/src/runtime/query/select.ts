@@ -18,10 +18,17 @@ import { attributeOf, ownValue } from '../meta.js';
 import type { Key, ReadTxn, StoredValue } from '../store/types.js';
 import { AnswerBudget, type AnswerLimits } from './budget.js';
 import { isIsoDateTimeWithZone } from './dates.js';
-import { comparisonMatches, instantOf } from './match.js';
+import { comparisonMatches, instantOf, localMatches } from './match.js';
 import { relatedEntries, targetTable } from './relationships.js';
 import { formatInZone } from './timezone.js';
-import type { Comparison, Condition, ObjectSelection, Query, SelectItem } from './types.js';
+import type {
+  Comparison,
+  Condition,
+  ObjectSelection,
+  Query,
+  SelectItem,
+  Selection,
+} from './types.js';
 
 /** The record being shaped, with what `$id` and `$updatedtime` read. */
 export interface ShapedRecord {
@@ -34,7 +41,11 @@ export interface ShapedRecord {
 /** Conditions on related records, by the name of the relationship they go through. */
 type RelatedFilters = ReadonlyMap<string, readonly Comparison[]>;
 
+/** The values of the relationship items of one selection, read before shaping it. */
+type Resolved = ReadonlyMap<SelectItem, unknown>;
+
 const NO_FILTERS: RelatedFilters = new Map();
+const NOTHING_RESOLVED: Resolved = new Map();
 const NO_CONDITIONS: readonly Comparison[] = [];
 
 export class Shaper {
@@ -52,24 +63,62 @@ export class Shaper {
   ) {
     this.filters = relatedFilters(topLevelConjuncts(query.conditions));
     this.budget = new AnswerBudget(limits);
+    this.reads = query.select !== null && selectsRelationship(selectionItems(query.select));
+  }
+
+  /**
+   * Whether shaping reads the store: `select()` resolves a relationship somewhere. Decided once
+   * per query; without it `shape` answers at once, with it only `shapeAsync` can.
+   */
+  readonly reads: boolean;
+
+  /** Shapes one record that `select()` resolves no relationship of (see `reads`). */
+  shape(record: ShapedRecord): unknown {
+    this.budget.reset();
+    return this.shapeWith(record, NOTHING_RESOLVED);
   }
 
   /** Shapes one record: one answer, or one element of a streamed list, with a budget of its own. */
-  shape(record: ShapedRecord): unknown {
+  async shapeAsync(record: ShapedRecord): Promise<unknown> {
     this.budget.reset();
+    const { select } = this.query;
+    if (select === null) return this.shapeWith(record, NOTHING_RESOLVED);
+    const resolved = await this.resolve(selectionItems(select), record, this.filters);
+    return this.shapeWith(record, resolved);
+  }
+
+  private shapeWith(record: ShapedRecord, resolved: Resolved): unknown {
     const { select, timezone } = this.query;
     if (select === null)
       return timezone === null ? record.value : this.convertRecord(this.table, record.value);
     switch (select.kind) {
       case 'value':
-        return this.itemValue(this.table, select.item, record, this.filters) ?? null;
+        return this.itemValue(this.table, select.item, record, this.filters, resolved) ?? null;
       case 'array':
         return select.items.map(
-          (item) => this.itemValue(this.table, item, record, this.filters) ?? null,
+          (item) => this.itemValue(this.table, item, record, this.filters, resolved) ?? null,
         );
       case 'object':
-        return this.object(this.table, select, record, this.filters);
+        return this.object(this.table, select, record, this.filters, resolved);
     }
+  }
+
+  /**
+   * The values of the relationships among `items`, read before the record is shaped (which then
+   * needs no reads), in the order of the items, so the budget is paid in the order of the answer.
+   */
+  private async resolve(
+    items: readonly SelectItem[],
+    record: ShapedRecord,
+    filters: RelatedFilters,
+  ): Promise<Resolved> {
+    let resolved: Map<SelectItem, unknown> | undefined;
+    for (const item of items) {
+      if (!isRelationshipItem(item)) continue;
+      resolved ??= new Map();
+      resolved.set(item, await this.related(item.attribute, item.nested, record, filters));
+    }
+    return resolved ?? NOTHING_RESOLVED;
   }
 
   private object(
@@ -77,6 +126,7 @@ export class Shaper {
     selection: ObjectSelection,
     record: ShapedRecord,
     filters: RelatedFilters,
+    resolved: Resolved,
   ): Record<string, unknown> {
     const shaped: Record<string, unknown> = {};
     for (const item of selection.items) {
@@ -96,7 +146,7 @@ export class Shaper {
           shaped.$updatedtime = record.version;
           break;
         case 'attribute': {
-          const value = this.itemValue(holder, item, record, filters);
+          const value = this.itemValue(holder, item, record, filters, resolved);
           if (value !== undefined) shaped[item.name] = value;
         }
       }
@@ -110,10 +160,11 @@ export class Shaper {
     item: SelectItem,
     record: ShapedRecord,
     filters: RelatedFilters,
+    resolved: Resolved,
   ): unknown {
     switch (item.kind) {
       case 'all':
-        return this.object(holder, { kind: 'object', items: [item] }, record, filters);
+        return this.object(holder, { kind: 'object', items: [item] }, record, filters, resolved);
       case 'id':
         return record.key;
       case 'updatedTime':
@@ -122,8 +173,11 @@ export class Shaper {
         break;
     }
     const { attribute, nested } = item;
-    if (attribute !== null && attribute.relationship !== null)
-      return this.related(attribute, nested, record, filters);
+    if (attribute !== null && attribute.relationship !== null) {
+      if (!resolved.has(item))
+        throw new Error(`'${item.name}' is a relationship: it is resolved before shaping`);
+      return resolved.get(item);
+    }
     const value = ownValue(record.value, item.name);
     if (value === undefined) return undefined;
     const inner = attribute?.type.kind === 'object' ? this.objectType(attribute.type.name) : null;
@@ -131,12 +185,12 @@ export class Shaper {
     return this.convert(attribute, value);
   }
 
-  private related(
+  private async related(
     attribute: AttributeMeta,
     nested: ObjectSelection | null,
     record: ShapedRecord,
     filters: RelatedFilters,
-  ): unknown {
+  ): Promise<unknown> {
     const relationship = attribute.relationship!;
     const target = targetTable(this.schema, attribute);
     const conditions = filters.get(attribute.name) ?? NO_CONDITIONS;
@@ -146,23 +200,47 @@ export class Shaper {
       this.innerFilters.set(conditions, innerFilters);
     }
     const shaped: unknown[] = [];
-    for (const entry of relatedEntries(this.txn, target, attribute, record.key, record.value)) {
-      const kept =
-        relationship.kind === 'many-to-one' ||
-        conditions.every((condition) =>
-          comparisonMatches(this.txn, condition, entry.key, entry.value, 0),
-        );
-      this.budget.resolved(entry.value, kept);
-      if (!kept) continue;
-      const relatedRecord = { key: entry.key, value: entry.value, version: entry.version };
-      const value =
-        nested === null
-          ? this.wholeRecord(target, entry.value)
-          : this.object(target, nested, relatedRecord, innerFilters);
-      if (relationship.kind === 'many-to-one') return value;
-      shaped.push(value);
+    for await (const batch of relatedEntries(
+      this.txn,
+      target,
+      attribute,
+      record.key,
+      record.value,
+    )) {
+      for (const entry of batch) {
+        const kept =
+          relationship.kind === 'many-to-one' ||
+          (await this.holdAll(conditions, entry.key, entry.value));
+        this.budget.resolved(entry.value, kept);
+        if (!kept) continue;
+        const relatedRecord = { key: entry.key, value: entry.value, version: entry.version };
+        let value: unknown;
+        if (nested === null) value = this.wholeRecord(target, entry.value);
+        else {
+          const inner = await this.resolve(nested.items, relatedRecord, innerFilters);
+          value = this.object(target, nested, relatedRecord, innerFilters, inner);
+        }
+        if (relationship.kind === 'many-to-one') return value;
+        shaped.push(value);
+      }
     }
     return relationship.kind === 'many-to-one' ? undefined : shaped;
+  }
+
+  /** Whether a related record satisfies every condition on its relationship, in order. */
+  private async holdAll(
+    conditions: readonly Comparison[],
+    key: Key,
+    value: StoredValue,
+  ): Promise<boolean> {
+    for (const condition of conditions) {
+      const holds =
+        condition.hops.length === 0
+          ? localMatches(condition, key, value)
+          : await comparisonMatches(this.txn, condition, key, value, 0);
+      if (!holds) return false;
+    }
+    return true;
   }
 
   /** `attr{a,b}` on a nested object value (or a list of them). */
@@ -180,6 +258,7 @@ export class Shaper {
       selection,
       { key: '', value: value as StoredValue, version: null },
       NO_FILTERS,
+      NOTHING_RESOLVED,
     );
   }
 
@@ -225,6 +304,27 @@ export class Shaper {
       throw new Error(`Schema metadata names an unknown object type '${name}'`);
     return objectType;
   }
+}
+
+function selectionItems(selection: Selection): readonly SelectItem[] {
+  return selection.kind === 'value' ? [selection.item] : selection.items;
+}
+
+/** Whether any of the items, at any depth, is a relationship. */
+function selectsRelationship(items: readonly SelectItem[]): boolean {
+  return items.some(
+    (item) =>
+      isRelationshipItem(item) ||
+      (item.kind === 'attribute' && item.nested !== null && selectsRelationship(item.nested.items)),
+  );
+}
+
+function isRelationshipItem(
+  item: SelectItem,
+): item is SelectItem & { kind: 'attribute'; attribute: AttributeMeta } {
+  return (
+    item.kind === 'attribute' && item.attribute !== null && item.attribute.relationship !== null
+  );
 }
 
 function topLevelConjuncts(condition: Condition | null): readonly Condition[] {

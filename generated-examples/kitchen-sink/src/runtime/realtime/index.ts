@@ -17,7 +17,13 @@ import { EventStreamEndpoint } from './eventStream.js';
 import { ConnectionCount } from './buffers.js';
 import { SubscriptionHub } from './hub.js';
 import type { RealtimeOptions } from './options.js';
-import { resourceTarget, routeTarget } from './target.js';
+import {
+  parseResumption,
+  resourceTarget,
+  routeTarget,
+  type Resumption,
+  type SubscriptionTarget,
+} from './target.js';
 import { WebSocketEndpoint, type SocketRequest } from './websocket.js';
 
 export type { RealtimeOptions } from './options.js';
@@ -74,7 +80,10 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
   return {
     upgrade: (request, socket, head) => webSockets.handleUpgrade(request, socket, head),
     eventStream: (request, response, target) => {
-      const subscription = resourceTarget(app.schema, target.resource, target.key, target.query);
+      const subscription = withLastEventId(
+        resourceTarget(app.schema, target.resource, target.key, target.query),
+        request.headers['last-event-id'],
+      );
       if (request.method === 'HEAD') eventStreams.describe(response);
       else eventStreams.open(response, subscription);
     },
@@ -103,4 +112,24 @@ function frameFormat(route: Route, accept: string | undefined): FrameFormat {
     );
   const format = suffix ?? negotiate(accept);
   return format === 'cbor' || format === 'msgpack' ? format : 'json';
+}
+
+/**
+ * A reconnecting `EventSource` sends the id of the last event it received as `Last-Event-ID`; it
+ * wins over a `resume=` in the URL (which the browser repeats). One that is not a version (it
+ * cannot be one of ours) resumes nothing: the client gets the current state.
+ */
+function withLastEventId(
+  target: SubscriptionTarget,
+  header: string | string[] | undefined,
+): SubscriptionTarget {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (text === undefined) return target;
+  let resume: Resumption;
+  try {
+    resume = parseResumption(text);
+  } catch {
+    resume = { after: null };
+  }
+  return { ...target, resume };
 }

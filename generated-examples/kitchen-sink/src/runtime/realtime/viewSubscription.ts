@@ -11,11 +11,15 @@
  *
  * A condition through a relationship (`organizer.name==Ada`) also depends on other tables: after a
  * commit that changed one of them, the view lists its matches again and sends the records that
- * entered (put) or left (delete, unmatched) it, with the version of that commit.
+ * entered (put) or left (delete, unmatched) it, with the version of that commit. So does a
+ * `select()` of related records (`select(id,writer{handle})`): then a record that stayed in the
+ * view is sent again when its shaped value changed.
  */
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { matchingEntries, recordMatches, shapeRecord } from '../query/index.js';
-import type { Condition, Query, QueryContext } from '../query/types.js';
+import { toJson } from '../http/json.js';
+import type { Condition, Query, QueryContext, SelectItem, Selection } from '../query/types.js';
+import type { Resumption } from './target.js';
 import type { Change, Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { OutgoingEvent, deleteMessage, putMessage } from './event.js';
 import type { EventSink } from './sink.js';
@@ -42,53 +46,112 @@ export class ViewSubscription extends Subscription {
   /** Matches listed when the subscription started, beyond the first batch, in the query's order. */
   private pending: Key[] = [];
   private pendingIndex = 0;
+  /**
+   * The JSON of each member's value as last sent, for views that select related records: a commit
+   * to a related table re-sends the members whose value it changed. Null for other views.
+   */
+  private readonly sentValues: Map<Key, string> | null;
   /** Pending matches not sent yet; a change of one settles it (the event tells the client). */
   private readonly unsent = new Set<Key>();
+  /**
+   * Keys whose changes arrived while the matches were being listed: the change decides whether
+   * the record is in the view, not the listing (which may have read it before the change).
+   */
+  private changedWhileListing: Set<Key> | null = null;
 
   constructor(
     table: TableMeta,
     readonly query: Query,
     sink: EventSink,
     private readonly viewHost: ViewHost,
+    resume?: Resumption,
   ) {
-    super(table, sink, viewHost);
+    super(table, sink, viewHost, resume);
     this.ctx = { schema: viewHost.schema, table, limits: viewHost.options.answerLimits };
     this.equality = equalityOf(query);
-    this.relatedTables = relatedTablesOf(query.conditions, table.name);
+    const selected = selectedTablesOf(table, query.select);
+    this.relatedTables = new Set([...relatedTablesOf(query.conditions, table.name), ...selected]);
+    this.sentValues = selected.size > 0 ? new Map() : null;
     this.shaped = query.select !== null || query.timezone !== null;
   }
 
-  protected sendInitialBatch(): boolean {
+  /** Missed changes of this table alone cannot tell what a view through other tables lost. */
+  protected override replayable(): boolean {
+    return this.relatedTables.size === 0;
+  }
+
+  /** The current matches are the view's members: a later change may make one leave. */
+  protected override async prepareReplay(): Promise<void> {
+    for await (const batch of matchingEntries(this.host.read(), this.ctx, this.query)) {
+      for (const entry of batch) if (!this.members.has(entry.key)) this.addMember(entry.key);
+    }
+    this.listed = true;
+  }
+
+  /**
+   * A missed change as it concerns the view now: a record whose new value matches is sent, one
+   * that does not is sent as an unmatched delete (the client may have held it).
+   */
+  protected override async replay(change: Change): Promise<void> {
+    const txn = this.host.read();
+    if (change.value !== undefined && (await this.matches(txn, change.value))) {
+      const entry: RecordEntry = { key: change.key, value: change.value, version: change.version };
+      const value = this.sent(change.key, await this.valueFor(txn, entry));
+      this.sendReplayed(new OutgoingEvent(putMessage(change.key, value, change.version, Date.now())));
+      return;
+    }
+    this.sendReplayed(
+      new OutgoingEvent(
+        deleteMessage(change.key, change.version, Date.now(), change.type === 'put'),
+      ),
+    );
+  }
+
+  protected async sendInitialBatch(): Promise<boolean> {
     const txn = this.host.read();
     if (!this.listed) return this.listMatches(txn);
     while (this.pendingIndex < this.pending.length) {
       const key = this.pending[this.pendingIndex++]!;
-      if (!this.unsent.delete(key)) continue;
-      const entry = txn.get(this.table.name, key);
-      if (entry === undefined || !this.matches(txn, entry.value)) {
+      // A change handled since settled it (its event tells the client).
+      if (!this.unsent.has(key)) continue;
+      const entry = await txn.get(this.table.name, key);
+      if (entry === undefined || !(await this.matches(txn, entry.value))) {
+        if (this.closed) return true;
         // It left the view before the client heard of it; its change may still be on the way.
-        this.removeMember(key);
+        if (this.unsent.delete(key)) this.removeMember(key);
         if (entry !== undefined) this.rememberSentAhead(entry.key, entry.version);
         continue;
       }
-      this.sendInitial(entry.key, this.valueFor(txn, entry), entry.version);
+      const value = await this.valueFor(txn, entry);
+      if (this.closed) return true;
+      if (!this.unsent.delete(key)) continue;
+      this.sendInitial(entry.key, this.sent(entry.key, value), entry.version);
       if (this.batchFull()) return this.closed;
     }
     this.pending = [];
     return true;
   }
 
-  protected apply(change: Change, dispatch: Dispatch): void {
+  protected override noteChange(change: Change): void {
+    this.changedWhileListing?.add(change.key);
+  }
+
+  protected async apply(change: Change, dispatch: Dispatch): Promise<void> {
     const key = change.key;
     const txn = dispatch.read();
-    if (change.value !== undefined && this.matches(txn, change.value)) {
+    if (change.value !== undefined && (await this.matches(txn, change.value))) {
       if (!this.members.has(key)) this.addMember(key);
       this.unsent.delete(key);
       const entry: RecordEntry = { key, value: change.value, version: change.version };
       this.emit(
         this.shaped
           ? new OutgoingEvent(
-              putMessage(key, this.valueFor(txn, entry), change.version, dispatch.localTime),
+              putMessage(
+                key,
+                this.sent(key, await this.valueFor(txn, entry)),
+                change.version,
+                dispatch.localTime,
+              ),
             )
           : dispatch.eventFor(change),
       );
@@ -107,16 +170,19 @@ export class ViewSubscription extends Subscription {
 
   /**
    * Lists the matches again after a commit to a related table, and tells the client what entered
-   * or left the view. Records that stayed are not sent again.
+   * or left the view. Records that stayed are sent again only when the view selects related
+   * records and their value changed.
    */
   reevaluate(dispatch: Dispatch, version: number): void {
-    if (!this.closed) this.guarded(() => this.listChanges(dispatch, version));
+    if (!this.closed) this.enqueue(() => this.listChanges(dispatch, version));
   }
 
-  private listChanges(dispatch: Dispatch, version: number): void {
+  private async listChanges(dispatch: Dispatch, version: number): Promise<void> {
     const txn = dispatch.read();
     const matches = new Map<Key, RecordEntry>();
-    for (const entry of matchingEntries(txn, this.ctx, this.query)) matches.set(entry.key, entry);
+    for await (const batch of matchingEntries(txn, this.ctx, this.query)) {
+      for (const entry of batch) matches.set(entry.key, entry);
+    }
     for (const key of [...this.members]) {
       if (this.closed) return;
       if (matches.has(key)) continue;
@@ -126,47 +192,72 @@ export class ViewSubscription extends Subscription {
     }
     for (const [key, entry] of matches) {
       if (this.closed) return;
-      if (this.members.has(key)) continue;
-      this.addMember(key);
+      const stayed = this.members.has(key);
+      if (stayed && (this.sentValues === null || this.unsent.has(key))) continue;
+      const value = await this.valueFor(txn, entry);
+      if (this.closed) return;
+      if (stayed && this.sentValues?.get(key) === toJson(value)) continue;
+      if (!stayed) this.addMember(key);
       this.emit(
-        new OutgoingEvent(putMessage(key, this.valueFor(txn, entry), version, dispatch.localTime)),
+        new OutgoingEvent(putMessage(key, this.sent(key, value), version, dispatch.localTime)),
       );
     }
+  }
+
+  /** `value`, remembered as the member's value the client has, when changes of it are followed. */
+  private sent(key: Key, value: unknown): unknown {
+    this.sentValues?.set(key, toJson(value));
+    return value;
   }
 
   protected override released(): void {
     for (const key of this.members) this.viewHost.removeMember(this, key);
     this.members.clear();
+    this.sentValues?.clear();
     this.pending = [];
     this.unsent.clear();
   }
 
   /**
-   * Lists every current match in one read, so that the view's membership is complete before any
-   * change can arrive; the first batch is sent from it, the rest is kept as keys.
+   * Lists every current match, so that the view's membership is complete; the first batch is sent
+   * from it, the rest is kept as keys. A record whose change arrives meanwhile is left to that
+   * change (which the hub delivers after the subscription registered, in commit order).
    */
-  private listMatches(txn: ReadTxn): boolean {
+  private async listMatches(txn: ReadTxn): Promise<boolean> {
     this.listed = true;
+    const changed = new Set<Key>();
+    this.changedWhileListing = changed;
     let sending = true;
-    for (const entry of matchingEntries(txn, this.ctx, this.query)) {
-      if (this.closed) return true;
-      this.addMember(entry.key);
-      if (sending) {
-        this.sendInitial(entry.key, this.valueFor(txn, entry), entry.version);
-        sending = !this.batchFull();
-      } else {
-        this.pending.push(entry.key);
-        this.unsent.add(entry.key);
+    try {
+      for await (const batch of matchingEntries(txn, this.ctx, this.query)) {
+        for (const entry of batch) {
+          if (this.closed) return true;
+          if (changed.has(entry.key) || this.members.has(entry.key)) continue;
+          this.addMember(entry.key);
+          // Unsent until it is sent: a change handled meanwhile settles it.
+          this.unsent.add(entry.key);
+          if (sending) {
+            const value = await this.valueFor(txn, entry);
+            if (this.closed) return true;
+            if (!this.unsent.delete(entry.key)) continue;
+            this.sendInitial(entry.key, this.sent(entry.key, value), entry.version);
+            sending = !this.batchFull();
+          } else {
+            this.pending.push(entry.key);
+          }
+        }
       }
+    } finally {
+      this.changedWhileListing = null;
     }
     return this.pending.length === 0;
   }
 
-  private matches(txn: ReadTxn, value: StoredValue): boolean {
+  private matches(txn: ReadTxn, value: StoredValue): Promise<boolean> {
     return recordMatches(txn, this.ctx, this.query, value);
   }
 
-  private valueFor(txn: ReadTxn, entry: RecordEntry): unknown {
+  private async valueFor(txn: ReadTxn, entry: RecordEntry): Promise<unknown> {
     return this.shaped ? shapeRecord(txn, this.ctx, this.query, entry.value, entry) : entry.value;
   }
 
@@ -177,8 +268,25 @@ export class ViewSubscription extends Subscription {
 
   private removeMember(key: Key): void {
     this.members.delete(key);
+    this.sentValues?.delete(key);
     this.viewHost.removeMember(this, key);
   }
+}
+
+/** The tables, besides `own`, whose records `select()` resolves through relationships. */
+function selectedTablesOf(table: TableMeta, selection: Selection | null): ReadonlySet<string> {
+  const tables = new Set<string>();
+  const visit = (items: readonly SelectItem[]): void => {
+    for (const item of items) {
+      if (item.kind !== 'attribute') continue;
+      const target = item.attribute?.relationship?.target;
+      if (target !== undefined && target !== table.name) tables.add(target);
+      // Nested items: a related record's (which may select further), or a nested object's.
+      if (item.nested !== null) visit(item.nested.items);
+    }
+  };
+  if (selection !== null) visit(selection.kind === 'value' ? [selection.item] : selection.items);
+  return tables;
 }
 
 /** The tables, besides `own`, that the conditions reach through relationships. */

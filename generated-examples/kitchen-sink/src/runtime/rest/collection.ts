@@ -9,7 +9,7 @@ import type { SchemaMeta, TableMeta } from '../meta.js';
 import { countMatches, executeQuery, matchingEntries, parseQuery } from '../query/index.js';
 import type { AnswerLimits } from '../query/budget.js';
 import type { Query } from '../query/types.js';
-import type { Key, ReadTxn } from '../store/types.js';
+import type { Batches, Key, ReadTxn } from '../store/types.js';
 
 export interface CollectionContext {
   readonly schema: SchemaMeta;
@@ -20,14 +20,14 @@ export interface CollectionContext {
 
 /** A parsed query, ready to run against any read (or write) transaction. */
 export interface CollectionQuery {
-  /** The answer's values, in answer order: records, or whatever the query shapes them into. Lazy. */
-  results(txn: ReadTxn): Iterable<unknown>;
-  /** The keys of the matching records, for DELETE. Lazy. */
-  keys(txn: ReadTxn): Iterable<Key>;
+  /** The answer's values, in answer order: records, or whatever the query shapes them into. */
+  results(txn: ReadTxn): Batches<unknown>;
+  /** The keys of the matching records, for DELETE. */
+  keys(txn: ReadTxn): Batches<Key>;
   /** CSV columns when the query decides them (a projection); undefined for whole records. */
   readonly columns?: readonly string[];
   /** `Content-Range: items <first>-<last>/<total>` of the answer, for `Prefer: count=exact`. */
-  contentRange(txn: ReadTxn): string;
+  contentRange(txn: ReadTxn): Promise<string>;
 }
 
 /** Parses `rawQuery` (the URL's query string, still percent-encoded); throws a 400 when it cannot. */
@@ -36,12 +36,14 @@ export function collectionQuery(context: CollectionContext, rawQuery: string): C
   const columns = columnsOf(context.table, query);
   return {
     results: (txn) => executeQuery(txn, context, query),
-    *keys(txn) {
-      for (const entry of matchingEntries(txn, context, query)) yield entry.key;
+    async *keys(txn) {
+      for await (const batch of matchingEntries(txn, context, query)) {
+        yield batch.map((entry) => entry.key);
+      }
     },
     ...(columns === undefined ? {} : { columns }),
-    contentRange(txn) {
-      const total = countMatches(txn, context, query);
+    async contentRange(txn) {
+      const total = await countMatches(txn, context, query);
       const answered = Math.max(0, Math.min(query.limit ?? Infinity, total - query.offset));
       // An empty answer has no first and last item: the unsatisfied form of RFC 9110.
       return answered === 0

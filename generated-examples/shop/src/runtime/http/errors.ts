@@ -6,6 +6,7 @@
  * Every module of the runtime raises client mistakes through `clientError(code, …)`.
  */
 import { ClientError } from '../errors.js';
+import { WriteConflictError } from '../store/types.js';
 
 export const ERROR_CODES = {
   /** The URL could not be decoded (malformed percent-encoding). */
@@ -50,6 +51,11 @@ export const ERROR_CODES = {
    * range (`Int`: 2^31 - 1; `Long`, `Float`: 2^53 - 1); the client may still send a key.
    */
   KEY_SPACE_EXHAUSTED: 409,
+  /**
+   * The write ran into other writes of the same records every time it was run (`runs` says how
+   * many); nothing was written, and sending it again is safe.
+   */
+  WRITE_CONFLICT: 409,
   /** `If-Match` names a version that is no longer current; nothing was written. */
   PRECONDITION_FAILED: 412,
   /** A browser page of another origin may not write or open a WebSocket (`CORS_ORIGINS`). */
@@ -99,6 +105,12 @@ export function errorBody(
   details: Readonly<Record<string, unknown>> = {},
 ): string {
   return JSON.stringify({ error: message, code, ...details });
+}
+
+/** The 409 for a write that met conflicts on every run; undefined for any other error. */
+export function writeConflict(error: unknown): ClientError | undefined {
+  if (!(error instanceof WriteConflictError)) return undefined;
+  return clientError('WRITE_CONFLICT', error.message, { runs: error.runs });
 }
 
 /** LMDB's codes for a resource of the environment that ran out (lmdb.h, MDB_MAP_FULL and on). */

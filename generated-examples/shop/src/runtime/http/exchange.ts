@@ -10,7 +10,7 @@ import { ClientError } from '../errors.js';
 import { afterBodyDiscarded } from './body.js';
 import type { CorsPolicy } from './cors.js';
 import { encodeValue } from './encode.js';
-import { clientError, errorBody, storeExhausted } from './errors.js';
+import { clientError, errorBody, storeExhausted, writeConflict } from './errors.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
 
 const JSON_TYPE = CONTENT_TYPES.json;
@@ -45,21 +45,14 @@ export class Exchange {
     private readonly server: ServerState,
   ) {}
 
-  /** Runs a synchronous store read, adding its duration to `dbMs`. */
-  timed<T>(read: () => T): T {
+  /**
+   * Runs a store read or write, adding its duration (a write's durable commit included) to
+   * `dbMs`.
+   */
+  async timed<T>(work: () => T | Promise<T>): Promise<T> {
     const start = performance.now();
     try {
-      return read();
-    } finally {
-      this.dbMs += performance.now() - start;
-    }
-  }
-
-  /** Runs a store write, adding its duration (durable commit included) to `dbMs`. */
-  async timedWrite<T>(write: () => Promise<T>): Promise<T> {
-    const start = performance.now();
-    try {
-      return await write();
+      return await work();
     } finally {
       this.dbMs += performance.now() - start;
     }
@@ -151,7 +144,7 @@ export class Exchange {
 
   /** Sends an error answer: always JSON `{"error", "code", …details}`. */
   sendError(cause: unknown, headers: string[] = []): void {
-    const error = storeExhausted(cause) ?? cause;
+    const error = storeExhausted(cause) ?? writeConflict(cause) ?? cause;
     // The client is gone (it aborted, or node answered a timeout itself): nobody to answer.
     if (this.response.destroyed || this.response.writableEnded) return;
     if (this.response.headersSent) {

@@ -2,16 +2,20 @@
 // it is replaced on every generation.
 /**
  * Drivers: the ways a query reads candidate records from the store. Each yields every record it
- * covers exactly once, lazily, and can tell whether it covers a given record (which is how a
+ * covers exactly once, lazily and in batches (a batch of index entries is one `getMany` of their
+ * records), and can tell whether it covers a given record (which is how a
  * union of drivers avoids yielding a record twice without remembering what it has yielded).
  */
 import type {
+  Batches,
+  IndexEntry,
   IndexRange,
   IndexValue,
   Key,
   KeyRange,
   ReadTxn,
   RecordEntry,
+  ScanOptions,
 } from '../store/types.js';
 import { indexValuesOf } from '../store/indexValues.js';
 import { rangeContains, rangesContain } from './ranges.js';
@@ -38,64 +42,107 @@ export type Driver =
   /** Each branch in turn, skipping records an earlier branch covers. */
   | { readonly kind: 'union'; readonly branches: readonly Driver[] };
 
-export function* driverEntries(
+/** Keys looked up with one `getMany` at a time by a `keys` driver. */
+const KEYS_PER_READ = 256;
+
+/**
+ * The records the driver covers, in batches (every batch non-empty). `expected` is how many the
+ * caller means to consume when it knows (a limit on an in-order driver): a hint for the store.
+ */
+export async function* driverBatches(
   txn: ReadTxn,
   table: string,
   driver: Driver,
-): Generator<RecordEntry> {
+  expected?: number,
+): Batches<RecordEntry> {
+  const options: ScanOptions | undefined = expected === undefined ? undefined : { expected };
   switch (driver.kind) {
     case 'scan':
-      yield* txn.scan(table, driver.reverse ? { reverse: true } : undefined);
+      yield* txn.scan(table, driver.reverse ? { reverse: true } : undefined, options);
       return;
     case 'keyRange':
-      yield* txn.scan(table, driver.reverse ? { ...driver.range, reverse: true } : driver.range);
+      yield* txn.scan(
+        table,
+        driver.reverse ? { ...driver.range, reverse: true } : driver.range,
+        options,
+      );
       return;
     case 'keys': {
-      const { keys } = driver;
-      for (let index = 0; index < keys.length; index += 1) {
-        const entry = txn.get(table, keys[driver.reverse ? keys.length - 1 - index : index]!);
-        if (entry !== undefined) yield entry;
+      const keys = driver.reverse ? [...driver.keys].reverse() : driver.keys;
+      for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
+        const found = present(await txn.getMany(table, keys.slice(start, start + KEYS_PER_READ)));
+        if (found.length > 0) yield found;
       }
       return;
     }
     case 'index':
-      yield* indexEntries(txn, table, driver);
+      yield* indexBatches(txn, table, driver, options);
       return;
     case 'union':
       for (let index = 0; index < driver.branches.length; index += 1) {
         const earlier = driver.branches.slice(0, index);
-        for (const entry of driverEntries(txn, table, driver.branches[index]!)) {
-          if (!earlier.some((branch) => driverCovers(branch, entry))) yield entry;
+        for await (const batch of driverBatches(txn, table, driver.branches[index]!)) {
+          const fresh =
+            earlier.length === 0
+              ? batch
+              : batch.filter((entry) => !earlier.some((branch) => driverCovers(branch, entry)));
+          if (fresh.length > 0) yield fresh;
         }
       }
   }
 }
 
-function* indexEntries(
+/** Each batch of index entries becomes one `getMany` of the records they point at. */
+async function* indexBatches(
   txn: ReadTxn,
   table: string,
   driver: Driver & { kind: 'index' },
-): Generator<RecordEntry> {
+  options: ScanOptions | undefined,
+): Batches<RecordEntry> {
   const { attribute, ranges, reverse, multi } = driver;
   for (let index = 0; index < ranges.length; index += 1) {
     const range = ranges[reverse ? ranges.length - 1 - index : index]!;
+    // Kept across batches: a record's entries in one range may straddle two of them.
     let previous: Key | undefined;
-    for (const { value, key } of txn.scanIndex(
+    for await (const batch of txn.scanIndex(
       table,
       attribute,
       reverse ? { ...range, reverse: true } : range,
+      // The hint is for the first range: the later ones are read only once it fell short.
+      index === 0 ? options : undefined,
     )) {
-      if (multi) {
-        // A record with several entries in the ranges is yielded at the first one walked.
-        if (previous !== undefined && compareValues(previous, key) === 0) continue;
-        previous = key;
+      const walked: IndexEntry[] = [];
+      for (const entry of batch) {
+        if (multi) {
+          // A record with several entries in the ranges is yielded at the first one walked.
+          if (previous !== undefined && compareValues(previous, entry.key) === 0) continue;
+          previous = entry.key;
+        }
+        walked.push(entry);
       }
-      const entry = txn.get(table, key);
-      if (entry === undefined) continue;
-      if (multi && walkedEarlier(entry.value[attribute], value, ranges, reverse)) continue;
-      yield entry;
+      if (walked.length === 0) continue;
+      const records = await txn.getMany(
+        table,
+        walked.map((entry) => entry.key),
+      );
+      const found: RecordEntry[] = [];
+      for (let position = 0; position < records.length; position += 1) {
+        const record = records[position];
+        if (record === undefined) continue;
+        if (
+          multi &&
+          walkedEarlier(record.value[attribute], walked[position]!.value, ranges, reverse)
+        )
+          continue;
+        found.push(record);
+      }
+      if (found.length > 0) yield found;
     }
   }
+}
+
+function present(entries: readonly (RecordEntry | undefined)[]): RecordEntry[] {
+  return entries.filter((entry): entry is RecordEntry => entry !== undefined);
 }
 
 /** Whether the record has another index entry in the ranges that a walk meets before `value`. */

@@ -5,13 +5,17 @@
  *
  *   raw query string ──parse.ts──▶ syntax tree ──coerce.ts──▶ Query (frozen, typed)
  *   Query + ReadTxn ──plan.ts──▶ driver ──execute.ts──▶ matching records ──select.ts──▶ answers
+ *
+ * Everything that reads the store is asynchronous; records and answers come in batches
+ * (`Batches`), and a step that needs no read (a filter or select() that follows no relationship)
+ * works on a whole batch at once.
  */
 import type { TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
-import type { Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
+import type { Batches, Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { coerceQuery } from './coerce.js';
 import { countMatches as countAll, matchingEntries as entries } from './execute.js';
-import { conditionMatches } from './match.js';
+import { conditionMatches, followsRelationships, localConditionMatches } from './match.js';
 import { parseSyntax } from './parse.js';
 import { isKey } from './relationships.js';
 import { Shaper } from './select.js';
@@ -25,10 +29,26 @@ export function parseQuery(raw: string, ctx: QueryContext): Query {
   return coerceQuery(syntax, ctx);
 }
 
-/** Matching records, shaped by select() and the time zone, in order, limit/offset applied. Lazy. */
-export function* executeQuery(txn: ReadTxn, ctx: QueryContext, query: Query): Generator<unknown> {
+/**
+ * Matching records, shaped by select() and the time zone, in order, limit/offset applied, in
+ * batches. Lazy: the store is read as the batches are asked for.
+ */
+export async function* executeQuery(
+  txn: ReadTxn,
+  ctx: QueryContext,
+  query: Query,
+): Batches<unknown> {
   const shaper = new Shaper(txn, ctx.schema, ctx.table, query, ctx.limits);
-  for (const entry of entries(txn, ctx, query)) yield shaper.shape(entry);
+  for await (const batch of entries(txn, ctx, query)) {
+    if (!shaper.reads) {
+      yield batch.map((entry) => shaper.shape(entry));
+      continue;
+    }
+    // One after the other: the shaper's answer budget is spent by one record at a time.
+    const shaped: unknown[] = [];
+    for (const entry of batch) shaped.push(await shaper.shapeAsync(entry));
+    yield shaped;
+  }
 }
 
 /**
@@ -39,24 +59,28 @@ export function matchingEntries(
   txn: ReadTxn,
   ctx: QueryContext,
   query: Query,
-): Iterable<RecordEntry> {
+): Batches<RecordEntry> {
   return entries(txn, ctx, query);
 }
 
 /** Total number of matches ignoring limit/offset (for `Prefer: count=exact` → Content-Range). */
-export function countMatches(txn: ReadTxn, ctx: QueryContext, query: Query): number {
+export function countMatches(txn: ReadTxn, ctx: QueryContext, query: Query): Promise<number> {
   return countAll(txn, ctx, query);
 }
 
 /** Whether one stored record matches the query's conditions (real-time filtered views use this). */
-export function recordMatches(
+export async function recordMatches(
   txn: ReadTxn,
   ctx: QueryContext,
   query: Query,
   record: StoredValue,
-): boolean {
-  if (query.conditions === null) return true;
-  return conditionMatches(txn, query.conditions, keyOf(ctx.table, record), record);
+): Promise<boolean> {
+  const { conditions } = query;
+  if (conditions === null) return true;
+  const key = keyOf(ctx.table, record);
+  return followsRelationships(conditions)
+    ? conditionMatches(txn, conditions, key, record)
+    : localConditionMatches(conditions, key, record);
 }
 
 /**
@@ -64,23 +88,21 @@ export function recordMatches(
  * `entry` gives the key and version that `$id`/`$updatedtime` read when the caller has them;
  * otherwise the key is the record's primary key attribute and the version is looked up.
  */
-export function shapeRecord(
+export async function shapeRecord(
   txn: ReadTxn,
   ctx: QueryContext,
   query: Query,
   record: StoredValue,
   entry?: { readonly key: Key; readonly version: number },
-): unknown {
+): Promise<unknown> {
   const key = entry?.key ?? keyOf(ctx.table, record);
   let version = entry?.version ?? null;
   if (version === null && query.select !== null && selectsVersion(query.select)) {
-    version = txn.get(ctx.table.name, key)?.version ?? null;
+    version = (await txn.get(ctx.table.name, key))?.version ?? null;
   }
-  return new Shaper(txn, ctx.schema, ctx.table, query, ctx.limits).shape({
-    key,
-    value: record,
-    version,
-  });
+  const shaper = new Shaper(txn, ctx.schema, ctx.table, query, ctx.limits);
+  const shaped = { key, value: record, version };
+  return shaper.reads ? shaper.shapeAsync(shaped) : shaper.shape(shaped);
 }
 
 /** Resolve one relationship attribute of a record (for GET /T/<id>.<rel> and select). */

@@ -17,34 +17,72 @@ import { relatedEntries } from './relationships.js';
 import type { Comparison, Condition, ConditionValue, Operator } from './types.js';
 import { comparable, compareValues, sameFamily, type Comparable } from './values.js';
 
-export function conditionMatches(
-  txn: ReadTxn,
+/**
+ * Whether the condition tree follows a relationship anywhere: only then does checking a record
+ * read the store (`conditionMatches`); otherwise `localConditionMatches` checks it at once.
+ */
+export function followsRelationships(condition: Condition): boolean {
+  if (condition.kind === 'comparison') return condition.hops.length > 0;
+  return condition.children.some(followsRelationships);
+}
+
+/** A condition tree without relationship hops, checked without reading the store. */
+export function localConditionMatches(
   condition: Condition,
   key: Key,
   record: StoredValue,
 ): boolean {
   switch (condition.kind) {
     case 'comparison':
+      if (condition.hops.length > 0)
+        throw new Error(`'${condition.path}' follows a relationship: it needs the store`);
+      return localMatches(condition, key, record);
+    case 'and':
+      return condition.children.every((child) => localConditionMatches(child, key, record));
+    case 'or':
+      return condition.children.some((child) => localConditionMatches(child, key, record));
+  }
+}
+
+/** Any condition tree; children are checked in order and stop at the first that decides. */
+export async function conditionMatches(
+  txn: ReadTxn,
+  condition: Condition,
+  key: Key,
+  record: StoredValue,
+): Promise<boolean> {
+  switch (condition.kind) {
+    case 'comparison':
       return comparisonMatches(txn, condition, key, record, 0);
     case 'and':
-      return condition.children.every((child) => conditionMatches(txn, child, key, record));
+      for (const child of condition.children)
+        if (!(await conditionMatches(txn, child, key, record))) return false;
+      return true;
     case 'or':
-      return condition.children.some((child) => conditionMatches(txn, child, key, record));
+      for (const child of condition.children)
+        if (await conditionMatches(txn, child, key, record)) return true;
+      return false;
   }
 }
 
 /** Evaluates `comparison` from its `depth`-th hop on: `record` is a record of that hop's table. */
-export function comparisonMatches(
+export async function comparisonMatches(
   txn: ReadTxn,
   comparison: Comparison,
   key: Key,
   record: StoredValue,
   depth: number,
-): boolean {
+): Promise<boolean> {
   const hop = comparison.hops[depth];
   if (hop === undefined) return localMatches(comparison, key, record);
-  for (const related of relatedEntries(txn, hop.to, hop.attribute, key, record)) {
-    if (comparisonMatches(txn, comparison, related.key, related.value, depth + 1)) return true;
+  const last = depth + 1 === comparison.hops.length;
+  for await (const batch of relatedEntries(txn, hop.to, hop.attribute, key, record)) {
+    for (const related of batch) {
+      const holds = last
+        ? localMatches(comparison, related.key, related.value)
+        : await comparisonMatches(txn, comparison, related.key, related.value, depth + 1);
+      if (holds) return true;
+    }
   }
   return false;
 }

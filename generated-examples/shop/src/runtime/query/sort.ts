@@ -17,45 +17,81 @@ export interface SortedEntry {
   readonly values: readonly Comparable[];
 }
 
-export function sortValues(
+/** Whether a sort key follows a relationship: only then does its value need the store. */
+export function sortFollowsRelationships(keys: readonly SortKey[]): boolean {
+  return keys.some((sortKey) => sortKey.hops.length > 0);
+}
+
+/** The sort values of a record, for sort keys that follow no relationship. */
+export function localSortValues(keys: readonly SortKey[], entry: RecordEntry): Comparable[] {
+  return keys.map((sortKey) => {
+    if (sortKey.hops.length > 0)
+      throw new Error(`Sort key '${sortKey.path}' follows a relationship: it needs the store`);
+    const best = new Best(sortKey.descending);
+    collectLocal(sortKey, entry.key, entry.value, best);
+    return best.value;
+  });
+}
+
+/** The sort values of a record, reading the related records that sort keys go through. */
+export async function sortValues(
   txn: ReadTxn,
   keys: readonly SortKey[],
   entry: RecordEntry,
-): Comparable[] {
-  return keys.map((sortKey) => sortValue(txn, sortKey, entry.key, entry.value));
+): Promise<Comparable[]> {
+  const values: Comparable[] = [];
+  for (const sortKey of keys) {
+    const best = new Best(sortKey.descending);
+    await collect(txn, sortKey, 0, entry.key, entry.value, best);
+    values.push(best.value);
+  }
+  return values;
 }
 
-function sortValue(txn: ReadTxn, sortKey: SortKey, key: Key, record: StoredValue): Comparable {
-  let best: Comparable | undefined;
-  const consider = (value: Comparable): void => {
-    if (best === undefined) best = value;
+/** The smallest value considered (the largest, descending); null when none was. */
+class Best {
+  private best: Comparable | undefined;
+
+  constructor(private readonly descending: boolean) {}
+
+  get value(): Comparable {
+    return this.best ?? null;
+  }
+
+  consider(value: Comparable): void {
+    if (this.best === undefined) this.best = value;
     else {
-      const order = compareValues(value, best);
-      if (sortKey.descending ? order > 0 : order < 0) best = value;
+      const order = compareValues(value, this.best);
+      if (this.descending ? order > 0 : order < 0) this.best = value;
     }
-  };
-  collect(txn, sortKey, 0, key, record, consider);
-  return best ?? null;
+  }
 }
 
-function collect(
+async function collect(
   txn: ReadTxn,
   sortKey: SortKey,
   depth: number,
   key: Key,
   record: StoredValue,
-  consider: (value: Comparable) => void,
-): void {
+  best: Best,
+): Promise<void> {
   const hop = sortKey.hops[depth];
-  if (hop !== undefined) {
-    for (const related of relatedEntries(txn, hop.to, hop.attribute, key, record)) {
-      collect(txn, sortKey, depth + 1, related.key, related.value, consider);
-    }
+  if (hop === undefined) {
+    collectLocal(sortKey, key, record, best);
     return;
   }
+  for await (const batch of relatedEntries(txn, hop.to, hop.attribute, key, record)) {
+    for (const related of batch) {
+      await collect(txn, sortKey, depth + 1, related.key, related.value, best);
+    }
+  }
+}
+
+/** Considers the values of the sort key's target in `record` (its hops already followed). */
+function collectLocal(sortKey: SortKey, key: Key, record: StoredValue, best: Best): void {
   const { target } = sortKey;
   if (target.isKey) {
-    consider(key);
+    best.consider(key);
     return;
   }
   const visit = (value: unknown, level: number): void => {
@@ -66,11 +102,11 @@ function collect(
     if (level < target.nested.length) {
       if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
         visit(ownValue(value, target.nested[level]!.name), level + 1);
-      } else consider(null);
+      } else best.consider(null);
       return;
     }
     const candidate = comparable(value);
-    if (candidate !== undefined) consider(candidate);
+    if (candidate !== undefined) best.consider(candidate);
   };
   visit(ownValue(record, target.attribute.name), 0);
 }

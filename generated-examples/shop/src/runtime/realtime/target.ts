@@ -14,10 +14,66 @@ import type { Query } from '../query/types.js';
 import type { TableResource } from '../rest/app.js';
 import type { Key } from '../store/types.js';
 
-export type SubscriptionTarget =
+/**
+ * Where a reconnecting client left off (contract 8.3): `after` is the version of the last event
+ * it received after the initial state (or of the `ready` event), null when it holds nothing yet.
+ * A subscription with a resumption ends its initial part with a `ready` event.
+ */
+export interface Resumption {
+  readonly after: number | null;
+}
+
+export type SubscriptionTarget = (
   | { readonly kind: 'record'; readonly table: TableMeta; readonly key: Key }
   | { readonly kind: 'table'; readonly table: TableMeta }
-  | { readonly kind: 'view'; readonly table: TableMeta; readonly query: Query };
+  | { readonly kind: 'view'; readonly table: TableMeta; readonly query: Query }
+) & {
+  /** Absent: the client gets the initial state and then the changes, as Harper sends them. */
+  readonly resume?: Resumption;
+};
+
+/** The reserved query parameter of a subscription URL that names where the client left off. */
+const RESUME_PARAMETER = 'resume';
+const VERSION_TEXT = /^\d{1,16}(?:\.\d{1,6})?$/;
+
+/**
+ * Takes `resume=<version>` out of a subscription's query string (a declared attribute of that
+ * name wins, as with every reserved parameter). `resume=` with no version asks for the initial
+ * state and the `ready` event.
+ */
+export function takeResumption(
+  table: TableMeta,
+  rawQuery: string,
+): { readonly rawQuery: string; readonly resume?: Resumption } {
+  if (
+    rawQuery === '' ||
+    table.attributes.some((attribute) => attribute.name === RESUME_PARAMETER)
+  ) {
+    return { rawQuery };
+  }
+  const parts = rawQuery.split('&');
+  const index = parts.findIndex(
+    (part) => part === RESUME_PARAMETER || part.startsWith(`${RESUME_PARAMETER}=`),
+  );
+  if (index < 0) return { rawQuery };
+  return {
+    rawQuery: parts.filter((_, other) => other !== index).join('&'),
+    resume: parseResumption(parts[index]!.slice(RESUME_PARAMETER.length + 1)),
+  };
+}
+
+/** A resumption from a version as a client sends it (`resume=` or `Last-Event-ID`). */
+export function parseResumption(text: string): Resumption {
+  const trimmed = text.trim();
+  if (trimmed === '') return { after: null };
+  if (!VERSION_TEXT.test(trimmed)) {
+    throw clientError(
+      'QUERY_INVALID_VALUE',
+      `The version to resume after must be the version of an event (digits, perhaps with a fraction), not "${trimmed.slice(0, 40)}"`,
+    );
+  }
+  return { after: Number(trimmed) };
+}
 
 /** The subscription a routed URL asks for; `rawQuery` is the query string without its `?`. */
 export function routeTarget(
@@ -61,6 +117,17 @@ export function resourceTarget(
   rawQuery: string,
 ): SubscriptionTarget {
   const table = resource.meta;
+  const taken = takeResumption(table, rawQuery);
+  const resumption = taken.resume === undefined ? {} : { resume: taken.resume };
+  return { ...targetOf(schema, table, key, taken.rawQuery), ...resumption };
+}
+
+function targetOf(
+  schema: SchemaMeta,
+  table: TableMeta,
+  key: Key | undefined,
+  rawQuery: string,
+): SubscriptionTarget {
   if (key !== undefined) {
     if (rawQuery !== '') {
       throw clientError(

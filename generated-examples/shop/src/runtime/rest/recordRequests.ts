@@ -31,20 +31,24 @@ export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
  * GET/HEAD of a whole record: 200 with its strong ETag (the version, the format folded in for
  * formats other than JSON), 304 when `If-None-Match` matches, 404.
  */
-export function getRecord(
+export async function getRecord(
+  app: App,
   exchange: Exchange,
   resource: TableResource,
   id: string,
   format: Format,
-): void {
+): Promise<void> {
   const key = resource.table.parseKey(id);
   if (key === undefined) {
     exchange.send(404, []);
     return;
   }
+  // Other workers' commits reach this cache through the log: read the log's end first, so that a
+  // write another worker acknowledged is never answered with the record it replaced.
+  if (app.config.workers > 1) await exchange.timed(() => app.store.refresh());
   let cached = resource.cache.get(key);
   if (cached === undefined) {
-    const entry = exchange.timed(() => resource.table.getEntry(key));
+    const entry = await exchange.timed(() => resource.table.getEntry(key));
     if (entry !== undefined) cached = resource.cache.remember(key, entry.version, entry.record);
   }
   if (cached?.record === undefined) {
@@ -93,14 +97,14 @@ function sendTagged(
  * (`/Category/c1?select(name,products{name,price})`). Conditions, sort and limits select records,
  * so on a record URL they are refused rather than ignored.
  */
-export function getShapedRecord(
+export async function getShapedRecord(
   app: App,
   exchange: Exchange,
   resource: TableResource,
   id: string,
   rawQuery: string,
   format: Format,
-): void {
+): Promise<void> {
   const ctx = { schema: app.schema, table: resource.meta, limits: app.config };
   const query = parseQuery(rawQuery, ctx);
   if (
@@ -116,13 +120,14 @@ export function getShapedRecord(
     );
   }
   const key = resource.table.parseKey(id);
-  const entry = key === undefined ? undefined : exchange.timed(() => resource.table.getEntry(key));
+  const entry =
+    key === undefined ? undefined : await exchange.timed(() => resource.table.getEntry(key));
   if (key === undefined || entry === undefined) {
     exchange.send(404, []);
     return;
   }
   const txn = app.store.read();
-  const shaped = exchange.timed(() =>
+  const shaped = await exchange.timed(() =>
     shapeRecord(txn, ctx, query, entry.record, { key, version: entry.version }),
   );
   sendTagged(exchange, format, shaped);
@@ -132,16 +137,17 @@ export function getShapedRecord(
  * GET/HEAD of one attribute of a record; a relationship attribute is resolved to its record(s).
  * Tagged like a shaped record (a digest of the answer), so `If-None-Match` answers 304.
  */
-export function getAttribute(
+export async function getAttribute(
   app: App,
   exchange: Exchange,
   resource: TableResource,
   id: string,
   name: string,
   format: Format,
-): void {
+): Promise<void> {
   const key = resource.table.parseKey(id);
-  const entry = key === undefined ? undefined : exchange.timed(() => resource.table.getEntry(key));
+  const entry =
+    key === undefined ? undefined : await exchange.timed(() => resource.table.getEntry(key));
   if (entry === undefined) {
     exchange.send(404, []);
     return;
@@ -150,7 +156,7 @@ export function getAttribute(
   // A relationship into a table without @export is not readable here (contract section 4).
   const value =
     attribute?.relationship != null && relationshipExposed(app.schema, attribute)
-      ? exchange.timed(() =>
+      ? await exchange.timed(() =>
           resolveRelationship(
             app.store.read(),
             app.schema,
@@ -183,7 +189,7 @@ export async function putRecord(
     ? format()
     : null;
   const body = await recordBody(app, exchange);
-  const written = await exchange.timedWrite(() =>
+  const written = await exchange.timed(() =>
     resource.table.put(key, body, preconditionOf(exchange)),
   );
   sendWritten(exchange, resource, written, answerFormat);
@@ -205,7 +211,7 @@ export async function patchRecord(
     ? format()
     : null;
   const body = await recordBody(app, exchange);
-  const written = await exchange.timedWrite(() =>
+  const written = await exchange.timed(() =>
     resource.table.patch(key, body, preconditionOf(exchange)),
   );
   sendWritten(exchange, resource, written, answerFormat);
@@ -243,7 +249,7 @@ export async function deleteRecord(
     // No record can have this key; only a precondition can make that an error.
     if (options.precondition) throw preconditionFailed();
   } else {
-    await exchange.timedWrite(() => resource.table.delete(key, options));
+    await exchange.timed(() => resource.table.delete(key, options));
   }
   exchange.sendValue(200, format, true);
 }

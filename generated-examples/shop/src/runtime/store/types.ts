@@ -62,45 +62,79 @@ export interface IndexEntry {
   readonly key: Key;
 }
 
-/** Reads; inside a write transaction they see that transaction's own writes. */
+/**
+ * Record reads come in batches: every batch is a non-empty array, and between two batches the
+ * store holds nothing open (no LMDB reader slot, no database cursor), so a consumer that is slow
+ * to ask for the next batch (a streamed answer to a client that does not read) costs nothing.
+ * Breaking out of the iteration stops the reading.
+ */
+export type Batches<T> = AsyncIterable<readonly T[]>;
+
+export interface ScanOptions {
+  /**
+   * About how many entries the caller will consume (a query's offset + limit, say); the store may
+   * size its first batch by it. A hint only: iteration goes on past it if the caller asks.
+   */
+  readonly expected?: number;
+}
+
+/**
+ * Reads of the latest committed state; inside a write transaction they see that transaction's
+ * own writes. Every read may complete asynchronously (a network engine answers later); an
+ * embedded engine answers with promises that are already settled.
+ */
 export interface ReadTxn {
   /** The record with this key, or undefined. */
-  get(table: string, key: Key): RecordEntry | undefined;
-  /** Records in key order within `range`. Lazy: stops reading when the caller stops iterating. */
-  scan(table: string, range?: KeyRange): Iterable<RecordEntry>;
-  /** Entries of the index on `attribute` in (value, key) order within `range`. Lazy. */
-  scanIndex(table: string, attribute: string, range?: IndexRange): Iterable<IndexEntry>;
+  get(table: string, key: Key): Promise<RecordEntry | undefined>;
+  /** The records with these keys, in the same order (undefined where there is none). */
+  getMany(table: string, keys: readonly Key[]): Promise<(RecordEntry | undefined)[]>;
+  /** Records in key order within `range`, in batches. */
+  scan(table: string, range?: KeyRange, options?: ScanOptions): Batches<RecordEntry>;
+  /** Entries of the index on `attribute` in (value, key) order within `range`, in batches. */
+  scanIndex(
+    table: string,
+    attribute: string,
+    range?: IndexRange,
+    options?: ScanOptions,
+  ): Batches<IndexEntry>;
   /**
    * Number of index entries within `range`, counting at most `limit` (an estimate is not allowed:
    * callers that only need to compare selectivities pass a limit to bound the work).
    */
-  countIndex(table: string, attribute: string, range?: IndexRange, limit?: number): number;
+  countIndex(table: string, attribute: string, range?: IndexRange, limit?: number): Promise<number>;
   /**
    * About how many index entries lie within `range`, at a cost that does not grow with the range:
    * exact for a narrow range, interpolated or otherwise estimated for a wide one. The planner uses
    * it to compare selectivities. Stores without a cheap estimate omit it (the planner then counts).
    */
-  estimateIndex?(table: string, attribute: string, range?: IndexRange): number;
+  estimateIndex?(table: string, attribute: string, range?: IndexRange): Promise<number>;
   /** Number of records in the table. */
-  count(table: string): number;
+  count(table: string): Promise<number>;
   /**
    * Whether the index on `attribute` holds every record. False while it is being built from the
    * existing records (an attribute newly `@indexed`, contract section 11): a query must then not
-   * read it. Omitted by stores whose indexes are always complete.
+   * read it. Answered from what the store already knows (no read). Omitted by stores whose
+   * indexes are always complete.
    */
   indexReady?(table: string, attribute: string): boolean;
 }
 
-/** A write transaction. Every change (record and all its index entries) commits together. */
+/**
+ * A write transaction, optimistic: its work runs outside any database lock and may await
+ * anything. Reads see the latest committed state with the transaction's own writes laid over it;
+ * writes are buffered. At commit the store checks that nothing the transaction read, wrote,
+ * scanned or counted has changed since (a record read as absent included; a scan or count
+ * covers its whole table); if something has, the whole work runs again on fresh state, a
+ * bounded number of times. Every change (records and all their index entries) then commits
+ * together, durably, with one entry in the commit log.
+ */
 export interface WriteTxn extends ReadTxn {
-  /** The version every record this transaction writes gets (its commit's version). */
-  readonly version: number;
   /** Creates or replaces the record; index entries are updated to match the new value. */
   put(table: string, key: Key, value: StoredValue): void;
-  /** Removes the record and its index entries; returns whether it existed. */
-  delete(table: string, key: Key): boolean;
+  /** Removes the record and its index entries; resolves with whether it existed. */
+  delete(table: string, key: Key): Promise<boolean>;
   /** The next key of a table with a numeric key: increasing, persisted, never reused. */
-  nextKey(table: string): number;
+  nextKey(table: string): Promise<number>;
 }
 
 /** One change in a committed transaction, as the real-time hub and user hooks see it. */
@@ -110,26 +144,91 @@ export interface Change {
   readonly type: 'put' | 'delete';
   /** The full record after the write; absent for a delete. */
   readonly value?: StoredValue;
-  /** The commit's version (epoch milliseconds). */
+  /** The version of the record written: its commit's version. */
   readonly version: number;
 }
 
+/** One committed transaction that changed something, as the commit log holds it. */
 export interface Commit {
+  /**
+   * The commit's version, given at commit: the commit time in epoch milliseconds (a fraction
+   * separates commits within one millisecond), strictly increasing in commit order across every
+   * process serving the same data, so it is also the commit's place in the log. Every record the
+   * commit wrote has this version. Resuming a subscription names a version.
+   */
   readonly version: number;
   readonly changes: readonly Change[];
+}
+
+/** What `Store.write` resolves with once the transaction is durable. */
+export interface Committed<T> {
+  /** What the work returned. */
+  readonly value: T;
+  /** The commit's version; undefined when the transaction changed nothing. */
+  readonly version: number | undefined;
+  readonly changes: readonly Change[];
+}
+
+export interface StoreWriteOptions {
+  /** How many times a work that met a conflict runs again before `WriteConflictError`. */
+  readonly retries?: number;
+}
+
+/** Times `Store.write` runs a work again after a conflict, unless told otherwise. */
+export const DEFAULT_WRITE_RETRIES = 10;
+
+/** A transaction met a conflict on every run it was allowed (answered 409 `WRITE_CONFLICT`). */
+export class WriteConflictError extends Error {
+  readonly code = 'WRITE_CONFLICT';
+  constructor(readonly runs: number) {
+    super(
+      `The write conflicted with other writes to the same records ${runs} times in a row; try it again`,
+    );
+    this.name = 'WriteConflictError';
+  }
+}
+
+/** How long and how much of the commit log a store keeps (the oldest commits are pruned first). */
+export interface LogRetention {
+  /** Commits older than this many milliseconds are pruned. */
+  readonly maxAgeMs: number;
+  /** At most this many commits are kept. */
+  readonly maxCommits: number;
 }
 
 export interface Store {
   /** Reads the latest committed state. */
   read(): ReadTxn;
   /**
-   * Runs `work` in one write transaction. The promise resolves with `work`'s result only once the
-   * transaction has committed durably; if `work` throws, nothing is written and the promise
-   * rejects with that error. Commit listeners are called after the commit, in commit order.
+   * Runs `work` as one optimistic write transaction (see `WriteTxn`) and resolves once it has
+   * committed durably. `work` may run more than once (after a conflict), so it must not have
+   * effects outside the transaction that cannot be repeated. If `work` throws, nothing is written
+   * and the promise rejects with that error (unless the transaction's reads were already stale,
+   * in which case it is run again: the error may be an effect of the conflict). After the
+   * allowed retries it rejects with `WriteConflictError`. `Store.write` may not be called from
+   * inside a work.
    */
-  write<T>(work: (txn: WriteTxn) => T): Promise<T>;
-  /** Registers a listener for every commit that changed something; returns an unsubscribe function. */
+  write<T>(work: (txn: WriteTxn) => T | Promise<T>, options?: StoreWriteOptions): Promise<Committed<T>>;
+  /**
+   * Registers a listener for every commit that changed something, by any process serving the
+   * same data: each commit exactly once, in log (version) order. A process's own commits reach the
+   * listener before the `write` that made them resolves. Returns an unsubscribe function.
+   */
   onCommit(listener: (commit: Commit) => void): () => void;
+  /**
+   * Reads commits that other processes appended to the log and hands them to the listeners now
+   * (a store also does this by itself, in the background, within a few milliseconds).
+   */
+  refresh(): Promise<void>;
+  /** The version of the last commit in the log (0 when none ever was). */
+  lastVersion(): Promise<number>;
+  /**
+   * The commits with a version after `version`, in log order, at most `limit` of them; undefined
+   * when some commit after `version` may have been pruned already, or `version` is later than the
+   * last commit (it is not a version of this data): the caller must start again from the current
+   * state.
+   */
+  changesSince(version: number, limit: number): Promise<Commit[] | undefined>;
   /** Flushes and closes the store. */
   close(): Promise<void>;
   /**
