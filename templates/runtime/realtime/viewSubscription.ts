@@ -26,6 +26,11 @@ import { equalityOf, type ViewEquality } from './viewIndex.js';
 
 export interface ViewHost extends SubscriptionHost {
   readonly schema: SchemaMeta;
+  /**
+   * While a view handles changes asynchronously its membership lags the commits: the hub then
+   * gives it every change of its table, and the view sorts them out in order.
+   */
+  viewBusy(view: ViewSubscription, busy: boolean): void;
   addMember(view: ViewSubscription, key: Key): void;
   removeMember(view: ViewSubscription, key: Key): void;
 }
@@ -130,6 +135,10 @@ export class ViewSubscription extends Subscription {
     return true;
   }
 
+  protected override busyChanged(busy: boolean): void {
+    this.viewHost.viewBusy(this, busy);
+  }
+
   protected override noteChange(change: Change): void {
     this.changedWhileListing?.add(change.key);
   }
@@ -209,6 +218,7 @@ export class ViewSubscription extends Subscription {
   }
 
   protected override released(): void {
+    this.viewHost.viewBusy(this, false);
     for (const key of this.members) this.viewHost.removeMember(this, key);
     this.members.clear();
     this.sentValues?.clear();

@@ -118,21 +118,37 @@ function event(id: string, fields: StoredValue = {}): StoredValue {
   return { id, title: `Event ${id}`, attendeeIds: [], status: 'confirmed', ...fields };
 }
 
+/** Writes, and lets the subscriptions turn the commit into events (a view may read to do so). */
 async function put(...records: StoredValue[]): Promise<void> {
   await store.write((txn) => {
     for (const record of records) txn.put('Event', record.id as Key, record);
   });
+  await settle();
 }
 
 async function remove(...keys: Key[]): Promise<void> {
   await store.write(async (txn) => {
     for (const key of keys) await txn.delete('Event', key);
   });
+  await settle();
 }
 
-function subscribe(target: SubscriptionTarget, sink = new RecordingSink()): RecordingSink {
+/**
+ * Subscribes, and lets the subscription read its initial state: the store's reads are promises
+ * (LMDB's already settled), so its first batch is out once the pending callbacks have run.
+ */
+async function subscribe(
+  target: SubscriptionTarget,
+  sink = new RecordingSink(),
+): Promise<RecordingSink> {
   hub.subscribe(target, sink);
+  await settle();
   return sink;
+}
+
+/** Lets every callback already due run (promise reactions, then I/O callbacks, twice over). */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function view(raw: string): SubscriptionTarget {
@@ -175,7 +191,7 @@ function summary(messages: readonly EventMessage[]): string[] {
 describe('a record subscription', () => {
   it('gets the record, then each change of it as put with the whole record, and delete without value', async () => {
     await put(event('e1'), event('e2'));
-    const sink = subscribe({ kind: 'record', table: Event, key: 'e1' });
+    const sink = await subscribe({ kind: 'record', table: Event, key: 'e1' });
     expect(sink.messages).toHaveLength(1);
     expect(sink.messages[0]).toMatchObject({ id: 'e1', type: 'put', value: event('e1') });
 
@@ -189,7 +205,7 @@ describe('a record subscription', () => {
 
   it('carries the commit version, and the server clock as localTime', async () => {
     const before = Date.now();
-    const sink = subscribe({ kind: 'record', table: Event, key: 'e1' });
+    const sink = await subscribe({ kind: 'record', table: Event, key: 'e1' });
     await put(event('e1'));
     const stored = await store.read().get('Event', 'e1');
     const message = sink.messages[0]!;
@@ -199,7 +215,7 @@ describe('a record subscription', () => {
   });
 
   it('starts empty for a missing record and sees it created', async () => {
-    const sink = subscribe({ kind: 'record', table: Event, key: 'e1' });
+    const sink = await subscribe({ kind: 'record', table: Event, key: 'e1' });
     expect(sink.messages).toEqual([]);
     await put(event('e1'));
     expect(summary(sink.messages)).toEqual(['put e1']);
@@ -209,7 +225,7 @@ describe('a record subscription', () => {
 describe('a table subscription', () => {
   it('gets every record in key order, then every change in commit order', async () => {
     await put(event('b'), event('a'), event('c'));
-    const sink = subscribe(tableTarget);
+    const sink = await subscribe(tableTarget);
     await put(event('z'));
     await remove('a');
     await put(event('b', { status: 'cancelled' }));
@@ -224,7 +240,7 @@ describe('a table subscription', () => {
   });
 
   it('gets one event per record of a transaction, carrying the record as committed', async () => {
-    const sink = subscribe(tableTarget);
+    const sink = await subscribe(tableTarget);
     await store.write((txn) => {
       txn.put('Event', 'e1', event('e1', { title: 'first' }));
       txn.put('Event', 'e2', event('e2'));
@@ -236,7 +252,7 @@ describe('a table subscription', () => {
 
   it('gets one delete per record deleted by one transaction', async () => {
     await put(event('e1'), event('e2'), event('e3'));
-    const sink = subscribe(tableTarget);
+    const sink = await subscribe(tableTarget);
     sink.messages.length = 0;
     await remove('e1', 'e2', 'e3');
     expect(summary(sink.messages)).toEqual(['delete e1', 'delete e2', 'delete e3']);
@@ -244,7 +260,7 @@ describe('a table subscription', () => {
   });
 
   it('gets nothing of a write that failed', async () => {
-    const sink = subscribe(tableTarget);
+    const sink = await subscribe(tableTarget);
     await expect(
       store.write((txn) => {
         txn.put('Event', 'e1', event('e1'));
@@ -256,7 +272,7 @@ describe('a table subscription', () => {
   });
 
   it('gets nothing of other tables', async () => {
-    const sink = subscribe(tableTarget);
+    const sink = await subscribe(tableTarget);
     await store.write((txn) => txn.put('User', 'u1', { id: 'u1', name: 'Ada' }));
     expect(sink.messages).toEqual([]);
   });
@@ -265,7 +281,7 @@ describe('a table subscription', () => {
 describe('a filtered view', () => {
   it('gets the current matches, then records that start matching as put and those that stop as unmatched deletes', async () => {
     await put(event('e1', { attendeeIds: ['user123'] }), event('e2', { attendeeIds: ['other'] }));
-    const sink = subscribe(view('attendeeIds=user123'));
+    const sink = await subscribe(view('attendeeIds=user123'));
     expect(summary(sink.messages)).toEqual(['put e1']);
 
     await put(event('e2', { attendeeIds: ['other', 'user123'] }));
@@ -278,14 +294,14 @@ describe('a filtered view', () => {
 
   it('sends a plain delete for a deleted match and nothing for a deleted non-match', async () => {
     await put(event('e1', { status: 'confirmed' }), event('e2', { status: 'cancelled' }));
-    const sink = subscribe(view('status==confirmed'));
+    const sink = await subscribe(view('status==confirmed'));
     await remove('e1', 'e2');
     expect(summary(sink.messages)).toEqual(['put e1', 'delete e1']);
   });
 
   it('sends a changed match again, as put with the new record', async () => {
     await put(event('e1', { status: 'confirmed' }));
-    const sink = subscribe(view('status==confirmed'));
+    const sink = await subscribe(view('status==confirmed'));
     await put(event('e1', { status: 'confirmed', title: 'Moved' }));
     expect(summary(sink.messages)).toEqual(['put e1', 'put e1']);
     expect(sink.messages[1]?.value).toMatchObject({ title: 'Moved' });
@@ -293,7 +309,7 @@ describe('a filtered view', () => {
 
   it('shapes values with select()', async () => {
     await put(event('e1', { status: 'confirmed' }));
-    const sink = subscribe(view('status==confirmed&select(id,title)'));
+    const sink = await subscribe(view('status==confirmed&select(id,title)'));
     await put(event('e2', { status: 'confirmed', title: 'Second' }));
     expect(sink.messages.map((message) => message.value)).toEqual([
       { id: 'e1', title: 'Event e1' },
@@ -303,7 +319,7 @@ describe('a filtered view', () => {
 
   it('follows views that have no equality to be filed under', async () => {
     await put(event('e1', { title: 'Standup' }), event('e2', { title: 'Retro' }));
-    const sink = subscribe(view('title=sw=Stand|status==cancelled'));
+    const sink = await subscribe(view('title=sw=Stand|status==cancelled'));
     await put(event('e2', { title: 'Retro', status: 'cancelled' }));
     await put(event('e1', { title: 'Planning' }));
     expect(summary(sink.messages)).toEqual(['put e1', 'put e2', 'delete e1 (unmatched)']);
@@ -315,13 +331,13 @@ describe('a filtered view', () => {
       event('e2', { title: 'A' }),
       event('e3', { title: 'B' }),
     );
-    const sink = subscribe(view('status==confirmed&sort(title)'));
+    const sink = await subscribe(view('status==confirmed&sort(title)'));
     expect(summary(sink.messages)).toEqual(['put e2', 'put e3', 'put e1']);
   });
 
   it('follows a condition through a relationship when the record changes', async () => {
     await store.write((txn) => txn.put('User', 'u1', { id: 'u1', name: 'Ada' }));
-    const sink = subscribe(view('organizer.name==Ada'));
+    const sink = await subscribe(view('organizer.name==Ada'));
     await put(event('e1', { organizerId: 'u1' }), event('e2', { organizerId: 'u2' }));
     expect(summary(sink.messages)).toEqual(['put e1']);
   });
@@ -332,10 +348,11 @@ describe('a filtered view', () => {
       txn.put('User', 'u2', { id: 'u2', name: 'Bob' });
     });
     await put(event('e1', { organizerId: 'u1' }), event('e2', { organizerId: 'u2' }));
-    const sink = subscribe(view('organizer.name==Ada&select(id,organizerId)'));
+    const sink = await subscribe(view('organizer.name==Ada&select(id,organizerId)'));
     await store.write((txn) => txn.put('User', 'u3', { id: 'u3', name: 'Cy' }));
     await store.write((txn) => txn.put('User', 'u2', { id: 'u2', name: 'Ada' }));
     await store.write((txn) => txn.put('User', 'u1', { id: 'u1', name: 'Carol' }));
+    await settle();
     expect(summary(sink.messages)).toEqual(['put e1', 'put e2', 'delete e1 (unmatched)']);
     expect(sink.messages[1]?.value).toEqual({ id: 'e2', organizerId: 'u2' });
     const renamed = await store.read().get('User', 'u1');
@@ -349,9 +366,9 @@ describe('the initial state and the changes around it', () => {
     store.hold();
     await put(event('e1', { attendeeIds: ['user123'] }));
     await put(event('e1', { attendeeIds: ['user123'], title: 'Again' }));
-    const table = subscribe(tableTarget);
-    const record = subscribe({ kind: 'record', table: Event, key: 'e1' });
-    const filtered = subscribe(view('attendeeIds=user123'));
+    const table = await subscribe(tableTarget);
+    const record = await subscribe({ kind: 'record', table: Event, key: 'e1' });
+    const filtered = await subscribe(view('attendeeIds=user123'));
     store.release();
     for (const sink of [table, record, filtered]) {
       expect(summary(sink.messages)).toEqual(['put e1']);
@@ -367,7 +384,7 @@ describe('the initial state and the changes around it', () => {
     await put(...records);
     const sink = new RecordingSink();
     sink.stall();
-    subscribe(tableTarget, sink);
+    await subscribe(tableTarget, sink);
     const firstBatch = sink.messages.length;
     expect(firstBatch).toBeGreaterThan(0);
     expect(firstBatch).toBeLessThan(records.length);
@@ -405,7 +422,7 @@ describe('the initial state and the changes around it', () => {
     await put(...records);
     const sink = new RecordingSink();
     sink.stall();
-    subscribe(view('attendeeIds=user123'), sink);
+    await subscribe(view('attendeeIds=user123'), sink);
     await put(event('e1100', { attendeeIds: ['other'] }));
     await put(event('e1101', { attendeeIds: ['user123'], title: 'moved' }));
     await put(event('e0000', { attendeeIds: [] }));
@@ -438,7 +455,7 @@ describe('a consumer that does not keep up', () => {
   it('is closed with 1013 once its buffer passes the limit, and its subscription is freed', async () => {
     openHub({ sendBufferLimit: 4096 });
     const sink = new RecordingSink();
-    subscribe(tableTarget, sink);
+    await subscribe(tableTarget, sink);
     sink.stall();
     for (let i = 0; i < 100 && sink.open; i++)
       await put(event(`e${i}`, { title: 'x'.repeat(200) }));
@@ -455,7 +472,7 @@ describe('a consumer that does not keep up', () => {
     await put(...Array.from({ length: 1000 }, (_, i) => event(`e${String(i).padStart(4, '0')}`)));
     const sink = new RecordingSink();
     sink.stall();
-    subscribe(tableTarget, sink);
+    await subscribe(tableTarget, sink);
     for (let i = 0; i < 400 && sink.open; i++)
       await put(event(`late${i}`, { title: 'x'.repeat(400) }));
     expect(sink.closedWith?.code).toBe(1013);
@@ -473,6 +490,7 @@ describe('registrations', () => {
       hub.subscribe(view('title=sw=Event'), new RecordingSink()),
       hub.subscribe(view('attendees.name==Ada'), new RecordingSink()),
     ];
+    await settle();
     expect(hub.subscriptionCount).toBe(5);
     expect(hub.viewMemberCount).toBe(3);
     expect(hub.registeredTableCount).toBe(2);
@@ -566,7 +584,7 @@ describe('every subscriber ends with the true state', () => {
           else if (current.kind === 'subscribe') {
             subscribers.push({
               raw: current.raw,
-              sink: subscribe(current.raw === '' ? tableTarget : view(current.raw)),
+              sink: await subscribe(current.raw === '' ? tableTarget : view(current.raw)),
             });
           } else {
             await store.write(async (txn) => {
@@ -591,6 +609,7 @@ describe('every subscriber ends with the true state', () => {
           }
         }
         store.release();
+        await settle();
         for (const { raw, sink } of subscribers) {
           const { matches, shape } = VIEWS[raw]!;
           const truth = new Map<Key, unknown>();
