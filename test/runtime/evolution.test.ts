@@ -190,8 +190,9 @@ describe('an attribute newly @indexed', () => {
     const directory = await populated();
     const schema = productSchema({ indexedStock: true });
     const first = open(schema, directory, [], 100);
-    // Writes run in order: once this one has committed, so has the build's first batch.
-    await first.write(() => undefined);
+    // Writes commit in order: once this one has committed, so has the build's first batch (a
+    // write that changes nothing commits nothing, so this one writes a record).
+    await first.write((txn) => txn.put('Product', 'zz-marker', { id: 'zz-marker', name: 'm' }));
     expect(first.read().indexReady?.('Product', 'stockQuantity')).toBe(false);
     expect((await storedEntries(first, 'stockQuantity')).length).toBeGreaterThanOrEqual(100);
     await close(first);

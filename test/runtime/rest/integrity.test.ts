@@ -359,19 +359,14 @@ describe('own properties only', () => {
     expect((await server.fetch('/Item/loc1')).status).toBe(404);
   });
 
-  it('a hook reading a value that cannot be a key gets a 400, not a store failure', () => {
+  it('a hook reading a value that cannot be a key gets a 400, not a store failure', async () => {
     const tables = server.running.app.tableSet.readTables();
     for (const key of [[], {}, '', Number.NaN, 'x'.repeat(3000), 1]) {
-      let caught: unknown;
-      try {
-        tables.Item!.get(key as never);
-      } catch (error) {
-        caught = error;
-      }
+      const caught: unknown = await tables.Item!.get(key as never).catch((error: unknown) => error);
       expect(caught).toBeInstanceOf(ClientError);
       expect((caught as ClientError).status).toBe(400);
     }
-    expect(tables.Counter!.get(12)).toBeUndefined();
+    expect(await tables.Counter!.get(12)).toBeUndefined();
   });
 });
 
@@ -410,9 +405,9 @@ describe('tables without @export are not reachable through relationships', () =>
     const account = [...server.running.app.tableSet.all()].find(
       (candidate) => candidate.name === 'Account',
     )!;
-    expect(account.search(server.running.app.store.read(), 'secret.password=hunter2')).toHaveLength(
-      1,
-    );
+    expect(
+      await account.search(server.running.app.store.read(), 'secret.password=hunter2'),
+    ).toHaveLength(1);
   });
 
   it('is named by a warning when the server is generated', () => {
