@@ -29,6 +29,8 @@ class TableRegistry {
   readonly tables = new Set<TableSubscription>();
   readonly views = new ViewIndex<ViewSubscription>();
   readonly members = new ViewMembership<ViewSubscription>();
+  /** Views handling changes asynchronously: they get every change of the table. */
+  readonly busy = new Set<ViewSubscription>();
   viewCount = 0;
 
   get empty(): boolean {
@@ -163,6 +165,12 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     if (registry.empty) this.registries.delete(subscription.table.name);
   }
 
+  viewBusy(view: ViewSubscription, busy: boolean): void {
+    const registry = this.registryOf(view.table.name, false);
+    if (busy) registry?.busy.add(view);
+    else registry?.busy.delete(view);
+  }
+
   addMember(view: ViewSubscription, key: Key): void {
     this.registryOf(view.table.name, false)?.members.add(key, view);
     this.viewMembers++;
@@ -221,6 +229,7 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     };
     registry.members.forMembers(change.key, receive);
     if (change.value !== undefined) registry.views.forCandidates(change.key, change.value, receive);
+    for (const view of registry.busy) receive(view);
   }
 }
 

@@ -1141,7 +1141,10 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
   }
 
   put(table: string, key: Key, value: StoredValue): void {
-    this.writable(table, key).set(key, value);
+    const writes = this.writable(table, key);
+    // Moved to the end: the commit lists a record written twice at the place of its last write.
+    writes.delete(key);
+    writes.set(key, value);
   }
 
   delete(table: string, key: Key): Promise<boolean> {
@@ -1151,6 +1154,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       buffered === undefined
         ? (this.seen.get(table)?.get(key) ?? ABSENT) !== ABSENT
         : buffered !== null;
+    writes.delete(key);
     writes.set(key, null);
     return Promise.resolve(existed);
   }

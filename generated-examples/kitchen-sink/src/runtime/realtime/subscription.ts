@@ -269,10 +269,19 @@ export abstract class Subscription implements BufferHolder {
   /** Later changes wait for `pending`; the queue empties itself once nothing more is chained. */
   private wait(pending: Promise<void>): void {
     const queue = pending.then(() => {
-      if (this.queue === queue) this.queue = null;
+      if (this.queue !== queue) return;
+      this.queue = null;
+      this.busyChanged(false);
     });
+    if (this.queue === null) this.busyChanged(true);
     this.queue = queue;
   }
+
+  /**
+   * The subscription started (true) or stopped (false) handling changes asynchronously. While it
+   * is busy, what it will know of a record (a view's membership) is not known yet.
+   */
+  protected busyChanged(_busy: boolean): void {}
 
   /** Ends the subscription (the connection closed, or the server shuts down). */
   close(): void {

@@ -348,7 +348,7 @@ export class HttpServer implements ServerState {
       const store = this.app.store;
       const first = this.app.schema.tables[0];
       if (first !== undefined) await exchange.timed(() => store.read().count(first.name));
-      // An empty transaction still takes the writer lock and commits durably.
+      // A transaction that writes nothing still runs, and fails once the store is closed.
       await exchange.timed(() => store.write(() => true));
     } catch (error) {
       console.error('health check failed:', error);

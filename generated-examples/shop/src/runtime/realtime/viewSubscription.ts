@@ -28,6 +28,11 @@ import { equalityOf, type ViewEquality } from './viewIndex.js';
 
 export interface ViewHost extends SubscriptionHost {
   readonly schema: SchemaMeta;
+  /**
+   * While a view handles changes asynchronously its membership lags the commits: the hub then
+   * gives it every change of its table, and the view sorts them out in order.
+   */
+  viewBusy(view: ViewSubscription, busy: boolean): void;
   addMember(view: ViewSubscription, key: Key): void;
   removeMember(view: ViewSubscription, key: Key): void;
 }
@@ -132,6 +137,10 @@ export class ViewSubscription extends Subscription {
     return true;
   }
 
+  protected override busyChanged(busy: boolean): void {
+    this.viewHost.viewBusy(this, busy);
+  }
+
   protected override noteChange(change: Change): void {
     this.changedWhileListing?.add(change.key);
   }
@@ -211,6 +220,7 @@ export class ViewSubscription extends Subscription {
   }
 
   protected override released(): void {
+    this.viewHost.viewBusy(this, false);
     for (const key of this.members) this.viewHost.removeMember(this, key);
     this.members.clear();
     this.sentValues?.clear();
