@@ -9,6 +9,7 @@ export async function collect<T>(batches: Batches<T>): Promise<T[]> {
 }
 
 /** `items` as a batched scan (one batch, or none when empty). */
+// eslint-disable-next-line @typescript-eslint/require-await -- the items are at hand
 export async function* batchesOf<T>(items: readonly T[]): Batches<T> {
   if (items.length > 0) yield items;
 }

@@ -148,6 +148,7 @@ const BATCH = 64;
 const ABSENT = -1;
 
 /** The entries of `items` between `start` and `end` (in reverse when asked), in batches. */
+// eslint-disable-next-line @typescript-eslint/require-await -- the records are in memory
 async function* batchesOf<T>(
   items: readonly T[],
   start: number,

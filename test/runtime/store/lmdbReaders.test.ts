@@ -47,11 +47,10 @@ describe('LMDB scans and reader slots', () => {
           // A first batch of one: the scan is suspended with nearly everything still to read.
           const iterator =
             kind === 'scan'
-              ? store.read().scan('Product', undefined, { expected: 1 })[Symbol.asyncIterator]()
-              : store
-                  .read()
-                  .scanIndex('Product', 'categoryId', undefined, { expected: 1 })
-                  [Symbol.asyncIterator]();
+              ? iteratorOf(store.read().scan('Product', undefined, { expected: 1 }))
+              : iteratorOf(
+                  store.read().scanIndex('Product', 'categoryId', undefined, { expected: 1 }),
+                );
           expect((await iterator.next()).done).not.toBe(true);
           open.push(iterator);
           // After a commit lmdb-js reads from a new snapshot: a scan that pins the previous one keeps
@@ -126,3 +125,7 @@ describe('LMDB scans and reader slots', () => {
     expect(keys.has('c/p99999')).toBe(true);
   });
 });
+
+function iteratorOf<T>(batches: AsyncIterable<T>): AsyncIterator<T> {
+  return batches[Symbol.asyncIterator]();
+}

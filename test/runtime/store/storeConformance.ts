@@ -723,9 +723,9 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
       const sixteenth = results.find((result) => result.version === inOrder[15]);
       expect(since?.[0]).toEqual({ version: sixteenth?.version, changes: sixteenth?.changes });
       expect(since?.[0]).toEqual(delivered[15]);
-      expect((await store.changesSince(inOrder[17]!, 100))?.map((commit) => commit.version)).toEqual(
-        inOrder.slice(18),
-      );
+      expect(
+        (await store.changesSince(inOrder[17]!, 100))?.map((commit) => commit.version),
+      ).toEqual(inOrder.slice(18));
       expect(await store.changesSince(inOrder[19]!, 100)).toEqual([]);
       // A version past the last commit is not one of this store's: the caller starts over.
       expect(await store.changesSince(inOrder[19]! + 1, 100)).toBeUndefined();
