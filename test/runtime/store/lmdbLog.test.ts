@@ -50,13 +50,16 @@ describe('LMDB commit log', () => {
       writes.push(second.write((txn) => txn.put('Item', `s${i}`, { id: `s${i}` })));
     }
     await Promise.all(writes);
-    expect(await first.lastPosition()).toBe(20);
     await first.refresh();
     await second.refresh();
+    const logged = (await first.changesSince(0, 100))!;
+    expect(logged).toHaveLength(20);
+    const versions = logged.map((commit) => commit.version);
+    // One log for both, in commit order: versions increase whichever store committed.
+    expect([...versions].sort((x, y) => x - y)).toEqual(versions);
+    expect(await first.lastVersion()).toBe(versions[19]);
     for (const heard of [heardByFirst, heardBySecond]) {
-      expect(heard.map((commit) => commit.position)).toEqual(
-        Array.from({ length: 20 }, (_, i) => i + 1),
-      );
+      expect(heard.map((commit) => commit.version)).toEqual(versions);
     }
     // The background poll delivers without a refresh too.
     await first.write((txn) => txn.put('Item', 'late', { id: 'late' }));
@@ -94,21 +97,27 @@ describe('LMDB commit log', () => {
 
   it('prunes the log to its retention, never the last commit, and keeps positions across a reopen', async () => {
     const store = open({ logRetention: { maxAgeMs: 60_000, maxCommits: 3 }, pruneIntervalMs: 5 });
-    for (let i = 0; i < 10; i++)
-      await store.write((txn) => txn.put('Item', `k${i}`, { id: `k${i}` }));
+    const written: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { version } = await store.write((txn) => txn.put('Item', `k${i}`, { id: `k${i}` }));
+      written.push(version!);
+    }
     await until(async () => (await store.changesSince(0, 100)) === undefined);
-    await until(async () => (await store.changesSince(6, 100)) === undefined);
-    expect((await store.changesSince(7, 100))?.map((commit) => commit.position)).toEqual([
-      8, 9, 10,
-    ]);
-    expect(await store.lastPosition()).toBe(10);
+    await until(async () => (await store.changesSince(written[5]!, 100)) === undefined);
+    // The last three are kept: resuming after the 7th commit still gets exactly what followed.
+    expect((await store.changesSince(written[6]!, 100))?.map((commit) => commit.version)).toEqual(
+      written.slice(7),
+    );
+    expect(await store.lastVersion()).toBe(written[9]);
     await store.close();
 
     const aged = open({ logRetention: { maxAgeMs: 0, maxCommits: 100 }, pruneIntervalMs: 5 });
-    await until(async () => (await aged.changesSince(8, 100)) === undefined);
-    // The last commit stays: the next one counts on from it.
-    expect((await aged.changesSince(9, 100))?.map((commit) => commit.position)).toEqual([10]);
+    await until(async () => (await aged.changesSince(written[7]!, 100)) === undefined);
+    // The last commit stays: the next one's version counts on from it.
+    expect((await aged.changesSince(written[8]!, 100))?.map((commit) => commit.version)).toEqual([
+      written[9],
+    ]);
     const next = await aged.write((txn) => txn.put('Item', 'after', { id: 'after' }));
-    expect(next.position).toBe(11);
+    expect(next.version).toBeGreaterThan(written[9]!);
   });
 });
