@@ -103,7 +103,7 @@ export async function runPrimary(
           }
         }
       });
-      worker.on('exit', (code, signal) => {
+      worker.on('exit', (code: number | null, signal: string | null) => {
         live.delete(worker);
         if (builder === worker) builder = undefined;
         if (stopCode !== undefined) {

@@ -71,7 +71,8 @@ export async function runServer<DB>(
       throw error;
     }
   });
-  const store = options.committed === undefined ? opened : tellingCommits(opened, options.committed);
+  const store =
+    options.committed === undefined ? opened : tellingCommits(opened, options.committed);
   let app: App;
   let http: HttpServer;
   let address;
@@ -136,10 +137,8 @@ function tellingCommits(store: Store, committed: () => void): Store {
     changesSince: (version, limit) => store.changesSince(version, limit),
     close: () => store.close(),
   };
-  const { indexesBuilt } = store;
-  return indexesBuilt === undefined
-    ? telling
-    : { ...telling, indexesBuilt: () => indexesBuilt.call(store) };
+  if (store.indexesBuilt === undefined) return telling;
+  return { ...telling, indexesBuilt: () => store.indexesBuilt?.() ?? Promise.resolve() };
 }
 
 /** What the server was doing when it could not start. */
@@ -216,7 +215,10 @@ function describeListenFailure(error: NodeJS.ErrnoException, config: ServerConfi
  * The generated `src/main.ts` starts the server with this: like `runServer`, but a failure to
  * start is printed as one line (the stack only when `DEBUG` is set) and the process exits with 1.
  */
-export async function serve<DB>(schema: SchemaMeta, options: ServerOptions<DB> = {}): Promise<void> {
+export async function serve<DB>(
+  schema: SchemaMeta,
+  options: ServerOptions<DB> = {},
+): Promise<void> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
   try {
@@ -232,11 +234,12 @@ export async function serve<DB>(schema: SchemaMeta, options: ServerOptions<DB> =
       await runServer(schema, options);
       return;
     }
-    let cluster: { readonly committed: () => void } | undefined;
+    // Told of this worker's commits once it has joined the cluster (after it listens).
+    const peers: { committed?: () => void } = {};
     const running = await runServer(schema, {
       ...options,
       announce: false,
-      committed: () => cluster?.committed(),
+      committed: () => peers.committed?.(),
     });
     const stop = (): void => {
       running.close().then(
@@ -247,14 +250,14 @@ export async function serve<DB>(schema: SchemaMeta, options: ServerOptions<DB> =
         },
       );
     };
-    cluster = joinCluster(running.url, {
+    peers.committed = joinCluster(running.url, {
       othersCommitted: () => {
         running.app.store.refresh().catch((error: unknown) => {
           console.error('reading the commit log failed:', error);
         });
       },
       stop,
-    });
+    }).committed;
   } catch (error) {
     const debug = (env.DEBUG ?? '') !== '';
     if (error instanceof StartupError) {

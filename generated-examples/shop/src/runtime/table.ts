@@ -313,7 +313,6 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return { record: stored as unknown as Rec, created: current === undefined };
   }
 
-
   /** Stamps the record's timestamps, runs `beforeWrite`, and writes the result, which it returns. */
   private async write(
     session: WriteSession,

@@ -107,6 +107,11 @@ export abstract class Subscription implements BufferHolder {
     return this.phase === 'closed';
   }
 
+  /** `closed`, as a call: after an await, the type checker must not assume it unchanged. */
+  protected isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
   /** Bytes this subscription has waiting: in its connection's buffer, and held back. */
   pendingBytes(): number {
     return this.sink.bufferedBytes + this.heldBytes;
@@ -124,17 +129,17 @@ export abstract class Subscription implements BufferHolder {
     try {
       const after = this.resume?.after ?? null;
       const resumed = after !== null && (await this.sendMissedChanges(after));
-      if (this.closed) return;
+      if (this.isClosed()) return;
       if (!resumed) {
         while (!(await this.sendInitialBatch())) {
           await this.sink.flushed();
-          if (this.closed) return;
+          if (this.isClosed()) return;
         }
       }
-      if (this.closed) return;
+      if (this.isClosed()) return;
       // Changes still being turned into events belong before the end of the held ones.
       await this.settled();
-      if (this.closed) return;
+      if (this.isClosed()) return;
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
@@ -312,7 +317,6 @@ export abstract class Subscription implements BufferHolder {
 
   /** Frees what the subscription registered beyond the hub's own tables. */
   protected released(): void {}
-
 
   /** Sends one record of the initial state. */
   protected sendInitial(key: Key, value: unknown, version: number): void {

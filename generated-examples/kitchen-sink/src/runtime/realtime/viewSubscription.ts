@@ -102,7 +102,9 @@ export class ViewSubscription extends Subscription {
     if (change.value !== undefined && (await this.matches(txn, change.value))) {
       const entry: RecordEntry = { key: change.key, value: change.value, version: change.version };
       const value = this.sent(change.key, await this.valueFor(txn, entry));
-      this.sendReplayed(new OutgoingEvent(putMessage(change.key, value, change.version, Date.now())));
+      this.sendReplayed(
+        new OutgoingEvent(putMessage(change.key, value, change.version, Date.now())),
+      );
       return;
     }
     this.sendReplayed(
@@ -121,14 +123,14 @@ export class ViewSubscription extends Subscription {
       if (!this.unsent.has(key)) continue;
       const entry = await txn.get(this.table.name, key);
       if (entry === undefined || !(await this.matches(txn, entry.value))) {
-        if (this.closed) return true;
+        if (this.isClosed()) return true;
         // It left the view before the client heard of it; its change may still be on the way.
         if (this.unsent.delete(key)) this.removeMember(key);
         if (entry !== undefined) this.rememberSentAhead(entry.key, entry.version);
         continue;
       }
       const value = await this.valueFor(txn, entry);
-      if (this.closed) return true;
+      if (this.isClosed()) return true;
       if (!this.unsent.delete(key)) continue;
       this.sendInitial(entry.key, this.sent(entry.key, value), entry.version);
       if (this.batchFull()) return this.closed;
@@ -193,18 +195,18 @@ export class ViewSubscription extends Subscription {
       for (const entry of batch) matches.set(entry.key, entry);
     }
     for (const key of [...this.members]) {
-      if (this.closed) return;
+      if (this.isClosed()) return;
       if (matches.has(key)) continue;
       this.removeMember(key);
       if (!this.unsent.delete(key))
         this.emit(new OutgoingEvent(deleteMessage(key, version, dispatch.localTime, true)));
     }
     for (const [key, entry] of matches) {
-      if (this.closed) return;
+      if (this.isClosed()) return;
       const stayed = this.members.has(key);
       if (stayed && (this.sentValues === null || this.unsent.has(key))) continue;
       const value = await this.valueFor(txn, entry);
-      if (this.closed) return;
+      if (this.isClosed()) return;
       if (stayed && this.sentValues?.get(key) === toJson(value)) continue;
       if (!stayed) this.addMember(key);
       this.emit(
@@ -241,14 +243,14 @@ export class ViewSubscription extends Subscription {
     try {
       for await (const batch of matchingEntries(txn, this.ctx, this.query)) {
         for (const entry of batch) {
-          if (this.closed) return true;
+          if (this.isClosed()) return true;
           if (changed.has(entry.key) || this.members.has(entry.key)) continue;
           this.addMember(entry.key);
           // Unsent until it is sent: a change handled meanwhile settles it.
           this.unsent.add(entry.key);
           if (sending) {
             const value = await this.valueFor(txn, entry);
-            if (this.closed) return true;
+            if (this.isClosed()) return true;
             if (!this.unsent.delete(entry.key)) continue;
             this.sendInitial(entry.key, this.sent(entry.key, value), entry.version);
             sending = !this.batchFull();

@@ -642,6 +642,8 @@ class LmdbStore implements Store, Databases {
     this.pruning = true;
     try {
       let more = true;
+      // `more` and `closed` change inside the callback, which the type checker does not follow.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       while (more && !this.closed) {
         await this.exclusive(() => {
           const last = lastPositionIn(this.log);
@@ -663,6 +665,7 @@ class LmdbStore implements Store, Databases {
         });
       }
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- it may close meanwhile
       if (!this.closed) console.error('pruning the commit log failed', error);
     } finally {
       this.pruning = false;
@@ -824,6 +827,7 @@ class LmdbReader implements ReadTxn {
     return { key, value: entry.value as StoredValue, version: entry.version ?? 0 };
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- LMDB reads are synchronous: the batches are ready at once
   async *scan(table: string, range?: KeyRange, options?: ScanOptions): Batches<RecordEntry> {
     const { records } = this.dbs.table(table);
     const bounds = rangeOptions(range, false);
@@ -846,6 +850,7 @@ class LmdbReader implements ReadTxn {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- LMDB reads are synchronous: the batches are ready at once
   async *scanIndex(
     table: string,
     attribute: string,

@@ -145,7 +145,8 @@ export class IndexBuilds {
       }
       this.meta.resetReadTxn();
       const built = new Set(stringsOf(this.meta.get(BUILT_INDEXES)));
-      for (const [key, build] of this.building) if (built.has(build.index.name)) this.building.delete(key);
+      for (const [key, build] of this.building)
+        if (built.has(build.index.name)) this.building.delete(key);
       if (this.building.size > 0) return;
       clearInterval(timer);
       const waiters = this.waiters;

@@ -208,7 +208,10 @@ export interface Store {
    * allowed retries it rejects with `WriteConflictError`. `Store.write` may not be called from
    * inside a work.
    */
-  write<T>(work: (txn: WriteTxn) => T | Promise<T>, options?: StoreWriteOptions): Promise<Committed<T>>;
+  write<T>(
+    work: (txn: WriteTxn) => T | Promise<T>,
+    options?: StoreWriteOptions,
+  ): Promise<Committed<T>>;
   /**
    * Registers a listener for every commit that changed something, by any process serving the
    * same data: each commit exactly once, in log (version) order. A process's own commits reach the
