@@ -3,9 +3,16 @@
 
 import type { Database } from './database.js';
 import type { Hooks } from './runtime/hooks.js';
+import AvailabilityHooks from './hooks/Availability.js';
+import EventHooks from './hooks/Event.js';
+import UserHooks from './hooks/User.js';
 
 /**
  * Every table's hooks, from `src/hooks/<Table>.ts`: those files are yours to edit, and codegen
  * never changes them once created. A table whose file you deleted has no hooks.
  */
-export const hooks: Hooks<Database> = {};
+export const hooks: Hooks<Database> = {
+  Availability: AvailabilityHooks,
+  Event: EventHooks,
+  User: UserHooks,
+};

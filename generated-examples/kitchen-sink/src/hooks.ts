@@ -3,9 +3,20 @@
 
 import type { Database } from './database.js';
 import type { Hooks } from './runtime/hooks.js';
+import AuthorHooks from './hooks/Author.js';
+import CounterHooks from './hooks/Counter.js';
+import PostHooks from './hooks/Post.js';
+import SessionHooks from './hooks/Session.js';
+import TagHooks from './hooks/Tag.js';
 
 /**
  * Every table's hooks, from `src/hooks/<Table>.ts`: those files are yours to edit, and codegen
  * never changes them once created. A table whose file you deleted has no hooks.
  */
-export const hooks: Hooks<Database> = {};
+export const hooks: Hooks<Database> = {
+  Author: AuthorHooks,
+  Counter: CounterHooks,
+  Post: PostHooks,
+  Session: SessionHooks,
+  Tag: TagHooks,
+};

@@ -4,6 +4,7 @@
 import type { Database } from './database.js';
 import type { Hooks } from './runtime/hooks.js';
 import CartItemHooks from './hooks/CartItem.js';
+import CategoryHooks from './hooks/Category.js';
 import ProductHooks from './hooks/Product.js';
 
 /**
@@ -12,5 +13,6 @@ import ProductHooks from './hooks/Product.js';
  */
 export const hooks: Hooks<Database> = {
   CartItem: CartItemHooks,
+  Category: CategoryHooks,
   Product: ProductHooks,
 };
