@@ -36,10 +36,10 @@ export interface OpenedStore {
   dispose(): Promise<void>;
 }
 
-function opened(store: Store, dispose: () => Promise<void>): OpenedStore {
+function opened(store: Store, batchSize: number, dispose: () => Promise<void>): OpenedStore {
   const engine = syncStore(store);
   return {
-    read: () => asyncReadTxn(engine.read()),
+    read: () => asyncReadTxn(engine.read(), batchSize),
     write: (work) => engine.write(work),
     dispose,
   };
@@ -55,13 +55,19 @@ export interface StoreKind {
   open(schema: SchemaMeta): OpenedStore;
 }
 
+/**
+ * The memory store's batches: so small that every query crosses batch boundaries, where a record's
+ * index entries may straddle two batches.
+ */
+const TINY_BATCH = 3;
+
 export const STORE_KINDS: readonly StoreKind[] = [
   {
     name: 'memory',
-    batchSize: ADAPTER_BATCH_SIZE,
+    batchSize: TINY_BATCH,
     open: (schema) => {
       const store = openMemoryStore(schema);
-      return opened(store, () => store.close());
+      return opened(store, TINY_BATCH, () => store.close());
     },
   },
   {
@@ -70,7 +76,7 @@ export const STORE_KINDS: readonly StoreKind[] = [
     open: (schema) => {
       const directory = mkdtempSync(path.join(tmpdir(), 'query-lmdb-'));
       const store = openLmdbStore(schema, { path: directory });
-      return opened(store, async () => {
+      return opened(store, ADAPTER_BATCH_SIZE, async () => {
         await store.close();
         rmSync(directory, { recursive: true, force: true });
       });
