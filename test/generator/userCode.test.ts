@@ -130,7 +130,7 @@ describe('the hooks file of a removed table', () => {
   const dir = path.join(WORK, 'removed');
   const withoutCart = (): string => shop.slice(0, shop.indexOf('type CartItem'));
   const message =
-    'server/src/hooks/CartItem.ts:24:38 error src/hooks/CartItem.ts belongs to table CartItem, which the schema no longer has: delete it or move its code';
+    'server/src/hooks/CartItem.ts:27:38 error src/hooks/CartItem.ts belongs to table CartItem, which the schema no longer has: delete it or move its code';
 
   it('gets its own message with what to do, in generation (exit 2) and --check (exit 1)', async () => {
     expect((await codegen(dir, shop)).exitCode).toBe(0);
