@@ -80,7 +80,14 @@ export async function startGeneratedServer(
   };
   const crash = async (): Promise<void> => {
     // The group's id is the server's pid: every process in it was started by this test.
-    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch (error) {
+        // The group is gone already (the server exited a moment ago).
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
     await child;
   };
   return {
