@@ -3,7 +3,7 @@ import { CONFIG_VARIABLES } from '../templates/runtime/config.js';
 import type { SchemaMeta } from '../templates/runtime/meta.js';
 import type { FileMap } from './emit/fileMap.js';
 import { emitServer } from './emit/server.js';
-import type { FormatCache } from './format/format.js';
+import type { FormatCache, FormatOptions } from './format/format.js';
 import { formatFiles } from './format/format.js';
 import type { Diagnostic, SchemaSource } from './frontend/index.js';
 import { loadSchema } from './frontend/index.js';
@@ -20,6 +20,8 @@ export interface GenerateOptions {
    * unformatted text has not changed since are taken from it instead of being formatted again (same bytes).
    */
   readonly formatCache?: FormatCache;
+  /** How formatting is spread and shortened (threads, shapes); by default chosen by the amount of work. */
+  readonly format?: FormatOptions;
 }
 
 export type GenerateResult =
@@ -49,5 +51,9 @@ export async function generate(
     templates: await loadProjectTemplates(),
     deletedScaffolds: options.deletedScaffolds,
   });
-  return { ok: true, schema: loaded.schema, files: await formatFiles(files, options.formatCache) };
+  return {
+    ok: true,
+    schema: loaded.schema,
+    files: await formatFiles(files, options.formatCache, options.format),
+  };
 }

@@ -1,6 +1,7 @@
 import { StructureKind, VariableDeclarationKind, Writers } from 'ts-morph';
 import type { ImportDeclarationStructure } from 'ts-morph';
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
+import type { FormatShape } from './fileMap.js';
 import { docs, printSourceFile, typeImport } from './ts.js';
 
 /** The user's hooks file of a table, relative to the output directory. */
@@ -51,6 +52,26 @@ export function emitHooksIndex(
       },
     ],
   );
+}
+
+/**
+ * The scaffold of `table` as a template (see FormatShape): the scaffold of a table whose name and
+ * export name are placeholders of their lengths. The table's name and export name are the only things
+ * of the table the scaffold shows, so every table with names of the same lengths has the same shape;
+ * a schema's scaffolds are formatted a few times instead of once per table.
+ */
+export function hooksScaffoldShape(table: TableMeta): FormatShape {
+  // Letters the scaffold's own text does not contain (src/format/format.ts checks that it does not).
+  const name = 'Q'.repeat(table.name.length);
+  const exportName = table.exportName === null ? null : 'J'.repeat(table.exportName.length);
+  return {
+    key: `hooks scaffold: name ${name.length}, export name ${exportName?.length ?? 'none'}`,
+    text: emitHooksScaffold({ ...table, name, exportName }),
+    holes: [
+      [name, table.name],
+      ...(exportName === null ? [] : [[exportName, table.exportName!] as const]),
+    ],
+  };
 }
 
 /**

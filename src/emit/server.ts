@@ -3,10 +3,10 @@ import type { ImportDeclarationStructure } from 'ts-morph';
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import { GITIGNORE_BEGIN, GITIGNORE_END } from '../output/projectFiles.js';
 import type { ProjectTemplate, ProjectTemplates } from '../templates.js';
-import type { FileMap, OutputFile } from './fileMap.js';
+import type { FileMap, FormatShape, OutputFile } from './fileMap.js';
 import { emitDatabaseModule } from './database.js';
 import { generatedHeader, RUNTIME_HEADER } from './header.js';
-import { emitHooksIndex, emitHooksScaffold, hooksPath } from './hooks.js';
+import { emitHooksIndex, emitHooksScaffold, hooksPath, hooksScaffoldShape } from './hooks.js';
 import { emitReadme } from './readme.js';
 import { docs, literal, printSourceFile, typeImport } from './ts.js';
 import { emitObjectTypeModule, emitTableModule } from './types.js';
@@ -142,8 +142,11 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
     files.set(path, { contents, kind: 'generated', verbatim });
   };
   /** The user's files (contract section 10): written when missing, never overwritten. */
-  const scaffold = (path: string, contents: string): void => {
-    files.set(path, { contents, kind: 'scaffold' });
+  const scaffold = (path: string, contents: string, shape?: FormatShape): void => {
+    files.set(
+      path,
+      shape === undefined ? { contents, kind: 'scaffold' } : { contents, kind: 'scaffold', shape },
+    );
   };
 
   /** A project file shared with the user: this is codegen's part of it (`src/output/projectFiles.ts`). */
@@ -166,7 +169,8 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
     schema.tables.filter((table) => deleted.has(hooksPath(table))).map((table) => table.name),
   );
   add('src/hooks.ts', emitHooksIndex(schema, header, hookless));
-  for (const table of schema.tables) scaffold(hooksPath(table), emitHooksScaffold(table));
+  for (const table of schema.tables)
+    scaffold(hooksPath(table), emitHooksScaffold(table), hooksScaffoldShape(table));
   for (const table of schema.tables) {
     add(`src/tables/${table.name}.ts`, emitTableModule(table, header, tableMetaLiteral(table)));
   }

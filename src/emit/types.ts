@@ -5,6 +5,7 @@ import type {
   InterfaceDeclarationStructure,
   OptionalKind,
   PropertySignatureStructure,
+  StatementStructures,
   VariableStatementStructure,
 } from 'ts-morph';
 import type {
@@ -227,15 +228,20 @@ function metaStatement(
   };
 }
 
-/** `src/tables/<T>.ts`: the record, create and patch interfaces, and the table's metadata. */
-export function emitTableModule(table: TableMeta, header: string, metaLiteral: string): string {
-  return printSourceFile(
-    header,
-    [
+/** The structures of a module: its imports and its declarations (see printSourceFile). */
+export interface ModuleStructures {
+  readonly imports: readonly ImportDeclarationStructure[];
+  readonly declarations: readonly StatementStructures[];
+}
+
+/** The structures of `src/tables/<T>.ts`: the record, create and patch interfaces, and the table's metadata. */
+export function tableModuleStructures(table: TableMeta, metaLiteral: string): ModuleStructures {
+  return {
+    imports: [
       typeImport(['TableMeta'], '../runtime/meta.js'),
       ...typeImports(table.attributes, table.name, 'tables'),
     ],
-    [
+    declarations: [
       recordInterface(table),
       createInterface(table),
       patchInterface(table),
@@ -243,22 +249,26 @@ export function emitTableModule(table: TableMeta, header: string, metaLiteral: s
         `Metadata of \`${table.name}\`: what the runtime knows about its attributes, indexes and relationships.`,
       ]),
     ],
-  );
+  };
 }
 
-/** `src/types/<T>.ts`: the interface of a plain object type used for nested values. */
-export function emitObjectTypeModule(
+/** `src/tables/<T>.ts`. */
+export function emitTableModule(table: TableMeta, header: string, metaLiteral: string): string {
+  const { imports, declarations } = tableModuleStructures(table, metaLiteral);
+  return printSourceFile(header, imports, declarations);
+}
+
+/** The structures of `src/types/<T>.ts`: the interface of a plain object type used for nested values. */
+export function objectTypeModuleStructures(
   type: ObjectTypeMeta,
-  header: string,
   metaLiteral: string,
-): string {
-  return printSourceFile(
-    header,
-    [
+): ModuleStructures {
+  return {
+    imports: [
       typeImport(['ObjectTypeMeta'], '../runtime/meta.js'),
       ...typeImports(type.attributes, type.name, 'types'),
     ],
-    [
+    declarations: [
       exportedInterface(
         type.name,
         `A nested \`${type.name}\` value, stored inside the records that hold it.`,
@@ -266,5 +276,15 @@ export function emitObjectTypeModule(
       ),
       metaStatement('ObjectTypeMeta', metaLiteral),
     ],
-  );
+  };
+}
+
+/** `src/types/<T>.ts`. */
+export function emitObjectTypeModule(
+  type: ObjectTypeMeta,
+  header: string,
+  metaLiteral: string,
+): string {
+  const { imports, declarations } = objectTypeModuleStructures(type, metaLiteral);
+  return printSourceFile(header, imports, declarations);
 }
