@@ -7,6 +7,7 @@ import type { FileMap, FormatShape, OutputFile } from './fileMap.js';
 import { emitDatabaseModule } from './database.js';
 import { generatedHeader, RUNTIME_HEADER } from './header.js';
 import { emitHooksIndex, emitHooksScaffold, hooksPath, hooksScaffoldShape } from './hooks.js';
+import { emitOpenApi } from './openapi.js';
 import { emitReadme } from './readme.js';
 import { docs, literal, printSourceFile, typeImport } from './ts.js';
 import { emitObjectTypeModule, emitTableModule } from './types.js';
@@ -160,6 +161,8 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   // Verbatim: the template is written in its final form, and formatting a README of hundreds of
   // tables would cost prettier seconds.
   add('README.md', emitReadme(schema, options), true);
+  // Verbatim: JSON.stringify with two-space indentation is already the stable format.
+  add('openapi.json', emitOpenApi(schema, { title: options.packageName, version: '0.0.0' }), true);
   add('src/main.ts', options.templates.main({ header }));
   add('src/verify.ts', emitVerify(header));
   add('src/schema.ts', emitSchemaModule(schema, header));
