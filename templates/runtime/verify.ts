@@ -6,6 +6,7 @@
  * and the counters that generate numeric keys. `npm run verify` in a generated server runs it.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { CONFIG_VARIABLES } from './config.js';
 import type { SchemaMeta, TableMeta } from './meta.js';
 import { indexValuesOf } from './store/indexValues.js';
@@ -27,7 +28,12 @@ export type ProblemKind =
   /** The index lists a key that has no record. */
   | 'dangling-index-entry'
   /** A numeric-key table's stored next key is not a usable integer. */
-  | 'key-counter';
+  | 'key-counter'
+  /**
+   * The commit log disagrees with the tables: an entry that is not a commit, versions out of
+   * order, or a record that is not what the last commit writing it left.
+   */
+  | 'commit-log';
 
 export interface VerifyProblem {
   readonly kind: ProblemKind;
@@ -63,6 +69,15 @@ export interface VerifyReport {
   readonly digest: string;
 }
 
+/** A change as the commit log stores it. */
+interface LoggedChange {
+  readonly table: string;
+  readonly key: unknown;
+  readonly type: 'put' | 'delete';
+  readonly value?: unknown;
+  readonly version: number;
+}
+
 /** A badly damaged store could yield millions of problems; the report lists the first ones. */
 export const MAX_LISTED_PROBLEMS = 200;
 const MAX_VALUE_TEXT = 60;
@@ -96,6 +111,7 @@ class Verification {
 
   run(): VerifyReport {
     const tables = this.schema.tables.map((table) => this.verifyTable(table));
+    this.verifyLog();
     return {
       dataDir: this.dataDir,
       ok: this.problemCount === 0,
@@ -105,6 +121,79 @@ class Verification {
       notes: this.notes,
       digest: this.digest.digest('hex'),
     };
+  }
+
+  /**
+   * The log and the tables are written in one transaction: the last change the log holds for a
+   * record is the record as stored (same version and value), or its absence for a delete.
+   */
+  private verifyLog(): void {
+    const last = new Map<string, { table: TableMeta; key: unknown; change: LoggedChange }>();
+    let previous = -Infinity;
+    for (const { position, value } of this.snapshot.commits()) {
+      const commit = value as { version?: unknown; changes?: unknown } | null;
+      const version = commit?.version;
+      if (typeof version !== 'number' || !Array.isArray(commit?.changes)) {
+        this.report({
+          kind: 'commit-log',
+          table: '',
+          message: `log entry ${show(position)} is not a commit`,
+        });
+        continue;
+      }
+      if (version <= previous) {
+        this.report({
+          kind: 'commit-log',
+          table: '',
+          message: `log entry ${show(position)} has version ${version}, not after the one before it (${previous})`,
+        });
+      }
+      previous = version;
+      for (const change of commit.changes as LoggedChange[]) {
+        const table = this.schema.tables.find((candidate) => candidate.name === change.table);
+        // A table the schema no longer has: its records are not checked either.
+        if (table === undefined) continue;
+        last.set(`${change.table}\u0000${typeof change.key}\u0000${String(change.key)}`, {
+          table,
+          key: change.key,
+          change,
+        });
+      }
+    }
+    const stored = new Map<string, Map<unknown, { value: unknown; version: number | undefined }>>();
+    for (const { table, key, change } of last.values()) {
+      let records = stored.get(table.name);
+      if (records === undefined) {
+        records = new Map();
+        for (const record of this.snapshot.records(table)) records.set(record.key, record);
+        stored.set(table.name, records);
+      }
+      const record = records.get(key);
+      if (change.type === 'delete') {
+        if (record !== undefined) {
+          this.report({
+            kind: 'commit-log',
+            table: table.name,
+            message: `record ${show(key)} exists, but the last commit the log holds for it deleted it`,
+          });
+        }
+      } else if (record === undefined) {
+        this.report({
+          kind: 'commit-log',
+          table: table.name,
+          message: `record ${show(key)} is missing, but the last commit the log holds for it wrote it`,
+        });
+      } else if (
+        record.version !== change.version ||
+        !isDeepStrictEqual(record.value, change.value)
+      ) {
+        this.report({
+          kind: 'commit-log',
+          table: table.name,
+          message: `record ${show(key)} is not what the last commit the log holds for it wrote (version ${String(record.version)}, the log's ${String(change.version)})`,
+        });
+      }
+    }
   }
 
   private verifyTable(table: TableMeta): TableSummary {

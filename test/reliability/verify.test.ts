@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { open } from 'lmdb';
+import { getLastVersion, open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import { openLmdbStore } from '../../templates/runtime/store/lmdb.js';
@@ -180,6 +180,29 @@ describe('verifyStore', () => {
     expect(report.problems.map((problem) => problem.kind).sort()).toEqual([
       'key-counter',
       'version-floor',
+    ]);
+  });
+
+  it('finds records that are not what the commit log says the last commit left', async () => {
+    await tamper(dataDir, (env) => {
+      const posts = recordDb(env, 'data.Post');
+      const p1 = posts.get('p1') as Record<string, unknown>;
+      // Same version, another value: a write that reached the table but not the log.
+      posts.putSync('p1', { ...p1, title: 'Changed behind the log' }, getLastVersion());
+      posts.removeSync('p2');
+    });
+    const report = await verifyStore(schema, dataDir);
+    expect(report.problems.filter((problem) => problem.kind === 'commit-log')).toEqual([
+      {
+        kind: 'commit-log',
+        table: 'Post',
+        message: expect.stringMatching(/^record "p1" is not what the last commit the log holds/),
+      },
+      {
+        kind: 'commit-log',
+        table: 'Post',
+        message: 'record "p2" is missing, but the last commit the log holds for it wrote it',
+      },
     ]);
   });
 

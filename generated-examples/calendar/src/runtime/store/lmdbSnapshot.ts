@@ -20,6 +20,8 @@ import { BUILT_INDEXES, INDEX_DB_OPTIONS } from './lmdbIndexBuilds.js';
 const META_DB = 'meta';
 const RECORD_DB_OPTIONS = { useVersions: true, encoder: { useBigIntExtension: true } };
 const VERSION_FLOOR = 'versionFloor';
+const LOG_DB = 'log';
+const LOG_DB_OPTIONS = { keyEncoding: 'uint32', encoder: { useBigIntExtension: true } } as const;
 
 type Environment = ReturnType<typeof open>;
 type LmdbDatabase = ReturnType<Environment['openDB']>;
@@ -37,7 +39,15 @@ export interface RawIndexEntry {
   readonly key: unknown;
 }
 
+/** One entry of the commit log, as stored: its place in the log and what it holds. */
+export interface RawCommit {
+  readonly position: unknown;
+  readonly value: unknown;
+}
+
 export interface LmdbSnapshot {
+  /** The commit log's entries in log order (nothing when the log does not exist). */
+  commits(): Iterable<RawCommit>;
   /** Whether the environment holds this table's records database. */
   hasTable(table: TableMeta): boolean;
   /**
@@ -111,6 +121,12 @@ class Snapshot implements LmdbSnapshot {
     for (const { key, value } of db.getRange({ start })) {
       yield { value: key, key: value };
     }
+  }
+
+  *commits(): Iterable<RawCommit> {
+    const db = this.database(LOG_DB, LOG_DB_OPTIONS);
+    if (db === undefined) return;
+    for (const { key, value } of db.getRange({})) yield { position: key, value };
   }
 
   keyCounter(table: TableMeta): unknown {
