@@ -362,7 +362,10 @@ class LmdbStore implements Store, Databases {
   private enqueue(txn: LmdbWriteTxn): Promise<TxnOutcome> {
     if (this.closed) return Promise.reject(new Error('The store is closed'));
     return new Promise<TxnOutcome>((resolve, reject) => {
-      this.queue.push({ kind: 'txn', txn, resolve, reject });
+      const item: Queued = { kind: 'txn', txn, resolve, reject };
+      // A run in its turn (after a conflict) goes first: others that read the same records yield.
+      if (this.turns.inTurn()) this.queue.unshift(item);
+      else this.queue.push(item);
       if (!this.batchStarted) this.startBatch();
     });
   }

@@ -4,12 +4,13 @@
  * How an engine runs the works of optimistic write transactions (`types.ts`, `Store.write`) so
  * that contention ends in commits, not in `WriteConflictError`s.
  *
- * Works run concurrently while they do not meet. A work that met a conflict does not simply run
- * again at once beside the others (fifty writers of one record would then commit one per round,
- * and most would use up their retries): from then on writes take turns, one at a time, each run
- * to its durable commit before the next starts, so every run after a conflict sees the state the
- * previous one left and can only lose to another process. Once no write waits for its turn, works
- * run concurrently again.
+ * Works run concurrently. A work that met a conflict does not simply run again at once beside the
+ * others (fifty writers of one record would then commit one per round, and most would use up
+ * their retries): it waits for its turn among the writes that met conflicts, one at a time, each
+ * run to its durable commit before the next starts, so every run after a conflict sees the state
+ * the previous one left. A run in its turn goes first in its batch (`inTurn()` tells the engine),
+ * so a write that started meanwhile and read the same records yields to it, not the other way
+ * round. Writes that meet no conflict never wait.
  *
  * A write started by a work (a nested `Store.write`) would wait for its own turn to end: it runs
  * beside the others instead, optimistically, as another process's write would.
@@ -21,9 +22,9 @@ import { DEFAULT_WRITE_RETRIES, WriteConflictError } from './types.js';
 export const CONFLICT = Symbol('conflict');
 
 export class Turns {
-  private waiting = 0;
   private tail: Promise<void> = Promise.resolve();
-  private readonly insideWork = new AsyncLocalStorage<true>();
+  /** Set while a work runs: true for a run in its turn, false for a first run. */
+  private readonly insideWork = new AsyncLocalStorage<boolean>();
 
   /**
    * Runs `attempt` (one run of a work, through its commit) until it does not meet a conflict:
@@ -31,7 +32,7 @@ export class Turns {
    */
   async run<R>(attempt: () => Promise<R | typeof CONFLICT>, retries?: number): Promise<R> {
     const budget = retries ?? DEFAULT_WRITE_RETRIES;
-    if (this.insideWork.getStore() === true) {
+    if (this.insideWork.getStore() !== undefined) {
       // A write made by the work of another (which holds the turn, perhaps): it cannot wait for
       // turns, so it runs beside it, as a write of another process would.
       for (let runs = 1; ; runs++) {
@@ -40,13 +41,10 @@ export class Turns {
         if (runs > budget) throw new WriteConflictError(runs);
       }
     }
-    let runs = 0;
-    if (this.waiting === 0) {
-      runs = 1;
-      const outcome = await this.insideWork.run(true, attempt);
-      if (outcome !== CONFLICT) return outcome;
-    }
-    return this.inTurn(async () => {
+    let runs = 1;
+    const first = await this.insideWork.run(false, attempt);
+    if (first !== CONFLICT) return first;
+    return this.takeTurn(async () => {
       for (;;) {
         // `retries` counts the runs after the first.
         if (runs > budget) throw new WriteConflictError(runs);
@@ -57,8 +55,12 @@ export class Turns {
     });
   }
 
-  private async inTurn<R>(work: () => Promise<R>): Promise<R> {
-    this.waiting += 1;
+  /** Whether the code running now is a run in its turn (its commit goes first in its batch). */
+  inTurn(): boolean {
+    return this.insideWork.getStore() === true;
+  }
+
+  private async takeTurn<R>(work: () => Promise<R>): Promise<R> {
     const previous = this.tail;
     let done!: () => void;
     this.tail = new Promise<void>((resolve) => (done = resolve));
@@ -66,7 +68,6 @@ export class Turns {
       await previous;
       return await work();
     } finally {
-      this.waiting -= 1;
       done();
     }
   }
