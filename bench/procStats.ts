@@ -3,7 +3,7 @@
  * figures say what the server spent, not what the load generator in this process spent.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every common Linux build). */
 const TICKS_PER_SECOND = ((): number => {
@@ -78,6 +78,51 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
+/**
+ * The process and every descendant (a `WORKERS=n` server's primary and its workers), from the
+ * `children` files of /proc; just the process where they are unreadable.
+ */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index += 1) {
+    const parent = tree[index]!;
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${parent}/task`);
+    } catch {
+      continue;
+    }
+    for (const thread of threads) {
+      try {
+        const children = readFileSync(`/proc/${parent}/task/${thread}/children`, 'utf8');
+        for (const child of children.split(' ')) if (child.trim() !== '') tree.push(Number(child));
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  }
+  return tree;
+}
+
+/** CPU seconds of each process of the tree, by pid (processes that cannot be read are left out). */
+function treeCpuSeconds(pids: readonly number[]): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
+    const value = cpuSeconds(pid);
+    if (value !== null) seconds.set(pid, value);
+  }
+  return seconds;
+}
+
+function treeRssBytes(pids: readonly number[]): number | null {
+  let total: number | null = null;
+  for (const pid of pids) {
+    const value = rssBytes(pid);
+    if (value !== null) total = (total ?? 0) + value;
+  }
+  return total;
+}
+
 export interface ProcessUsage {
   /** CPU seconds (user + system) over the window, as a share of one core: 1 = one core busy throughout. */
   readonly cpuCores: number | null;
@@ -91,14 +136,19 @@ function perSecond(start: number | null, end: number | null, seconds: number): n
   return start === null || end === null || seconds === 0 ? null : (end - start) / seconds;
 }
 
-/** Watches a process from now until `stop()`: CPU over the window, RSS sampled a few times a second. */
+/**
+ * Watches a process and its descendants (taken at the start) from now until `stop()`: CPU over
+ * the window, of the processes alive at both ends, and their summed RSS sampled a few times a
+ * second.
+ */
 export function watchProcess(pid: number): { stop(): ProcessUsage } {
   const started = performance.now();
-  const cpuAtStart = cpuSeconds(pid);
+  const pids = processTree(pid);
+  const cpuAtStart = treeCpuSeconds(pids);
   const machineAtStart = machineBusySeconds();
-  let peak = rssBytes(pid);
+  let peak = treeRssBytes(pids);
   const sample = (): void => {
-    const rss = rssBytes(pid);
+    const rss = treeRssBytes(pids);
     if (rss !== null && (peak === null || rss > peak)) peak = rss;
   };
   const timer = setInterval(sample, 250);
@@ -107,8 +157,14 @@ export function watchProcess(pid: number): { stop(): ProcessUsage } {
       clearInterval(timer);
       sample();
       const seconds = (performance.now() - started) / 1000;
+      const cpuAtEnd = treeCpuSeconds(pids);
+      let spent: number | null = null;
+      for (const [child, atStart] of cpuAtStart) {
+        const atEnd = cpuAtEnd.get(child);
+        if (atEnd !== undefined) spent = (spent ?? 0) + atEnd - atStart;
+      }
       return {
-        cpuCores: perSecond(cpuAtStart, cpuSeconds(pid), seconds),
+        cpuCores: spent === null || seconds === 0 ? null : spent / seconds,
         peakRssBytes: peak,
         machineBusyCores: perSecond(machineAtStart, machineBusySeconds(), seconds),
       };

@@ -126,13 +126,18 @@ export function markdown(results: BenchResults): string {
   const workers = results.workers;
   if (workers.status === 'measured') {
     const rows = Object.values(workers.cases).map((result) => {
-      const single = results.cases[result.name]?.figures?.rps;
-      const two = result.figures?.rps;
+      const single = results.cases[result.name]?.figures;
+      const two = result.figures;
       return [
         result.name,
-        number(single),
-        number(two),
-        single === undefined || two === undefined ? '–' : number(two / single, 2),
+        number(single?.rps),
+        number(two?.rps),
+        single == null || two == null ? '–' : number(two.rps / single.rps, 2),
+        number(single?.cpu_cores, 2),
+        number(two?.cpu_cores, 2),
+        number(single?.requests_per_cpu_s),
+        number(two?.requests_per_cpu_s),
+        number(two?.client_cpu_cores, 2),
         note(result),
       ];
     });
@@ -142,7 +147,18 @@ export function markdown(results: BenchResults): string {
     ]);
     sections.push(
       `### WORKERS=${workers.workers}, same data, right after\n\n${table(
-        ['case', 'WORKERS=1 req/s', `WORKERS=${workers.workers} req/s`, 'ratio', 'note'],
+        [
+          'case',
+          'WORKERS=1 req/s',
+          `WORKERS=${workers.workers} req/s`,
+          'ratio',
+          'server cores (1)',
+          `server cores (${workers.workers})`,
+          'req/CPU-s (1)',
+          `req/CPU-s (${workers.workers})`,
+          `load generator cores (${workers.workers})`,
+          'note',
+        ],
         rows,
       )}\n\nevent latency, 100 subscribers over both workers:\n\n${table(['figure', 'value'], latency)}`,
     );

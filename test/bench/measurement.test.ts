@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { LatencyRecorder } from '../../bench/latency.js';
 import {
   busySecondsFromProcStat,
   cpuSecondsFromStat,
+  processTree,
   rssBytesFromStatus,
+  watchProcess,
 } from '../../bench/procStats.js';
 
 describe('reading /proc', () => {
@@ -45,5 +48,48 @@ describe('LatencyRecorder', () => {
 
   it('answers null when nothing was recorded', () => {
     expect(new LatencyRecorder().percentiles([0.5])).toEqual([null]);
+  });
+});
+
+describe('a server that forks workers', () => {
+  it("is watched with its children: their CPU counts as the server's", async () => {
+    // A parent that idles and a child that spins, as a WORKERS=n primary and its workers do.
+    // The child spins in slices and leaves once its parent is gone, however the test ends.
+    const spin = `setInterval(() => {
+      if (process.ppid === 1) process.exit(0);
+      for (const end = Date.now() + 20; Date.now() < end; );
+    }, 0);`;
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { spawn } = require('node:child_process');
+         const child = spawn(process.execPath, ['-e', ${JSON.stringify(spin)}], { stdio: 'ignore' });
+         process.on('SIGTERM', () => { child.kill(); process.exit(0); });
+         console.log(child.pid);
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let childPid: number | undefined;
+    try {
+      childPid = await new Promise<number>((resolve) =>
+        parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+      );
+      expect(processTree(parent.pid!)).toEqual([parent.pid, childPid]);
+      const usage = watchProcess(parent.pid!);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      // The parent alone spends next to nothing; the spinning child about one core.
+      expect(usage.stop().cpuCores).toBeGreaterThan(0.3);
+    } finally {
+      parent.kill('SIGTERM');
+      if (childPid !== undefined) {
+        try {
+          process.kill(childPid);
+        } catch {
+          // Already gone with its parent.
+        }
+      }
+    }
   });
 });

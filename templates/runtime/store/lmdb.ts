@@ -804,6 +804,15 @@ function firstBatchSize(options: ScanOptions | undefined): number {
 }
 
 /**
+ * Each batch after the first is twice the last, up to `SCAN_BATCH`: a consumer that filters what
+ * it reads (a limit over a partly matching index) asks for a little more, not for a full batch
+ * it may never use.
+ */
+function nextBatchSize(limit: number): number {
+  return Math.min(limit * 2, SCAN_BATCH);
+}
+
+/**
  * Reads of the committed state. Scans read a bounded batch at a time, each with a cursor that is
  * done before the batch is handed out, and resume after the batch's last entry: they hold no read
  * transaction while their consumer is suspended (a streamed answer waiting for a client that does
@@ -847,7 +856,7 @@ class LmdbReader implements ReadTxn {
       yield batch;
       if (batch.length < limit) return;
       resume = { ...bounds, start: batch[batch.length - 1]!.key, exclusiveStart: true };
-      limit = SCAN_BATCH;
+      limit = nextBatchSize(limit);
     }
   }
 
@@ -887,7 +896,7 @@ class LmdbReader implements ReadTxn {
       yield batch;
       if (batch.length < limit) return;
       last = batch[batch.length - 1];
-      limit = SCAN_BATCH;
+      limit = nextBatchSize(limit);
     }
   }
 
