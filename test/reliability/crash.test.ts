@@ -1,7 +1,7 @@
 /**
  * Crash safety (contract section 9): a generated server is killed with SIGKILL at random moments
  * while clients write across tables (PUT, PATCH, POST of one record and of an array, DELETE by key
- * and by query). After each kill the store must verify clean (every index matches its table), and
+ * and by query); with two workers, first one worker alone, then the whole server. After each kill the store must verify clean (every index matches its table), and
  * after the restart every acknowledged write must be there with its acknowledged value (or the
  * value of the one write still in flight on that key), every acknowledged delete absent, every
  * multi-record transaction whole or absent, and no generated key handed out twice.
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processTree } from '../../bench/procStats.js';
 import { randomIndex, seededRandom, type Random } from '../../bench/random.js';
 import { schema } from '../../generated-examples/kitchen-sink/src/schema.js';
 import { formatVerifyReport, verifyStore } from '../../templates/runtime/verify.js';
@@ -351,86 +352,95 @@ async function listAll(url: string): Promise<Map<string, TableListing>> {
   return listings;
 }
 
-describe.each([{ workers: 1, label: 'a generated server' }])(
-  '$label killed with SIGKILL while clients write',
-  ({ workers }) => {
-    let dataDir: string;
-    const servers: GeneratedServer[] = [];
+describe.each([
+  { workers: 1, label: 'a generated server' },
+  { workers: 2, label: 'a server of two workers' },
+])('$label killed with SIGKILL while clients write', ({ workers }) => {
+  let dataDir: string;
+  const servers: GeneratedServer[] = [];
 
-    beforeAll(async () => {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'codegen-crash-'));
-    });
-    afterAll(async () => {
-      for (const server of servers) await server.crash();
-      await rm(dataDir, { recursive: true, force: true });
-    });
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'codegen-crash-'));
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.crash();
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
-    it(
-      `loses no acknowledged write and keeps every index consistent (${ROUNDS} crashes, seed ${SEED})`,
-      { timeout: 90_000 },
-      async () => {
-        logSeedOnFailure('the crash test');
-        const random = seededRandom(SEED);
-        const model = new WriteModel();
-        const authorKeys = {
-          highestBeforeRound: 0,
-          seen: new Set<number>(),
-          reused: [] as string[],
-        };
-        const clients = Array.from(
-          { length: CLIENTS },
-          (_, i) => new Client(i, model, seededRandom(SEED * 31 + i), authorKeys),
-        );
+  it(
+    `loses no acknowledged write and keeps every index consistent (${ROUNDS} crashes, seed ${SEED})`,
+    { timeout: 90_000 },
+    async () => {
+      logSeedOnFailure('the crash test');
+      const random = seededRandom(SEED);
+      const model = new WriteModel();
+      const authorKeys = {
+        highestBeforeRound: 0,
+        seen: new Set<number>(),
+        reused: [] as string[],
+      };
+      const clients = Array.from(
+        { length: CLIENTS },
+        (_, i) => new Client(i, model, seededRandom(SEED * 31 + i), authorKeys),
+      );
 
-        for (let crash = 1; crash <= ROUNDS + 1; crash++) {
-          const server = await startGeneratedServer('kitchen-sink', {
-            dataDir,
-            env: { WORKERS: String(workers) },
-          });
-          servers.push(server);
-          if (crash > 1) {
-            const violations = model.reconcile(await listAll(server.url));
-            expect(violations, `after crash ${crash - 1}`).toEqual([]);
-            authorKeys.highestBeforeRound = Math.max(
-              0,
-              ...authorKeys.seen,
-              ...model.presentKeys('Author').map(Number),
-            );
-          }
-          if (crash > ROUNDS) {
-            expect(await server.stop()).toBe(0);
-            break;
-          }
-
-          const round: Round = { url: server.url, stopping: false, wrongAnswers: [] };
-          const acknowledgedBefore = model.acknowledged;
-          const running = clients.map((client) => client.run(round));
-          // Let the writes get going, then kill the server wherever it happens to be.
-          await new Promise((resolve) => setTimeout(resolve, 300 + randomIndex(random, 1200)));
-          round.stopping = true;
-          await server.crash();
-          await Promise.all(running);
-
-          console.log(
-            `crash ${crash}: ${model.acknowledged - acknowledgedBefore} writes acknowledged, ${model.inFlight()} records in flight at the kill`,
-          );
-          expect(round.wrongAnswers).toEqual([]);
-          expect(authorKeys.reused).toEqual([]);
-          expect(
-            model.acknowledged - acknowledgedBefore,
-            'acknowledged writes in this round',
-          ).toBeGreaterThan(0);
-          const report = await verifyStore(schema, dataDir);
-          expect(report.ok, formatVerifyReport(report)).toBe(true);
-        }
-        // The generated server's own `npm run verify` agrees.
-        const verify = await execa('node', ['dist/verify.js', dataDir], {
-          cwd: path.join(REPO_ROOT, 'generated-examples', 'kitchen-sink'),
-          reject: false,
+      for (let crash = 1; crash <= ROUNDS + 1; crash++) {
+        const server = await startGeneratedServer('kitchen-sink', {
+          dataDir,
+          env: { WORKERS: String(workers) },
         });
-        expect(verify.exitCode, `${verify.stdout}${verify.stderr}`).toBe(0);
-        expect(verify.stdout).toMatch(/: consistent \(5 tables, \d+ records/);
-      },
-    );
-  },
-);
+        servers.push(server);
+        if (crash > 1) {
+          const violations = model.reconcile(await listAll(server.url));
+          expect(violations, `after crash ${crash - 1}`).toEqual([]);
+          authorKeys.highestBeforeRound = Math.max(
+            0,
+            ...authorKeys.seen,
+            ...model.presentKeys('Author').map(Number),
+          );
+        }
+        if (crash > ROUNDS) {
+          expect(await server.stop()).toBe(0);
+          break;
+        }
+
+        const round: Round = { url: server.url, stopping: false, wrongAnswers: [] };
+        const acknowledgedBefore = model.acknowledged;
+        const running = clients.map((client) => client.run(round));
+        // Let the writes get going, then kill the server wherever it happens to be.
+        const wait = 300 + randomIndex(random, 1200);
+        if (workers > 1) {
+          // First one worker alone: the primary replaces it while the other goes on serving.
+          await new Promise((resolve) => setTimeout(resolve, wait / 2));
+          const worker = processTree(server.process.pid!)[1 + randomIndex(random, workers)];
+          if (worker !== undefined) process.kill(worker, 'SIGKILL');
+          await new Promise((resolve) => setTimeout(resolve, wait / 2));
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        round.stopping = true;
+        await server.crash();
+        await Promise.all(running);
+
+        console.log(
+          `crash ${crash}: ${model.acknowledged - acknowledgedBefore} writes acknowledged, ${model.inFlight()} records in flight at the kill`,
+        );
+        expect(round.wrongAnswers).toEqual([]);
+        expect(authorKeys.reused).toEqual([]);
+        expect(
+          model.acknowledged - acknowledgedBefore,
+          'acknowledged writes in this round',
+        ).toBeGreaterThan(0);
+        const report = await verifyStore(schema, dataDir);
+        expect(report.ok, formatVerifyReport(report)).toBe(true);
+      }
+      // The generated server's own `npm run verify` agrees.
+      const verify = await execa('node', ['dist/verify.js', dataDir], {
+        cwd: path.join(REPO_ROOT, 'generated-examples', 'kitchen-sink'),
+        reject: false,
+      });
+      expect(verify.exitCode, `${verify.stdout}${verify.stderr}`).toBe(0);
+      expect(verify.stdout).toMatch(/: consistent \(5 tables, \d+ records/);
+    },
+  );
+});

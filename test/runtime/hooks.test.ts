@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineHooks, refuse, type Hooks } from '../../templates/runtime/hooks.js';
 import { runServer, type RunningServer } from '../../templates/runtime/main.js';
+import { openLmdbStore } from '../../templates/runtime/store/lmdb.js';
+import { DEFAULT_WRITE_RETRIES, type Store } from '../../templates/runtime/store/types.js';
 import type { Table } from '../../templates/runtime/table.js';
 import { shopSchema } from './fixtures/schemas.js';
 
@@ -460,6 +462,39 @@ describe('transactions of async hooks', () => {
     expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 204));
     const stored = (await shop.json('/Product/p1')) as Record<string, unknown>;
     for (let i = 0; i < 50; i++) expect(stored[`a${i}`], `a${i}`).toBe(i);
+  });
+
+  it('answers 409 WRITE_CONFLICT, writing nothing, when every run is overtaken by another write', async () => {
+    // Another process on the same data (a second worker) writes the record during every run.
+    let other: Store | undefined;
+    let runs = 0;
+    const shop = await start({
+      Product: {
+        async beforeWrite(product) {
+          runs += 1;
+          await other?.write((txn) =>
+            txn.put('Product', 'p1', { id: 'p1', name: `other ${runs}` }),
+          );
+          return product;
+        },
+      },
+    });
+    await shop.send('PUT', '/Product/p1', { name: 'Lamp' });
+    other = openLmdbStore(shopSchema, { path: shop.running.config.dataDir, log: () => {} });
+    try {
+      runs = 0;
+      const answer = await shop.send('PATCH', '/Product/p1', { price: 10 });
+      expect(answer.status).toBe(409);
+      expect(await answer.json()).toMatchObject({
+        code: 'WRITE_CONFLICT',
+        runs: DEFAULT_WRITE_RETRIES + 1,
+      });
+      expect(runs).toBe(DEFAULT_WRITE_RETRIES + 1);
+      // The last write standing is the other process's; the PATCH left nothing behind.
+      expect(await shop.json('/Product/p1')).toEqual({ id: 'p1', name: `other ${runs}` });
+    } finally {
+      await other.close();
+    }
   });
 });
 

@@ -65,6 +65,7 @@ export async function runServer<DB>(
         log,
         indexBuildBatch: config.indexBuildBatch,
         buildIndexes: buildsIndexes(),
+        shared: isClusterWorker(),
       });
     } catch (error) {
       lock.release();

@@ -11,7 +11,7 @@
  * relationship (decided once per query), so a query pays one await per batch, not per record.
  */
 import type { Batches, ReadTxn, RecordEntry } from '../store/types.js';
-import { driverBatches } from './drivers.js';
+import { driverBatches, type Demand } from './drivers.js';
 import { conditionMatches, followsRelationships, localConditionMatches } from './match.js';
 import { indexReady, isWalkable, planQuery, type Plan } from './plan.js';
 import { comparisonRanges } from './ranges.js';
@@ -38,10 +38,11 @@ export async function* matchingEntries(
   if (query.limit === 0) return;
   const plan = await planQuery(txn, ctx.table, query);
   const end = query.limit === null ? Infinity : query.offset + query.limit;
-  // An in-order driver is read about as far as the answer goes; any other is read to its end.
-  const expected = query.limit !== null && plan.ordered ? end : undefined;
-  const ordered = inOrder(txn, query, plan, matches(txn, ctx, query, plan, expected));
   let index = 0;
+  // An in-order driver is read about as far as the answer goes; any other is read to its end.
+  const demand: Demand | undefined =
+    query.limit !== null && plan.ordered ? () => end - index : undefined;
+  const ordered = inOrder(txn, query, plan, matches(txn, ctx, query, plan, demand));
   for await (const batch of ordered) {
     const start = Math.max(0, query.offset - index);
     const stop = Math.min(batch.length, end - index);
@@ -57,9 +58,9 @@ function matches(
   ctx: QueryContext,
   query: Query,
   plan: Plan,
-  expected?: number,
+  demand?: Demand,
 ): Batches<RecordEntry> {
-  const candidates = driverBatches(txn, ctx.table.name, plan.driver, expected);
+  const candidates = driverBatches(txn, ctx.table.name, plan.driver, demand);
   const { conditions } = query;
   if (conditions === null) return candidates;
   return followsRelationships(conditions)

@@ -74,6 +74,13 @@ export interface LmdbStoreOptions {
    * processes on one data directory: one builds, the others wait for its builds to finish.
    */
   readonly buildIndexes?: boolean;
+  /**
+   * Whether other processes (a cluster's workers) write the same environment (default false).
+   * lmdb-js keeps one read snapshot for up to an event-loop turn, which under load is long enough
+   * for another process to commit and acknowledge a write in the meantime: a shared store takes a
+   * fresh snapshot on every `read()`, so that a read never misses a write acknowledged before it.
+   */
+  readonly shared?: boolean;
 }
 
 /** How often a store that does not build indexes looks whether another process finished them. */
@@ -162,6 +169,61 @@ function keyCounterKey(table: string): (string | number)[] {
 interface LogEntry {
   readonly version: number;
   readonly changes: readonly Change[];
+}
+
+/**
+ * A range a write transaction read by walking an index or the primary keys. Instead of making
+ * the transaction conflict with every later write to the table, its commit checks the commits
+ * logged since the read began: only one that changed a record the read handed out, or wrote a
+ * record into the range, conflicts (a phantom). So a `DELETE /Post/?views=7` still commits
+ * while other clients write other posts.
+ */
+interface RangeRead {
+  readonly table: string;
+  /** The index walked; undefined for a range of primary keys. */
+  readonly attribute: string | undefined;
+  readonly range: IndexRange | undefined;
+  /** The log position the read's snapshot had reached: every later commit is checked. */
+  readonly after: number;
+  /** Keys of the entries the read handed out. */
+  readonly keys: Set<Key>;
+}
+
+/** Whether no commit in `log` after each read's position changed what that read covered. */
+function rangeReadsHold(log: LmdbDatabase, reads: readonly RangeRead[]): boolean {
+  if (reads.length === 0) return true;
+  const first = Math.min(...reads.map((read) => read.after)) + 1;
+  let expected = first;
+  for (const { key, value } of log.getRange({ start: first })) {
+    // A commit pruned since the read began cannot be checked: assume the worst.
+    if (key !== expected) return false;
+    for (const change of (value as LogEntry).changes) {
+      for (const read of reads) if (expected > read.after && touches(read, change)) return false;
+    }
+    expected += 1;
+  }
+  return true;
+}
+
+function touches(read: RangeRead, change: Change): boolean {
+  if (change.table !== read.table) return false;
+  if (read.keys.has(change.key)) return true;
+  if (read.attribute === undefined) return inIndexRange(change.key, read.range);
+  if (change.type !== 'put' || change.value === undefined) return false;
+  return indexValuesOf(change.value[read.attribute]).some((value) =>
+    inIndexRange(value, read.range),
+  );
+}
+
+/** The batches of a range read, each entry's key noted in `read` as it is handed out. */
+async function* noting<T extends { readonly key: Key }>(
+  read: RangeRead,
+  batches: Batches<T>,
+): Batches<T> {
+  for await (const batch of batches) {
+    for (const entry of batch) read.keys.add(entry.key);
+    yield batch;
+  }
 }
 
 export function openLmdbStore(schema: SchemaMeta, options: LmdbStoreOptions): Store {
@@ -285,6 +347,7 @@ class LmdbStore implements Store, Databases {
   /** Numeric keys reserved by this process and not handed out yet, by table. */
   private readonly keyBlocks = new Map<string, { next: number; end: number }>();
   private readonly turns = new Turns();
+  private readonly shared: boolean;
 
   constructor(schema: SchemaMeta, options: LmdbStoreOptions) {
     const { path } = options;
@@ -314,6 +377,7 @@ class LmdbStore implements Store, Databases {
     this.highestVersion = this.versionFloor;
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.shared = options.shared ?? false;
     this.reader = new LmdbReader(this);
     this.evolve(schema, log);
     this.indexBuilds = new IndexBuilds(this.env, this.meta, declaredIndexes(this.tables), {
@@ -330,6 +394,7 @@ class LmdbStore implements Store, Databases {
   }
 
   read(): ReadTxn {
+    if (this.shared) this.meta.resetReadTxn();
     return this.reader;
   }
 
@@ -339,6 +404,9 @@ class LmdbStore implements Store, Databases {
   ): Promise<Committed<T>> {
     return this.turns.run(async (): Promise<Committed<T> | typeof CONFLICT> => {
       if (this.closed) throw new Error('The store is closed');
+      // Each run reads from a fresh snapshot: a run after a conflict must see what caused it, and
+      // any run must see every write another process acknowledged before it began.
+      this.meta.resetReadTxn();
       const txn = new LmdbWriteTxn(this, this.provisionalVersion());
       let value: T;
       try {
@@ -474,7 +542,17 @@ class LmdbStore implements Store, Databases {
     for (const [table, counter] of txn.scanned) {
       if (state.counter(table) !== counter) return false;
     }
-    return true;
+    return rangeReadsHold(this.log, txn.rangeReads);
+  }
+
+  /** The position of the last commit in the log, as the current snapshot has it. */
+  logPosition(): number {
+    return lastPositionIn(this.log);
+  }
+
+  /** See `rangeReadsHold`; on the latest committed state. */
+  rangeReadsHold(reads: readonly RangeRead[]): boolean {
+    return rangeReadsHold(this.log, reads);
   }
 
   /** Writes the transaction's buffered changes and their index entries; returns the changes. */
@@ -806,6 +884,15 @@ function firstBatchSize(options: ScanOptions | undefined): number {
 }
 
 /**
+ * Each batch after the first is twice the last, up to `SCAN_BATCH`: a consumer that filters what
+ * it reads (a limit over a partly matching index) asks for a little more, not for a full batch
+ * it may never use.
+ */
+function nextBatchSize(limit: number): number {
+  return Math.min(limit * 2, SCAN_BATCH);
+}
+
+/**
  * Reads of the committed state. Scans read a bounded batch at a time, each with a cursor that is
  * done before the batch is handed out, and resume after the batch's last entry: they hold no read
  * transaction while their consumer is suspended (a streamed answer waiting for a client that does
@@ -849,7 +936,7 @@ class LmdbReader implements ReadTxn {
       yield batch;
       if (batch.length < limit) return;
       resume = { ...bounds, start: batch[batch.length - 1]!.key, exclusiveStart: true };
-      limit = SCAN_BATCH;
+      limit = nextBatchSize(limit);
     }
   }
 
@@ -889,7 +976,7 @@ class LmdbReader implements ReadTxn {
       yield batch;
       if (batch.length < limit) return;
       last = batch[batch.length - 1];
-      limit = SCAN_BATCH;
+      limit = nextBatchSize(limit);
     }
   }
 
@@ -950,6 +1037,11 @@ class LmdbReader implements ReadTxn {
     return Promise.resolve(entryCount(this.dbs.table(table).records));
   }
 
+  /** The committed count (exact here): the transaction's own writes are not worth counting for a hint. */
+  estimateCount(table: string): Promise<number> {
+    return Promise.resolve(entryCount(this.dbs.table(table).records));
+  }
+
   indexReady(table: string, attribute: string): boolean {
     return this.dbs.indexReady(table, attribute);
   }
@@ -970,8 +1062,10 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
   readonly writes = new Map<string, Map<Key, StoredValue | null>>();
   /** The version of every key read or written, as first seen (ABSENT when there was none). */
   readonly seen = new Map<string, Map<Key, number>>();
-  /** The change counter of every table scanned or counted, as first seen. */
+  /** The change counter of every table counted whole, as first seen. */
   readonly scanned = new Map<string, number>();
+  /** Ranges of keys or of an index walked, checked at commit against the commits since. */
+  readonly rangeReads: RangeRead[] = [];
   private finished = false;
 
   /**
@@ -1004,6 +1098,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
 
   /** Whether something the transaction read has changed in the committed state since. */
   stale(): boolean {
+    this.dbs.meta.resetReadTxn();
     for (const [table, keys] of this.seen) {
       const { records } = this.dbs.table(table);
       for (const [key, seen] of keys) if (versionIn(records, key) !== seen) return true;
@@ -1011,7 +1106,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
     for (const [table, counter] of this.scanned) {
       if (this.store.changeCounter(table) !== counter) return true;
     }
-    return false;
+    return !this.store.rangeReadsHold(this.rangeReads);
   }
 
   protected override getNow(table: string, key: Key): RecordEntry | undefined {
@@ -1029,10 +1124,13 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
     range?: KeyRange,
     options?: ScanOptions,
   ): Batches<RecordEntry> {
-    this.noteScanned(table);
+    const committed = noting(
+      this.noteRange(table, undefined, range),
+      super.scan(table, range, options),
+    );
     const buffered = this.writes.get(table);
     if (buffered === undefined) {
-      yield* super.scan(table, range, options);
+      yield* committed;
       return;
     }
     // The transaction's own records in the range, in scan order, merged into the committed ones.
@@ -1046,7 +1144,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       version: this.version,
     });
     let next = 0;
-    for await (const batch of super.scan(table, range, options)) {
+    for await (const batch of committed) {
       const merged: RecordEntry[] = [];
       for (const committed of batch) {
         for (; next < own.length; next++) {
@@ -1078,10 +1176,13 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
     range?: IndexRange,
     options?: ScanOptions,
   ): Batches<IndexEntry> {
-    this.noteScanned(table);
+    const committed = noting(
+      this.noteRange(table, attribute, range),
+      super.scanIndex(table, attribute, range, options),
+    );
     const buffered = this.writes.get(table);
     if (buffered === undefined) {
-      yield* super.scanIndex(table, attribute, range, options);
+      yield* committed;
       return;
     }
     const direction = range?.reverse === true ? -1 : 1;
@@ -1089,7 +1190,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       (x, y) => direction * compareIndexEntries(x, y),
     );
     let next = 0;
-    for await (const batch of super.scanIndex(table, attribute, range, options)) {
+    for await (const batch of committed) {
       const merged: IndexEntry[] = [];
       for (const committed of batch) {
         // The committed entries of a record the transaction rewrote are stale.
@@ -1109,7 +1210,9 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
     range?: IndexRange,
     limit?: number,
   ): Promise<number> {
-    this.noteScanned(table);
+    // A bounded count only compares selectivities (the planner's choice of driver, which changes
+    // how an answer is read, not what it is): it is not a read the commit must check.
+    if (limit === undefined) this.noteScanned(table);
     const buffered = this.writes.get(table);
     if (buffered === undefined)
       return Promise.resolve(this.countIndexNow(table, attribute, range, limit));
@@ -1190,6 +1293,23 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       this.seen.set(table, keys);
     }
     if (!keys.has(key)) keys.set(key, version);
+  }
+
+  private noteRange(
+    table: string,
+    attribute: string | undefined,
+    range: IndexRange | undefined,
+  ): RangeRead {
+    // Before the range is read: a commit between the two is then checked too.
+    const read: RangeRead = {
+      table,
+      attribute,
+      range,
+      after: this.store.logPosition(),
+      keys: new Set(),
+    };
+    this.rangeReads.push(read);
+    return read;
   }
 
   private noteScanned(table: string): void {

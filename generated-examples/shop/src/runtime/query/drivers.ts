@@ -45,17 +45,29 @@ export type Driver =
 /** Keys looked up with one `getMany` at a time by a `keys` driver. */
 const KEYS_PER_READ = 256;
 
+/** The fewest records an index driver reads at once while its caller still wants some. */
+const MIN_RECORDS_PER_READ = 8;
+
 /**
- * The records the driver covers, in batches (every batch non-empty). `expected` is how many the
- * caller means to consume when it knows (a limit on an in-order driver): a hint for the store.
+ * How many more records the caller still wants, asked before each read (a limit on an in-order
+ * driver: the limit less what it has kept so far). A hint: reading stops only when the caller
+ * stops asking for batches.
+ */
+export type Demand = () => number;
+
+/**
+ * The records the driver covers, in batches (every batch non-empty). With a `demand`, the first
+ * batch is sized by it and an index driver reads records only about as far as it goes, so a
+ * limit over a partly matching index reads little more than it keeps.
  */
 export async function* driverBatches(
   txn: ReadTxn,
   table: string,
   driver: Driver,
-  expected?: number,
+  demand?: Demand,
 ): Batches<RecordEntry> {
-  const options: ScanOptions | undefined = expected === undefined ? undefined : { expected };
+  const options: ScanOptions | undefined =
+    demand === undefined ? undefined : { expected: demand() };
   switch (driver.kind) {
     case 'scan':
       yield* txn.scan(table, driver.reverse ? { reverse: true } : undefined, options);
@@ -76,7 +88,7 @@ export async function* driverBatches(
       return;
     }
     case 'index':
-      yield* indexBatches(txn, table, driver, options);
+      yield* indexBatches(txn, table, driver, options, demand);
       return;
     case 'union':
       for (let index = 0; index < driver.branches.length; index += 1) {
@@ -92,12 +104,16 @@ export async function* driverBatches(
   }
 }
 
-/** Each batch of index entries becomes one `getMany` of the records they point at. */
+/**
+ * Each batch of index entries becomes `getMany`s of the records they point at: one for the whole
+ * batch, or, with a demand, slices of about what the caller still wants.
+ */
 async function* indexBatches(
   txn: ReadTxn,
   table: string,
   driver: Driver & { kind: 'index' },
   options: ScanOptions | undefined,
+  demand: Demand | undefined,
 ): Batches<RecordEntry> {
   const { attribute, ranges, reverse, multi } = driver;
   for (let index = 0; index < ranges.length; index += 1) {
@@ -120,23 +136,28 @@ async function* indexBatches(
         }
         walked.push(entry);
       }
-      if (walked.length === 0) continue;
-      const records = await txn.getMany(
-        table,
-        walked.map((entry) => entry.key),
-      );
-      const found: RecordEntry[] = [];
-      for (let position = 0; position < records.length; position += 1) {
-        const record = records[position];
-        if (record === undefined) continue;
-        if (
-          multi &&
-          walkedEarlier(record.value[attribute], walked[position]!.value, ranges, reverse)
-        )
-          continue;
-        found.push(record);
+      for (let from = 0; from < walked.length;) {
+        const size =
+          demand === undefined ? walked.length : Math.max(MIN_RECORDS_PER_READ, demand());
+        const part = walked.slice(from, from + size);
+        from += part.length;
+        const records = await txn.getMany(
+          table,
+          part.map((entry) => entry.key),
+        );
+        const found: RecordEntry[] = [];
+        for (let position = 0; position < records.length; position += 1) {
+          const record = records[position];
+          if (record === undefined) continue;
+          if (
+            multi &&
+            walkedEarlier(record.value[attribute], part[position]!.value, ranges, reverse)
+          )
+            continue;
+          found.push(record);
+        }
+        if (found.length > 0) yield found;
       }
-      if (found.length > 0) yield found;
     }
   }
 }

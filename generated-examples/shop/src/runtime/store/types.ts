@@ -111,6 +111,12 @@ export interface ReadTxn {
   /** Number of records in the table. */
   count(table: string): Promise<number>;
   /**
+   * About how many records the table holds, for the planner's comparisons; unlike `count`, not
+   * a read that a write transaction checks at commit. Stores without a cheap estimate omit it
+   * (the planner then counts).
+   */
+  estimateCount?(table: string): Promise<number>;
+  /**
    * Whether the index on `attribute` holds every record. False while it is being built from the
    * existing records (an attribute newly `@indexed`, contract section 11): a query must then not
    * read it. Answered from what the store already knows (no read). Omitted by stores whose
@@ -123,10 +129,13 @@ export interface ReadTxn {
  * A write transaction, optimistic: its work runs outside any database lock and may await
  * anything. Reads see the latest committed state with the transaction's own writes laid over it;
  * writes are buffered. At commit the store checks that nothing the transaction read, wrote,
- * scanned or counted has changed since (a record read as absent included; a scan or count
- * covers its whole table); if something has, the whole work runs again on fresh state, a
- * bounded number of times. Every change (records and all their index entries) then commits
- * together, durably, with one entry in the commit log.
+ * scanned or counted has changed since: a record read (as absent too); a scanned range of keys
+ * or of an index, which a commit changed if it wrote a record the scan handed out or a record
+ * into the range (a store may check a whole table instead, which is stricter); a count, which
+ * covers its whole table. A count with a `limit` only compares selectivities and is not checked.
+ * If something has changed, the whole work runs again on fresh state, a bounded number of times.
+ * Every change (records and all their index entries) then commits together, durably, with one
+ * entry in the commit log.
  */
 export interface WriteTxn extends ReadTxn {
   /** Creates or replaces the record; index entries are updated to match the new value. */
