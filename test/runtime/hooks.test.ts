@@ -466,13 +466,13 @@ describe('transactions of async hooks', () => {
 
   it('answers 409 WRITE_CONFLICT, writing nothing, when every run is overtaken by another write', async () => {
     // Another process on the same data (a second worker) writes the record during every run.
-    let other: Store | undefined;
+    const another: { store?: Store } = {};
     let runs = 0;
     const shop = await start({
       Product: {
         async beforeWrite(product) {
           runs += 1;
-          await other?.write((txn) =>
+          await another.store?.write((txn) =>
             txn.put('Product', 'p1', { id: 'p1', name: `other ${runs}` }),
           );
           return product;
@@ -480,7 +480,8 @@ describe('transactions of async hooks', () => {
       },
     });
     await shop.send('PUT', '/Product/p1', { name: 'Lamp' });
-    other = openLmdbStore(shopSchema, { path: shop.running.config.dataDir, log: () => {} });
+    const other = openLmdbStore(shopSchema, { path: shop.running.config.dataDir, log: () => {} });
+    another.store = other;
     try {
       runs = 0;
       const answer = await shop.send('PATCH', '/Product/p1', { price: 10 });
