@@ -241,6 +241,35 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
   };
 }
 
+/** The paths the server answers itself, which no table can be exported under. */
+function serverPaths(paths: Record<string, unknown>): void {
+  paths['/health'] = {
+    get: {
+      operationId: 'health',
+      summary: 'Whether the server can read and write its store (503 when it cannot).',
+      responses: {
+        '200': jsonResponse('The store can be read and written.', {
+          type: 'object',
+          properties: { status: { const: 'ok' } },
+          required: ['status'],
+        }),
+        default: ERROR,
+      },
+    },
+  };
+  paths['/openapi'] = {
+    get: {
+      operationId: 'openApi',
+      summary: 'This document.',
+      responses: {
+        '200': jsonResponse('The OpenAPI document.', { type: 'object' }),
+        '304': { description: 'The document is the one the client holds (If-None-Match).' },
+        default: ERROR,
+      },
+    },
+  };
+}
+
 export interface OpenApiOptions {
   readonly title: string;
   readonly version: string;
@@ -259,6 +288,7 @@ export function openApiDocument(schema: SchemaMeta, options: OpenApiOptions): Js
     schemas[`${table.name}Patch`] = objectSchema(attributes, 'patch', table.sealed);
     tablePaths(table, paths);
   }
+  serverPaths(paths);
   return {
     openapi: '3.1.0',
     info: { title: options.title, version: options.version },

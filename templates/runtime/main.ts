@@ -2,7 +2,9 @@
  * Starting and stopping a generated server: read the configuration, open the store, listen, and on
  * SIGTERM/SIGINT stop accepting, drain in-flight requests, close sockets and the store, exit 0.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { HttpServer, type RealtimeHandler } from './http/server.js';
 import { runtimeHooks, type Hooks } from './hooks.js';
@@ -32,6 +34,12 @@ export interface ServerOptions<DB = unknown> {
   readonly announce?: boolean;
   /** Called after each commit this process made (a worker tells the other workers). */
   readonly committed?: () => void;
+  /**
+   * The OpenAPI document served at `GET /openapi`: the generated `openapi.json` (the generated
+   * `main.ts` names it). Read once at start; a document that cannot be read is reported and the
+   * path answers 404.
+   */
+  readonly openApi?: URL;
 }
 
 export interface RunningServer {
@@ -78,7 +86,11 @@ export async function runServer<DB>(
   let phase: StartupPhase = 'hooks';
   try {
     app = createApp(schema, store, config, runtimeHooks(options.hooks ?? {}));
-    http = new HttpServer(app, (options.realtime ?? createRealtime)(app));
+    http = new HttpServer(
+      app,
+      (options.realtime ?? createRealtime)(app),
+      options.openApi === undefined ? undefined : readOpenApi(options.openApi, log),
+    );
     phase = 'listen';
     address = await http.listen(config.port, config.host);
   } catch (error) {
@@ -116,6 +128,18 @@ export async function runServer<DB>(
 
   if (options.announce ?? true) log(`listening on ${url}`);
   return { url, port: address.port, config, app, server: http.server, close };
+}
+
+/** The bytes of the OpenAPI document, or undefined (said in the log) when it cannot be read. */
+function readOpenApi(url: URL, log: (line: string) => void): Buffer | undefined {
+  try {
+    return readFileSync(url);
+  } catch (error) {
+    log(
+      `GET /openapi answers 404: the OpenAPI document ${fileURLToPath(url)} cannot be read (${error instanceof Error ? error.message : String(error)}); run codegen again to write it`,
+    );
+    return undefined;
+  }
 }
 
 /** `store`, calling `committed` after each of its writes that changed something has committed. */

@@ -1,5 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGeneratedServer, type GeneratedServer } from '../helpers/generatedServer.js';
+import {
+  REPO_ROOT,
+  startGeneratedServer,
+  type GeneratedServer,
+} from '../helpers/generatedServer.js';
 
 describe('a generated server started as a process', () => {
   let server: GeneratedServer;
@@ -13,6 +19,27 @@ describe('a generated server started as a process', () => {
   it('answers GET /health with 200', async () => {
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);
+  });
+
+  it('serves its committed openapi.json at GET /openapi, byte for byte, with an ETag', async () => {
+    const committed = await readFile(
+      path.join(REPO_ROOT, 'generated-examples', 'calendar', 'openapi.json'),
+    );
+    const response = await fetch(`${server.url}/openapi`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(Buffer.from(await response.arrayBuffer()).equals(committed)).toBe(true);
+    const etag = response.headers.get('etag');
+    expect(etag).toMatch(/^"h[\w-]+"$/);
+    const again = await fetch(`${server.url}/openapi`, { headers: { 'If-None-Match': etag! } });
+    expect(again.status).toBe(304);
+    const head = await fetch(`${server.url}/openapi`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length')]).toEqual([
+      200,
+      String(committed.length),
+    ]);
+    const post = await fetch(`${server.url}/openapi`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD, OPTIONS']);
   });
 
   it('stores a record by key and serves it back', async () => {

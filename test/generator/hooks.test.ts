@@ -82,7 +82,9 @@ describe('the generated extension files', () => {
     expect(files.get('src/hooks.ts')?.contents).toContain(
       'export const hooks: Hooks<Database> = {',
     );
-    expect(files.get('src/main.ts')?.contents).toContain('await serve(schema, { hooks });');
+    expect(files.get('src/main.ts')?.contents).toContain(
+      "await serve(schema, { hooks, openApi: new URL('../openapi.json', import.meta.url) });",
+    );
   });
 
   it('are never overwritten once edited, and --check does not report them', async () => {

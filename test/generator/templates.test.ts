@@ -18,7 +18,7 @@ describe('templates/project', () => {
     expect(await loadProjectTemplates()).toBe(templates);
     expect(() => templates.main({})).toThrow(/"header" not defined/);
     expect(templates.main({ header: '// header\n' })).toMatch(
-      /^\/\/ header\n[\s\S]*await serve\(schema, \{ hooks \}\);\n$/,
+      /^\/\/ header\n[\s\S]*await serve\(schema, \{ hooks, openApi: new URL\('..\/openapi.json', import.meta.url\) \}\);\n$/,
     );
   });
 

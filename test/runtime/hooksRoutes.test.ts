@@ -234,6 +234,11 @@ describe('routes the server refuses to start with', () => {
       /already served by the server itself/,
     ],
     [
+      'the OpenAPI document',
+      { Product: { routes: [{ method: 'GET', path: '/openapi', handler: () => 1 }] } },
+      /\/openapi is already served by the server itself/,
+    ],
+    [
       'a parameter that would take every record URL',
       { Product: { routes: [{ method: 'GET', path: ':id', handler: () => 1 }] } },
       /every record URL of \/Product\//,

@@ -6,4 +6,5 @@ import { serve } from './runtime/main.js';
 import { schema } from './schema.js';
 
 // A failure to start is printed as one line and exits with 1 (DEBUG=1 adds the stack).
-await serve(schema, { hooks });
+// GET /openapi serves the OpenAPI document codegen writes beside this package's src/.
+await serve(schema, { hooks, openApi: new URL('../openapi.json', import.meta.url) });

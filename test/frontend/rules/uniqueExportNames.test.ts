@@ -35,4 +35,14 @@ describe('unique-export-names', () => {
       ],
     ]);
   });
+
+  it('refuses a table exported as /openapi, where the server serves its OpenAPI document', () => {
+    expectErrors('type OpenApi @table @export(name: "openapi") { id: ID @primaryKey }', [
+      [
+        1,
+        21,
+        'Table "OpenApi" is exported as "/openapi", a path the generated server answers itself; choose another name with @export(name: "...")',
+      ],
+    ]);
+  });
 });

@@ -11,6 +11,8 @@ import { formatOfSuffix, type Format } from './negotiate.js';
 
 export type Route =
   | { readonly kind: 'health' }
+  /** `/openapi`: the server's OpenAPI document. */
+  | { readonly kind: 'openapi' }
   /** `/T`: the table's description. */
   | { readonly kind: 'describe'; readonly resource: TableResource }
   /** `/T/`: the table's records (a query selects some). */
@@ -30,6 +32,7 @@ export type Route =
   | { readonly kind: 'unknown' };
 
 const HEALTH: Route = { kind: 'health' };
+const OPENAPI: Route = { kind: 'openapi' };
 const UNKNOWN: Route = { kind: 'unknown' };
 
 export class Router {
@@ -49,8 +52,9 @@ export class Router {
     const slash = path.indexOf('/', 1);
     if (slash < 0) {
       const segment = path.slice(1);
-      // `/health` is the health check, even if a table were exported under that name.
+      // The server's own paths win over a table exported under the same name (codegen refuses one).
       if (segment === 'health') return HEALTH;
+      if (segment === 'openapi') return OPENAPI;
       return this.describeRoutes.get(segment) ?? UNKNOWN;
     }
     const resource = this.resources.get(path.slice(1, slash));

@@ -30,8 +30,9 @@ import {
 import type { Key } from '../store/types.js';
 import { CorsPolicy } from './cors.js';
 import { clientError, errorBody, storeExhausted } from './errors.js';
+import { contentEtag, noneMatchHits } from './etag.js';
 import { Exchange, type ServerState } from './exchange.js';
-import { acceptsEventStream, negotiate, type Format } from './negotiate.js';
+import { acceptsEventStream, CONTENT_TYPES, negotiate, type Format } from './negotiate.js';
 import { OriginGuard } from './origin.js';
 import { Router, type Route } from './router.js';
 
@@ -54,7 +55,8 @@ export interface EventStreamTarget {
 }
 
 const DESCRIBE_METHODS = 'GET, HEAD, OPTIONS';
-const HEALTH_METHODS = 'GET, HEAD, OPTIONS';
+/** The methods of the server's own read-only paths (`/health`, `/openapi`). */
+const SERVER_PATH_METHODS = 'GET, HEAD, OPTIONS';
 const ACCEPTED_TYPES = [
   'application/json',
   'application/cbor',
@@ -75,10 +77,16 @@ export class HttpServer implements ServerState {
   private shutdownDone: Promise<void> | undefined;
   private drained: (() => void) | undefined;
 
+  private readonly openApiDocument: { readonly body: Buffer; readonly etag: string } | undefined;
+
   constructor(
     private readonly app: App,
     private readonly realtime?: RealtimeHandler,
+    /** The OpenAPI document served at `/openapi`, as its bytes. */
+    openApi?: Buffer,
   ) {
+    this.openApiDocument =
+      openApi === undefined ? undefined : { body: openApi, etag: contentEtag(openApi) };
     const config = app.config;
     this.router = new Router(app.resources);
     this.cors = config.corsOrigins === null ? null : new CorsPolicy(config.corsOrigins);
@@ -210,6 +218,8 @@ export class HttpServer implements ServerState {
         return this.describe(exchange, route.resource, query);
       case 'health':
         return this.health(exchange);
+      case 'openapi':
+        return this.openApi(exchange);
       case 'unknown':
         throw clientError('NOT_FOUND', `Nothing is served at ${path.slice(0, 200)}`);
     }
@@ -337,12 +347,40 @@ export class HttpServer implements ServerState {
     exchange.sendValue(200, format, describeTable(resource.meta, count));
   }
 
+  /**
+   * The OpenAPI document generated with the server (`openapi.json`), as written: 200 with a
+   * content ETag (304 for `If-None-Match`), 404 when the server was started without one.
+   */
+  private openApi(exchange: Exchange): void {
+    const method = exchange.request.method;
+    if (method === 'OPTIONS') return this.options(exchange, SERVER_PATH_METHODS);
+    if (method !== 'GET' && method !== 'HEAD')
+      return this.methodNotAllowed(exchange, SERVER_PATH_METHODS);
+    const document = this.openApiDocument;
+    if (document === undefined) {
+      throw clientError('NOT_FOUND', 'This server was started without an OpenAPI document');
+    }
+    const ifNoneMatch = exchange.request.headers['if-none-match'];
+    if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, document.etag)) {
+      exchange.send(304, ['ETag', document.etag]);
+      return;
+    }
+    const headers = ['Content-Type', CONTENT_TYPES.json, 'ETag', document.etag];
+    if (method === 'HEAD') {
+      headers.push('Content-Length', String(document.body.length));
+      exchange.response.writeHead(200, exchange.headers(headers));
+      exchange.response.end();
+      return;
+    }
+    exchange.send(200, headers, document.body);
+  }
+
   /** 200 when the store can be read and written, 503 otherwise. */
   private async health(exchange: Exchange): Promise<void> {
     const method = exchange.request.method;
-    if (method === 'OPTIONS') return this.options(exchange, HEALTH_METHODS);
+    if (method === 'OPTIONS') return this.options(exchange, SERVER_PATH_METHODS);
     if (method !== 'GET' && method !== 'HEAD')
-      return this.methodNotAllowed(exchange, HEALTH_METHODS);
+      return this.methodNotAllowed(exchange, SERVER_PATH_METHODS);
     const format = this.format(exchange, undefined);
     try {
       const store = this.app.store;

@@ -83,6 +83,7 @@ export function routeTarget(
 ): SubscriptionTarget {
   switch (route.kind) {
     case 'health':
+    case 'openapi':
     case 'unknown':
       throw clientError('NOT_FOUND', 'No exported table at this path');
     // `/T` answers a GET with the table's description; a subscription to it can only mean the table.

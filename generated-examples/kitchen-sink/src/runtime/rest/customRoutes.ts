@@ -176,6 +176,7 @@ function routeSegments(
   const [first, second] = segments;
   if (
     path === '/health' ||
+    path === '/openapi' ||
     // `/T` describes a table and `/T/` lists it.
     (exported.has(first!) && (segments.length === 1 || (segments.length === 2 && second === '')))
   ) {
