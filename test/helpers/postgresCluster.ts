@@ -109,7 +109,17 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   execFileSync(
     asRoot ? 'runuser' : 'sh',
     asRoot
-      ? ['-u', 'postgres', '--', 'sh', '-c', `umask 077; printf %s "$1" > "$2"`, 'sh', password, passwordFile]
+      ? [
+          '-u',
+          'postgres',
+          '--',
+          'sh',
+          '-c',
+          `umask 077; printf %s "$1" > "$2"`,
+          'sh',
+          password,
+          passwordFile,
+        ]
       : ['-c', `umask 077; printf %s "$1" > "$2"`, 'sh', password, passwordFile],
   );
   try {
@@ -162,8 +172,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   };
 
   // Ready once it accepts a connection.
+  const hasExited = (): boolean => exited;
   for (let attempt = 0; ; attempt++) {
-    if (exited) {
+    if (hasExited()) {
       rmSync(directory, { recursive: true, force: true });
       throw new Error(`the PostgreSQL server exited at startup:\n${output}`);
     }
@@ -176,7 +187,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       await client.end().catch(() => undefined);
       if (attempt > 500) {
         await stop();
-        throw new Error(`the PostgreSQL server did not start: ${String(error)}\n${output}`);
+        throw new Error(`the PostgreSQL server did not start: ${String(error)}\n${output}`, {
+          cause: error,
+        });
       }
       await sleep(20);
     }

@@ -118,7 +118,9 @@ const NOTIFY_CHANNEL = 'codegen_commits';
 const LAYOUT_VERSION = '1';
 /** Longest identifier PostgreSQL keeps (longer ones are truncated silently). */
 const MAX_IDENTIFIER_BYTES = 63;
+/** A dropped listener connection is opened again after this, doubling up to the maximum. */
 const RECONNECT_DELAY_MS = 100;
+const MAX_RECONNECT_DELAY_MS = 5000;
 /** How long opening a connection (or waiting for a free one in the pool) may take. */
 const CONNECT_TIMEOUT_MS = 30_000;
 const INT8_OID = 20;
@@ -127,13 +129,11 @@ const INT8_OID = 20;
  * `bigint` columns (Int and Long keys, counts, positions) read as numbers: every value the store
  * keeps in them is a JavaScript number to begin with. Per pool, not `pg`'s global parsers.
  */
-const PG_TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? (text: string) => Number(text)
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-const MAX_RECONNECT_DELAY_MS = 5000;
+function typeParser(oid: number, format?: 'text' | 'binary'): (text: string) => unknown {
+  if (oid === INT8_OID && format !== 'binary') return (text: string) => Number(text);
+  return pg.types.getTypeParser(oid, format ?? 'text') as (text: string) => unknown;
+}
+const PG_TYPES = { getTypeParser: typeParser };
 
 export async function openPostgresStore(
   schema: SchemaMeta,
@@ -246,7 +246,12 @@ function connectionError(url: string, error: unknown): Error {
   const code = sqlState(error);
   const message = error instanceof Error ? error.message : String(error);
   let text: string;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT')
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ETIMEDOUT'
+  )
     text = `cannot reach ${where} (${code}): is it running, and is the address right?`;
   else if (code === '28P01' || code === '28000')
     text = `${where} refused the credentials of user ${JSON.stringify(user)}: ${message}`;
@@ -289,11 +294,10 @@ interface LoggedChange {
 
 function logChanges(changes: readonly Change[]): string {
   return JSON.stringify(
-    changes.map(
-      (change): LoggedChange =>
-        change.value === undefined
-          ? { table: change.table, key: change.key, type: change.type, version: change.version }
-          : { ...change, value: toJson(change.value) },
+    changes.map((change): LoggedChange =>
+      change.value === undefined
+        ? { table: change.table, key: change.key, type: change.type, version: change.version }
+        : { ...change, value: toJson(change.value) },
     ),
   );
 }
@@ -384,6 +388,11 @@ class PostgresStore implements Store {
     this.reader = new PostgresReader(this);
   }
 
+  /** Whether the store is still open (a method: it may close while a call awaits). */
+  private isOpen(): boolean {
+    return !this.closed;
+  }
+
   private qualified(name: string): string {
     return `${quote(this.userSchema)}.${quote(name)}`;
   }
@@ -440,9 +449,7 @@ class PostgresStore implements Store {
          last_position bigint NOT NULL,
          pruned_through double precision NOT NULL)`,
     );
-    await client.query(
-      `INSERT INTO ${book}.clock VALUES (1, 0, 0, 0) ON CONFLICT (id) DO NOTHING`,
-    );
+    await client.query(`INSERT INTO ${book}.clock VALUES (1, 0, 0, 0) ON CONFLICT (id) DO NOTHING`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${book}.log (
          position bigint PRIMARY KEY,
@@ -500,7 +507,8 @@ class PostgresStore implements Store {
           `PostgreSQL store: ${book}.meta holds a schema that cannot be read: the database belongs to something else`,
         );
       }
-      for (const change of describeSchemaChanges(previous, this.schema)) this.log(`schema: ${change}`);
+      for (const change of describeSchemaChanges(previous, this.schema))
+        this.log(`schema: ${change}`);
     }
     const known = await client.query<{ storage: string; relation: string; key_type: string }>(
       `SELECT storage, relation, key_type FROM ${book}.tables`,
@@ -844,10 +852,9 @@ class PostgresStore implements Store {
       if (gone.size === 0 && put.length === 0) continue;
       const touched = [...put.map(([key]) => key), ...gone];
       for (const [attribute, relation] of storage.indexes) {
-        await client.query(
-          `DELETE FROM ${relation} WHERE key = ANY($1::${storage.keyType}[])`,
-          [touched],
-        );
+        await client.query(`DELETE FROM ${relation} WHERE key = ANY($1::${storage.keyType}[])`, [
+          touched,
+        ]);
         const entries = new IndexRows();
         for (const [key, value] of put)
           for (const indexed of indexValuesOf(value[attribute])) entries.add(indexed, key);
@@ -855,8 +862,7 @@ class PostgresStore implements Store {
       }
       for (const [key, value] of writes) {
         if (value === null) {
-          if (gone.has(key))
-            changes.push({ table, key, type: 'delete', version });
+          if (gone.has(key)) changes.push({ table, key, type: 'delete', version });
         } else {
           changes.push({ table, key, type: 'put', value, version });
         }
@@ -973,7 +979,7 @@ class PostgresStore implements Store {
     try {
       await this.deliverThrough(await this.lastPosition());
     } catch (error) {
-      if (!this.closed) console.error('polling the commit log failed', error);
+      if (this.isOpen()) console.error('polling the commit log failed', error);
     }
   }
 
@@ -1011,7 +1017,7 @@ class PostgresStore implements Store {
         void client.end().catch(() => undefined);
         this.scheduleReconnect();
       }
-      if (!this.closed) console.error('listening for commits failed; trying again', error);
+      if (this.isOpen()) console.error('listening for commits failed; trying again', error);
       return;
     }
     this.reconnectDelay = RECONNECT_DELAY_MS;
@@ -1080,7 +1086,7 @@ class PostgresStore implements Store {
     this.pruning = true;
     try {
       for (;;) {
-        if (this.closed) return;
+        if (!this.isOpen()) return;
         const { rows } = await this.pool.query<{ deleted: string; through: number | null }>(
           `WITH clock AS (SELECT last_position FROM ${this.book}.clock WHERE id = 1),
                 doomed AS (
@@ -1102,7 +1108,7 @@ class PostgresStore implements Store {
         if (Number(rows[0]?.deleted ?? 0) < PRUNE_CHUNK) return;
       }
     } catch (error) {
-      if (!this.closed) console.error('pruning the commit log failed', error);
+      if (this.isOpen()) console.error('pruning the commit log failed', error);
     } finally {
       this.pruning = false;
     }
@@ -1226,7 +1232,11 @@ function nextBatchSize(size: number): number {
 }
 
 function recordEntry(row: { key: unknown; record: unknown; version: number }): RecordEntry {
-  return { key: keyFrom(row.key), value: fromJson(row.record) as StoredValue, version: row.version };
+  return {
+    key: keyFrom(row.key),
+    value: fromJson(row.record) as StoredValue,
+    version: row.version,
+  };
 }
 
 /**
@@ -1239,10 +1249,13 @@ class PostgresReader implements ReadTxn {
 
   async get(table: string, key: Key): Promise<RecordEntry | undefined> {
     const storage = this.store.table(table);
-    const { rows } = await this.store.pool.query<{ key: unknown; record: unknown; version: number }>(
-      `SELECT key, record, version FROM ${storage.relation} WHERE key = $1::${storage.keyType}`,
-      [key],
-    );
+    const { rows } = await this.store.pool.query<{
+      key: unknown;
+      record: unknown;
+      version: number;
+    }>(`SELECT key, record, version FROM ${storage.relation} WHERE key = $1::${storage.keyType}`, [
+      key,
+    ]);
     const row = rows[0];
     return row === undefined ? undefined : { ...recordEntry(row), key };
   }
@@ -1250,7 +1263,11 @@ class PostgresReader implements ReadTxn {
   async getMany(table: string, keys: readonly Key[]): Promise<(RecordEntry | undefined)[]> {
     if (keys.length === 0) return [];
     const storage = this.store.table(table);
-    const { rows } = await this.store.pool.query<{ key: unknown; record: unknown; version: number }>(
+    const { rows } = await this.store.pool.query<{
+      key: unknown;
+      record: unknown;
+      version: number;
+    }>(
       `SELECT key, record, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
       [[...new Set(keys)]],
     );
@@ -1326,12 +1343,10 @@ class PostgresReader implements ReadTxn {
         params,
       );
       if (rows.length === 0) return;
-      const batch = rows.map(
-        (row): IndexEntry => ({
-          value: indexValueFrom(row.kind, row.num, row.str),
-          key: keyFrom(row.key),
-        }),
-      );
+      const batch = rows.map((row): IndexEntry => ({
+        value: indexValueFrom(row.kind, row.num, row.str),
+        key: keyFrom(row.key),
+      }));
       yield batch;
       if (rows.length < limit) return;
       last = batch[batch.length - 1];
@@ -1432,7 +1447,10 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
     return entry;
   }
 
-  override async getMany(table: string, keys: readonly Key[]): Promise<(RecordEntry | undefined)[]> {
+  override async getMany(
+    table: string,
+    keys: readonly Key[],
+  ): Promise<(RecordEntry | undefined)[]> {
     const buffered = this.writes.get(table);
     const unbuffered = keys.filter((key) => buffered?.get(key) === undefined);
     const committed = await super.getMany(table, unbuffered);

@@ -14,7 +14,10 @@ import { afterAll } from 'vitest';
 import type { SchemaMeta, TableMeta } from '../../../templates/runtime/meta.js';
 import { countMatches, executeQuery, parseQuery } from '../../../templates/runtime/query/index.js';
 import { openLmdbStore } from '../../../templates/runtime/store/lmdb.js';
-import { openPostgresStore, POSTGRES_SCAN_BATCH } from '../../../templates/runtime/store/postgres.js';
+import {
+  openPostgresStore,
+  POSTGRES_SCAN_BATCH,
+} from '../../../templates/runtime/store/postgres.js';
 import type {
   Batches,
   Key,

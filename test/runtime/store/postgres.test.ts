@@ -1,7 +1,14 @@
-import { afterAll, beforeAll } from 'vitest';
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SchemaMeta } from '../../../templates/runtime/meta.js';
+import { compareIndexValues } from '../../../templates/runtime/store/indexValues.js';
 import { openPostgresStore } from '../../../templates/runtime/store/postgres.js';
+import { fromJson, toJson } from '../../../templates/runtime/store/postgresValues.js';
+import type { Commit, IndexValue, Store } from '../../../templates/runtime/store/types.js';
 import { startPostgresCluster, type PostgresCluster } from '../../helpers/postgresCluster.js';
-import { describeStoreConformance } from './storeConformance.js';
+import { assertProperty, assertSyncProperty } from '../../helpers/seed.js';
+import { collect, describeStoreConformance, storeSchema } from './storeConformance.js';
 
 let cluster: PostgresCluster;
 /** The database of each directory the suite names: a reopen finds the same data. */
@@ -22,4 +29,403 @@ describeStoreConformance('PostgreSQL', async (schema, directory) => {
     databases.set(directory, database);
   }
   return openPostgresStore(schema, { url: cluster.url(database), log: () => undefined });
+});
+
+/** Runs `sql` on `database` as the superuser. */
+async function sql(database: string, text: string, params: unknown[] = []): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: cluster.url(database) });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as unknown[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Resolves once `listener` has heard `count` commits (no timer: a missing commit times the test out). */
+function hearing(store: Store, count: number): { commits: Commit[]; heard: Promise<void> } {
+  const commits: Commit[] = [];
+  let done!: () => void;
+  const heard = new Promise<void>((resolve) => (done = resolve));
+  store.onCommit((commit) => {
+    commits.push(commit);
+    if (commits.length >= count) done();
+  });
+  return { commits, heard };
+}
+
+/** Polling is off: other processes' commits then arrive by NOTIFY (or a reconnect's catch-up) only. */
+const NO_POLL = { pollIntervalMs: 2 ** 30, log: () => undefined };
+
+describe('PostgreSQL store: several stores on one database', () => {
+  it('delivers every commit of both stores to each, exactly once, in version order, by NOTIFY', async () => {
+    const database = await cluster.createDatabase();
+    const url = cluster.url(database);
+    const first = await openPostgresStore(storeSchema, { url, ...NO_POLL });
+    const second = await openPostgresStore(storeSchema, { url, ...NO_POLL });
+    try {
+      const perStore = 40;
+      const atFirst = hearing(first, 2 * perStore);
+      const atSecond = hearing(second, 2 * perStore);
+      await Promise.all(
+        Array.from({ length: perStore }, (_, i) => [
+          first.write((txn) => txn.put('Item', `a${i % 5}`, { id: `a${i % 5}`, n: i })),
+          second.write((txn) => txn.put('Item', `a${i % 5}`, { id: `a${i % 5}`, m: i })),
+        ]).flat(),
+      );
+      await Promise.all([atFirst.heard, atSecond.heard]);
+      const log = await first.changesSince(0, 1000);
+      expect(log).toHaveLength(2 * perStore);
+      const versions = log!.map((commit) => commit.version);
+      expect([...versions].sort((x, y) => x - y)).toEqual(versions);
+      expect(new Set(versions).size).toBe(versions.length);
+      expect(atFirst.commits).toEqual(log);
+      expect(atSecond.commits).toEqual(log);
+      // Nothing more arrives on a refresh: each commit was heard once.
+      await first.refresh();
+      await second.refresh();
+      expect(atFirst.commits).toHaveLength(2 * perStore);
+      expect(atSecond.commits).toHaveLength(2 * perStore);
+      // Every record holds the version of the last commit that wrote it.
+      for (const entry of await collect(second.read().scan('Item'))) {
+        const last = log!.findLast((commit) => commit.changes.some((c) => c.key === entry.key));
+        expect(entry.version).toBe(last?.version);
+      }
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('catches up after its listener connection was dropped', async () => {
+    const database = await cluster.createDatabase();
+    const url = cluster.url(database);
+    const listening = await openPostgresStore(storeSchema, { url, ...NO_POLL });
+    const writing = await openPostgresStore(storeSchema, { url, ...NO_POLL });
+    try {
+      const { commits, heard } = hearing(listening, 2);
+      await writing.write((txn) => txn.put('Item', 'before', { id: 'before' }));
+      // Every LISTEN connection of the database is ended by the server.
+      const ended = await sql(
+        database,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = $1 AND query LIKE 'LISTEN%'`,
+        [database],
+      );
+      expect(ended.length).toBeGreaterThanOrEqual(2);
+      await writing.write((txn) => txn.put('Item', 'after', { id: 'after' }));
+      await heard;
+      expect(commits.map((commit) => commit.changes[0]?.key)).toEqual(['before', 'after']);
+    } finally {
+      await listening.close();
+      await writing.close();
+    }
+  });
+
+  it('serializes read-modify-write transactions of two stores, and reruns blind writes the other store overtook', async () => {
+    const database = await cluster.createDatabase();
+    const url = cluster.url(database);
+    const stores = [
+      await openPostgresStore(storeSchema, { url, log: () => undefined }),
+      await openPostgresStore(storeSchema, { url, log: () => undefined }),
+    ];
+    try {
+      const [first, second] = stores as [Store, Store];
+      await first.write((txn) => txn.put('Counter', 1, { id: 1, value: 0 }));
+      const increments = 30;
+      await Promise.all(
+        Array.from({ length: increments }, (_, i) =>
+          stores[i % 2]!.write(
+            async (txn) => {
+              const counter = await txn.get('Counter', 1);
+              await new Promise((resolve) => setTimeout(resolve, 1));
+              txn.put('Counter', 1, { id: 1, value: Number(counter?.value.value) + 1 });
+            },
+            { retries: 1000 },
+          ),
+        ),
+      );
+      expect((await second.read().get('Counter', 1))?.value).toEqual({ id: 1, value: increments });
+
+      let runs = 0;
+      const done = await first.write(async (txn) => {
+        runs++;
+        txn.put('Item', 'x', { id: 'x', by: 'first', run: runs });
+        if (runs === 1)
+          await second.write((other) => other.put('Item', 'x', { id: 'x', by: 'second' }));
+      });
+      expect(runs).toBe(2);
+      const stored = await second.read().get('Item', 'x');
+      expect(stored?.value).toEqual({ id: 'x', by: 'first', run: 2 });
+      expect(stored?.version).toBe(done.version);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
+  it('hands out numeric keys from both stores without a duplicate', async () => {
+    const database = await cluster.createDatabase();
+    const url = cluster.url(database);
+    const first = await openPostgresStore(storeSchema, { url, log: () => undefined });
+    const second = await openPostgresStore(storeSchema, { url, log: () => undefined });
+    try {
+      const keys = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 === 0 ? first : second).write(async (txn) => {
+            const key = await txn.nextKey('Counter');
+            txn.put('Counter', key, { id: key });
+            return key;
+          }),
+        ),
+      );
+      const handedOut = keys.map((committed) => committed.value);
+      expect(new Set(handedOut).size).toBe(40);
+      expect(await first.read().count('Counter')).toBe(40);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
+describe('PostgreSQL store: values and index order', () => {
+  let database: string;
+  let store: Store;
+
+  beforeAll(async () => {
+    database = await cluster.createDatabase();
+    store = await openPostgresStore(storeSchema, {
+      url: cluster.url(database),
+      log: () => undefined,
+    });
+  });
+
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('keeps what JSON cannot hold: NUL and lone surrogates, -0, infinities, undefined, a $t key', async () => {
+    const value = {
+      id: 'odd',
+      note: 'a\u0000b',
+      lone: ['\uD800', 'x\uDC00y', '𝄞'],
+      numbers: [-0, Infinity, -Infinity, 1e308, 5e-324, 0.1],
+      holes: [1, undefined, 3],
+      anything: { $t: 'date', v: 1, 'key\u0000': true, nested: { $t: 'bigint' } },
+      when: new Date(NaN),
+    };
+    await store.write((txn) => txn.put('Item', 'odd', value));
+    const stored = (await store.read().get('Item', 'odd'))?.value;
+    expect(stored).toEqual(value);
+    expect(Object.is((stored?.numbers as number[])[0], -0)).toBe(true);
+    const [record] = (await sql(
+      database,
+      `SELECT record->>'note' AS note FROM public."Item" WHERE key = 'odd'`,
+    )) as {
+      note: string;
+    }[];
+    // Plain values stay plain JSON for SQL; only what JSON cannot hold is tagged.
+    expect(record?.note).toContain('"$t": "string"');
+    await store.write((txn) => txn.put('Item', 'plain', { id: 'plain', note: 'readable' }));
+    expect(
+      await sql(database, `SELECT record->>'note' AS note FROM public."Item" WHERE key = 'plain'`),
+    ).toEqual([{ note: 'readable' }]);
+  });
+
+  it('round-trips any value through its JSON form', () => {
+    assertSyncProperty(
+      'postgres value round trip',
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withTypedArray: false,
+          withNullPrototype: false,
+          withBoxedValues: false,
+          withMap: false,
+          withSet: false,
+          withSparseArray: true,
+          withObjectString: true,
+          key: fc.oneof(
+            fc.string({ unit: 'binary' }),
+            fc.constantFrom('$t', 'v', '\uD800', 'a\u0000'),
+          ),
+          values: [
+            fc.string({ unit: 'binary' }),
+            fc.string({
+              unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+            }),
+            fc.double(),
+            fc.uint8Array().map((b) => Buffer.from(b)),
+          ],
+        }),
+        (value) => {
+          const back = fromJson(JSON.parse(JSON.stringify(toJson(value))) as unknown);
+          expect(back).toEqual(value);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('orders any index values as the interface does, forwards and backwards, across batches', async () => {
+    const indexValue: fc.Arbitrary<IndexValue> = fc.oneof(
+      fc.constant(null),
+      fc.boolean(),
+      fc.double({ noNaN: true }).map((n) => (n === 0 ? 0 : n)),
+      fc.integer({ min: -3, max: 3 }),
+      // Lone surrogates have no UTF-8 form: an index orders (and returns) them as U+FFFD.
+      fc
+        .string({ unit: 'binary', maxLength: 6 })
+        .map((s) =>
+          s.replace(
+            /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+            '\uFFFD',
+          ),
+        ),
+      fc.constantFrom('a', 'a\u0000', 'a\u0000b', 'ab', '\uE000', '𝄞', 'é', 'Z', ''),
+    );
+    let round = 0;
+    await assertProperty(
+      'postgres index order',
+      fc.asyncProperty(fc.array(indexValue, { minLength: 1, maxLength: 40 }), async (values) => {
+        const prefix = `r${round++}-`;
+        await store.write((txn) => {
+          values.forEach((anything, i) => {
+            const id = `${prefix}${String(i).padStart(2, '0')}`;
+            txn.put('Item', id, { id, anything });
+          });
+        });
+        const expected = values
+          .map((value, i) => ({ value, key: `${prefix}${String(i).padStart(2, '0')}` }))
+          .sort((x, y) => compareIndexValues(x.value, y.value) || compareIndexValues(x.key, y.key));
+        const mine = (entry: { key: unknown }): boolean => String(entry.key).startsWith(prefix);
+        const forward = await collect(
+          store.read().scanIndex('Item', 'anything', undefined, { expected: 3 }),
+        );
+        expect(forward.filter(mine)).toEqual(expected);
+        const backward = await collect(
+          store.read().scanIndex('Item', 'anything', { reverse: true }, { expected: 2 }),
+        );
+        expect(backward.filter(mine)).toEqual([...expected].reverse());
+        // Bounds at a drawn value: the same entries the order puts there.
+        const pivot = values[0]!;
+        const above = await collect(
+          store.read().scanIndex('Item', 'anything', { start: { value: pivot, inclusive: false } }),
+        );
+        expect(above.filter(mine)).toEqual(
+          expected.filter((entry) => compareIndexValues(entry.value, pivot) > 0),
+        );
+        await store.write(async (txn) => {
+          for (const entry of expected) await txn.delete('Item', entry.key);
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('PostgreSQL store: configuration and schema changes', () => {
+  const quiet = { log: () => undefined };
+
+  it('says in one line that the server cannot be reached', async () => {
+    const error: unknown = await openPostgresStore(storeSchema, {
+      url: `postgres://postgres:x@127.0.0.1:1/none`,
+      ...quiet,
+    }).catch((caught: unknown) => caught);
+    expect(String((error as Error).message)).toMatch(
+      /^PostgreSQL store: cannot reach the PostgreSQL server at 127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+    );
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('says so when the credentials are wrong, or the database is missing', async () => {
+    const database = await cluster.createDatabase();
+    const wrong = cluster.url(database).replace(cluster.password, 'wrong');
+    await expect(openPostgresStore(storeSchema, { url: wrong, ...quiet })).rejects.toThrow(
+      /^PostgreSQL store: the PostgreSQL server at 127\.0\.0\.1:\d+ refused the credentials of user "postgres"/,
+    );
+    await expect(
+      openPostgresStore(storeSchema, { url: cluster.url('no_such_database'), ...quiet }),
+    ).rejects.toThrow(/has no database "no_such_database"/);
+  });
+
+  it('refuses a database whose tables it did not create, or whose keys changed type', async () => {
+    const foreign = await cluster.createDatabase();
+    await sql(foreign, `CREATE TABLE public."Item" (id serial PRIMARY KEY, name text)`);
+    await expect(
+      openPostgresStore(storeSchema, { url: cluster.url(foreign), ...quiet }),
+    ).rejects.toThrow(/already has a table "public"\."Item" that this store did not create/);
+
+    const database = await cluster.createDatabase();
+    const store = await openPostgresStore(storeSchema, { url: cluster.url(database), ...quiet });
+    await store.close();
+    const [item, counter] = storeSchema.tables;
+    const numericItems: SchemaMeta = {
+      ...storeSchema,
+      tables: [{ ...item!, keyType: 'Int' }, counter!],
+    };
+    await expect(
+      openPostgresStore(numericItems, { url: cluster.url(database), ...quiet }),
+    ).rejects.toThrow(/the table Item is stored with text keys, but its key id is now Int/);
+  });
+
+  it('drops the side table of an index the schema no longer declares, and says so', async () => {
+    const database = await cluster.createDatabase();
+    const url = cluster.url(database);
+    const store = await openPostgresStore(storeSchema, { url, ...quiet });
+    await store.write((txn) => txn.put('Item', 'a', { id: 'a', name: 'x', tags: ['t'] }));
+    await store.close();
+    const [item, counter] = storeSchema.tables;
+    const fewer: SchemaMeta = {
+      ...storeSchema,
+      tables: [
+        {
+          ...item!,
+          attributes: item!.attributes.map((a) =>
+            a.name === 'tags' ? { ...a, indexed: false } : a,
+          ),
+        },
+        counter!,
+      ],
+    };
+    const lines: string[] = [];
+    const reopened = await openPostgresStore(fewer, { url, log: (line) => lines.push(line) });
+    try {
+      expect(lines).toContain('schema: the index data.Item.tags is no longer declared; dropped');
+      expect(await sql(database, `SELECT to_regclass('public."Item__tags"') AS gone`)).toEqual([
+        { gone: null },
+      ]);
+      expect((await collect(reopened.read().scanIndex('Item', 'name'))).map((e) => e.key)).toEqual([
+        'a',
+      ]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('prunes the log to its retention: resuming from before the pruned commits is refused', async () => {
+    const database = await cluster.createDatabase();
+    const store = await openPostgresStore(storeSchema, {
+      url: cluster.url(database),
+      logRetention: { maxAgeMs: 24 * 60 * 60 * 1000, maxCommits: 3 },
+      ...quiet,
+    });
+    try {
+      const versions: number[] = [];
+      for (let i = 0; i < 6; i++)
+        versions.push(
+          (await store.write((txn) => txn.put('Item', `k${i}`, { id: `k${i}` }))).version!,
+        );
+      await (store as Store & { pruneLog(): Promise<void> }).pruneLog();
+      expect(await store.changesSince(0, 10)).toBeUndefined();
+      expect(await store.changesSince(versions[1]!, 10)).toBeUndefined();
+      expect((await store.changesSince(versions[2]!, 10))?.map((c) => c.version)).toEqual(
+        versions.slice(3),
+      );
+      expect(await store.lastVersion()).toBe(versions[5]);
+    } finally {
+      await store.close();
+    }
+  });
 });
