@@ -620,6 +620,8 @@ class PostgresStore implements Store {
       `INSERT INTO ${this.book}.indexes (storage, attribute, relation) VALUES ($1, $2, $3)`,
       [table.storage, attribute, relation],
     );
+    // Statistics for `estimateIndex` at once, not when autovacuum comes by.
+    if (count > 0) await client.query(`ANALYZE ${relation}`);
     return count;
   }
 
@@ -1215,6 +1217,64 @@ function keyRangeSql(range: KeyRange | undefined, keyType: string, params: unkno
   return conditions;
 }
 
+/** Index entries in `range`, counting at most `limit`: an index-only scan of the side table. */
+async function countEntries(
+  store: PostgresStore,
+  table: string,
+  attribute: string,
+  range: IndexRange | undefined,
+  limit: number | undefined,
+): Promise<number> {
+  const index = store.index(table, attribute);
+  const params: unknown[] = [];
+  const conditions = indexRangeSql(range, params);
+  const bounded =
+    limit === undefined
+      ? `SELECT count(*) AS count FROM ${index} ${where(conditions)}`
+      : `SELECT count(*) AS count FROM (SELECT 1 FROM ${index} ${where(conditions)} LIMIT ${Math.max(0, Math.floor(limit))}) AS entries`;
+  const { rows } = await store.pool.query<{ count: number }>(bounded, params);
+  return Number(rows[0]?.count ?? 0);
+}
+
+/** Entries an estimate counts exactly before it asks PostgreSQL's planner instead. */
+const EXACT_ESTIMATE_ENTRIES = 1000;
+
+/**
+ * The part of `range` within each kind of value (null, booleans, numbers, strings) as plain
+ * conditions on one column, which PostgreSQL's statistics can estimate (a row comparison on
+ * `(kind, num, str)` is estimated by its first column only).
+ */
+function kindSegments(
+  range: IndexRange | undefined,
+): { conditions: string[]; params: unknown[] }[] {
+  const segments: { conditions: string[]; params: unknown[] }[] = [];
+  const start =
+    range?.start === undefined ? undefined : { ...range.start, ...indexColumns(range.start.value) };
+  const end =
+    range?.end === undefined ? undefined : { ...range.end, ...indexColumns(range.end.value) };
+  for (let kind = 0; kind <= 3; kind++) {
+    if (start !== undefined && start.kind > kind) continue;
+    if (end !== undefined && end.kind < kind) continue;
+    const params: unknown[] = [kind];
+    const conditions = ['kind = $1::smallint'];
+    const column = kind === 3 ? 'str' : 'num';
+    const cast = kind === 3 ? 'bytea' : 'float8';
+    const bound = (at: typeof start, low: boolean): boolean => {
+      if (at === undefined || at.kind !== kind) return true;
+      // Null is one value: a bound that excludes it leaves nothing of its kind.
+      if (kind === 0) return at.inclusive;
+      params.push(kind === 3 ? at.str : at.num);
+      conditions.push(
+        `${column} ${low ? (at.inclusive ? '>=' : '>') : at.inclusive ? '<=' : '<'} $${params.length}::${cast}`,
+      );
+      return true;
+    };
+    if (!bound(start, true) || !bound(end, false)) continue;
+    segments.push({ conditions, params });
+  }
+  return segments;
+}
+
 function where(conditions: readonly string[]): string {
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
@@ -1354,21 +1414,42 @@ class PostgresReader implements ReadTxn {
     }
   }
 
-  async countIndex(
+  countIndex(
     table: string,
     attribute: string,
     range?: IndexRange,
     limit?: number,
   ): Promise<number> {
+    return countEntries(this.store, table, attribute, range, limit);
+  }
+
+  /**
+   * Exact up to `EXACT_ESTIMATE_ENTRIES` entries (an index-only scan that stops there); beyond,
+   * PostgreSQL's planner estimate of the range, kind by kind (its statistics of `num` and `str`
+   * apply within one kind). Committed entries only, in a write transaction too: it only guides
+   * the query plan.
+   */
+  async estimateIndex(table: string, attribute: string, range?: IndexRange): Promise<number> {
+    const exact = await countEntries(
+      this.store,
+      table,
+      attribute,
+      range,
+      EXACT_ESTIMATE_ENTRIES + 1,
+    );
+    if (exact <= EXACT_ESTIMATE_ENTRIES) return exact;
     const index = this.store.index(table, attribute);
-    const params: unknown[] = [];
-    const conditions = indexRangeSql(range, params);
-    const bounded =
-      limit === undefined
-        ? `SELECT count(*) AS count FROM ${index} ${where(conditions)}`
-        : `SELECT count(*) AS count FROM (SELECT 1 FROM ${index} ${where(conditions)} LIMIT ${Math.max(0, Math.floor(limit))}) AS entries`;
-    const { rows } = await this.store.pool.query<{ count: string }>(bounded, params);
-    return Number(rows[0]?.count ?? 0);
+    let estimate = 0;
+    for (const segment of kindSegments(range)) {
+      const { rows } = await this.store.pool.query<{
+        'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }];
+      }>(
+        `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${index} WHERE ${segment.conditions.join(' AND ')}`,
+        segment.params,
+      );
+      estimate += rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
+    }
+    return Math.max(exact, Math.round(estimate));
   }
 
   async count(table: string): Promise<number> {

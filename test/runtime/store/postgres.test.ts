@@ -5,7 +5,13 @@ import type { SchemaMeta } from '../../../templates/runtime/meta.js';
 import { compareIndexValues } from '../../../templates/runtime/store/indexValues.js';
 import { openPostgresStore } from '../../../templates/runtime/store/postgres.js';
 import { fromJson, toJson } from '../../../templates/runtime/store/postgresValues.js';
-import type { Commit, IndexValue, Store } from '../../../templates/runtime/store/types.js';
+import type {
+  Commit,
+  IndexRange,
+  IndexValue,
+  Store,
+} from '../../../templates/runtime/store/types.js';
+import { loadFixtureSchema } from '../../helpers/fixtureSchema.js';
 import { startPostgresCluster, type PostgresCluster } from '../../helpers/postgresCluster.js';
 import { assertProperty, assertSyncProperty } from '../../helpers/seed.js';
 import { collect, describeStoreConformance, storeSchema } from './storeConformance.js';
@@ -427,5 +433,72 @@ describe('PostgreSQL store: configuration and schema changes', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('PostgreSQL store: estimateIndex', () => {
+  let database: string;
+  let store: Store;
+
+  beforeAll(async () => {
+    database = await cluster.createDatabase();
+    store = await openPostgresStore(await loadFixtureSchema('shop'), {
+      url: cluster.url(database),
+      log: () => undefined,
+    });
+    await store.write((txn) => {
+      for (let i = 0; i < 2000; i++) {
+        // Prices spread evenly over [0, 1000); names sort like their numbers.
+        txn.put('Product', `p${i}`, {
+          id: `p${i}`,
+          price: i / 2,
+          name: `n${String(i).padStart(4, '0')}`,
+          inStock: i % 3 === 0,
+        });
+      }
+      txn.put('Product', 'no-price', { id: 'no-price' });
+    });
+    // What autovacuum does in the background after such a load.
+    await sql(database, 'ANALYZE');
+  });
+
+  afterAll(async () => {
+    await store.close();
+  });
+
+  const estimate = (attribute: string, range: IndexRange): Promise<number> =>
+    store.read().estimateIndex!('Product', attribute, range);
+
+  it('is exact up to a thousand entries', async () => {
+    expect(
+      await estimate('inStock', {
+        start: { value: true, inclusive: true },
+        end: { value: true, inclusive: true },
+      }),
+    ).toBe(667);
+    expect(
+      await estimate('price', {
+        start: { value: 10, inclusive: true },
+        end: { value: 12, inclusive: true },
+      }),
+    ).toBe(5);
+    expect(await estimate('price', { start: { value: 5000, inclusive: true } })).toBe(0);
+  });
+
+  it("estimates a wide range from PostgreSQL's statistics, within its kind of value", async () => {
+    // "price < 1000" as the query planner asks for it: above every null and boolean entry.
+    const below = await estimate('price', {
+      start: { value: true, inclusive: false },
+      end: { value: 1000, inclusive: false },
+    });
+    expect(below).toBeGreaterThan(1500);
+    expect(below).toBeLessThan(2500);
+    const names = await estimate('name', { start: { value: 'n0500', inclusive: true } });
+    expect(names).toBeGreaterThan(1200);
+    expect(names).toBeLessThan(1800);
+    // Null and the strings lie outside a numeric range: not counted in.
+    const all = await estimate('price', {});
+    expect(all).toBeGreaterThan(1500);
+    expect(all).toBeLessThan(2500);
   });
 });
