@@ -9,6 +9,7 @@ import type {
   Commit,
   IndexRange,
   IndexValue,
+  KeyRange,
   Store,
 } from '../../../templates/runtime/store/types.js';
 import { loadFixtureSchema } from '../../helpers/fixtureSchema.js';
@@ -236,6 +237,72 @@ describe('PostgreSQL store: values and index order', () => {
     expect(
       await sql(database, `SELECT record->>'note' AS note FROM public."Item" WHERE key = 'plain'`),
     ).toEqual([{ note: 'readable' }]);
+  });
+
+  it('keeps text keys with U+0000 and U+0001, in UTF-8 byte order, in records, indexes and the log', async () => {
+    const keys = [
+      'k',
+      'k\u0000',
+      'k\u0000\u0000',
+      'k\u0001',
+      'k\u0001\u0002',
+      'k\u0002',
+      'k\u0000z',
+    ];
+    const before = await store.lastVersion();
+    await store.write((txn) => {
+      for (const key of keys) txn.put('Item', key, { id: key, tags: [key] });
+    });
+    const expected = [...keys].sort(compareIndexValues);
+    const range = {
+      start: { value: 'k', inclusive: true },
+      end: { value: 'k\u0003', inclusive: false },
+    };
+    expect((await collect(store.read().scan('Item', range))).map((e) => e.key)).toEqual(expected);
+    expect(
+      (await collect(store.read().scan('Item', { ...range, reverse: true }, { expected: 2 }))).map(
+        (e) => e.key,
+      ),
+    ).toEqual([...expected].reverse());
+    const tagged = await collect(store.read().scanIndex('Item', 'tags', range));
+    expect(tagged).toEqual(expected.map((key) => ({ value: key, key })));
+    for (const key of keys)
+      expect((await store.read().get('Item', key))?.value).toEqual({ id: key, tags: [key] });
+    const logged = await store.changesSince(before, 1);
+    expect(logged?.[0]?.changes.map((change) => change.key)).toEqual(keys);
+    await store.write(async (txn) => {
+      for (const key of keys) expect(await txn.delete('Item', key)).toBe(true);
+    });
+    expect(await collect(store.read().scan('Item', range))).toEqual([]);
+  });
+
+  it('finds nothing under a key its column cannot hold, and orders other kinds of bounds around the keys', async () => {
+    await store.write((txn) => {
+      txn.put('Counter', 2, { id: 2 });
+      txn.put('Counter', -7, { id: -7 });
+    });
+    expect(await store.read().get('Item', 5)).toBeUndefined();
+    expect(await store.read().get('Counter', 2.5)).toBeUndefined();
+    expect(await store.read().get('Counter', '2')).toBeUndefined();
+    expect((await store.read().getMany('Counter', [2, 2.5, '2', 2])).map((e) => e?.key)).toEqual([
+      2,
+      undefined,
+      undefined,
+      2,
+    ]);
+    const counters = async (range: KeyRange) =>
+      (await collect(store.read().scan('Counter', range))).map((e) => e.key);
+    // Numbers sort before strings.
+    expect(await counters({ start: { value: 'a', inclusive: true } })).toEqual([]);
+    expect(await counters({ end: { value: 'a', inclusive: true } })).toEqual([-7, 2]);
+    expect(await counters({ start: { value: 0, inclusive: true }, reverse: true })).toEqual([2]);
+    const items = (
+      await collect(store.read().scan('Item', { start: { value: 5, inclusive: true } }))
+    ).length;
+    expect(items).toBe(await store.read().count('Item'));
+    expect(
+      await collect(store.read().scan('Item', { end: { value: 5, inclusive: true } })),
+    ).toEqual([]);
   });
 
   it('round-trips any value through its JSON form', () => {

@@ -227,9 +227,49 @@ function indexedAttributes(table: TableMeta): string[] {
     .map((attribute) => attribute.name);
 }
 
-/** A key as `pg` returns it (text, or a number: `PG_TYPES` reads `bigint` as one). */
+/**
+ * A text key as the key column holds it. PostgreSQL text cannot hold U+0000, so it is escaped in
+ * a way that keeps UTF-8 byte order (U+0000 → U+0001 U+0001, U+0001 → U+0001 U+0002); every other
+ * key is stored as it is. Numbers pass unchanged.
+ */
+export function dbKey(key: Key): Key {
+  if (typeof key !== 'string' || !(key.includes('\0') || key.includes('\x01'))) return key;
+  let escaped = '';
+  for (const char of key)
+    escaped += char === '\0' ? '\x01\x01' : char === '\x01' ? '\x01\x02' : char;
+  return escaped;
+}
+
+function dbKeys(keys: Iterable<Key>): Key[] {
+  return [...keys].map(dbKey);
+}
+
+/** A key as `pg` returns it (text, or a number: `PG_TYPES` reads `bigint` as one), unescaped. */
 function keyFrom(value: unknown): Key {
-  return typeof value === 'string' || typeof value === 'number' ? value : String(value);
+  if (typeof value === 'number') return value;
+  const text = typeof value === 'string' ? value : String(value);
+  if (!text.includes('\x01')) return text;
+  let key = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\x01') key += text[++i] === '\x01' ? '\0' : '\x01';
+    else key += text[i];
+  }
+  return key;
+}
+
+/** Ordering rank of a key or bound value, as the interface orders them (`indexValues.ts`). */
+function rankOf(value: IndexValue): number {
+  return value === null ? 0 : typeof value === 'boolean' ? 1 : typeof value === 'number' ? 2 : 3;
+}
+
+/**
+ * Whether `key` can be a key of the table at all (its column's type holds it exactly): a number
+ * is never a text key, nor a fraction a `bigint` one. Looking up any other key finds nothing.
+ */
+function storable(key: Key, keyType: TableStorage['keyType']): boolean {
+  if (keyType === 'text') return typeof key === 'string';
+  if (typeof key !== 'number') return false;
+  return keyType === 'double precision' || (Number.isInteger(key) && Math.abs(key) < 2 ** 63);
 }
 
 /** The one-line message for a failure to connect, naming the server and the cause. */
@@ -285,10 +325,10 @@ interface LogRow {
   readonly changes: unknown;
 }
 
-/** A change as the log holds it: the record value in the tagged JSON of `postgresValues.ts`. */
+/** A change as the log holds it: key and record in the tagged JSON of `postgresValues.ts`. */
 interface LoggedChange {
   readonly table: string;
-  readonly key: Key;
+  readonly key: unknown;
   readonly type: 'put' | 'delete';
   readonly value?: unknown;
   readonly version: number;
@@ -296,11 +336,15 @@ interface LoggedChange {
 
 function logChanges(changes: readonly Change[]): string {
   return JSON.stringify(
-    changes.map((change): LoggedChange =>
-      change.value === undefined
-        ? { table: change.table, key: change.key, type: change.type, version: change.version }
-        : { ...change, value: toJson(change.value) },
-    ),
+    changes.map((change): LoggedChange => {
+      const logged = {
+        table: change.table,
+        key: toJson(change.key),
+        type: change.type,
+        version: change.version,
+      };
+      return change.value === undefined ? logged : { ...logged, value: toJson(change.value) };
+    }),
   );
 }
 
@@ -309,7 +353,7 @@ function commitFrom(row: LogRow): Commit {
   return {
     version: row.version,
     changes: logged.map((change): Change => {
-      const base = { table: change.table, key: change.key, type: change.type };
+      const base = { table: change.table, key: fromJson(change.key) as Key, type: change.type };
       return change.value === undefined
         ? { ...base, version: change.version }
         : { ...base, value: fromJson(change.value) as StoredValue, version: change.version };
@@ -616,12 +660,14 @@ class PostgresStore implements Store {
       }
       await entries.insert(client, relation, table.keyType);
       count += rows.length;
-      last = keyFrom(rows[rows.length - 1]!.key);
+      last = dbKey(keyFrom(rows[rows.length - 1]!.key));
     }
     await client.query(
       `INSERT INTO ${this.book}.indexes (storage, attribute, relation) VALUES ($1, $2, $3)`,
       [table.storage, attribute, relation],
     );
+    // Statistics for `estimateIndex` at once, not when autovacuum comes by.
+    if (count > 0) await client.query(`ANALYZE ${relation}`);
     return count;
   }
 
@@ -805,7 +851,7 @@ class PostgresStore implements Store {
       const storage = this.table(table);
       const { rows } = await client.query<{ key: unknown; version: number }>(
         `SELECT key, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
-        [[...keys.keys()]],
+        [dbKeys(keys.keys())],
       );
       const current = new Map(rows.map((row) => [keyFrom(row.key), row.version]));
       for (const [key, seen] of keys) {
@@ -839,7 +885,7 @@ class PostgresStore implements Store {
       if (deleted.length > 0) {
         const { rows } = await client.query<{ key: unknown }>(
           `DELETE FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[]) RETURNING key`,
-          [deleted],
+          [dbKeys(deleted)],
         );
         for (const row of rows) gone.add(keyFrom(row.key));
       }
@@ -848,14 +894,14 @@ class PostgresStore implements Store {
           `INSERT INTO ${storage.relation} (key, record, version)
              SELECT u.key, u.record::jsonb, $3 FROM unnest($1::${storage.keyType}[], $2::text[]) AS u(key, record)
            ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record, version = EXCLUDED.version`,
-          [put.map(([key]) => key), put.map(([, value]) => toJsonText(value)), version],
+          [put.map(([key]) => dbKey(key)), put.map(([, value]) => toJsonText(value)), version],
         );
       }
       if (gone.size === 0 && put.length === 0) continue;
       const touched = [...put.map(([key]) => key), ...gone];
       for (const [attribute, relation] of storage.indexes) {
         await client.query(`DELETE FROM ${relation} WHERE key = ANY($1::${storage.keyType}[])`, [
-          touched,
+          dbKeys(touched),
         ]);
         const entries = new IndexRows();
         for (const [key, value] of put)
@@ -1175,7 +1221,7 @@ class IndexRows {
     this.kinds.push(kind);
     this.nums.push(num);
     this.strs.push(str);
-    this.keys.push(key);
+    this.keys.push(dbKey(key));
   }
 
   async insert(client: Queryable, relation: string, keyType: string): Promise<void> {
@@ -1204,17 +1250,95 @@ function indexRangeSql(range: IndexRange | undefined, params: unknown[]): string
   return conditions;
 }
 
-function keyRangeSql(range: KeyRange | undefined, keyType: string, params: unknown[]): string[] {
+/**
+ * The SQL conditions of a key range, or undefined when no key of the column's type lies in it. A
+ * bound of another kind of value than the column's orders before or after every key (null <
+ * booleans < numbers < strings): it then leaves that end open, or the range empty.
+ */
+function keyRangeSql(
+  range: KeyRange | undefined,
+  keyType: TableStorage['keyType'],
+  params: unknown[],
+): string[] | undefined {
   const conditions: string[] = [];
-  if (range?.start !== undefined) {
-    params.push(range.start.value);
-    conditions.push(`key ${range.start.inclusive ? '>=' : '>'} $${params.length}::${keyType}`);
+  const column = keyType === 'text' ? 3 : 2;
+  const start = range?.start;
+  if (start !== undefined) {
+    const rank = rankOf(start.value);
+    if (rank > column) return undefined;
+    if (rank === column) {
+      params.push(dbKey(start.value));
+      conditions.push(`key ${start.inclusive ? '>=' : '>'} $${params.length}::${keyType}`);
+    }
   }
-  if (range?.end !== undefined) {
-    params.push(range.end.value);
-    conditions.push(`key ${range.end.inclusive ? '<=' : '<'} $${params.length}::${keyType}`);
+  const end = range?.end;
+  if (end !== undefined) {
+    const rank = rankOf(end.value);
+    if (rank < column) return undefined;
+    if (rank === column) {
+      params.push(dbKey(end.value));
+      conditions.push(`key ${end.inclusive ? '<=' : '<'} $${params.length}::${keyType}`);
+    }
   }
   return conditions;
+}
+
+/** Index entries in `range`, counting at most `limit`: an index-only scan of the side table. */
+async function countEntries(
+  store: PostgresStore,
+  table: string,
+  attribute: string,
+  range: IndexRange | undefined,
+  limit: number | undefined,
+): Promise<number> {
+  const index = store.index(table, attribute);
+  const params: unknown[] = [];
+  const conditions = indexRangeSql(range, params);
+  const bounded =
+    limit === undefined
+      ? `SELECT count(*) AS count FROM ${index} ${where(conditions)}`
+      : `SELECT count(*) AS count FROM (SELECT 1 FROM ${index} ${where(conditions)} LIMIT ${Math.max(0, Math.floor(limit))}) AS entries`;
+  const { rows } = await store.pool.query<{ count: number }>(bounded, params);
+  return Number(rows[0]?.count ?? 0);
+}
+
+/** Entries an estimate counts exactly before it asks PostgreSQL's planner instead. */
+const EXACT_ESTIMATE_ENTRIES = 1000;
+
+/**
+ * The part of `range` within each kind of value (null, booleans, numbers, strings) as plain
+ * conditions on one column, which PostgreSQL's statistics can estimate (a row comparison on
+ * `(kind, num, str)` is estimated by its first column only).
+ */
+function kindSegments(
+  range: IndexRange | undefined,
+): { conditions: string[]; params: unknown[] }[] {
+  const segments: { conditions: string[]; params: unknown[] }[] = [];
+  const start =
+    range?.start === undefined ? undefined : { ...range.start, ...indexColumns(range.start.value) };
+  const end =
+    range?.end === undefined ? undefined : { ...range.end, ...indexColumns(range.end.value) };
+  for (let kind = 0; kind <= 3; kind++) {
+    if (start !== undefined && start.kind > kind) continue;
+    if (end !== undefined && end.kind < kind) continue;
+    const params: unknown[] = [kind];
+    const conditions = ['kind = $1::smallint'];
+    const column = kind === 3 ? 'str' : 'num';
+    const cast = kind === 3 ? 'bytea' : 'float8';
+    const bound = (at: typeof start, low: boolean): boolean => {
+      if (at === undefined || at.kind !== kind) return true;
+      // Null is one value: a bound that excludes it leaves nothing of its kind.
+      if (kind === 0) return at.inclusive;
+      params.push(kind === 3 ? at.str : at.num);
+      conditions.push(
+        `${column} ${low ? (at.inclusive ? '>=' : '>') : at.inclusive ? '<=' : '<'} $${params.length}::${cast}`,
+      );
+      return true;
+    };
+    if (!bound(start, true) || !bound(end, false)) continue;
+    segments.push({ conditions, params });
+  }
+  return segments;
 }
 
 function where(conditions: readonly string[]): string {
@@ -1251,27 +1375,29 @@ class PostgresReader implements ReadTxn {
 
   async get(table: string, key: Key): Promise<RecordEntry | undefined> {
     const storage = this.store.table(table);
+    if (!storable(key, storage.keyType)) return undefined;
     const { rows } = await this.store.pool.query<{
       key: unknown;
       record: unknown;
       version: number;
     }>(`SELECT key, record, version FROM ${storage.relation} WHERE key = $1::${storage.keyType}`, [
-      key,
+      dbKey(key),
     ]);
     const row = rows[0];
     return row === undefined ? undefined : { ...recordEntry(row), key };
   }
 
   async getMany(table: string, keys: readonly Key[]): Promise<(RecordEntry | undefined)[]> {
-    if (keys.length === 0) return [];
     const storage = this.store.table(table);
+    const wanted = new Set(keys.filter((key) => storable(key, storage.keyType)));
+    if (wanted.size === 0) return keys.map(() => undefined);
     const { rows } = await this.store.pool.query<{
       key: unknown;
       record: unknown;
       version: number;
     }>(
       `SELECT key, record, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
-      [[...new Set(keys)]],
+      [dbKeys(wanted)],
     );
     const found = new Map(rows.map((row) => [keyFrom(row.key), row]));
     return keys.map((key) => {
@@ -1288,8 +1414,9 @@ class PostgresReader implements ReadTxn {
     for (;;) {
       const params: unknown[] = [];
       const conditions = keyRangeSql(range, storage.keyType, params);
+      if (conditions === undefined) return;
       if (last !== undefined) {
-        params.push(last);
+        params.push(dbKey(last));
         conditions.push(`key ${reverse ? '<' : '>'} $${params.length}::${storage.keyType}`);
       }
       const { rows } = await this.store.pool.query<{
@@ -1327,7 +1454,7 @@ class PostgresReader implements ReadTxn {
       const conditions = indexRangeSql(range, params);
       if (last !== undefined) {
         const { kind, num, str } = indexColumns(last.value);
-        params.push(kind, num, str, last.key);
+        params.push(kind, num, str, dbKey(last.key));
         const n = params.length;
         conditions.push(
           `(kind, num, str, key) ${reverse ? '<' : '>'} ($${n - 3}::smallint, $${n - 2}::float8, $${n - 1}::bytea, $${n}::${storage.keyType})`,
@@ -1356,21 +1483,42 @@ class PostgresReader implements ReadTxn {
     }
   }
 
-  async countIndex(
+  countIndex(
     table: string,
     attribute: string,
     range?: IndexRange,
     limit?: number,
   ): Promise<number> {
+    return countEntries(this.store, table, attribute, range, limit);
+  }
+
+  /**
+   * Exact up to `EXACT_ESTIMATE_ENTRIES` entries (an index-only scan that stops there); beyond,
+   * PostgreSQL's planner estimate of the range, kind by kind (its statistics of `num` and `str`
+   * apply within one kind). Committed entries only, in a write transaction too: it only guides
+   * the query plan.
+   */
+  async estimateIndex(table: string, attribute: string, range?: IndexRange): Promise<number> {
+    const exact = await countEntries(
+      this.store,
+      table,
+      attribute,
+      range,
+      EXACT_ESTIMATE_ENTRIES + 1,
+    );
+    if (exact <= EXACT_ESTIMATE_ENTRIES) return exact;
     const index = this.store.index(table, attribute);
-    const params: unknown[] = [];
-    const conditions = indexRangeSql(range, params);
-    const bounded =
-      limit === undefined
-        ? `SELECT count(*) AS count FROM ${index} ${where(conditions)}`
-        : `SELECT count(*) AS count FROM (SELECT 1 FROM ${index} ${where(conditions)} LIMIT ${Math.max(0, Math.floor(limit))}) AS entries`;
-    const { rows } = await this.store.pool.query<{ count: string }>(bounded, params);
-    return Number(rows[0]?.count ?? 0);
+    let estimate = 0;
+    for (const segment of kindSegments(range)) {
+      const { rows } = await this.store.pool.query<{
+        'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }];
+      }>(
+        `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${index} WHERE ${segment.conditions.join(' AND ')}`,
+        segment.params,
+      );
+      estimate += rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
+    }
+    return Math.max(exact, Math.round(estimate));
   }
 
   async count(table: string): Promise<number> {
@@ -1427,7 +1575,7 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
       const storage = this.store.table(table);
       const { rows } = await this.store.pool.query<{ key: unknown; version: number }>(
         `SELECT key, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
-        [[...keys.keys()]],
+        [dbKeys([...keys.keys()].filter((key) => storable(key, storage.keyType)))],
       );
       const current = new Map(rows.map((row) => [keyFrom(row.key), row.version]));
       for (const [key, seen] of keys) {
@@ -1558,7 +1706,7 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
     if (buffered === undefined) return super.countIndex(table, attribute, range, limit);
     // Committed entries of rewritten records no longer count; the buffered records' entries do.
     const storage = this.store.table(table);
-    const params: unknown[] = [[...buffered.keys()]];
+    const params: unknown[] = [dbKeys(buffered.keys())];
     const conditions = [`key = ANY($1::${storage.keyType}[])`, ...indexRangeSql(range, params)];
     const { rows } = await this.store.pool.query<{ count: string }>(
       `SELECT count(*) AS count FROM ${this.store.index(table, attribute)} ${where(conditions)}`,
@@ -1632,7 +1780,7 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
     const storage = this.store.table(table);
     const { rows } = await this.store.pool.query<{ key: unknown; version: number }>(
       `SELECT key, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
-      [[...keys]],
+      [dbKeys(keys.filter((key) => storable(key, storage.keyType)))],
     );
     const found = new Map(rows.map((row) => [keyFrom(row.key), row.version]));
     const versions = new Map<Key, number>();
