@@ -13,7 +13,8 @@
  *   process sharing the database; it holds the last commit's version and log position (positions
  *   are dense: 1, 2, 3, …) and the version of the last commit pruned from the log.
  * - `codegen.log(position bigint primary key, version float8 unique, changes jsonb,
- *   committed_at timestamptz)`: the commit log, one row per commit that changed something.
+ *   committed_at timestamptz)`: the commit log, one row per commit that changed something; its
+ *   changes hold keys and records as tagged JSON (`postgresValues.ts`).
  * - `codegen.tables(storage text primary key, relation text, key_type text, changes bigint)`: one
  *   row per table (`storage` is `database.tableName`, the name evolution tracks); `changes` is
  *   bumped by every commit that writes the table (what a scan's or count's validation compares).
@@ -23,31 +24,45 @@
  * Each schema table is one table in the user's schema (`public` unless configured), named after
  * its `tableName` (`<database>__<tableName>` outside the default database `data`):
  * `(key <type> primary key, record jsonb, version float8)`, the key `text COLLATE "C"` for
- * ID/String keys (UTF-8 byte order, as the interface orders keys), `bigint` for Int/Long keys,
- * `float8` for Float keys. Records are JSON with tags for what JSON cannot hold
- * (`postgresValues.ts`).
+ * ID/String keys (UTF-8 byte order, as the interface orders keys; U+0000, which text cannot hold,
+ * is escaped in an order-keeping way, `dbKey`), `bigint` for Int/Long keys, `float8` for Float
+ * keys. Records are JSON with tags for what JSON cannot hold (`postgresValues.ts`): plain values
+ * stay readable by SQL (`record->>'name'`).
  *
  * Each `@indexed` attribute has a side table `<table>__<attribute>(kind smallint, num float8,
  * str bytea, key)` with primary key `(kind, num, str, key)` and an index on `key`: one row per
  * index entry (a list attribute one per distinct element), written in the same transaction as the
  * record. The triple `(kind, num, str)` orders values as the interface does (null < booleans <
- * numbers < strings by UTF-8 bytes; `postgresValues.ts`), so `scanIndex` and `countIndex` are
- * range scans of that primary key. Names longer than PostgreSQL's 63 bytes are shortened with a
- * hash.
+ * numbers < strings by UTF-8 bytes, `bytea` comparing byte by byte like `COLLATE "C"` and holding
+ * U+0000 too; `postgresValues.ts`), so `scanIndex` and `countIndex` are (index-only) range scans
+ * of that primary key, and `estimateIndex` counts up to a thousand entries exactly, then asks
+ * PostgreSQL's planner. An index the schema newly declares is built from the stored records while
+ * the store opens (in the opening transaction, which an advisory lock serializes between
+ * processes); one no longer declared is dropped. Names longer than PostgreSQL's 63 bytes are
+ * shortened with a hash.
  *
  * Reads run each batch as one query with keyset pagination (`WHERE (columns) > (last entry)
- * ORDER BY … LIMIT n`) and hold no connection between batches. Writes are optimistic as in the
- * LMDB store: a work runs on the committed state with its writes buffered, recording the version
- * of every key it read (a blind write: the highest version the process knew when it started) and
- * the change counter of every table it scanned or counted. Finished transactions are gathered in
- * batches; a batch is one PostgreSQL transaction (one durable commit): it locks the clock row,
- * then validates each transaction against the state so far (in a savepoint when the batch holds
- * several), applies its records, index entries and counters, appends its log row and gives it
- * its version (the database's clock in epoch ms, or 1/1024 past the last version), and finally
- * stores the clock and sends `NOTIFY codegen_commits`. Serialization failures and deadlocks count
- * as conflicts. Commits of other processes reach the listeners by `LISTEN codegen_commits`, by a
- * poll of the clock row while there are listeners, and by `refresh()`, read from the log in
- * position order after the last position delivered.
+ * ORDER BY … LIMIT n`, the first batch sized by `expected`, later ones doubling up to
+ * `POSTGRES_SCAN_BATCH`) and hold no connection between batches.
+ *
+ * Writes are optimistic as in the LMDB store: a work runs on the committed state with its writes
+ * buffered, recording the version of every key it read (absent included) and the change counter
+ * of every table it scanned or counted; a key written without being read must not have been
+ * written since the work started (its version is not above the highest version the process knew
+ * then). Finished transactions are gathered in batches; a batch is one PostgreSQL transaction,
+ * so one durable commit (`synchronous_commit` is left on): it locks the clock row — every later
+ * statement of the batch sees every commit before it, so no other row lock (`FOR UPDATE`) is
+ * needed — then validates each transaction against the state so far (in a savepoint when the
+ * batch holds several), applies its records, index entries and counters, appends its log row and
+ * gives it its version (the database's clock in epoch ms, or 1/1024 past the last version), and
+ * finally stores the clock and sends `NOTIFY codegen_commits`. A transaction left out runs again
+ * (`turns.ts`); PostgreSQL's own serialization failures and deadlocks count as conflicts too. A
+ * write resolves after COMMIT, once its commit reached this process's listeners.
+ *
+ * Commits of other processes reach the listeners by `LISTEN codegen_commits` (a dropped listener
+ * connection reconnects and catches up), by a poll of the clock row while there are listeners,
+ * and by `refresh()`: read from the log in position order after the last position delivered, so
+ * each exactly once, in order.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -1039,7 +1054,11 @@ class PostgresStore implements Store {
   /** Listens for `NOTIFY` of commits; a dropped connection reconnects and catches up. */
   private async listen(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, types: PG_TYPES });
+    const client = new pg.Client({
+      connectionString: this.url,
+      types: PG_TYPES,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
     const lost = (): void => {
       if (this.listener !== client) return;
       this.listener = undefined;
