@@ -29,9 +29,11 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
-/** The directory of the PostgreSQL server binaries, or an error saying how to get them. */
-export function postgresBinaries(): string {
-  const root = '/usr/lib/postgresql';
+/**
+ * The directory of the PostgreSQL server binaries (the newest under `root`, else what
+ * `pg_config --bindir` names), or an error saying how to get them.
+ */
+export function postgresBinaries(root = '/usr/lib/postgresql', pgConfig = 'pg_config'): string {
   if (existsSync(root)) {
     const versions = readdirSync(root)
       .filter((version) => existsSync(path.join(root, version, 'bin', 'initdb')))
@@ -39,14 +41,14 @@ export function postgresBinaries(): string {
     if (versions[0] !== undefined) return path.join(root, versions[0], 'bin');
   }
   try {
-    const bindir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+    const bindir = execFileSync(pgConfig, ['--bindir'], { encoding: 'utf8', stdio: 'pipe' }).trim();
     if (existsSync(path.join(bindir, 'initdb')) && existsSync(path.join(bindir, 'postgres')))
       return bindir;
   } catch {
     // No pg_config either.
   }
   throw new Error(
-    'PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb, no `pg_config --bindir`): install them (`apt-get install -y postgresql`); the PostgreSQL store tests need a server',
+    `PostgreSQL server binaries not found (no ${root}/*/bin/initdb, no \`${pgConfig} --bindir\`): install them (\`apt-get install -y postgresql\`); the PostgreSQL store tests need a server`,
   );
 }
 

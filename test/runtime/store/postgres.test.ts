@@ -13,7 +13,11 @@ import type {
   Store,
 } from '../../../templates/runtime/store/types.js';
 import { loadFixtureSchema } from '../../helpers/fixtureSchema.js';
-import { startPostgresCluster, type PostgresCluster } from '../../helpers/postgresCluster.js';
+import {
+  postgresBinaries,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../../helpers/postgresCluster.js';
 import { assertProperty, assertSyncProperty } from '../../helpers/seed.js';
 import { collect, describeStoreConformance, storeSchema } from './storeConformance.js';
 
@@ -400,6 +404,12 @@ describe('PostgreSQL store: values and index order', () => {
 
 describe('PostgreSQL store: configuration and schema changes', () => {
   const quiet = { log: () => undefined };
+
+  it('fails, saying what to install, where no PostgreSQL binaries are', () => {
+    expect(() => postgresBinaries('/nonexistent/postgresql', 'no-such-pg_config')).toThrow(
+      /PostgreSQL server binaries not found .*apt-get install -y postgresql/,
+    );
+  });
 
   it('says in one line that the server cannot be reached', async () => {
     const error: unknown = await openPostgresStore(storeSchema, {
