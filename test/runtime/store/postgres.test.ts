@@ -133,6 +133,33 @@ describe('PostgreSQL store: several stores on one database', () => {
     }
   });
 
+  it('hears of other commits by polling when no notification comes', async () => {
+    const database = await cluster.createDatabase();
+    const url = cluster.url(database);
+    const polling = await openPostgresStore(storeSchema, {
+      url,
+      pollIntervalMs: 5,
+      log: () => undefined,
+    });
+    const writing = await openPostgresStore(storeSchema, { url, ...NO_POLL });
+    try {
+      // The notifications still arrive on the listener's connection, but nobody hears them.
+      const listener = (
+        polling as Store & { listenerConnection(): pg.Client | undefined }
+      ).listenerConnection();
+      expect(listener).toBeDefined();
+      listener!.removeAllListeners('notification');
+      const { commits, heard } = hearing(polling, 3);
+      for (let i = 0; i < 3; i++)
+        await writing.write((txn) => txn.put('Item', `p${i}`, { id: `p${i}` }));
+      await heard;
+      expect(commits.map((commit) => commit.changes[0]?.key)).toEqual(['p0', 'p1', 'p2']);
+    } finally {
+      await polling.close();
+      await writing.close();
+    }
+  });
+
   it('serializes read-modify-write transactions of two stores, and reruns blind writes the other store overtook', async () => {
     const database = await cluster.createDatabase();
     const url = cluster.url(database);
