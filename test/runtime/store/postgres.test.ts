@@ -321,6 +321,15 @@ describe('PostgreSQL store: values and index order', () => {
       undefined,
       2,
     ]);
+    // Reading, counting and deleting such keys in a write transaction commits like any other work.
+    const odd = await store.write(async (txn) => {
+      const read = [await txn.get('Counter', 2.5), await txn.get('Item', 5)];
+      const deleted = await txn.delete('Counter', 1.5);
+      txn.put('Counter', 3, { id: 3 });
+      return { read, deleted, count: await txn.count('Counter') };
+    });
+    expect(odd.value).toEqual({ read: [undefined, undefined], deleted: false, count: 3 });
+    await store.write((txn) => txn.delete('Counter', 3));
     const counters = async (range: KeyRange) =>
       (await collect(store.read().scan('Counter', range))).map((e) => e.key);
     // Numbers sort before strings.

@@ -866,7 +866,7 @@ class PostgresStore implements Store {
       const storage = this.table(table);
       const { rows } = await client.query<{ key: unknown; version: number }>(
         `SELECT key, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
-        [dbKeys(keys.keys())],
+        [dbKeys([...keys.keys()].filter((key) => storable(key, storage.keyType)))],
       );
       const current = new Map(rows.map((row) => [keyFrom(row.key), row.version]));
       for (const [key, seen] of keys) {
@@ -894,7 +894,10 @@ class PostgresStore implements Store {
     const written: string[] = [];
     for (const [table, writes] of txn.writes) {
       const storage = this.table(table);
-      const deleted = [...writes].filter(([, value]) => value === null).map(([key]) => key);
+      // A key the column cannot hold has no record to delete.
+      const deleted = [...writes]
+        .filter(([key, value]) => value === null && storable(key, storage.keyType))
+        .map(([key]) => key);
       const put = [...writes].filter(([, value]) => value !== null) as [Key, StoredValue][];
       const gone = new Set<Key>();
       if (deleted.length > 0) {
@@ -1725,7 +1728,9 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
     if (buffered === undefined) return super.countIndex(table, attribute, range, limit);
     // Committed entries of rewritten records no longer count; the buffered records' entries do.
     const storage = this.store.table(table);
-    const params: unknown[] = [dbKeys(buffered.keys())];
+    const params: unknown[] = [
+      dbKeys([...buffered.keys()].filter((key) => storable(key, storage.keyType))),
+    ];
     const conditions = [`key = ANY($1::${storage.keyType}[])`, ...indexRangeSql(range, params)];
     const { rows } = await this.store.pool.query<{ count: string }>(
       `SELECT count(*) AS count FROM ${this.store.index(table, attribute)} ${where(conditions)}`,
