@@ -523,6 +523,73 @@ describe('PostgreSQL store: configuration and schema changes', () => {
     }
   });
 
+  it('builds a new index of a larger table in the background, resuming after a restart, kept up to date by writes meanwhile', async () => {
+    const database = await cluster.createDatabase();
+    const url = cluster.url(database);
+    const small = { url, indexBuildBatch: 10 };
+    const store = await openPostgresStore(storeSchema, { ...small, ...quiet });
+    await store.write((txn) => {
+      for (let i = 0; i < 35; i++) txn.put('Item', `i${i}`, { id: `i${i}`, note: `n${i % 4}` });
+    });
+    await store.close();
+    const [item, counter] = storeSchema.tables;
+    const noteIndexed: SchemaMeta = {
+      ...storeSchema,
+      tables: [
+        {
+          ...item!,
+          attributes: item!.attributes.map((a) =>
+            a.name === 'note' ? { ...a, indexed: true } : a,
+          ),
+        },
+        counter!,
+      ],
+    };
+    const lines: string[] = [];
+    const log = (line: string): number => lines.push(line);
+    // Closed at once: the build stops after its first batch.
+    const interrupted = await openPostgresStore(noteIndexed, { ...small, log });
+    expect(interrupted.read().indexReady?.('Item', 'note')).toBe(false);
+    await interrupted.close();
+    await expect(interrupted.indexesBuilt!()).rejects.toThrow(
+      'closed before its indexes were built',
+    );
+    const reopened = await openPostgresStore(noteIndexed, { ...small, log });
+    try {
+      expect(reopened.read().indexReady?.('Item', 'note')).toBe(false);
+      expect(reopened.read().indexReady?.('Item', 'name')).toBe(true);
+      await Promise.all([
+        reopened.write((txn) => txn.put('Item', 'i0', { id: 'i0', note: 'changed' })),
+        reopened.write((txn) => txn.put('Item', 'i33', { id: 'i33' })),
+        reopened.write((txn) => txn.delete('Item', 'i34')),
+        reopened.write((txn) => txn.put('Item', 'new', { id: 'new', note: 'n1' })),
+      ]);
+      await reopened.indexesBuilt!();
+      expect(reopened.read().indexReady?.('Item', 'note')).toBe(true);
+      const records = await collect(reopened.read().scan('Item'));
+      const expected = records
+        .map((record) => ({
+          value: (record.value.note as string | undefined) ?? null,
+          key: record.key,
+        }))
+        .sort((x, y) => compareIndexValues(x.value, y.value) || compareIndexValues(x.key, y.key));
+      expect(await collect(reopened.read().scanIndex('Item', 'note'))).toEqual(expected);
+      expect(lines).toContain(
+        'schema: Item.note is now indexed; building its index from 35 records in the background (queries that need it answer 503 until it is built)',
+      );
+      expect(lines).toContain(
+        'schema: Item.note is now indexed; resuming the build of its index from 35 records in the background (queries that need it answer 503 until it is built)',
+      );
+      expect(
+        lines.some((line) =>
+          line.startsWith('schema: the index of Item.note is built (35 records'),
+        ),
+      ).toBe(true);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('prunes the log to its retention: resuming from before the pruned commits is refused', async () => {
     const database = await cluster.createDatabase();
     const store = await openPostgresStore(storeSchema, {
