@@ -35,8 +35,8 @@ export interface EmitOptions {
   readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
-const RUNTIME_DEPENDENCIES = ['cbor-x', 'lmdb', 'msgpackr', 'ws'] as const;
-const DEV_DEPENDENCIES = ['@types/node', '@types/ws', 'typescript'] as const;
+const RUNTIME_DEPENDENCIES = ['cbor-x', 'lmdb', 'msgpackr', 'pg', 'ws'] as const;
+const DEV_DEPENDENCIES = ['@types/node', '@types/pg', '@types/ws', 'typescript'] as const;
 
 function pinned(
   names: readonly string[],

@@ -131,7 +131,12 @@ describe.each(STORE_KINDS)('the engine agrees with the oracle on the $name store
         },
       ),
       // QUERY_PROPERTY_RUNS raises the count for a longer search than the suite's default.
-      { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? (kind.name === 'lmdb' ? 80 : 300)) },
+      {
+        numRuns: Number(
+          process.env.QUERY_PROPERTY_RUNS ??
+            (kind.name === 'memory' ? 300 : kind.name === 'lmdb' ? 80 : 40),
+        ),
+      },
     );
     // The oracle's own parser must have read a good share of the queries, or it checks nothing.
     expect(parsedBy.oracle, JSON.stringify(parsedBy)).toBeGreaterThan(parsedBy.engine * 4);
@@ -216,7 +221,12 @@ describe.each(STORE_KINDS)('after creates, updates and deletes, on the $name sto
             }
           },
         ),
-        { numRuns: Number(process.env.QUERY_PROPERTY_RUNS ?? (kind.name === 'lmdb' ? 15 : 100)) },
+        {
+          numRuns: Number(
+            process.env.QUERY_PROPERTY_RUNS ??
+              (kind.name === 'memory' ? 100 : kind.name === 'lmdb' ? 15 : 10),
+          ),
+        },
       );
     },
     180_000,

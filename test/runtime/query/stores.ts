@@ -1,14 +1,23 @@
 /**
- * The stores the query tests run against: the in-memory test store and the LMDB store, loaded
- * with the same records, so that every answer is checked on both. Query tests read through
- * `OpenedStore.read()` (the asynchronous `ReadTxn`) and write through `OpenedStore.write`.
+ * The stores the query tests run against: the in-memory test store, the LMDB store and the
+ * PostgreSQL store, loaded with the same records, so that every answer is checked on each. Query
+ * tests read through `OpenedStore.read()` (the asynchronous `ReadTxn`) and write through
+ * `OpenedStore.write`.
+ *
+ * The PostgreSQL stores of one test file share one throwaway cluster and one database, started
+ * when the first is opened and stopped after the file; each store gets schemas of its own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import type { SchemaMeta, TableMeta } from '../../../templates/runtime/meta.js';
 import { countMatches, executeQuery, parseQuery } from '../../../templates/runtime/query/index.js';
 import { openLmdbStore } from '../../../templates/runtime/store/lmdb.js';
+import {
+  openPostgresStore,
+  POSTGRES_SCAN_BATCH,
+} from '../../../templates/runtime/store/postgres.js';
 import type {
   Batches,
   Key,
@@ -19,6 +28,8 @@ import type {
 } from '../../../templates/runtime/store/types.js';
 import type { OracleData } from '../../helpers/oracle.js';
 import { openMemoryStore } from '../../helpers/memoryStore.js';
+import { startPostgresCluster, type PostgresCluster } from '../../helpers/postgresCluster.js';
+import pg from 'pg';
 
 export interface OpenedStore {
   /** Reads the latest committed state. */
@@ -43,12 +54,31 @@ export interface StoreKind {
    * caller's `expected`): a query that needs more than its first batch may read this many more.
    */
   readonly batchSize: number;
-  open(schema: SchemaMeta): OpenedStore;
+  open(schema: SchemaMeta): OpenedStore | Promise<OpenedStore>;
 }
 
 /** The batch sizes of the engines after a scan's first batch (`memoryStore.ts`, `lmdb.ts`). */
 const MEMORY_BATCH = 64;
 const LMDB_SCAN_BATCH = 256;
+
+/** The test file's PostgreSQL cluster and database, started by the first PostgreSQL store. */
+let postgres: Promise<{ cluster: PostgresCluster; url: string }> | undefined;
+let postgresSchemas = 0;
+
+function postgresDatabase(): Promise<{ cluster: PostgresCluster; url: string }> {
+  postgres ??= (async () => {
+    const cluster = await startPostgresCluster();
+    return { cluster, url: cluster.url(await cluster.createDatabase()) };
+  })();
+  return postgres;
+}
+
+afterAll(async () => {
+  if (postgres === undefined) return;
+  const started = postgres;
+  postgres = undefined;
+  await (await started).cluster.stop();
+});
 
 export const STORE_KINDS: readonly StoreKind[] = [
   {
@@ -71,6 +101,28 @@ export const STORE_KINDS: readonly StoreKind[] = [
       });
     },
   },
+  {
+    name: 'postgres',
+    batchSize: POSTGRES_SCAN_BATCH,
+    open: async (schema) => {
+      const { url } = await postgresDatabase();
+      const n = ++postgresSchemas;
+      const names = { schema: `tables_${n}`, bookkeepingSchema: `codegen_${n}` };
+      const store = await openPostgresStore(schema, { url, ...names, log: () => undefined });
+      return opened(store, async () => {
+        await store.close();
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(
+            `DROP SCHEMA ${names.schema} CASCADE; DROP SCHEMA ${names.bookkeepingSchema} CASCADE`,
+          );
+        } finally {
+          await client.end();
+        }
+      });
+    },
+  },
 ];
 
 export function tableOf(schema: SchemaMeta, name: string): TableMeta {
@@ -85,7 +137,7 @@ export async function loadedStore(
   schema: SchemaMeta,
   records: Readonly<Record<string, readonly StoredValue[]>>,
 ): Promise<OpenedStore> {
-  const store = kind.open(schema);
+  const store = await kind.open(schema);
   await store.write((txn) => {
     for (const [name, values] of Object.entries(records)) {
       const table = tableOf(schema, name);

@@ -20,8 +20,11 @@ import type {
 import { WriteConflictError } from '../../../templates/runtime/store/types.js';
 import { attribute as a, table } from '../fixtures/meta.js';
 
-/** Opens (or reopens) a store over `directory`; the same directory must find the same data. */
-export type OpenStore = (schema: SchemaMeta, directory: string) => Store;
+/**
+ * Opens (or reopens) a store over `directory`; the same directory must find the same data. A
+ * store on a server (PostgreSQL) maps the directory to its database and opens asynchronously.
+ */
+export type OpenStore = (schema: SchemaMeta, directory: string) => Store | Promise<Store>;
 
 export const storeSchema: SchemaMeta = {
   tables: [
@@ -57,9 +60,9 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     let directory: string;
     let store: Store;
 
-    beforeEach(() => {
+    beforeEach(async () => {
       directory = mkdtempSync(path.join(tmpdir(), 'store-conformance-'));
-      store = open(storeSchema, directory);
+      store = await open(storeSchema, directory);
     });
 
     afterEach(async () => {
@@ -69,7 +72,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
 
     const reopen = async (): Promise<void> => {
       await store.close();
-      store = open(storeSchema, directory);
+      store = await open(storeSchema, directory);
     };
 
     const keysIn = async (attribute: string, range?: IndexRange): Promise<Key[]> =>
@@ -786,7 +789,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
           counter!,
         ],
       };
-      store = open(noteIndexed, directory);
+      store = await open(noteIndexed, directory);
       expect(
         (await collect(store.read().scanIndex('Item', 'note'))).map((e) => [e.value, e.key]),
       ).toEqual([
