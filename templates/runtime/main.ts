@@ -14,6 +14,7 @@ import { createApp, type App } from './rest/app.js';
 import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './cluster.js';
 import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
+import { openPostgresStore } from './store/postgres.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
 
 export interface ServerOptions<DB = unknown> {
@@ -62,22 +63,7 @@ export async function runServer<DB>(
     loadConfig(options.env ?? process.env),
   );
   const log = options.log ?? ((line: string) => console.log(line));
-  // Before the store opens: a server refused because another one serves the directory writes nothing.
-  const lock = startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
-  const opened = startupStep('data', config, () => {
-    try {
-      return openLmdbStore(schema, {
-        path: config.dataDir,
-        log,
-        indexBuildBatch: config.indexBuildBatch,
-        buildIndexes: buildsIndexes(),
-        shared: isClusterWorker(),
-      });
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
-  });
+  const { store: opened, release } = await openStore(schema, config, log);
   const store =
     options.committed === undefined ? opened : tellingCommits(opened, options.committed);
   let app: App;
@@ -95,7 +81,7 @@ export async function runServer<DB>(
     address = await http.listen(config.port, config.host);
   } catch (error) {
     await store.close();
-    lock.release();
+    release();
     throw new StartupError(phase, error, config);
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -106,7 +92,7 @@ export async function runServer<DB>(
     closing ??= (async () => {
       await http.close();
       await store.close();
-      lock.release();
+      release();
     })();
     return closing;
   };
@@ -128,6 +114,48 @@ export async function runServer<DB>(
 
   if (options.announce ?? true) log(`listening on ${url}`);
   return { url, port: address.port, config, app, server: http.server, close };
+}
+
+/**
+ * The store the configuration names: PostgreSQL with `DATABASE_URL` (which many servers may
+ * share), else LMDB in `DATA_DIR`, which this server locks first: a server refused because another
+ * one serves the directory writes nothing. `release` gives the lock back after the store closed.
+ */
+async function openStore(
+  schema: SchemaMeta,
+  config: ServerConfig,
+  log: (line: string) => void,
+): Promise<{ readonly store: Store; release(): void }> {
+  if (config.databaseUrl !== null) {
+    const url = config.databaseUrl;
+    try {
+      const store = await openPostgresStore(schema, {
+        url,
+        log,
+        indexBuildBatch: config.indexBuildBatch,
+        poolSize: config.databasePoolSize,
+      });
+      return { store, release: () => {} };
+    } catch (error) {
+      throw new StartupError('database', error, config);
+    }
+  }
+  const lock = startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
+  const store = startupStep('data', config, () => {
+    try {
+      return openLmdbStore(schema, {
+        path: config.dataDir,
+        log,
+        indexBuildBatch: config.indexBuildBatch,
+        buildIndexes: buildsIndexes(),
+        shared: isClusterWorker(),
+      });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  });
+  return { store, release: () => lock.release() };
 }
 
 /** The bytes of the OpenAPI document, or undefined (said in the log) when it cannot be read. */
@@ -165,7 +193,7 @@ function tellingCommits(store: Store, committed: () => void): Store {
 }
 
 /** What the server was doing when it could not start. */
-export type StartupPhase = 'configuration' | 'data' | 'hooks' | 'listen';
+export type StartupPhase = 'configuration' | 'data' | 'database' | 'hooks' | 'listen';
 
 /**
  * The server could not start. The message is one line saying what went wrong and how to fix it;
@@ -211,6 +239,9 @@ function describeStartupFailure(
         `cannot open the data directory ${JSON.stringify(config?.dataDir)}: ${firstLine(error)}; ` +
         'set DATA_DIR to a directory this user can create and write'
       );
+    case 'database':
+      // The store's messages name the server and the cause, never the password.
+      return `${firstLine(error)} (DATABASE_URL)`;
     case 'hooks':
       return `${firstLine(error)}; fix it in the table's file under src/hooks/`;
     case 'listen':
@@ -248,8 +279,10 @@ export async function serve<DB>(
     if (!isClusterWorker()) {
       const config = startupStep('configuration', undefined, () => loadConfig(env));
       if (config.workers > 1) {
-        // The primary holds the lock for its workers (children of a holder share it).
-        startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
+        // The primary holds the lock for its workers (children of a holder share it); a
+        // PostgreSQL database needs none (any number of servers may share one).
+        if (config.databaseUrl === null)
+          startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
         const url = await runPrimary(config.workers, log, (code) => process.exit(code));
         log(`listening on ${url} (${config.workers} workers)`);
         return;

@@ -2,9 +2,11 @@
  * The seeds' real-time promises, end to end over real sockets: the calendar ("when someone accepts a
  * meeting, all attendees see the update instantly") and the shop ("subscribe to Product/${id} and
  * you get notified whenever stock levels change"). Runs the committed generated servers as
- * processes (compiled by the global setup, which fails the run when one does not compile).
+ * processes (compiled by the global setup, which fails the run when one does not compile), on
+ * each store engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, stopEngines, type Engine } from '../helpers/engines.js';
 import { startGeneratedServer, type ExampleName } from '../helpers/generatedServer.js';
 import { connect, EventClient, EventStreamReader, send } from '../helpers/realtimeClient.js';
 
@@ -14,11 +16,14 @@ interface Server {
   close(): Promise<void>;
 }
 
+afterAll(stopEngines);
+
 async function start(
   name: ExampleName,
+  engine: Engine,
   env: Readonly<Record<string, string>> = {},
 ): Promise<Server> {
-  const server = await startGeneratedServer(name, { env });
+  const server = await startGeneratedServer(name, { env: { ...(await engine.env()), ...env } });
   return {
     url: server.url,
     wsUrl: server.url.replace(/^http/, 'ws'),
@@ -26,11 +31,11 @@ async function start(
   };
 }
 
-describe('calendar: attendees see meetings as they change', () => {
+describe.each(ENGINES)('calendar on $name: attendees see meetings as they change', (engine) => {
   let server: Server;
   beforeAll(async () => {
-    server = await start('calendar');
-  });
+    server = await start('calendar', engine);
+  }, 60_000);
   afterAll(async () => {
     await server.close();
   });
@@ -170,11 +175,11 @@ describe('calendar: attendees see meetings as they change', () => {
   });
 });
 
-describe('shop: stock changes reach the product page', () => {
+describe.each(ENGINES)('shop on $name: stock changes reach the product page', (engine) => {
   let server: Server;
   beforeAll(async () => {
-    server = await start('shop');
-  });
+    server = await start('shop', engine);
+  }, 60_000);
   afterAll(async () => {
     await server.close();
   });
@@ -235,7 +240,7 @@ describe('shop: stock changes reach the product page', () => {
 
 describe('configuration', () => {
   it('reads the ping interval and the keep-alive interval from the environment', async () => {
-    const server = await start('shop', {
+    const server = await start('shop', ENGINES[0]!, {
       REALTIME_PING_INTERVAL_MS: '50',
       SSE_KEEP_ALIVE_MS: '50',
     });

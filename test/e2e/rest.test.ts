@@ -1,9 +1,13 @@
 /**
  * The committed generated servers (generated-examples/shop and calendar), started as separate
- * processes: the seed articles' requests and the REST contract's main rows, end to end.
+ * processes: the seed articles' requests and the REST contract's main rows, end to end, on each
+ * store engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, stopEngines } from '../helpers/engines.js';
 import { startGeneratedServer, type GeneratedServer } from '../helpers/generatedServer.js';
+
+afterAll(stopEngines);
 
 const postJson = (server: GeneratedServer, path: string, body: string) =>
   fetch(`${server.url}${path}`, {
@@ -12,11 +16,11 @@ const postJson = (server: GeneratedServer, path: string, body: string) =>
     body,
   });
 
-describe('generated shop server', () => {
+describe.each(ENGINES)('generated shop server on $name', (engine) => {
   let server: GeneratedServer;
   beforeAll(async () => {
-    server = await startGeneratedServer('shop');
-  });
+    server = await startGeneratedServer('shop', { env: await engine.env() });
+  }, 60_000);
   afterAll(async () => {
     await server.dispose();
   });
@@ -88,9 +92,10 @@ describe('generated shop server', () => {
   });
 });
 
-describe('generated calendar server', () => {
+describe.each(ENGINES)('generated calendar server on $name', (engine) => {
   it('runs the calendar article and keeps its writes across a SIGTERM and restart', async () => {
-    const first = await startGeneratedServer('calendar');
+    const env = await engine.env();
+    const first = await startGeneratedServer('calendar', { env });
     const created = await postJson(
       first,
       '/Event/',
@@ -106,7 +111,7 @@ describe('generated calendar server', () => {
     const id = (await created.json()) as string;
     expect(await first.stop()).toBe(0);
 
-    const second = await startGeneratedServer('calendar', { dataDir: first.dataDir });
+    const second = await startGeneratedServer('calendar', { env, dataDir: first.dataDir });
     try {
       const event = (await (await fetch(`${second.url}/Event/${id}`)).json()) as Record<
         string,

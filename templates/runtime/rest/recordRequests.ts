@@ -41,9 +41,11 @@ export async function getRecord(
     exchange.send(404, []);
     return;
   }
-  // Other workers' commits reach this cache through the log: read the log's end first, so that a
-  // write another worker acknowledged is never answered with the record it replaced.
-  if (app.config.workers > 1) await exchange.timed(() => app.store.refresh());
+  // Other workers' (or, on PostgreSQL, other servers') commits reach this cache through the log:
+  // read the log's end first, so that a write another process acknowledged is never answered
+  // with the record it replaced.
+  if (app.config.workers > 1 || app.config.databaseUrl !== null)
+    await exchange.timed(() => app.store.refresh());
   let cached = resource.cache.get(key);
   if (cached === undefined) {
     const entry = await exchange.timed(() => resource.table.getEntry(key));

@@ -12,6 +12,13 @@ export interface ServerConfig {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /**
+   * The PostgreSQL database to serve (`postgres://user:password@host:port/database`); null: the
+   * embedded LMDB store in `dataDir`.
+   */
+  readonly databaseUrl: string | null;
+  /** Connections each process keeps to PostgreSQL. */
+  readonly databasePoolSize: number;
   /** Largest accepted request body, in bytes (413 beyond). */
   readonly maxBodyBytes: number;
   /** Longest accepted request target (path and query), in characters (414 beyond). */
@@ -77,7 +84,19 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DATA_DIR',
     default: './data',
-    description: 'Directory of the LMDB database; created when missing.',
+    description:
+      'Directory of the LMDB database; created when missing. Unused with `DATABASE_URL`.',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: '',
+    description:
+      'A PostgreSQL database to serve instead of the embedded LMDB store (`postgres://user:password@host:5432/db`); several servers may serve one database.',
+  },
+  {
+    name: 'DATABASE_POOL_SIZE',
+    default: '10',
+    description: 'Connections each process keeps open to PostgreSQL (with `DATABASE_URL`).',
   },
   {
     name: 'MAX_BODY_BYTES',
@@ -230,6 +249,8 @@ export function loadConfig(env: Environment): ServerConfig {
     port: integer('PORT', 0, 65535),
     host: text('HOST'),
     dataDir: text('DATA_DIR'),
+    databaseUrl: databaseUrl(text('DATABASE_URL'), problems),
+    databasePoolSize: integer('DATABASE_POOL_SIZE', 1, 1000),
     maxBodyBytes: integer('MAX_BODY_BYTES', 1, 2 ** 31),
     maxUrlLength: integer('MAX_URL_LENGTH', 64, 1 << 20),
     headersTimeoutMs: integer('HEADERS_TIMEOUT_MS', 1, 3_600_000),
@@ -259,6 +280,23 @@ export function loadConfig(env: Environment): ServerConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `DATABASE_URL`: empty (LMDB), or a `postgres://` / `postgresql://` URL. */
+function databaseUrl(raw: string, problems: string[]): string | null {
+  if (raw === '') return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+    // The URL may hold a password: it is not repeated.
+    problems.push('DATABASE_URL must be a postgres://user:password@host:port/database URL');
+    return null;
+  }
+  return raw;
 }
 
 /** `WORKERS`: `auto` (one per core) or a number of processes. */
