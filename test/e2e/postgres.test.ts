@@ -26,9 +26,9 @@ beforeAll(async () => {
   b = await startGeneratedServer('shop', { env: { DATABASE_URL: url } });
 }, 60_000);
 afterAll(async () => {
-  await a?.dispose();
-  await b?.dispose();
-  await cluster?.stop();
+  await a.dispose();
+  await b.dispose();
+  await cluster.stop();
 });
 
 const send = (server: GeneratedServer, method: string, path: string, body?: unknown) =>
@@ -67,16 +67,16 @@ describe('two generated servers on one PostgreSQL database', () => {
 
   it('keeps every acknowledged write when one server is killed under load', async () => {
     const acknowledged = new Map<string, number>();
-    let stopping = false;
+    const round = { stopping: false };
     const writer = async (client: number): Promise<void> => {
-      for (let n = 0; !stopping; n++) {
+      for (let n = 0; !round.stopping; n++) {
         const id = `k${client}-${n % 5}`;
         try {
           const response = await send(a, 'PUT', `/Product/${id}`, { name: id, stockQuantity: n });
           if (response.status === 204) acknowledged.set(id, n);
           else throw new Error(`PUT ${id}: ${response.status}`);
         } catch (error) {
-          if (stopping) return;
+          if (round.stopping) return;
           // The server died under this write: it may or may not have committed; stop writing.
           if (error instanceof TypeError) return;
           throw error;
@@ -86,7 +86,7 @@ describe('two generated servers on one PostgreSQL database', () => {
     const writers = Array.from({ length: 6 }, (_, client) => writer(client));
     await new Promise((resolve) => setTimeout(resolve, 600));
     await a.crash();
-    stopping = true;
+    round.stopping = true;
     await Promise.all(writers);
     expect(acknowledged.size).toBeGreaterThan(0);
     for (const [id, n] of acknowledged) {

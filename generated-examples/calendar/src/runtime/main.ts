@@ -127,7 +127,7 @@ async function openStore(
   schema: SchemaMeta,
   config: ServerConfig,
   log: (line: string) => void,
-): Promise<{ readonly store: Store; release(): void }> {
+): Promise<{ readonly store: Store; readonly release: () => void }> {
   if (config.databaseUrl !== null) {
     const url = config.databaseUrl;
     try {
