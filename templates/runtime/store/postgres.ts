@@ -17,7 +17,8 @@
  *   row per table (`storage` is `database.tableName`, the name evolution tracks); `changes` is
  *   bumped by every commit that writes the table (what a scan's or count's validation compares).
  * - `codegen.keys(storage text primary key, next_key numeric)`: the next generated numeric key.
- * - `codegen.indexes(storage, attribute, relation)`: the index side tables that exist.
+ * - `codegen.indexes(storage, attribute, relation, built, progress)`: the index side tables that
+ *   exist, and how far the build of each has come.
  *
  * Each schema table is one table in the user's schema (`public` unless configured), named after
  * its `tableName` (`<database>__<tableName>` outside the default database `data`):
@@ -34,10 +35,13 @@
  * numbers < strings by UTF-8 bytes, `bytea` comparing byte by byte like `COLLATE "C"` and holding
  * U+0000 too; `postgresValues.ts`), so `scanIndex` and `countIndex` are (index-only) range scans
  * of that primary key, and `estimateIndex` counts up to a thousand entries exactly, then asks
- * PostgreSQL's planner. An index the schema newly declares is built from the stored records while
- * the store opens (in the opening transaction, which an advisory lock serializes between
- * processes); one no longer declared is dropped. Names longer than PostgreSQL's 63 bytes are
- * shortened with a hash.
+ * PostgreSQL's planner. An index the schema newly declares is built from the stored records
+ * (contract section 11): while the store opens when the table has at most `indexBuildBatch`
+ * records (in the opening transaction, which an advisory lock serializes between processes), else
+ * in the background, a batch per transaction under the clock lock, its progress in
+ * `codegen.indexes` (`built`, `progress`: the last key indexed), so that it resumes after a
+ * restart; queries do not use it until it is built (`indexReady`). One no longer declared is
+ * dropped. Names longer than PostgreSQL's 63 bytes are shortened with a hash.
  *
  * Reads run each batch as one query with keyset pagination (`WHERE (columns) > (last entry)
  * ORDER BY … LIMIT n`, the first batch sized by `expected`, later ones doubling up to

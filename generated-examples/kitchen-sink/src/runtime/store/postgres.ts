@@ -19,7 +19,8 @@
  *   row per table (`storage` is `database.tableName`, the name evolution tracks); `changes` is
  *   bumped by every commit that writes the table (what a scan's or count's validation compares).
  * - `codegen.keys(storage text primary key, next_key numeric)`: the next generated numeric key.
- * - `codegen.indexes(storage, attribute, relation)`: the index side tables that exist.
+ * - `codegen.indexes(storage, attribute, relation, built, progress)`: the index side tables that
+ *   exist, and how far the build of each has come.
  *
  * Each schema table is one table in the user's schema (`public` unless configured), named after
  * its `tableName` (`<database>__<tableName>` outside the default database `data`):
@@ -36,10 +37,13 @@
  * numbers < strings by UTF-8 bytes, `bytea` comparing byte by byte like `COLLATE "C"` and holding
  * U+0000 too; `postgresValues.ts`), so `scanIndex` and `countIndex` are (index-only) range scans
  * of that primary key, and `estimateIndex` counts up to a thousand entries exactly, then asks
- * PostgreSQL's planner. An index the schema newly declares is built from the stored records while
- * the store opens (in the opening transaction, which an advisory lock serializes between
- * processes); one no longer declared is dropped. Names longer than PostgreSQL's 63 bytes are
- * shortened with a hash.
+ * PostgreSQL's planner. An index the schema newly declares is built from the stored records
+ * (contract section 11): while the store opens when the table has at most `indexBuildBatch`
+ * records (in the opening transaction, which an advisory lock serializes between processes), else
+ * in the background, a batch per transaction under the clock lock, its progress in
+ * `codegen.indexes` (`built`, `progress`: the last key indexed), so that it resumes after a
+ * restart; queries do not use it until it is built (`indexReady`). One no longer declared is
+ * dropped. Names longer than PostgreSQL's 63 bytes are shortened with a hash.
  *
  * Reads run each batch as one query with keyset pagination (`WHERE (columns) > (last entry)
  * ORDER BY … LIMIT n`, the first batch sized by `expected`, later ones doubling up to
@@ -100,6 +104,12 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** The schema of the store's bookkeeping; `codegen` by default. */
   readonly bookkeepingSchema?: string;
+  /**
+   * Records indexed per transaction when an index is built from existing records; a table with
+   * at most this many records has a new index built while the store opens, a larger one in the
+   * background (contract section 11). 2000 by default.
+   */
+  readonly indexBuildBatch?: number;
   /** Connections of the pool; 10 by default. */
   readonly poolSize?: number;
   /** How much of the commit log is kept; `DEFAULT_LOG_RETENTION` by default. */
@@ -127,8 +137,10 @@ const VERSION_STEP = 1 / 1024;
 const ABSENT = -1;
 /** Entries a scan reads at most per batch (its first batch is sized by `expected`). */
 export const POSTGRES_SCAN_BATCH = 256;
-/** Records read per query when an index is built from existing records. */
-const INDEX_BUILD_BATCH = 1000;
+/** Records indexed per transaction when an index is built from existing records (as LMDB's). */
+const INDEX_BUILD_BATCH = 2000;
+/** A background build that failed tries again after this. */
+const INDEX_BUILD_RETRY_MS = 1000;
 /** Commits read from the log per query when delivering other processes' commits. */
 const DELIVERY_CHUNK = 500;
 const NOTIFY_CHANNEL = 'codegen_commits';
@@ -182,6 +194,27 @@ interface TableStorage {
 }
 
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
+
+/** An index built from the stored records. */
+interface IndexBuild {
+  readonly table: TableStorage;
+  readonly attribute: string;
+  readonly relation: string;
+  /** `Type.attribute`, for messages. */
+  readonly label: string;
+  total: number;
+  startedAt: number;
+}
+
+/** The records of a relation, counting at most `limit`. */
+async function countRecords(client: Queryable, relation: string, limit?: number): Promise<number> {
+  const { rows } = await client.query<{ count: number }>(
+    limit === undefined
+      ? `SELECT count(*) AS count FROM ${relation}`
+      : `SELECT count(*) AS count FROM (SELECT 1 FROM ${relation} LIMIT ${limit}) AS records`,
+  );
+  return Number(rows[0]?.count ?? 0);
+}
 
 /** The error a failed query carries (`pg`'s DatabaseError has a SQLSTATE `code`). */
 function sqlState(error: unknown): string | undefined {
@@ -407,6 +440,11 @@ class PostgresStore implements Store {
   private readonly retention: LogRetention;
   private readonly pollIntervalMs: number;
   private readonly pruneIntervalMs: number;
+  private readonly indexBuildBatch: number;
+  /** Indexes being built in the background, by `table\0attribute` (type name). */
+  private readonly building = new Map<string, IndexBuild>();
+  private buildWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private builder: Promise<void> | undefined;
 
   constructor(
     private readonly schema: SchemaMeta,
@@ -420,6 +458,7 @@ class PostgresStore implements Store {
     this.retention = options.logRetention ?? DEFAULT_LOG_RETENTION;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
+    this.indexBuildBatch = options.indexBuildBatch ?? INDEX_BUILD_BATCH;
     this.pool = new pg.Pool({
       connectionString: this.url,
       max: options.poolSize ?? 10,
@@ -494,6 +533,7 @@ class PostgresStore implements Store {
     await this.listen();
     this.pruneTimer = setInterval(() => void this.prune(), this.pruneIntervalMs);
     this.pruneTimer.unref();
+    if (this.building.size > 0) this.builder = this.buildInBackground();
   }
 
   private async layOut(client: pg.PoolClient): Promise<void> {
@@ -533,6 +573,8 @@ class PostgresStore implements Store {
          storage text NOT NULL,
          attribute text NOT NULL,
          relation text NOT NULL,
+         built boolean NOT NULL,
+         progress jsonb,
          PRIMARY KEY (storage, attribute))`,
     );
     await client.query(
@@ -607,8 +649,13 @@ class PostgresStore implements Store {
         table.storage,
       ]);
     }
-    const existing = await client.query<{ storage: string; attribute: string; relation: string }>(
-      `SELECT storage, attribute, relation FROM ${book}.indexes ORDER BY storage, attribute`,
+    const existing = await client.query<{
+      storage: string;
+      attribute: string;
+      relation: string;
+      built: boolean;
+    }>(
+      `SELECT storage, attribute, relation, built FROM ${book}.indexes ORDER BY storage, attribute`,
     );
     const declared = new Set<string>();
     for (const table of this.tables.values())
@@ -622,15 +669,43 @@ class PostgresStore implements Store {
       ]);
       this.log(`schema: the index ${row.storage}.${row.attribute} is no longer declared; dropped`);
     }
-    const built = new Set(existing.rows.map((row) => `${row.storage}\0${row.attribute}`));
+    const registered = new Map(
+      existing.rows.map((row) => [`${row.storage}\0${row.attribute}`, row.built]),
+    );
     for (const table of this.tables.values()) {
       for (const [attribute, relation] of table.indexes) {
-        if (built.has(`${table.storage}\0${attribute}`)) continue;
-        const count = await this.buildIndex(client, table, attribute, relation);
-        if (knownTables.has(table.storage))
-          this.log(
-            `schema: the index ${table.meta.name}.${attribute} is new; built from ${count} stored records`,
+        const built = registered.get(`${table.storage}\0${attribute}`);
+        if (built === true) continue;
+        const label = `${table.meta.name}.${attribute}`;
+        const job: IndexBuild = { table, attribute, relation, label, total: 0, startedAt: 0 };
+        if (built === undefined) {
+          await this.createIndexTable(client, job);
+          const total = await countRecords(client, table.relation, this.indexBuildBatch + 1);
+          if (total <= this.indexBuildBatch) {
+            await this.fillIndex(client, job, undefined, this.indexBuildBatch + 1);
+            await client.query(
+              `INSERT INTO ${book}.indexes (storage, attribute, relation, built) VALUES ($1, $2, $3, true)`,
+              [table.storage, attribute, relation],
+            );
+            if (total > 0) {
+              // Statistics for `estimateIndex` at once, not when autovacuum comes by.
+              await client.query(`ANALYZE ${relation}`);
+              this.log(`schema: ${label} is now indexed; built its index from ${total} records`);
+            }
+            continue;
+          }
+          await client.query(
+            `INSERT INTO ${book}.indexes (storage, attribute, relation, built) VALUES ($1, $2, $3, false)`,
+            [table.storage, attribute, relation],
           );
+        }
+        job.total = await countRecords(client, table.relation);
+        job.startedAt = Date.now();
+        this.building.set(`${table.meta.name}\0${attribute}`, job);
+        this.log(
+          `schema: ${label} is now indexed; ${built === undefined ? 'building' : 'resuming the build of'} its index ` +
+            `from ${job.total} records in the background (queries that need it answer 503 until it is built)`,
+        );
       }
     }
     await client.query(
@@ -639,13 +714,10 @@ class PostgresStore implements Store {
     );
   }
 
-  /** Creates an index side table and fills it from the stored records; returns their number. */
-  private async buildIndex(
-    client: pg.PoolClient,
-    table: TableStorage,
-    attribute: string,
-    relation: string,
-  ): Promise<number> {
+  /** Creates an (empty) index side table. */
+  private async createIndexTable(client: pg.PoolClient, job: IndexBuild): Promise<void> {
+    const { table, attribute, relation } = job;
+    // Leftovers of an index dropped long ago, whose registration was lost: start clean.
     await client.query(`DROP TABLE IF EXISTS ${relation}`);
     await client.query(
       `CREATE TABLE ${relation} (
@@ -657,33 +729,123 @@ class PostgresStore implements Store {
     );
     const keyIndex = identifier(`${table.indexNames.get(attribute)!}__key`);
     await client.query(`CREATE INDEX ${quote(keyIndex)} ON ${relation} (key)`);
+  }
+
+  /**
+   * Indexes the records after `after` (a key as the column holds it), in batches of at most
+   * `limit` until one is short or `batches` ran; returns the records indexed and the last key.
+   */
+  private async fillIndex(
+    client: pg.PoolClient,
+    job: IndexBuild,
+    after: Key | undefined,
+    limit: number,
+    batches = Infinity,
+  ): Promise<{ count: number; last: Key | undefined; done: boolean }> {
+    const { table, attribute, relation } = job;
     let count = 0;
-    let last: Key | undefined;
-    for (;;) {
+    let last = after;
+    for (let batch = 0; batch < batches; batch++) {
       const { rows } = await client.query<{ key: unknown; record: unknown }>(
         last === undefined
-          ? `SELECT key, record FROM ${table.relation} ORDER BY key LIMIT ${INDEX_BUILD_BATCH}`
-          : `SELECT key, record FROM ${table.relation} WHERE key > $1::${table.keyType} ORDER BY key LIMIT ${INDEX_BUILD_BATCH}`,
+          ? `SELECT key, record FROM ${table.relation} ORDER BY key LIMIT ${limit}`
+          : `SELECT key, record FROM ${table.relation} WHERE key > $1::${table.keyType} ORDER BY key LIMIT ${limit}`,
         last === undefined ? [] : [last],
       );
-      if (rows.length === 0) break;
       const entries = new IndexRows();
       for (const row of rows) {
         const key = keyFrom(row.key);
         const record = fromJson(row.record) as StoredValue;
         for (const value of indexValuesOf(record[attribute])) entries.add(value, key);
       }
-      await entries.insert(client, relation, table.keyType);
+      // A record written since the build started has its entries already (its commit wrote them).
+      await entries.insert(client, relation, table.keyType, true);
       count += rows.length;
-      last = dbKey(keyFrom(rows[rows.length - 1]!.key));
+      if (rows.length > 0) last = dbKey(keyFrom(rows[rows.length - 1]!.key));
+      if (rows.length < limit) return { count, last, done: true };
     }
-    await client.query(
-      `INSERT INTO ${this.book}.indexes (storage, attribute, relation) VALUES ($1, $2, $3)`,
-      [table.storage, attribute, relation],
-    );
-    // Statistics for `estimateIndex` at once, not when autovacuum comes by.
-    if (count > 0) await client.query(`ANALYZE ${relation}`);
-    return count;
+    return { count, last, done: false };
+  }
+
+  /**
+   * Builds the indexes of `building`, one transaction per batch of records. Each batch holds the
+   * clock row's lock, as a commit does: no commit changes the records it reads meanwhile, and
+   * commits after it keep the entries of the records they write up to date. Every process serving
+   * the database takes part (the progress is in `codegen.indexes`); a build resumes where it
+   * stopped after a restart.
+   */
+  private async buildInBackground(): Promise<void> {
+    for (const [id, job] of [...this.building]) {
+      for (;;) {
+        if (!this.isOpen()) return;
+        try {
+          if (await this.buildStep(job)) break;
+        } catch (error) {
+          if (!this.isOpen()) return;
+          console.error(`building the index of ${job.label} failed; trying again`, error);
+          await new Promise((resolve) => setTimeout(resolve, INDEX_BUILD_RETRY_MS));
+        }
+      }
+      this.building.delete(id);
+      const seconds = ((Date.now() - job.startedAt) / 1000).toFixed(1);
+      this.log(`schema: the index of ${job.label} is built (${job.total} records, ${seconds} s)`);
+    }
+    const waiters = this.buildWaiters;
+    this.buildWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  /** One batch of a background build; true once the index is complete (by any process). */
+  private async buildStep(job: IndexBuild): Promise<boolean> {
+    const client = await this.pool.connect();
+    let failed: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT 1 FROM ${this.book}.clock WHERE id = 1 FOR UPDATE`);
+      const { rows } = await client.query<{ built: boolean; progress: Key | null }>(
+        `SELECT built, progress FROM ${this.book}.indexes
+          WHERE storage = $1 AND attribute = $2 FOR UPDATE`,
+        [job.table.storage, job.attribute],
+      );
+      const state = rows[0];
+      if (state === undefined || state.built) {
+        await client.query('COMMIT');
+        return true;
+      }
+      const { last, done } = await this.fillIndex(
+        client,
+        job,
+        state.progress ?? undefined,
+        this.indexBuildBatch,
+        1,
+      );
+      await client.query(
+        `UPDATE ${this.book}.indexes SET built = $3, progress = $4::jsonb
+          WHERE storage = $1 AND attribute = $2`,
+        [job.table.storage, job.attribute, done, JSON.stringify(last ?? null)],
+      );
+      await client.query('COMMIT');
+      if (done) await client.query(`ANALYZE ${job.relation}`);
+      return done;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      failed = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(failed);
+    }
+  }
+
+  /** Whether the index holds every record (false while it is built in the background). */
+  indexReady(table: string, attribute: string): boolean {
+    return !this.building.has(`${table}\0${attribute}`);
+  }
+
+  indexesBuilt(): Promise<void> {
+    if (this.building.size === 0) return Promise.resolve();
+    if (this.closed)
+      return Promise.reject(new Error('The store closed before its indexes were built'));
+    return new Promise((resolve, reject) => this.buildWaiters.push({ resolve, reject }));
   }
 
   read(): ReadTxn {
@@ -1221,8 +1383,13 @@ class PostgresStore implements Store {
     this.stopPolling();
     if (this.pruneTimer !== undefined) clearInterval(this.pruneTimer);
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    // Writes already queued commit; new ones are refused.
+    const waiters = this.buildWaiters;
+    this.buildWaiters = [];
+    for (const waiter of waiters)
+      waiter.reject(new Error('The store closed before its indexes were built'));
+    // Writes already queued commit; new ones are refused; a build stops after its batch.
     while (this.committing !== undefined) await this.committing;
+    await this.builder;
     await this.delivery.catch(() => undefined);
     const listener = this.listener;
     this.listener = undefined;
@@ -1246,11 +1413,17 @@ class IndexRows {
     this.keys.push(dbKey(key));
   }
 
-  async insert(client: Queryable, relation: string, keyType: string): Promise<void> {
+  async insert(
+    client: Queryable,
+    relation: string,
+    keyType: string,
+    existing = false,
+  ): Promise<void> {
     if (this.keys.length === 0) return;
     await client.query(
       `INSERT INTO ${relation} (kind, num, str, key)
-         SELECT * FROM unnest($1::smallint[], $2::float8[], $3::bytea[], $4::${keyType}[])`,
+         SELECT * FROM unnest($1::smallint[], $2::float8[], $3::bytea[], $4::${keyType}[])
+       ${existing ? 'ON CONFLICT DO NOTHING' : ''}`,
       [this.kinds, this.nums, this.strs, this.keys],
     );
   }
@@ -1541,6 +1714,10 @@ class PostgresReader implements ReadTxn {
       estimate += rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
     }
     return Math.max(exact, Math.round(estimate));
+  }
+
+  indexReady(table: string, attribute: string): boolean {
+    return this.store.indexReady(table, attribute);
   }
 
   async count(table: string): Promise<number> {
