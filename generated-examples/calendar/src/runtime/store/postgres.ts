@@ -1056,38 +1056,63 @@ class PostgresStore implements Store {
     const written: string[] = [];
     for (const [table, writes] of txn.writes) {
       const storage = this.table(table);
+      const keyType = storage.keyType;
       // A key the column cannot hold has no record to delete.
       const deleted = [...writes]
-        .filter(([key, value]) => value === null && storable(key, storage.keyType))
+        .filter(([key, value]) => value === null && storable(key, keyType))
         .map(([key]) => key);
       const put = [...writes].filter(([, value]) => value !== null) as [Key, StoredValue][];
-      const gone = new Set<Key>();
+      // One statement for the records and the removal of their index entries (one round trip
+      // however many indexes), one for the new index entries.
+      const params: unknown[] = [];
+      const param = (value: unknown): string => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      const steps: string[] = [];
       if (deleted.length > 0) {
-        const { rows } = await client.query<{ key: unknown }>(
-          `DELETE FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[]) RETURNING key`,
-          [dbKeys(deleted)],
+        steps.push(
+          `gone AS (DELETE FROM ${storage.relation} WHERE key = ANY(${param(dbKeys(deleted))}::${keyType}[]) RETURNING key)`,
         );
-        for (const row of rows) gone.add(keyFrom(row.key));
       }
       if (put.length > 0) {
-        await client.query(
-          `INSERT INTO ${storage.relation} (key, record, version)
-             SELECT u.key, u.record::jsonb, $3 FROM unnest($1::${storage.keyType}[], $2::text[]) AS u(key, record)
-           ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record, version = EXCLUDED.version`,
-          [put.map(([key]) => dbKey(key)), put.map(([, value]) => toJsonText(value)), version],
+        const keys = param(put.map(([key]) => dbKey(key)));
+        const records = param(put.map(([, value]) => toJsonText(value)));
+        steps.push(
+          `put AS (INSERT INTO ${storage.relation} (key, record, version)
+             SELECT u.key, u.record::jsonb, ${param(version)}::float8
+               FROM unnest(${keys}::${keyType}[], ${records}::text[]) AS u(key, record)
+             ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record, version = EXCLUDED.version)`,
         );
       }
-      if (gone.size === 0 && put.length === 0) continue;
-      const touched = [...put.map(([key]) => key), ...gone];
-      for (const [attribute, relation] of storage.indexes) {
-        await client.query(`DELETE FROM ${relation} WHERE key = ANY($1::${storage.keyType}[])`, [
-          dbKeys(touched),
-        ]);
-        const entries = new IndexRows();
-        for (const [key, value] of put)
-          for (const indexed of indexValuesOf(value[attribute])) entries.add(indexed, key);
-        await entries.insert(client, relation, storage.keyType);
+      if (steps.length === 0) continue;
+      if (storage.indexes.size > 0) {
+        const touched = param(dbKeys([...put.map(([key]) => key), ...deleted]));
+        let n = 0;
+        for (const relation of storage.indexes.values())
+          steps.push(
+            `unindexed${n++} AS (DELETE FROM ${relation} WHERE key = ANY(${touched}::${keyType}[]))`,
+          );
       }
+      const { rows } = await client.query<{ key: unknown }>(
+        `WITH ${steps.join(',\n')} ${deleted.length > 0 ? 'SELECT key FROM gone' : 'SELECT NULL AS key WHERE false'}`,
+        params,
+      );
+      const gone = new Set(rows.map((row) => keyFrom(row.key)));
+      if (put.length > 0 && storage.indexes.size > 0) {
+        const inserts: string[] = [];
+        const entryParams: unknown[] = [];
+        for (const [attribute, relation] of storage.indexes) {
+          const entries = new IndexRows();
+          for (const [key, value] of put)
+            for (const indexed of indexValuesOf(value[attribute])) entries.add(indexed, key);
+          const insert = entries.insertStep(relation, keyType, entryParams);
+          if (insert !== undefined) inserts.push(`indexed${inserts.length} AS (${insert})`);
+        }
+        if (inserts.length > 0)
+          await client.query(`WITH ${inserts.join(',\n')} SELECT 1`, entryParams);
+      }
+      if (gone.size === 0 && put.length === 0) continue;
       for (const [key, value] of writes) {
         if (value === null) {
           if (gone.has(key)) changes.push({ table, key, type: 'delete', version });
@@ -1411,6 +1436,15 @@ class IndexRows {
     this.nums.push(num);
     this.strs.push(str);
     this.keys.push(dbKey(key));
+  }
+
+  /** The INSERT of these entries as one step of a larger statement, its parameters appended. */
+  insertStep(relation: string, keyType: string, params: unknown[]): string | undefined {
+    if (this.keys.length === 0) return undefined;
+    params.push(this.kinds, this.nums, this.strs, this.keys);
+    const n = params.length;
+    return `INSERT INTO ${relation} (kind, num, str, key)
+      SELECT * FROM unnest($${n - 3}::smallint[], $${n - 2}::float8[], $${n - 1}::bytea[], $${n}::${keyType}[])`;
   }
 
   async insert(
