@@ -964,7 +964,7 @@ class PostgresStore implements Store {
           }
           const version = row.now > lastVersion ? row.now : lastVersion + VERSION_STEP;
           txn.version = version;
-          const changes = await this.apply(client, txn);
+          const { changes, written } = await this.apply(client, txn);
           if (changes.length === 0) {
             results.push({ item, outcome: undefined });
             if (savepoints) await client.query('RELEASE SAVEPOINT txn');
@@ -972,8 +972,11 @@ class PostgresStore implements Store {
           }
           position += 1;
           await client.query(
-            `INSERT INTO ${this.book}.log (position, version, changes) VALUES ($1, $2, $3::jsonb)`,
-            [position, version, logChanges(changes)],
+            `WITH counted AS (
+               UPDATE ${this.book}.tables SET changes = changes + 1 WHERE storage = ANY($4::text[])
+             )
+             INSERT INTO ${this.book}.log (position, version, changes) VALUES ($1, $2, $3::jsonb)`,
+            [position, version, logChanges(changes), written],
           );
           if (savepoints) await client.query('RELEASE SAVEPOINT txn');
           lastVersion = version;
@@ -1050,7 +1053,14 @@ class PostgresStore implements Store {
   }
 
   /** Writes the transaction's buffered changes, index entries and counters; returns the changes. */
-  private async apply(client: pg.PoolClient, txn: PostgresWriteTxn): Promise<Change[]> {
+  /**
+   * Writes the transaction's buffered records and index entries; returns the changes and the
+   * tables changed (whose counters the log row's statement bumps).
+   */
+  private async apply(
+    client: pg.PoolClient,
+    txn: PostgresWriteTxn,
+  ): Promise<{ changes: Change[]; written: string[] }> {
     const changes: Change[] = [];
     const { version } = txn;
     const written: string[] = [];
@@ -1122,13 +1132,7 @@ class PostgresStore implements Store {
       }
       written.push(storage.storage);
     }
-    if (written.length > 0) {
-      await client.query(
-        `UPDATE ${this.book}.tables SET changes = changes + 1 WHERE storage = ANY($1::text[])`,
-        [written],
-      );
-    }
-    return changes;
+    return { changes, written };
   }
 
   /** After a batch's durable commit: listeners hear of each commit, in order, then it resolves. */
@@ -1317,7 +1321,7 @@ class PostgresStore implements Store {
          FROM ${this.book}.clock c
          LEFT JOIN LATERAL (
            SELECT position, version, changes FROM ${this.book}.log
-            WHERE version > $1 ORDER BY position LIMIT $2
+            WHERE version > $1 ORDER BY version LIMIT $2
          ) l ON true
         WHERE c.id = 1
         ORDER BY l.position`,
