@@ -132,7 +132,18 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     throw new Error(`initdb failed: ${output || String(error)}`, { cause: error });
   }
   const port = await freePort();
-  const [postgres, args] = command(path.join(bin, 'postgres'), [
+  // The server runs under a small shell that stops it (SIGINT to the pid it started: a fast
+  // shutdown) once its standard input closes, then removes the cluster's directory: when `stop()`
+  // closes it, and also when the test process dies without stopping it, so that no server (and
+  // no directory) outlives its tests.
+  const watchdog =
+    'dir="$1"; postgres="$2"; shift 2; "$postgres" "$@" & pid=$!; cat > /dev/null; kill -INT "$pid"; wait "$pid"; rm -rf "$dir"';
+  const [postgres, args] = command('sh', [
+    '-c',
+    watchdog,
+    'sh',
+    directory,
+    path.join(bin, 'postgres'),
     '-D',
     data,
     '-p',
@@ -146,7 +157,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-c',
     'max_connections=200',
   ]);
-  const child: ChildProcess = spawn(postgres, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(postgres, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Not a reason to keep the test process alive: the server goes with it.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr])
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -163,12 +178,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const stop = async (): Promise<void> => {
     const pidFile = path.join(data, 'postmaster.pid');
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
-    if (!exited) {
-      // The postmaster's own pid: runuser, when it is in between, exits once the server has.
-      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) process.kill(pid, 'SIGINT');
-      else if (child.pid !== undefined) process.kill(child.pid, 'SIGINT');
-      await exit;
-    }
+    // The watchdog shell stops the server and exits once the server has.
+    child.stdin?.end();
+    if (!exited) await exit;
     while (Number.isInteger(pid) && pid > 0 && processAlive(pid)) await sleep(20);
     rmSync(directory, { recursive: true, force: true });
   };

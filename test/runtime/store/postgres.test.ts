@@ -526,10 +526,12 @@ describe('PostgreSQL store: configuration and schema changes', () => {
   it('builds a new index of a larger table in the background, resuming after a restart, kept up to date by writes meanwhile', async () => {
     const database = await cluster.createDatabase();
     const url = cluster.url(database);
+    // 400 records, 10 per build batch: 40 batches, so the writes below land in the middle of the build.
     const small = { url, indexBuildBatch: 10 };
+    const key = (i: number): string => `i${String(i).padStart(3, '0')}`;
     const store = await openPostgresStore(storeSchema, { ...small, ...quiet });
     await store.write((txn) => {
-      for (let i = 0; i < 35; i++) txn.put('Item', `i${i}`, { id: `i${i}`, note: `n${i % 4}` });
+      for (let i = 0; i < 400; i++) txn.put('Item', key(i), { id: key(i), note: `n${i % 4}` });
     });
     await store.close();
     const [item, counter] = storeSchema.tables;
@@ -547,9 +549,21 @@ describe('PostgreSQL store: configuration and schema changes', () => {
     };
     const lines: string[] = [];
     const log = (line: string): number => lines.push(line);
-    // Closed at once: the build stops after its first batch.
+    /** Rewrites records at both ends of the key range (built already, and not yet) and beyond it. */
+    const writeMeanwhile = (target: Store, round: number): Promise<unknown> =>
+      Promise.all([
+        target.write((txn) =>
+          txn.put('Item', key(round), { id: key(round), note: `changed${round}` }),
+        ),
+        target.write((txn) => txn.put('Item', key(399 - round), { id: key(399 - round) })),
+        target.write((txn) => txn.delete('Item', key(398 - round))),
+        target.write((txn) => txn.put('Item', `new${round}`, { id: `new${round}`, note: 'n1' })),
+      ]);
     const interrupted = await openPostgresStore(noteIndexed, { ...small, log });
     expect(interrupted.read().indexReady?.('Item', 'note')).toBe(false);
+    expect(interrupted.read().indexReady?.('Item', 'name')).toBe(true);
+    await writeMeanwhile(interrupted, 0);
+    // Closed in the middle of the build: it stops after its batch.
     await interrupted.close();
     await expect(interrupted.indexesBuilt!()).rejects.toThrow(
       'closed before its indexes were built',
@@ -557,13 +571,7 @@ describe('PostgreSQL store: configuration and schema changes', () => {
     const reopened = await openPostgresStore(noteIndexed, { ...small, log });
     try {
       expect(reopened.read().indexReady?.('Item', 'note')).toBe(false);
-      expect(reopened.read().indexReady?.('Item', 'name')).toBe(true);
-      await Promise.all([
-        reopened.write((txn) => txn.put('Item', 'i0', { id: 'i0', note: 'changed' })),
-        reopened.write((txn) => txn.put('Item', 'i33', { id: 'i33' })),
-        reopened.write((txn) => txn.delete('Item', 'i34')),
-        reopened.write((txn) => txn.put('Item', 'new', { id: 'new', note: 'n1' })),
-      ]);
+      await writeMeanwhile(reopened, 1);
       await reopened.indexesBuilt!();
       expect(reopened.read().indexReady?.('Item', 'note')).toBe(true);
       const records = await collect(reopened.read().scan('Item'));
@@ -575,15 +583,15 @@ describe('PostgreSQL store: configuration and schema changes', () => {
         .sort((x, y) => compareIndexValues(x.value, y.value) || compareIndexValues(x.key, y.key));
       expect(await collect(reopened.read().scanIndex('Item', 'note'))).toEqual(expected);
       expect(lines).toContain(
-        'schema: Item.note is now indexed; building its index from 35 records in the background (queries that need it answer 503 until it is built)',
-      );
-      expect(lines).toContain(
-        'schema: Item.note is now indexed; resuming the build of its index from 35 records in the background (queries that need it answer 503 until it is built)',
+        'schema: Item.note is now indexed; building its index from 400 records in the background (queries that need it answer 503 until it is built)',
       );
       expect(
         lines.some((line) =>
-          line.startsWith('schema: the index of Item.note is built (35 records'),
+          line.startsWith('schema: Item.note is now indexed; resuming the build of its index from'),
         ),
+      ).toBe(true);
+      expect(
+        lines.some((line) => line.startsWith('schema: the index of Item.note is built (')),
       ).toBe(true);
     } finally {
       await reopened.close();

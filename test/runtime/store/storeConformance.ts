@@ -1,7 +1,7 @@
 /**
  * The behaviour every `Store` implementation must have, written against the interface only.
- * A store module runs it with `describeStoreConformance(name, open)`; a future store (PostgreSQL)
- * passes the same suite.
+ * A store module runs it with `describeStoreConformance(name, open)`: the memory, LMDB and
+ * PostgreSQL stores pass the same suite.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

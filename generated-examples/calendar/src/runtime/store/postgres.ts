@@ -19,7 +19,8 @@
  *   row per table (`storage` is `database.tableName`, the name evolution tracks); `changes` is
  *   bumped by every commit that writes the table (what a scan's or count's validation compares).
  * - `codegen.keys(storage text primary key, next_key numeric)`: the next generated numeric key.
- * - `codegen.indexes(storage, attribute, relation)`: the index side tables that exist.
+ * - `codegen.indexes(storage, attribute, relation, built, progress)`: the index side tables that
+ *   exist, and how far the build of each has come.
  *
  * Each schema table is one table in the user's schema (`public` unless configured), named after
  * its `tableName` (`<database>__<tableName>` outside the default database `data`):
@@ -36,10 +37,13 @@
  * numbers < strings by UTF-8 bytes, `bytea` comparing byte by byte like `COLLATE "C"` and holding
  * U+0000 too; `postgresValues.ts`), so `scanIndex` and `countIndex` are (index-only) range scans
  * of that primary key, and `estimateIndex` counts up to a thousand entries exactly, then asks
- * PostgreSQL's planner. An index the schema newly declares is built from the stored records while
- * the store opens (in the opening transaction, which an advisory lock serializes between
- * processes); one no longer declared is dropped. Names longer than PostgreSQL's 63 bytes are
- * shortened with a hash.
+ * PostgreSQL's planner. An index the schema newly declares is built from the stored records
+ * (contract section 11): while the store opens when the table has at most `indexBuildBatch`
+ * records (in the opening transaction, which an advisory lock serializes between processes), else
+ * in the background, a batch per transaction under the clock lock, its progress in
+ * `codegen.indexes` (`built`, `progress`: the last key indexed), so that it resumes after a
+ * restart; queries do not use it until it is built (`indexReady`). One no longer declared is
+ * dropped. Names longer than PostgreSQL's 63 bytes are shortened with a hash.
  *
  * Reads run each batch as one query with keyset pagination (`WHERE (columns) > (last entry)
  * ORDER BY … LIMIT n`, the first batch sized by `expected`, later ones doubling up to
@@ -960,7 +964,7 @@ class PostgresStore implements Store {
           }
           const version = row.now > lastVersion ? row.now : lastVersion + VERSION_STEP;
           txn.version = version;
-          const changes = await this.apply(client, txn);
+          const { changes, written } = await this.apply(client, txn);
           if (changes.length === 0) {
             results.push({ item, outcome: undefined });
             if (savepoints) await client.query('RELEASE SAVEPOINT txn');
@@ -968,8 +972,11 @@ class PostgresStore implements Store {
           }
           position += 1;
           await client.query(
-            `INSERT INTO ${this.book}.log (position, version, changes) VALUES ($1, $2, $3::jsonb)`,
-            [position, version, logChanges(changes)],
+            `WITH counted AS (
+               UPDATE ${this.book}.tables SET changes = changes + 1 WHERE storage = ANY($4::text[])
+             )
+             INSERT INTO ${this.book}.log (position, version, changes) VALUES ($1, $2, $3::jsonb)`,
+            [position, version, logChanges(changes), written],
           );
           if (savepoints) await client.query('RELEASE SAVEPOINT txn');
           lastVersion = version;
@@ -1046,44 +1053,76 @@ class PostgresStore implements Store {
   }
 
   /** Writes the transaction's buffered changes, index entries and counters; returns the changes. */
-  private async apply(client: pg.PoolClient, txn: PostgresWriteTxn): Promise<Change[]> {
+  /**
+   * Writes the transaction's buffered records and index entries; returns the changes and the
+   * tables changed (whose counters the log row's statement bumps).
+   */
+  private async apply(
+    client: pg.PoolClient,
+    txn: PostgresWriteTxn,
+  ): Promise<{ changes: Change[]; written: string[] }> {
     const changes: Change[] = [];
     const { version } = txn;
     const written: string[] = [];
     for (const [table, writes] of txn.writes) {
       const storage = this.table(table);
+      const keyType = storage.keyType;
       // A key the column cannot hold has no record to delete.
       const deleted = [...writes]
-        .filter(([key, value]) => value === null && storable(key, storage.keyType))
+        .filter(([key, value]) => value === null && storable(key, keyType))
         .map(([key]) => key);
       const put = [...writes].filter(([, value]) => value !== null) as [Key, StoredValue][];
-      const gone = new Set<Key>();
+      // One statement for the records and the removal of their index entries (one round trip
+      // however many indexes), one for the new index entries.
+      const params: unknown[] = [];
+      const param = (value: unknown): string => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      const steps: string[] = [];
       if (deleted.length > 0) {
-        const { rows } = await client.query<{ key: unknown }>(
-          `DELETE FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[]) RETURNING key`,
-          [dbKeys(deleted)],
+        steps.push(
+          `gone AS (DELETE FROM ${storage.relation} WHERE key = ANY(${param(dbKeys(deleted))}::${keyType}[]) RETURNING key)`,
         );
-        for (const row of rows) gone.add(keyFrom(row.key));
       }
       if (put.length > 0) {
-        await client.query(
-          `INSERT INTO ${storage.relation} (key, record, version)
-             SELECT u.key, u.record::jsonb, $3 FROM unnest($1::${storage.keyType}[], $2::text[]) AS u(key, record)
-           ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record, version = EXCLUDED.version`,
-          [put.map(([key]) => dbKey(key)), put.map(([, value]) => toJsonText(value)), version],
+        const keys = param(put.map(([key]) => dbKey(key)));
+        const records = param(put.map(([, value]) => toJsonText(value)));
+        steps.push(
+          `put AS (INSERT INTO ${storage.relation} (key, record, version)
+             SELECT u.key, u.record::jsonb, ${param(version)}::float8
+               FROM unnest(${keys}::${keyType}[], ${records}::text[]) AS u(key, record)
+             ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record, version = EXCLUDED.version)`,
         );
       }
-      if (gone.size === 0 && put.length === 0) continue;
-      const touched = [...put.map(([key]) => key), ...gone];
-      for (const [attribute, relation] of storage.indexes) {
-        await client.query(`DELETE FROM ${relation} WHERE key = ANY($1::${storage.keyType}[])`, [
-          dbKeys(touched),
-        ]);
-        const entries = new IndexRows();
-        for (const [key, value] of put)
-          for (const indexed of indexValuesOf(value[attribute])) entries.add(indexed, key);
-        await entries.insert(client, relation, storage.keyType);
+      if (steps.length === 0) continue;
+      if (storage.indexes.size > 0) {
+        const touched = param(dbKeys([...put.map(([key]) => key), ...deleted]));
+        let n = 0;
+        for (const relation of storage.indexes.values())
+          steps.push(
+            `unindexed${n++} AS (DELETE FROM ${relation} WHERE key = ANY(${touched}::${keyType}[]))`,
+          );
       }
+      const { rows } = await client.query<{ key: unknown }>(
+        `WITH ${steps.join(',\n')} ${deleted.length > 0 ? 'SELECT key FROM gone' : 'SELECT NULL AS key WHERE false'}`,
+        params,
+      );
+      const gone = new Set(rows.map((row) => keyFrom(row.key)));
+      if (put.length > 0 && storage.indexes.size > 0) {
+        const inserts: string[] = [];
+        const entryParams: unknown[] = [];
+        for (const [attribute, relation] of storage.indexes) {
+          const entries = new IndexRows();
+          for (const [key, value] of put)
+            for (const indexed of indexValuesOf(value[attribute])) entries.add(indexed, key);
+          const insert = entries.insertStep(relation, keyType, entryParams);
+          if (insert !== undefined) inserts.push(`indexed${inserts.length} AS (${insert})`);
+        }
+        if (inserts.length > 0)
+          await client.query(`WITH ${inserts.join(',\n')} SELECT 1`, entryParams);
+      }
+      if (gone.size === 0 && put.length === 0) continue;
       for (const [key, value] of writes) {
         if (value === null) {
           if (gone.has(key)) changes.push({ table, key, type: 'delete', version });
@@ -1093,13 +1132,7 @@ class PostgresStore implements Store {
       }
       written.push(storage.storage);
     }
-    if (written.length > 0) {
-      await client.query(
-        `UPDATE ${this.book}.tables SET changes = changes + 1 WHERE storage = ANY($1::text[])`,
-        [written],
-      );
-    }
-    return changes;
+    return { changes, written };
   }
 
   /** After a batch's durable commit: listeners hear of each commit, in order, then it resolves. */
@@ -1288,7 +1321,7 @@ class PostgresStore implements Store {
          FROM ${this.book}.clock c
          LEFT JOIN LATERAL (
            SELECT position, version, changes FROM ${this.book}.log
-            WHERE version > $1 ORDER BY position LIMIT $2
+            WHERE version > $1 ORDER BY version LIMIT $2
          ) l ON true
         WHERE c.id = 1
         ORDER BY l.position`,
@@ -1407,6 +1440,15 @@ class IndexRows {
     this.nums.push(num);
     this.strs.push(str);
     this.keys.push(dbKey(key));
+  }
+
+  /** The INSERT of these entries as one step of a larger statement, its parameters appended. */
+  insertStep(relation: string, keyType: string, params: unknown[]): string | undefined {
+    if (this.keys.length === 0) return undefined;
+    params.push(this.kinds, this.nums, this.strs, this.keys);
+    const n = params.length;
+    return `INSERT INTO ${relation} (kind, num, str, key)
+      SELECT * FROM unnest($${n - 3}::smallint[], $${n - 2}::float8[], $${n - 1}::bytea[], $${n}::${keyType}[])`;
   }
 
   async insert(
@@ -1722,7 +1764,30 @@ class PostgresReader implements ReadTxn {
     );
     return Number(rows[0]?.count ?? 0);
   }
+
+  /**
+   * PostgreSQL's own estimate of the table's rows (`pg_class.reltuples`, kept by autovacuum and
+   * ANALYZE), at the cost of one catalog lookup instead of a count over the whole table; before
+   * the table was first analyzed, a count that stops at `ESTIMATE_COUNT_CAP`. Committed rows only,
+   * in a write transaction too: it only guides the query plan.
+   */
+  async estimateCount(table: string): Promise<number> {
+    const relation = this.store.table(table).relation;
+    const { rows } = await this.store.pool.query<{ estimate: string | null }>(
+      'SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = $1::regclass',
+      [relation],
+    );
+    const estimate = Number(rows[0]?.estimate ?? -1);
+    if (estimate >= 0) return estimate;
+    const counted = await this.store.pool.query<{ count: string }>(
+      `SELECT count(*) AS count FROM (SELECT 1 FROM ${relation} LIMIT ${ESTIMATE_COUNT_CAP}) AS capped`,
+    );
+    return Number(counted.rows[0]?.count ?? 0);
+  }
 }
+
+/** Rows an estimate of a table never analyzed counts at most. */
+const ESTIMATE_COUNT_CAP = 100_000;
 
 /** The version noted for a key written without being read: checked against the start version. */
 const BLIND = -2;
@@ -1896,7 +1961,9 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
     range?: IndexRange,
     limit?: number,
   ): Promise<number> {
-    await this.noteScanned(table);
+    // A bounded count only compares selectivities (the planner's choice of driver): it is not a
+    // read the commit must check (`types.ts`).
+    if (limit === undefined) await this.noteScanned(table);
     const buffered = this.writes.get(table);
     if (buffered === undefined) return super.countIndex(table, attribute, range, limit);
     // Committed entries of rewritten records no longer count; the buffered records' entries do.

@@ -70,7 +70,7 @@ export function toJson(value: unknown): unknown {
         return { [TAG]: 'object', v: entries.map(([name, item]) => [toJson(name), toJson(item)]) };
       }
       const plain: Record<string, unknown> = {};
-      for (const [name, item] of entries) plain[name] = toJson(item);
+      for (const [name, item] of entries) setOwn(plain, name, toJson(item));
       return plain;
     }
     default:
@@ -103,7 +103,7 @@ export function fromJson(json: unknown): unknown {
       case 'object': {
         const result: Record<string, unknown> = {};
         for (const [name, item] of v as [unknown, unknown][])
-          result[fromJson(name) as string] = fromJson(item);
+          setOwn(result, fromJson(name) as string, fromJson(item));
         return result;
       }
       default:
@@ -111,8 +111,20 @@ export function fromJson(json: unknown): unknown {
     }
   }
   const result: Record<string, unknown> = {};
-  for (const [name, item] of Object.entries(object)) result[name] = fromJson(item);
+  for (const [name, item] of Object.entries(object)) setOwn(result, name, fromJson(item));
   return result;
+}
+
+/** `holder[name] = value` as an own property, `__proto__` included (assigning it sets the prototype). */
+function setOwn(holder: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__')
+    Object.defineProperty(holder, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else holder[name] = value;
 }
 
 function codeUnits(text: string): number[] {
