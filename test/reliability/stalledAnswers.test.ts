@@ -8,6 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, stopEngines } from '../helpers/engines.js';
 import { startGeneratedServer, type GeneratedServer } from '../helpers/generatedServer.js';
 import { connectTo } from './rawHttp.js';
 
@@ -23,6 +24,8 @@ interface Stalled {
   /** Resolves when the server closes the connection. */
   readonly closed: Promise<void>;
 }
+
+afterAll(stopEngines);
 
 async function stall(port: number, path: string): Promise<Stalled> {
   const socket = await connectTo(port);
@@ -159,3 +162,43 @@ describe('slots and write timeout of streamed answers', () => {
     }
   }, 60_000);
 });
+
+it.each(ENGINES)(
+  'on $name, frees the slot of a client that hangs up before or during its answer at once, not at the timeout',
+  async (engine) => {
+    // The write timeout is far beyond the test: only the close itself can free the slots. (A
+    // network store's reads let the close arrive between two writes of the answer.)
+    const patient = await startGeneratedServer('shop', {
+      env: {
+        ...(await engine.env()),
+        MAX_STREAMED_ANSWERS: '2',
+        ANSWER_WRITE_TIMEOUT_MS: '600000',
+      },
+    });
+    try {
+      await seed(patient);
+      for (let round = 0; round < 3; round++) {
+        // One client is gone before its answer starts (while the store reads the first batch),
+        // the other while the server still has most of the list to write.
+        const early = await connectTo(patient.port);
+        early.on('error', () => {});
+        early.write('GET /Product/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        early.destroy();
+        const late = await stall(patient.port, '/Product/');
+        late.socket.destroy();
+        await late.closed;
+        const deadline = Date.now() + 5000;
+        let status = 0;
+        while (Date.now() < deadline) {
+          status = (await fetch(`${patient.url}/Product/?limit(2)`)).status;
+          if (status === 200) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(status, `round ${round}`).toBe(200);
+      }
+    } finally {
+      await patient.dispose();
+    }
+  },
+  120_000,
+);

@@ -74,6 +74,11 @@ export async function streamList(
  */
 function drained(exchange: Exchange, timeoutMs: number): Promise<void> {
   const { request, response } = exchange;
+  // A connection closed already has emitted its `close`: waiting for one would hold the answer's
+  // slot (MAX_STREAMED_ANSWERS) until the timeout.
+  if (response.destroyed || response.socket === null || response.socket.destroyed) {
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       console.warn(
