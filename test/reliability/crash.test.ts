@@ -1,10 +1,11 @@
 /**
  * Crash safety (contract section 9): a generated server is killed with SIGKILL at random moments
  * while clients write across tables (PUT, PATCH, POST of one record and of an array, DELETE by key
- * and by query); with two workers, first one worker alone, then the whole server. After each kill the store must verify clean (every index matches its table), and
- * after the restart every acknowledged write must be there with its acknowledged value (or the
- * value of the one write still in flight on that key), every acknowledged delete absent, every
- * multi-record transaction whole or absent, and no generated key handed out twice.
+ * and by query); with two workers, first one worker alone, then the whole server. After each kill
+ * the store must verify clean (every index matches its table), and after the restart every
+ * acknowledged write must be there with its acknowledged value (or the value of the one write
+ * still in flight on that key), every acknowledged delete absent, every multi-record transaction
+ * whole or absent, and no generated key handed out twice.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
