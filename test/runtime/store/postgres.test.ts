@@ -242,6 +242,36 @@ describe('PostgreSQL store: values and index order', () => {
     await store.close();
   });
 
+  it('refuses (400, nothing written) a record whose key and indexed string exceed an index entry, and keeps one that fits', async () => {
+    // Random text does not compress: PostgreSQL would fail such a btree row (a 500 for the client).
+    const text = (bytes: number, seed: number): string => {
+      let state = seed;
+      let result = '';
+      for (let i = 0; i < bytes; i++) {
+        // xorshift32: letters without the repeats that PostgreSQL's compression would find.
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        result += String.fromCharCode(97 + ((state >>> 0) % 26));
+      }
+      return result;
+    };
+    const key = text(1900, 1);
+    const refused = store.write((txn) => txn.put('Item', key, { id: key, name: text(1900, 2) }));
+    await expect(refused).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await store.read().get('Item', key)).toBeUndefined();
+    // Just inside the limit, it is written and found through the index.
+    const name = text(2600 - 1900, 3);
+    await store.write((txn) => txn.put('Item', key, { id: key, name }));
+    const found = await collect(
+      store.read().scanIndex('Item', 'name', {
+        start: { value: name, inclusive: true },
+        end: { value: name, inclusive: true },
+      }),
+    );
+    expect(found).toEqual([{ value: name, key }]);
+  });
+
   it('keeps what JSON cannot hold: NUL and lone surrogates, -0, infinities, undefined, a $t key', async () => {
     const value = {
       id: 'odd',

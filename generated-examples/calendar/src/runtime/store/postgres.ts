@@ -75,6 +75,7 @@ import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evo
 import { compareIndexValues, indexValuesOf, inIndexRange } from './indexValues.js';
 import { fromJson, indexColumns, indexValueFrom, toJson, toJsonText } from './postgresValues.js';
 import { CONFLICT, Turns } from './turns.js';
+import { validationError } from '../validate.js';
 import type {
   Batches,
   Change,
@@ -1535,6 +1536,12 @@ async function countEntries(
   return Number(rows[0]?.count ?? 0);
 }
 
+/**
+ * Bytes of an indexed string and a key that one index entry may hold: PostgreSQL's btree keeps
+ * rows of at most 2704 bytes, less the row's header and the other columns (about 50 bytes).
+ */
+const MAX_INDEX_ENTRY_BYTES = 2600;
+
 /** Entries an estimate counts exactly before it asks PostgreSQL's planner instead. */
 const EXACT_ESTIMATE_ENTRIES = 1000;
 
@@ -2004,11 +2011,36 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
   }
 
   put(table: string, key: Key, value: StoredValue): void {
+    this.checkIndexable(table, key, value);
     const writes = this.writable(table);
     if (!writes.has(key) && !this.seen.get(table)?.has(key)) this.note(table, key, BLIND);
     // Moved to the end: the commit lists a record written twice at the place of its last write.
     writes.delete(key);
     writes.set(key, value);
+  }
+
+  /**
+   * A btree entry holds at most about 2.7 kB, and an index side table's entry is an indexed string
+   * and the key together (each may be up to `STORE_LIMITS.maxKeyBytes`): a record whose entry would
+   * not fit is refused (400, nothing written) instead of failing in PostgreSQL (a 500).
+   */
+  private checkIndexable(table: string, key: Key, value: StoredValue): void {
+    const storage = this.store.table(table);
+    if (storage.indexes.size === 0) return;
+    const stored = dbKey(key);
+    const keyBytes = typeof stored === 'string' ? Buffer.byteLength(stored) : 8;
+    for (const attribute of storage.indexes.keys()) {
+      for (const indexed of indexValuesOf(value[attribute])) {
+        if (typeof indexed !== 'string') continue;
+        if (keyBytes + Buffer.byteLength(indexed) <= MAX_INDEX_ENTRY_BYTES) continue;
+        throw validationError([
+          {
+            path: attribute,
+            message: `and the key together must be at most ${MAX_INDEX_ENTRY_BYTES} bytes long, the longest index entry PostgreSQL keeps (the key has ${keyBytes})`,
+          },
+        ]);
+      }
+    }
   }
 
   async delete(table: string, key: Key): Promise<boolean> {
