@@ -412,6 +412,8 @@ function commitFrom(row: LogRow): Commit {
 
 class PostgresStore implements Store {
   readonly pool: pg.Pool;
+  /** Statement names by SQL text (see `prepared`). */
+  private readonly statementNames = new Map<string, string>();
   private readonly url: string;
   private readonly log: (line: string) => void;
   private readonly userSchema: string;
@@ -496,6 +498,23 @@ class PostgresStore implements Store {
 
   private qualified(name: string): string {
     return `${quote(this.userSchema)}.${quote(name)}`;
+  }
+
+  /**
+   * Runs one of the store's frequent statements as a named prepared statement: each pooled
+   * connection parses and plans it once, not on every call (a query answer runs about ten). Only
+   * for texts from a bounded set (values go in parameters, never in the text).
+   */
+  prepared<R extends pg.QueryResultRow>(
+    text: string,
+    values: readonly unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `codegen_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      this.statementNames.set(text, name);
+    }
+    return this.pool.query<R>({ name, text, values: [...values] });
   }
 
   /** Connects, lays out or evolves the database, and starts hearing of other processes' commits. */
@@ -867,7 +886,7 @@ class PostgresStore implements Store {
 
   /** The change counter of a table in the committed state. */
   async changeCounter(table: string): Promise<number> {
-    const { rows } = await this.pool.query<{ changes: string }>(
+    const { rows } = await this.prepared<{ changes: string }>(
       `SELECT changes FROM ${this.book}.tables WHERE storage = $1`,
       [this.table(table).storage],
     );
@@ -1168,7 +1187,7 @@ class PostgresStore implements Store {
         this.publish(own);
         continue;
       }
-      const { rows } = await this.pool.query<LogRow>(
+      const { rows } = await this.prepared<LogRow>(
         `SELECT position, version, changes FROM ${this.book}.log
           WHERE position > $1 AND position <= $2 ORDER BY position LIMIT ${DELIVERY_CHUNK}`,
         [this.lastDelivered, target],
@@ -1226,7 +1245,7 @@ class PostgresStore implements Store {
 
   /** The last position in the log, from the clock row. */
   private async lastPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ last_position: string }>(
+    const { rows } = await this.prepared<{ last_position: string }>(
       `SELECT last_position FROM ${this.book}.clock WHERE id = 1`,
     );
     return Number(rows[0]?.last_position ?? 0);
@@ -1303,7 +1322,7 @@ class PostgresStore implements Store {
   }
 
   async lastVersion(): Promise<number> {
-    const { rows } = await this.pool.query<{ last_version: number }>(
+    const { rows } = await this.prepared<{ last_version: number }>(
       `SELECT last_version FROM ${this.book}.clock WHERE id = 1`,
     );
     return rows[0]?.last_version ?? 0;
@@ -1311,7 +1330,7 @@ class PostgresStore implements Store {
 
   async changesSince(version: number, limit: number): Promise<Commit[] | undefined> {
     // One statement, one snapshot: the clock, the pruning mark and the commits agree.
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.prepared<{
       last_version: number;
       pruned_through: number;
       position: string | null;
@@ -1531,8 +1550,11 @@ async function countEntries(
   const bounded =
     limit === undefined
       ? `SELECT count(*) AS count FROM ${index} ${where(conditions)}`
-      : `SELECT count(*) AS count FROM (SELECT 1 FROM ${index} ${where(conditions)} LIMIT ${Math.max(0, Math.floor(limit))}) AS entries`;
-  const { rows } = await store.pool.query<{ count: number }>(bounded, params);
+      : `SELECT count(*) AS count FROM (SELECT 1 FROM ${index} ${where(conditions)} LIMIT $${params.length + 1}) AS entries`;
+  const { rows } = await store.prepared<{ count: number }>(
+    bounded,
+    limit === undefined ? params : [...params, Math.max(0, Math.floor(limit))],
+  );
   return Number(rows[0]?.count ?? 0);
 }
 
@@ -1616,7 +1638,7 @@ class PostgresReader implements ReadTxn {
   async get(table: string, key: Key): Promise<RecordEntry | undefined> {
     const storage = this.store.table(table);
     if (!storable(key, storage.keyType)) return undefined;
-    const { rows } = await this.store.pool.query<{
+    const { rows } = await this.store.prepared<{
       key: unknown;
       record: unknown;
       version: number;
@@ -1631,7 +1653,7 @@ class PostgresReader implements ReadTxn {
     const storage = this.store.table(table);
     const wanted = new Set(keys.filter((key) => storable(key, storage.keyType)));
     if (wanted.size === 0) return keys.map(() => undefined);
-    const { rows } = await this.store.pool.query<{
+    const { rows } = await this.store.prepared<{
       key: unknown;
       record: unknown;
       version: number;
@@ -1659,14 +1681,14 @@ class PostgresReader implements ReadTxn {
         params.push(dbKey(last));
         conditions.push(`key ${reverse ? '<' : '>'} $${params.length}::${storage.keyType}`);
       }
-      const { rows } = await this.store.pool.query<{
+      const { rows } = await this.store.prepared<{
         key: unknown;
         record: unknown;
         version: number;
       }>(
         `SELECT key, record, version FROM ${storage.relation} ${where(conditions)}
-          ORDER BY key ${reverse ? 'DESC' : 'ASC'} LIMIT ${limit}`,
-        params,
+          ORDER BY key ${reverse ? 'DESC' : 'ASC'} LIMIT $${params.length + 1}`,
+        [...params, limit],
       );
       if (rows.length === 0) return;
       const batch = rows.map(recordEntry);
@@ -1700,7 +1722,7 @@ class PostgresReader implements ReadTxn {
           `(kind, num, str, key) ${reverse ? '<' : '>'} ($${n - 3}::smallint, $${n - 2}::float8, $${n - 1}::bytea, $${n}::${storage.keyType})`,
         );
       }
-      const { rows } = await this.store.pool.query<{
+      const { rows } = await this.store.prepared<{
         kind: number;
         num: number;
         str: Buffer;
@@ -1708,8 +1730,8 @@ class PostgresReader implements ReadTxn {
       }>(
         `SELECT kind, num, str, key FROM ${index} ${where(conditions)}
           ORDER BY kind ${direction}, num ${direction}, str ${direction}, key ${direction}
-          LIMIT ${limit}`,
-        params,
+          LIMIT $${params.length + 1}`,
+        [...params, limit],
       );
       if (rows.length === 0) return;
       const batch = rows.map((row): IndexEntry => ({
@@ -1766,7 +1788,7 @@ class PostgresReader implements ReadTxn {
   }
 
   async count(table: string): Promise<number> {
-    const { rows } = await this.store.pool.query<{ count: string }>(
+    const { rows } = await this.store.prepared<{ count: string }>(
       `SELECT count(*) AS count FROM ${this.store.table(table).relation}`,
     );
     return Number(rows[0]?.count ?? 0);
@@ -1780,13 +1802,13 @@ class PostgresReader implements ReadTxn {
    */
   async estimateCount(table: string): Promise<number> {
     const relation = this.store.table(table).relation;
-    const { rows } = await this.store.pool.query<{ estimate: string | null }>(
+    const { rows } = await this.store.prepared<{ estimate: string | null }>(
       'SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = $1::regclass',
       [relation],
     );
     const estimate = Number(rows[0]?.estimate ?? -1);
     if (estimate >= 0) return estimate;
-    const counted = await this.store.pool.query<{ count: string }>(
+    const counted = await this.store.prepared<{ count: string }>(
       `SELECT count(*) AS count FROM (SELECT 1 FROM ${relation} LIMIT ${ESTIMATE_COUNT_CAP}) AS capped`,
     );
     return Number(counted.rows[0]?.count ?? 0);
@@ -1840,7 +1862,7 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
   async stale(): Promise<boolean> {
     for (const [table, keys] of this.seen) {
       const storage = this.store.table(table);
-      const { rows } = await this.store.pool.query<{ key: unknown; version: number }>(
+      const { rows } = await this.store.prepared<{ key: unknown; version: number }>(
         `SELECT key, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
         [dbKeys([...keys.keys()].filter((key) => storable(key, storage.keyType)))],
       );
@@ -1979,7 +2001,7 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
       dbKeys([...buffered.keys()].filter((key) => storable(key, storage.keyType))),
     ];
     const conditions = [`key = ANY($1::${storage.keyType}[])`, ...indexRangeSql(range, params)];
-    const { rows } = await this.store.pool.query<{ count: string }>(
+    const { rows } = await this.store.prepared<{ count: string }>(
       `SELECT count(*) AS count FROM ${this.store.index(table, attribute)} ${where(conditions)}`,
       params,
     );
@@ -2074,7 +2096,7 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
   /** The committed versions of `keys` (those that exist), noting the ones not seen yet. */
   private async committedVersions(table: string, keys: readonly Key[]): Promise<Map<Key, number>> {
     const storage = this.store.table(table);
-    const { rows } = await this.store.pool.query<{ key: unknown; version: number }>(
+    const { rows } = await this.store.prepared<{ key: unknown; version: number }>(
       `SELECT key, version FROM ${storage.relation} WHERE key = ANY($1::${storage.keyType}[])`,
       [dbKeys(keys.filter((key) => storable(key, storage.keyType)))],
     );
