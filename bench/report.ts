@@ -85,7 +85,7 @@ const CASE_HEADER = [
 export function markdown(results: BenchResults): string {
   const { settings } = results;
   const sections: string[] = [
-    `## codegen bench: shop server, ${number(settings.products)} products, ${settings.connections} connections, ` +
+    `## codegen bench: shop server on ${settings.engine === 'postgres' ? 'PostgreSQL' : 'LMDB'}, ${number(settings.products)} products, ${settings.connections} connections, ` +
       `${settings.duration_s} s per case (${settings.warmup_s} s warm-up)`,
   ];
   const rows = [

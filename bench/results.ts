@@ -82,6 +82,8 @@ export interface BenchResults {
     readonly warmup_s: number;
     readonly quick: boolean;
     readonly seed: number;
+    /** The store engine the shop server ran on: `postgres` when `DATABASE_URL` was set. */
+    readonly engine: 'lmdb' | 'postgres';
   };
   readonly load: readonly LoadFigures[];
   readonly ceiling: CeilingResult;

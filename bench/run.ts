@@ -279,6 +279,7 @@ async function bench(options: BenchOptions): Promise<BenchResults> {
       warmup_s: options.warmupSeconds,
       quick: options.quick,
       seed: options.seed,
+      engine: process.env.DATABASE_URL ? 'postgres' : 'lmdb',
     },
     load: measured.load,
     ceiling: { ...ceiling, runs: measured.ceilingRuns.map((run) => withRatio(run, ceiling)) },

@@ -131,6 +131,7 @@ describe('the report', () => {
       warmup_s: 0.5,
       quick: true,
       seed: 1,
+      engine: 'lmdb',
     },
     load: [{ products: 10_000, added: 10_000, seconds: 1, records_per_s: 10_000 }],
     ceiling: {
