@@ -70,8 +70,9 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evolution.js';
-import { compareIndexValues, indexValuesOf, inIndexRange } from './indexValues.js';
+import { indexValuesOf } from './indexValues.js';
 import { fromJson, indexColumns, indexValueFrom, toJson, toJsonText } from './postgresValues.js';
+import { overlayIndex, overlayRecords, ownIndexEntries } from './overlay.js';
 import { CONFLICT, Turns } from './turns.js';
 import { validationError } from '../validate.js';
 import type {
@@ -1910,45 +1911,11 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
     options?: ScanOptions,
   ): Batches<RecordEntry> {
     await this.noteScanned(table);
+    const committed = super.scan(table, range, options);
     const buffered = this.writes.get(table);
-    if (buffered === undefined) {
-      yield* super.scan(table, range, options);
-      return;
-    }
-    const direction = range?.reverse === true ? -1 : 1;
-    const own = [...buffered]
-      .filter(([key]) => inIndexRange(key, range))
-      .sort(([x], [y]) => direction * compareIndexValues(x, y));
-    const entry = (key: Key, value: StoredValue): RecordEntry => ({
-      key,
-      value,
-      version: this.version,
-    });
-    let next = 0;
-    for await (const batch of super.scan(table, range, options)) {
-      const merged: RecordEntry[] = [];
-      for (const committed of batch) {
-        for (; next < own.length; next++) {
-          const [key, value] = own[next]!;
-          const order = direction * compareIndexValues(key, committed.key);
-          if (order > 0) break;
-          if (value !== null) merged.push(entry(key, value));
-          if (order === 0) break;
-        }
-        if (next < own.length && own[next]![0] === committed.key) {
-          next++;
-          continue;
-        }
-        merged.push(committed);
-      }
-      if (merged.length > 0) yield merged;
-    }
-    const rest: RecordEntry[] = [];
-    for (; next < own.length; next++) {
-      const [key, value] = own[next]!;
-      if (value !== null) rest.push(entry(key, value));
-    }
-    if (rest.length > 0) yield rest;
+    yield* buffered === undefined
+      ? committed
+      : overlayRecords(buffered, range, this.version, committed);
   }
 
   override async *scanIndex(
@@ -1958,28 +1925,9 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
     options?: ScanOptions,
   ): Batches<IndexEntry> {
     await this.noteScanned(table);
+    const committed = super.scanIndex(table, attribute, range, options);
     const buffered = this.writes.get(table);
-    if (buffered === undefined) {
-      yield* super.scanIndex(table, attribute, range, options);
-      return;
-    }
-    const direction = range?.reverse === true ? -1 : 1;
-    const own = ownIndexEntries(buffered, attribute, range).sort(
-      (x, y) => direction * compareIndexEntries(x, y),
-    );
-    let next = 0;
-    for await (const batch of super.scanIndex(table, attribute, range, options)) {
-      const merged: IndexEntry[] = [];
-      for (const committed of batch) {
-        // The committed entries of a record the transaction rewrote are stale.
-        if (buffered.has(committed.key)) continue;
-        while (next < own.length && direction * compareIndexEntries(own[next]!, committed) < 0)
-          merged.push(own[next++]!);
-        merged.push(committed);
-      }
-      if (merged.length > 0) yield merged;
-    }
-    if (next < own.length) yield own.slice(next);
+    yield* buffered === undefined ? committed : overlayIndex(buffered, attribute, range, committed);
   }
 
   override async countIndex(
@@ -2142,23 +2090,4 @@ class PostgresWriteTxn extends PostgresReader implements WriteTxn {
       if (!this.scanned.has(table)) this.scanned.set(table, counter);
     }
   }
-}
-
-/** The index entries of the records a transaction buffered, within `range` (unsorted). */
-function ownIndexEntries(
-  buffered: ReadonlyMap<Key, StoredValue | null>,
-  attribute: string,
-  range: IndexRange | undefined,
-): IndexEntry[] {
-  const entries: IndexEntry[] = [];
-  for (const [key, record] of buffered) {
-    if (record === null) continue;
-    for (const value of indexValuesOf(record[attribute]))
-      if (inIndexRange(value, range)) entries.push({ value, key });
-  }
-  return entries;
-}
-
-function compareIndexEntries(x: IndexEntry, y: IndexEntry): number {
-  return compareIndexValues(x.value, y.value) || compareIndexValues(x.key, y.key);
 }

@@ -23,7 +23,7 @@ import { mkdirSync } from 'node:fs';
 import { getLastVersion, open } from 'lmdb';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evolution.js';
-import { compareIndexValues, indexValuesOf, inIndexRange } from './indexValues.js';
+import { indexValuesOf, inIndexRange } from './indexValues.js';
 import {
   INDEX_BUILD_BATCH,
   INDEX_DB_OPTIONS,
@@ -50,6 +50,7 @@ import type {
   StoreWriteOptions,
   WriteTxn,
 } from './types.js';
+import { overlayIndex, overlayRecords, ownIndexEntries } from './overlay.js';
 import { CONFLICT, Turns } from './turns.js';
 import { isPoint } from './types.js';
 
@@ -1129,45 +1130,9 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       super.scan(table, range, options),
     );
     const buffered = this.writes.get(table);
-    if (buffered === undefined) {
-      yield* committed;
-      return;
-    }
-    // The transaction's own records in the range, in scan order, merged into the committed ones.
-    const direction = range?.reverse === true ? -1 : 1;
-    const own = [...buffered]
-      .filter(([key]) => inIndexRange(key, range))
-      .sort(([x], [y]) => direction * compareIndexValues(x, y));
-    const entry = (key: Key, value: StoredValue): RecordEntry => ({
-      key,
-      value,
-      version: this.version,
-    });
-    let next = 0;
-    for await (const batch of committed) {
-      const merged: RecordEntry[] = [];
-      for (const committed of batch) {
-        for (; next < own.length; next++) {
-          const [key, value] = own[next]!;
-          const order = direction * compareIndexValues(key, committed.key);
-          if (order > 0) break;
-          if (value !== null) merged.push(entry(key, value));
-          if (order === 0) break;
-        }
-        if (next < own.length && own[next]![0] === committed.key) {
-          next++;
-          continue;
-        }
-        merged.push(committed);
-      }
-      if (merged.length > 0) yield merged;
-    }
-    const rest: RecordEntry[] = [];
-    for (; next < own.length; next++) {
-      const [key, value] = own[next]!;
-      if (value !== null) rest.push(entry(key, value));
-    }
-    if (rest.length > 0) yield rest;
+    yield* buffered === undefined
+      ? committed
+      : overlayRecords(buffered, range, this.version, committed);
   }
 
   override async *scanIndex(
@@ -1181,27 +1146,7 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
       super.scanIndex(table, attribute, range, options),
     );
     const buffered = this.writes.get(table);
-    if (buffered === undefined) {
-      yield* committed;
-      return;
-    }
-    const direction = range?.reverse === true ? -1 : 1;
-    const own = ownIndexEntries(buffered, attribute, range).sort(
-      (x, y) => direction * compareIndexEntries(x, y),
-    );
-    let next = 0;
-    for await (const batch of committed) {
-      const merged: IndexEntry[] = [];
-      for (const committed of batch) {
-        // The committed entries of a record the transaction rewrote are stale.
-        if (buffered.has(committed.key)) continue;
-        while (next < own.length && direction * compareIndexEntries(own[next]!, committed) < 0)
-          merged.push(own[next++]!);
-        merged.push(committed);
-      }
-      if (merged.length > 0) yield merged;
-    }
-    if (next < own.length) yield own.slice(next);
+    yield* buffered === undefined ? committed : overlayIndex(buffered, attribute, range, committed);
   }
 
   override countIndex(
@@ -1316,25 +1261,6 @@ class LmdbWriteTxn extends LmdbReader implements WriteTxn {
     // Before the scan reads anything: a commit between the two then shows as a changed counter.
     if (!this.scanned.has(table)) this.scanned.set(table, this.store.changeCounter(table));
   }
-}
-
-/** The index entries of the records a transaction buffered, within `range` (unsorted). */
-function ownIndexEntries(
-  buffered: ReadonlyMap<Key, StoredValue | null>,
-  attribute: string,
-  range: IndexRange | undefined,
-): IndexEntry[] {
-  const entries: IndexEntry[] = [];
-  for (const [key, record] of buffered) {
-    if (record === null) continue;
-    for (const value of indexValuesOf(record[attribute]))
-      if (inIndexRange(value, range)) entries.push({ value, key });
-  }
-  return entries;
-}
-
-function compareIndexEntries(x: IndexEntry, y: IndexEntry): number {
-  return compareIndexValues(x.value, y.value) || compareIndexValues(x.key, y.key);
 }
 
 /** Replaces the index entries of `key` for one attribute, touching only entries that changed. */
