@@ -365,14 +365,8 @@ export class HttpServer implements ServerState {
       exchange.send(304, ['ETag', document.etag]);
       return;
     }
-    const headers = ['Content-Type', CONTENT_TYPES.json, 'ETag', document.etag];
-    if (method === 'HEAD') {
-      headers.push('Content-Length', String(document.body.length));
-      exchange.response.writeHead(200, exchange.headers(headers));
-      exchange.response.end();
-      return;
-    }
-    exchange.send(200, headers, document.body);
+    // For HEAD, node sends the headers (Content-Length included) and leaves the body out.
+    exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', document.etag], document.body);
   }
 
   /** 200 when the store can be read and written, 503 otherwise. */
