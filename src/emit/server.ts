@@ -35,7 +35,7 @@ export interface EmitOptions {
   readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
-const RUNTIME_DEPENDENCIES = ['cbor-x', 'lmdb', 'msgpackr', 'pg', 'ws'] as const;
+const RUNTIME_DEPENDENCIES = ['cbor-x', 'jose', 'lmdb', 'msgpackr', 'pg', 'ws'] as const;
 const DEV_DEPENDENCIES = ['@types/node', '@types/pg', '@types/ws', 'typescript'] as const;
 
 function pinned(
@@ -91,6 +91,63 @@ import { runVerify } from './runtime/verify.js';
 import { schema } from './schema.js';
 
 process.exitCode = await runVerify(schema, process.argv.slice(2), process.env);
+`;
+}
+
+/** The user's roles file, relative to the output directory (contract section 12). */
+export const ROLES_PATH = 'src/roles.ts';
+
+/**
+ * `src/users.ts`: `npm run users -- …` manages the server's users. Without a roles file (the user
+ * deleted it) the server's default roles apply: the super user role `admin` alone.
+ */
+function emitUsers(header: string, roles: boolean): string {
+  return `${header}
+import { runUsersCommand } from './runtime/auth/cli.js';
+${roles ? "import roles from './roles.js';\n" : ''}import { schema } from './schema.js';
+
+process.exitCode = await runUsersCommand(schema, ${roles ? 'roles' : "{ superUser: 'admin', roles: {} }"}, process.argv.slice(2), process.env);
+`;
+}
+
+/**
+ * `src/roles.ts` (scaffold): created once, then the user's. A typed, commented starting point:
+ * the super user role, and an example role on the schema's first exported table.
+ */
+export function emitRolesScaffold(schema: SchemaMeta): string {
+  const table =
+    schema.tables.find((candidate) => candidate.exportName !== null) ?? schema.tables[0];
+  const example =
+    table === undefined
+      ? ''
+      : `    // A role whose users may read every ${table.name} record and change none:
+    // reader: { tables: { ${table.name}: { read: true } } },
+`;
+  return `/**
+ * Who may do what on this server (the README's "Users and roles"). codegen created this file once
+ * and never changes it again: edit it freely. It is type-checked against the schema, so a rule
+ * that uses a table or attribute the schema no longer has fails \`npm run build\`.
+ *
+ * - \`superUser\`: the role whose users may do everything, managing users included.
+ * - \`anonymous\`: the role of requests without credentials. Without it such requests get 401,
+ *   except those from this machine while AUTHORIZE_LOCAL is on (the default when HOST is a
+ *   loopback address), which act as the super user.
+ * - \`roles\`: per role and table, \`read\`, \`create\`, \`update\` and \`delete\`, each \`true\` or a
+ *   row rule \`(record, user) => boolean\` (user is null without credentials), and
+ *   \`attributes: { name: { read: false, write: false } }\`. What a role does not grant, it does
+ *   not have: a table it does not name is neither readable nor writable.
+ *
+ * Users: \`npm run users -- add <name> --role <role>\` (the password is read from the terminal or
+ * standard input), or \`POST /auth/users\` as the super user.
+ */
+import type { Database } from './database.js';
+import { defineRoles } from './runtime/auth/roles.js';
+
+export default defineRoles<Database>({
+  superUser: 'admin',
+  roles: {
+${example}  },
+});
 `;
 }
 
@@ -163,11 +220,14 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('README.md', emitReadme(schema, options), true);
   // Verbatim: JSON.stringify with two-space indentation is already the stable format.
   add('openapi.json', emitOpenApi(schema, { title: options.packageName, version: '0.0.0' }), true);
-  add('src/main.ts', options.templates.main({ header }));
+  const deleted = options.deletedScaffolds ?? new Set<string>();
+  const roles = !deleted.has(ROLES_PATH);
+  add('src/main.ts', options.templates.main({ header, roles }));
   add('src/verify.ts', emitVerify(header));
+  add('src/users.ts', emitUsers(header, roles));
+  scaffold(ROLES_PATH, emitRolesScaffold(schema));
   add('src/schema.ts', emitSchemaModule(schema, header));
   add('src/database.ts', emitDatabaseModule(schema, header));
-  const deleted = options.deletedScaffolds ?? new Set<string>();
   const hookless = new Set(
     schema.tables.filter((table) => deleted.has(hooksPath(table))).map((table) => table.name),
   );

@@ -13,6 +13,7 @@
  * are still stored and kept as they are.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AuthUser } from './auth/roles.js';
 import { ClientError } from './errors.js';
 import type { Key } from './store/types.js';
 import type { Table } from './table.js';
@@ -99,17 +100,30 @@ export interface WriteContext<DB, Rec> {
   readonly previous: Readonly<Rec> | undefined;
   /** Every table, bound to this write's transaction. */
   readonly tables: TransactionTables<DB>;
+  /**
+   * The user the write is made for: the request's (null without credentials, or for a request
+   * of this machine let in by `AUTHORIZE_LOCAL`), and for writes of the server's own code, null.
+   */
+  readonly user: AuthUser | null;
 }
 
 export interface DeleteContext<DB> {
   /** Every table, bound to this delete's transaction. */
   readonly tables: TransactionTables<DB>;
+  /** The user the delete is made for, as in `WriteContext`. */
+  readonly user: AuthUser | null;
 }
 
 /** What runs outside any transaction (after a commit, in a custom endpoint) may read and write. */
 export interface ServerContext<DB> {
   /** Every table, reading the latest committed state. */
   readonly tables: ReadTables<DB>;
+  /**
+   * The user of the request this code runs for (a custom endpoint's caller; for `afterCommit`,
+   * the user of the write), or null. The tables themselves are not restricted by their role: the
+   * server's own code reads and writes everything.
+   */
+  readonly user: AuthUser | null;
   /**
    * Runs `work` in one write transaction: its writes commit together (hooks included) or, if it
    * throws, not at all. Resolves with `work`'s result once the commit is durable. `work` may be
@@ -145,6 +159,10 @@ export interface RouteRequest {
   /** The query string's parameters. */
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
+  /** The caller (null without credentials, or for a request of this machine under `AUTHORIZE_LOCAL`). */
+  readonly user: AuthUser | null;
+  /** The caller's role (the super user's for a request of this machine under `AUTHORIZE_LOCAL`). */
+  readonly role: string;
   /** The body, decoded by its content type (JSON, CBOR, MessagePack); 400 when there is none. */
   body(): Promise<unknown>;
 }
@@ -160,6 +178,12 @@ export interface RouteRequest {
 export interface Route<DB> {
   readonly method: RouteMethod;
   readonly path: string;
+  /**
+   * Who may call it (contract section 12): these roles and the super user; `'*'`: every request
+   * the server lets in, those without credentials too. Absent: the super user alone. The handler
+   * reads and writes every table whatever the caller's role: check `request.user` for more.
+   */
+  readonly roles?: readonly string[] | '*';
   handler(request: RouteRequest, context: ServerContext<DB>): unknown;
 }
 

@@ -8,6 +8,7 @@
  * The hooks here are untyped: the typed forms (`hooks.ts`) are erased once, in `main.ts`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuthUser } from './auth/roles.js';
 import type { RouteMethod, RouteRequest } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
 import type { Committed, Key, Store, StoredValue, WriteTxn } from './store/types.js';
@@ -33,6 +34,7 @@ export type RuntimeTransactionTables = Readonly<Record<string, RuntimeTransactio
 
 export interface RuntimeServerContext {
   readonly tables: RuntimeReadTables;
+  readonly user: AuthUser | null;
   write<T>(work: (tables: RuntimeTransactionTables) => T | Promise<T>): Promise<T>;
 }
 
@@ -49,6 +51,7 @@ export type RuntimeChange =
 export interface RuntimeRoute {
   readonly method: RouteMethod;
   readonly path: string;
+  readonly roles?: readonly string[] | '*';
   handler(request: RouteRequest, context: RuntimeServerContext): unknown;
 }
 
@@ -59,11 +62,12 @@ export interface RuntimeTableHooks {
       readonly method: 'POST' | 'PUT' | 'PATCH';
       readonly previous: StoredValue | undefined;
       readonly tables: RuntimeTransactionTables;
+      readonly user: AuthUser | null;
     },
   ): unknown;
   beforeDelete?(
     previous: StoredValue,
-    context: { readonly tables: RuntimeTransactionTables },
+    context: { readonly tables: RuntimeTransactionTables; readonly user: AuthUser | null },
   ): unknown;
   afterCommit?(change: RuntimeChange, context: RuntimeServerContext): unknown;
   readonly routes?: readonly RuntimeRoute[];
@@ -116,17 +120,24 @@ export class TableSet {
    * then every changed record's `afterCommit` hook is started (not awaited: it cannot change the
    * answer).
    */
-  async write<T>(work: (session: WriteSession) => T | Promise<T>): Promise<T> {
-    return (await this.writeCommitted(work)).value;
+  async write<T>(
+    work: (session: WriteSession) => T | Promise<T>,
+    user: AuthUser | null = null,
+  ): Promise<T> {
+    return (await this.writeCommitted(work, user)).value;
   }
 
   /** `write`, resolving with the commit (its version, its changes) as well as the result. */
-  async writeCommitted<T>(work: (session: WriteSession) => T | Promise<T>): Promise<Committed<T>> {
+  async writeCommitted<T>(
+    work: (session: WriteSession) => T | Promise<T>,
+    /** The user the write is made for, as hooks see them. */
+    user: AuthUser | null = null,
+  ): Promise<Committed<T>> {
     const depth = commitDepth.getStore() ?? 0;
     let session: WriteSession | undefined;
     const committed = await this.store.write(async (txn) => {
       // A new session per run: what a run that met a conflict collected is thrown away with it.
-      const current = new WriteSession(txn, this);
+      const current = new WriteSession(txn, this, user);
       session = current;
       try {
         return await work(current);
@@ -135,7 +146,7 @@ export class TableSet {
       }
     });
     if (session !== undefined && session.changes.length > 0) {
-      this.afterCommit(session.changes, depth);
+      this.afterCommit(session.changes, depth, user);
     }
     return committed;
   }
@@ -155,15 +166,23 @@ export class TableSet {
     return this.readTableViews;
   }
 
-  /** What code outside a transaction (after a commit, in a custom endpoint) works with. */
-  serverContext(): RuntimeServerContext {
+  /**
+   * What code outside a transaction (after a commit, in a custom endpoint) works with; `user`: the
+   * user of the request it runs for.
+   */
+  serverContext(user: AuthUser | null = null): RuntimeServerContext {
     return {
       tables: this.readTables(),
-      write: (work) => this.write((session) => work(session.tables)),
+      user,
+      write: (work) => this.write((session) => work(session.tables), user),
     };
   }
 
-  private afterCommit(changes: readonly PendingChange[], depth: number): void {
+  private afterCommit(
+    changes: readonly PendingChange[],
+    depth: number,
+    user: AuthUser | null,
+  ): void {
     for (const { table, change } of changes) {
       // Called on the hooks object, so a hook written as a method keeps its `this`.
       const hooks = this.hooks[table];
@@ -176,7 +195,7 @@ export class TableSet {
       }
       commitDepth.run(depth + 1, () => {
         try {
-          const done = hooks.afterCommit!(change, this.serverContext());
+          const done = hooks.afterCommit!(change, this.serverContext(user));
           if (isPromiseLike(done)) {
             done.then(undefined, (error: unknown) => logHookFailure(table, error));
           }
@@ -201,6 +220,8 @@ export class WriteSession {
   constructor(
     readonly txn: WriteTxn,
     private readonly set: TableSet,
+    /** The user the write is made for (null: none, or the server's own code). */
+    readonly user: AuthUser | null = null,
   ) {}
 
   /** Every table, bound to this transaction. */

@@ -49,7 +49,7 @@ describe('generated shop server: the wire (issue 16)', () => {
   it('gives each format its own tag and says Vary: Accept, Origin in one header', async () => {
     const json = await get('/Product/p1', { Origin: 'https://app.example' });
     const csv = await get('/Product/p1', { Accept: 'text/csv' });
-    expect(json.headers.get('vary')).toBe('Accept, Origin');
+    expect(json.headers.get('vary')).toBe('Authorization, Accept, Origin');
     expect(csv.headers.get('etag')).toBe(json.headers.get('etag')!.replace(/"$/, '.csv"'));
     expect(
       (await get('/Product/p1', { Accept: 'text/csv', 'If-None-Match': json.headers.get('etag')! }))

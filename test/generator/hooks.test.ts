@@ -83,7 +83,13 @@ describe('the generated extension files', () => {
       'export const hooks: Hooks<Database> = {',
     );
     expect(files.get('src/main.ts')?.contents).toContain(
-      "await serve(schema, { hooks, openApi: new URL('../openapi.json', import.meta.url) });",
+      "await serve(schema, { hooks, roles, openApi: new URL('../openapi.json', import.meta.url) });",
+    );
+    expect(files.get('src/main.ts')?.contents).toContain("import roles from './roles.js';");
+    expect(files.get('src/roles.ts')).toMatchObject({ kind: 'scaffold' });
+    expect(files.get('src/roles.ts')?.contents).toContain('export default defineRoles<Database>({');
+    expect(files.get('src/users.ts')?.contents).toContain(
+      'process.exitCode = await runUsersCommand(schema, roles, process.argv.slice(2), process.env);',
     );
   });
 

@@ -66,7 +66,10 @@ export class EventClient {
         : format === 'msgpack'
           ? 'application/x-msgpack'
           : undefined;
-    const socket = new WebSocket(url, { ...options, headers: accept ? { Accept: accept } : {} });
+    const socket = new WebSocket(url, {
+      ...options,
+      headers: { ...options.headers, ...(accept ? { Accept: accept } : {}) },
+    });
     this.socket = socket;
     this.opened = new Promise((resolve, reject) => {
       socket.once('open', () => resolve());

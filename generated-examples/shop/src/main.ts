@@ -2,9 +2,10 @@
 // change the schema and run codegen again.
 
 import { hooks } from './hooks.js';
+import roles from './roles.js';
 import { serve } from './runtime/main.js';
 import { schema } from './schema.js';
 
 // A failure to start is printed as one line and exits with 1 (DEBUG=1 adds the stack).
 // GET /openapi serves the OpenAPI document codegen writes beside this package's src/.
-await serve(schema, { hooks, openApi: new URL('../openapi.json', import.meta.url) });
+await serve(schema, { hooks, roles, openApi: new URL('../openapi.json', import.meta.url) });

@@ -3,9 +3,18 @@
  * drains in-flight requests on shutdown. The real-time module plugs in through one hook,
  * `RealtimeHandler`: it receives upgrade requests and GETs that ask for `text/event-stream`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { ClientError } from '../errors.js';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Access } from '../auth/policy.js';
+import { answerAuth, type AuthEndpointHost } from '../auth/routes.js';
 import type { App, TableResource } from '../rest/app.js';
 import {
   COLLECTION_METHODS,
@@ -33,13 +42,26 @@ import { Exchange, type ServerState } from './exchange.js';
 import { acceptsEventStream, CONTENT_TYPES, negotiate, type Format } from './negotiate.js';
 import { OriginGuard } from './origin.js';
 import { Router, type Route } from './router.js';
+import { guardedReads } from '../auth/guardedTxn.js';
+import { TOKEN_PARAMETER } from '../auth/index.js';
 
 /** What the real-time module (WebSocket, Server-Sent Events) is handed by the HTTP server. */
 export interface RealtimeHandler {
-  /** A WebSocket upgrade request: the server's `upgrade` event is this module's alone. */
-  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** A GET (or HEAD) of `/T/`, `/T/?…` or `/T/<id>` whose `Accept` asks for `text/event-stream`. */
-  eventStream(request: IncomingMessage, response: ServerResponse, target: EventStreamTarget): void;
+  /**
+   * A WebSocket upgrade request, authenticated (`access`): the server's `upgrade` event is this
+   * module's alone.
+   */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, access: Access): void;
+  /**
+   * A GET (or HEAD) of `/T/`, `/T/?…` or `/T/<id>` whose `Accept` asks for `text/event-stream`,
+   * authenticated (`access`).
+   */
+  eventStream(
+    request: IncomingMessage,
+    response: ServerResponse,
+    target: EventStreamTarget,
+    access: Access,
+  ): void;
   /** Ends every subscription; called first on shutdown. */
   close(): Promise<void>;
 }
@@ -64,7 +86,7 @@ const ACCEPTED_TYPES = [
 /** How often node checks the header and request timeouts of open connections. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
-export class HttpServer implements ServerState {
+export class HttpServer implements ServerState, AuthEndpointHost {
   readonly server: Server;
   readonly cors: CorsPolicy | null;
   private readonly guard: OriginGuard;
@@ -105,8 +127,32 @@ export class HttpServer implements ServerState {
     if (realtime) {
       this.server.on('upgrade', (request, socket, head) => {
         const refusal = this.guard.refusal(request, true);
-        if (refusal === undefined) realtime.upgrade(request, socket, head);
-        else refuseUpgrade(socket, refusal.status, errorBody(refusal.code, refusal.message));
+        if (refusal !== undefined) {
+          refuseUpgrade(socket, refusal.status, errorBody(refusal.code, refusal.message));
+          return;
+        }
+        // Credentials are checked before the handshake: a client without them gets a 401.
+        const mark = request.url?.indexOf('?') ?? -1;
+        const token = mark < 0 ? undefined : tokenParameter(request.url!.slice(mark + 1));
+        socket.on('error', () => {}); // the client may go while it is authenticated
+        this.authenticate(request, token).then(
+          (access) => {
+            if (!socket.destroyed) realtime.upgrade(request, socket, head, access);
+          },
+          (error: unknown) => {
+            if (!(error instanceof ClientError)) {
+              console.error('authenticating a WebSocket upgrade failed:', error);
+              refuseUpgrade(socket, 500, errorBody('INTERNAL_ERROR', 'internal error'));
+              return;
+            }
+            refuseUpgrade(
+              socket,
+              error.status,
+              errorBody(error.code, error.message, error.details),
+              error.headers,
+            );
+          },
+        );
       });
     }
   }
@@ -182,6 +228,15 @@ export class HttpServer implements ServerState {
     }
   };
 
+  /** The access of the request: authenticated by `app.auth`, the super user's without it. */
+  authenticate(exchange: Exchange | IncomingMessage, token?: string): Promise<Access> {
+    const auth = this.app.auth;
+    const request = exchange instanceof Exchange ? exchange.request : exchange;
+    return auth === null
+      ? Promise.resolve(this.app.localAccess)
+      : auth.authenticate(request, token);
+  }
+
   private dispatch(exchange: Exchange): Promise<void> | void {
     const refusal = this.guard.refusal(exchange.request, false);
     if (refusal !== undefined) throw refusal;
@@ -197,41 +252,74 @@ export class HttpServer implements ServerState {
     const query = mark < 0 ? '' : url.slice(mark + 1);
     const custom = this.app.customRoutes.match(path);
     if (custom !== undefined) {
-      return answerCustomRoute(
-        this.app.tableSet,
-        this.app.config.maxBodyBytes,
-        exchange,
-        custom,
-        path,
-        query,
+      return this.authenticated(exchange, query, (access) =>
+        answerCustomRoute(
+          this.app.tableSet,
+          this.app.config.maxBodyBytes,
+          exchange,
+          custom,
+          path,
+          query,
+          access,
+        ),
       );
     }
     const route = this.router.match(path);
     switch (route.kind) {
       case 'record':
-        return this.record(exchange, route, query);
+        return this.authenticated(exchange, query, (access) =>
+          this.record(exchange, route, query, access),
+        );
       case 'collection':
-        return this.collection(exchange, route.resource, route.format, query);
+        return this.authenticated(exchange, query, (access) =>
+          this.collection(exchange, route.resource, route.format, query, access),
+        );
       case 'describe':
-        return this.describe(exchange, route.resource, query);
+        return this.authenticated(exchange, query, (access) =>
+          this.describe(exchange, route.resource, query, access),
+        );
       case 'health':
         return this.health(exchange);
       case 'openapi':
         return this.openApi(exchange);
+      case 'auth':
+        if (this.app.auth === null) break;
+        return answerAuth(this.app.auth, this, exchange, route.rest, this.app.config.maxBodyBytes);
       case 'unknown':
-        throw clientError('NOT_FOUND', `Nothing is served at ${path.slice(0, 200)}`);
+        break;
     }
+    throw clientError('NOT_FOUND', `Nothing is served at ${path.slice(0, 200)}`);
+  }
+
+  /**
+   * Runs `answer` with the request's access. An event stream may carry its token as the URL's
+   * `access_token` parameter (an `EventSource` cannot set headers).
+   */
+  private async authenticated(
+    exchange: Exchange,
+    query: string,
+    answer: (access: Access) => Promise<void> | void,
+  ): Promise<void> {
+    // A preflight carries no credentials, and its answer (the methods) tells nothing of the data.
+    if (exchange.request.method === 'OPTIONS') return answer(this.app.nobody);
+    const token = this.wantsEventStream(exchange) ? tokenParameter(query) : undefined;
+    const access = await this.authenticate(exchange, token);
+    exchange.vary('Authorization');
+    await answer(access);
   }
 
   private record(
     exchange: Exchange,
     route: Extract<Route, { kind: 'record' }>,
     query: string,
+    access: Access,
   ): Promise<void> | void {
     const method = exchange.request.method;
     const { resource, id, attribute } = route;
     const allow = attribute === undefined ? RECORD_METHODS : ATTRIBUTE_METHODS;
     if (method === 'OPTIONS') return this.options(exchange, allow);
+    // The token of an event stream is no part of its query.
+    if (this.wantsEventStream(exchange)) query = withoutTokenParameter(query);
     if (query !== '') {
       if (
         attribute !== undefined ||
@@ -251,6 +339,7 @@ export class HttpServer implements ServerState {
         id,
         query,
         this.format(exchange, route.format),
+        access,
       );
     }
     if (attribute !== undefined) {
@@ -263,6 +352,7 @@ export class HttpServer implements ServerState {
         id,
         attribute,
         this.format(exchange, route.format),
+        access,
       );
     }
     switch (method) {
@@ -276,23 +366,41 @@ export class HttpServer implements ServerState {
               `"${id.slice(0, 100)}" cannot be a key of ${resource.meta.name}`,
             );
           }
-          return this.realtime?.eventStream(exchange.request, exchange.response, {
-            resource,
-            key,
-            query,
-          });
+          return this.realtime?.eventStream(
+            exchange.request,
+            exchange.response,
+            { resource, key, query },
+            access,
+          );
         }
-        return getRecord(this.app, exchange, resource, id, this.format(exchange, route.format));
-      case 'PUT':
-        return putRecord(this.app, exchange, resource, id, () =>
+        return getRecord(
+          this.app,
+          exchange,
+          resource,
+          id,
           this.format(exchange, route.format),
+          access,
+        );
+      case 'PUT':
+        return putRecord(
+          this.app,
+          exchange,
+          resource,
+          id,
+          () => this.format(exchange, route.format),
+          access,
         );
       case 'PATCH':
-        return patchRecord(this.app, exchange, resource, id, () =>
-          this.format(exchange, route.format),
+        return patchRecord(
+          this.app,
+          exchange,
+          resource,
+          id,
+          () => this.format(exchange, route.format),
+          access,
         );
       case 'DELETE':
-        return deleteRecord(exchange, resource, id, this.format(exchange, route.format));
+        return deleteRecord(exchange, resource, id, this.format(exchange, route.format), access);
       default:
         return this.methodNotAllowed(exchange, RECORD_METHODS);
     }
@@ -303,23 +411,40 @@ export class HttpServer implements ServerState {
     resource: TableResource,
     suffix: Format | undefined,
     query: string,
+    access: Access,
   ): Promise<void> | void {
     switch (exchange.request.method) {
       case 'GET':
       case 'HEAD':
         if (this.wantsEventStream(exchange)) {
-          return this.realtime?.eventStream(exchange.request, exchange.response, {
-            resource,
-            query,
-          });
+          return this.realtime?.eventStream(
+            exchange.request,
+            exchange.response,
+            { resource, query: withoutTokenParameter(query) },
+            access,
+          );
         }
-        return listRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
+        return listRecords(
+          this.app,
+          exchange,
+          resource,
+          query,
+          this.format(exchange, suffix),
+          access,
+        );
       case 'POST':
         if (query !== '')
           throw clientError('QUERY_UNSUPPORTED', 'POST takes no query', { position: 0 });
-        return createRecords(this.app, exchange, resource, this.format(exchange, suffix));
+        return createRecords(this.app, exchange, resource, this.format(exchange, suffix), access);
       case 'DELETE':
-        return deleteRecords(this.app, exchange, resource, query, this.format(exchange, suffix));
+        return deleteRecords(
+          this.app,
+          exchange,
+          resource,
+          query,
+          this.format(exchange, suffix),
+          access,
+        );
       case 'OPTIONS':
         return this.options(exchange, COLLECTION_METHODS);
       default:
@@ -331,6 +456,7 @@ export class HttpServer implements ServerState {
     exchange: Exchange,
     resource: TableResource,
     query: string,
+    access: Access,
   ): Promise<void> {
     const method = exchange.request.method;
     if (method === 'OPTIONS') return this.options(exchange, DESCRIBE_METHODS);
@@ -341,8 +467,14 @@ export class HttpServer implements ServerState {
         position: 0,
       });
     const format = this.format(exchange, undefined);
-    const count = await exchange.timed(() => this.app.store.read().count(resource.meta.name));
-    exchange.sendValue(200, format, describeTable(resource.meta, count));
+    access.require(resource.meta, 'read');
+    const txn = guardedReads(this.app.store.read(), access);
+    const count = await exchange.timed(() => txn.count(resource.meta.name));
+    exchange.sendValue(
+      200,
+      format,
+      describeTable(resource.meta, count, access.table(resource.meta.name).hidden),
+    );
   }
 
   /**
@@ -389,13 +521,13 @@ export class HttpServer implements ServerState {
     exchange.sendValue(200, format, { status: 'ok' });
   }
 
-  private options(exchange: Exchange, allow: string): void {
+  options(exchange: Exchange, allow: string): void {
     const headers = ['Allow', allow];
     if (this.cors !== null) headers.push(...this.cors.preflightHeaders(exchange.request, allow));
     exchange.send(204, headers);
   }
 
-  private methodNotAllowed(exchange: Exchange, allow: string): void {
+  methodNotAllowed(exchange: Exchange, allow: string): void {
     const method = exchange.request.method ?? '';
     exchange.sendError(
       clientError('METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allow}`, {
@@ -433,12 +565,42 @@ export class HttpServer implements ServerState {
   }
 }
 
+/** The `access_token` of a query string, percent-decoded; undefined when it has none. */
+export function tokenParameter(query: string): string | undefined {
+  if (!query.includes(`${TOKEN_PARAMETER}=`)) return undefined;
+  for (const part of query.split('&')) {
+    if (!part.startsWith(`${TOKEN_PARAMETER}=`)) continue;
+    try {
+      return decodeURIComponent(part.slice(TOKEN_PARAMETER.length + 1));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The query string without its `access_token` parameter. */
+export function withoutTokenParameter(query: string): string {
+  if (!query.includes(`${TOKEN_PARAMETER}=`)) return query;
+  return query
+    .split('&')
+    .filter((part) => !part.startsWith(`${TOKEN_PARAMETER}=`))
+    .join('&');
+}
+
 /** Answers an upgrade request that is refused, before any WebSocket exists, and closes it. */
-function refuseUpgrade(socket: Duplex, status: number, body: string): void {
-  const reason = status === 421 ? 'Misdirected Request' : 'Forbidden';
+function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  body: string,
+  headers: readonly string[] = [],
+): void {
+  const reason = STATUS_CODES[status] ?? 'Error';
   socket.on('error', () => {}); // the client may be gone already; nothing more to tell it
+  let extra = '';
+  for (let i = 0; i + 1 < headers.length; i += 2) extra += `${headers[i]}: ${headers[i + 1]}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -4,6 +4,7 @@
  * same to a GET and to a subscription. Anything else is a client mistake, thrown as a
  * `ClientError`, whose message a WebSocket gets as its close reason.
  */
+import type { Access } from '../auth/policy.js';
 import { clientError } from '../http/errors.js';
 import type { Route } from '../http/router.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
@@ -24,7 +25,16 @@ export interface Resumption {
 export type SubscriptionTarget = (
   | { readonly kind: 'record'; readonly table: TableMeta; readonly key: Key }
   | { readonly kind: 'table'; readonly table: TableMeta }
-  | { readonly kind: 'view'; readonly table: TableMeta; readonly query: Query }
+  | {
+      readonly kind: 'view';
+      readonly table: TableMeta;
+      readonly query: Query;
+      /**
+       * The subscriber's access when it may not read every record and attribute the view covers:
+       * the view then reads, matches and sends only what it may (contract section 12).
+       */
+      readonly access?: Access;
+    }
 ) & {
   /** Absent: the client gets the initial state and then the changes, as Harper sends them. */
   readonly resume?: Resumption;
@@ -82,6 +92,7 @@ export function routeTarget(
   switch (route.kind) {
     case 'health':
     case 'openapi':
+    case 'auth':
     case 'unknown':
       throw clientError('NOT_FOUND', 'No exported table at this path');
     // `/T` answers a GET with the table's description; a subscription to it can only mean the table.
@@ -119,6 +130,55 @@ export function resourceTarget(
   const taken = takeResumption(table, rawQuery);
   const resumption = taken.resume === undefined ? {} : { resume: taken.resume };
   return { ...targetOf(schema, table, key, taken.rawQuery), ...resumption };
+}
+
+/**
+ * The target as `access` may follow it: refused (403) when the role may not read the table or
+ * the query names what it may not read. A record or table subscription of a role that may not see
+ * every record or attribute becomes a view (of the one key, or of every record) that applies its
+ * rules: a record it may not see is not sent, and one that stops being visible leaves the view
+ * with a `delete`.
+ */
+export function restrictTarget(target: SubscriptionTarget, access: Access): SubscriptionTarget {
+  if (access.superUser) return target;
+  const table = target.table;
+  access.require(table, 'read');
+  if (target.kind === 'view') {
+    access.checkQuery(table, target.query);
+    return { ...target, access };
+  }
+  if (access.table(table.name).readsAll) return target;
+  const query = target.kind === 'record' ? keyQuery(table, target.key) : EVERY_RECORD;
+  const resume = target.resume === undefined ? {} : { resume: target.resume };
+  return { kind: 'view', table, query, access, ...resume };
+}
+
+const EVERY_RECORD: Query = {
+  conditions: null,
+  select: null,
+  sort: [],
+  offset: 0,
+  limit: null,
+  timezone: null,
+};
+
+/** The query whose one match is the record with this key. */
+function keyQuery(table: TableMeta, key: Key): Query {
+  const attribute = table.attributes.find((candidate) => candidate.name === table.primaryKey)!;
+  return {
+    ...EVERY_RECORD,
+    conditions: {
+      kind: 'comparison',
+      path: table.primaryKey,
+      hops: [],
+      target: { attribute, nested: [], isKey: true },
+      operator: 'eq',
+      values: [key],
+      bounds: null,
+      instant: false,
+      position: 0,
+    },
+  };
 }
 
 function targetOf(

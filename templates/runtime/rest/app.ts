@@ -2,6 +2,8 @@
  * The application a running server is made of: the schema, the store, the typed tables and the
  * REST resources of the exported ones. The HTTP layer, and the real-time module, work from this.
  */
+import type { Auth } from '../auth/index.js';
+import { Access, RolePolicy } from '../auth/policy.js';
 import type { ServerConfig } from '../config.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { Store, StoredValue } from '../store/types.js';
@@ -37,14 +39,24 @@ export interface App {
   readonly tableSet: TableSet;
   /** The user's custom endpoints, answered before the tables' own routes. */
   readonly customRoutes: CustomRoutes;
+  /** Who requests are made by (contract section 12); null: every request acts as the super user. */
+  readonly auth: Auth | null;
+  /** The access of a request of this machine let in without credentials (`AUTHORIZE_LOCAL`). */
+  readonly localAccess: Access;
+  /** An access that may do nothing (for answers that need none, such as CORS preflights). */
+  readonly nobody: Access;
 }
 
-/** `hooks`: the user's hooks by table name (contract section 10); throws for a malformed route. */
+/**
+ * `hooks`: the user's hooks by table name (contract section 10); throws for a malformed route.
+ * `auth`: authentication and the roles; without it, every request may do everything.
+ */
 export function createApp(
   schema: SchemaMeta,
   store: Store,
   config: ServerConfig,
   hooks: RuntimeHooks = {},
+  auth: Auth | null = null,
 ): App {
   const customRoutes = new CustomRoutes(schema, hooks);
   const tableSet = new TableSet(schema, store, hooks);
@@ -68,5 +80,27 @@ export function createApp(
     });
   }
   if (config.recordCacheSize > 0) store.onCommit(writeThrough(caches));
-  return { schema, store, config, tables, resources, tableSet, customRoutes };
+  const localAccess =
+    auth?.local ?? new Access(schema, null, new RolePolicy('super user', true, new Map()));
+  const nobody = new Access(schema, null, new RolePolicy('nobody', false, new Map()));
+  return {
+    schema,
+    store,
+    config,
+    tables,
+    resources,
+    tableSet,
+    customRoutes,
+    auth,
+    localAccess,
+    nobody,
+  };
+}
+
+/** The CSV columns of whole records, without those the role may not read. */
+export function visibleColumns(resource: TableResource, access: Access): readonly string[] {
+  const hidden = access.table(resource.meta.name).hidden;
+  return hidden.size === 0
+    ? resource.columns
+    : resource.columns.filter((column) => !hidden.has(column));
 }

@@ -141,7 +141,7 @@ describe('server lifecycle and limits', () => {
     const server = await start({ CORS_ORIGINS: 'https://app.example' });
     const allowed = await server.fetch('/Product/', { headers: { Origin: 'https://app.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
-    expect(allowed.headers.get('vary')).toBe('Accept, Origin');
+    expect(allowed.headers.get('vary')).toBe('Authorization, Accept, Origin');
     // A page can read every header the contract gives meaning to (the ETag to send back in If-Match,
     // Preference-Applied of a return=representation write, Retry-After of a 503, …).
     expect(allowed.headers.get('access-control-expose-headers')?.split(', ').sort()).toEqual([

@@ -113,8 +113,9 @@ describe('the wire, as Harper answers it (issue 16)', () => {
       const raw = await rawGet(`${server.url}/Product/p1`, { Origin: 'https://app.example' });
       const varies = raw.filter((_, i) => i % 2 === 0 && raw[i]!.toLowerCase() === 'vary');
       expect(varies).toHaveLength(1);
+      // The answer depends on the credentials too (contract section 12).
       expect(raw[raw.findIndex((name) => name.toLowerCase() === 'vary') + 1]).toBe(
-        'Accept, Origin',
+        'Authorization, Accept, Origin',
       );
       for (const path of [
         '/Product/',
@@ -122,10 +123,10 @@ describe('the wire, as Harper answers it (issue 16)', () => {
         '/Product/p1.name',
         '/Product',
       ]) {
-        expect((await get(path)).headers.get('vary')).toBe('Accept, Origin');
+        expect((await get(path)).headers.get('vary')).toBe('Authorization, Accept, Origin');
       }
-      // A URL suffix fixes the format: the answer depends on Origin only.
-      expect((await get('/Product/p1.csv')).headers.get('vary')).toBe('Origin');
+      // A URL suffix fixes the format: the answer depends on the credentials and Origin only.
+      expect((await get('/Product/p1.csv')).headers.get('vary')).toBe('Authorization, Origin');
     });
   });
 

@@ -59,6 +59,30 @@ export interface ServerConfig {
   readonly realtimeMaxConnections: number;
   /** Bytes all real-time connections together may have waiting to be sent (1013 beyond). */
   readonly realtimeTotalBufferBytes: number;
+  /**
+   * Requests from this machine without credentials act as the super user; null: the default,
+   * which is on when `host` is a loopback address.
+   */
+  readonly authorizeLocal: boolean | null;
+  /** The secret that signs the server's tokens; null: one the server makes and keeps in its store. */
+  readonly jwtSecret: string | null;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  /** The JWKS of an external identity provider whose tokens are accepted too; null: none. */
+  readonly jwtJwksUrl: URL | null;
+  /** The `iss` and `aud` an external provider's tokens must carry (null: not checked). */
+  readonly jwtIssuer: string | null;
+  readonly jwtAudience: string | null;
+  /** The claims of an external provider's token that name the user's role and name. */
+  readonly jwtRoleClaim: string;
+  readonly jwtUsernameClaim: string;
+  /** A super user the server creates at start when no user of that name exists. */
+  readonly superUser: string | null;
+  readonly superUserPassword: string | null;
+  /** Failed logins per username, and per client address, within the window before 429. */
+  readonly loginMaxFailures: number;
+  readonly loginMaxFailuresPerAddress: number;
+  readonly loginFailureWindowMs: number;
 }
 
 export interface ConfigVariable {
@@ -211,6 +235,82 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description:
       'Bytes all WebSockets and event streams together may have waiting to be sent; past it the connection that adds to it is closed (1013).',
   },
+  {
+    name: 'AUTHORIZE_LOCAL',
+    default: '',
+    description:
+      'Requests from this machine (a loopback address, no `Forwarded`/`X-Forwarded-For`) without credentials act as the super user: `true` or `false`. When empty: on if HOST is a loopback address, off otherwise.',
+  },
+  {
+    name: 'JWT_SECRET',
+    default: '',
+    description:
+      'Secret (at least 32 bytes, plain or base64) that signs the tokens of `POST /auth/login`. When empty, the server makes one and keeps it in its store, shared by every worker and server of that store.',
+  },
+  {
+    name: 'ACCESS_TOKEN_TTL_SECONDS',
+    default: '900',
+    description: 'How long an access token of `POST /auth/login` is valid.',
+  },
+  {
+    name: 'REFRESH_TOKEN_TTL_SECONDS',
+    default: '604800',
+    description:
+      'How long a refresh token is valid; a new password or role ends the user’s refresh tokens at once.',
+  },
+  {
+    name: 'JWT_JWKS_URL',
+    default: '',
+    description:
+      'Also accept Bearer tokens of an external identity provider, verified with the keys at this JWKS URL.',
+  },
+  {
+    name: 'JWT_ISSUER',
+    default: '',
+    description: 'The `iss` an external provider’s tokens must carry (not checked when empty).',
+  },
+  {
+    name: 'JWT_AUDIENCE',
+    default: '',
+    description: 'The `aud` an external provider’s tokens must carry (not checked when empty).',
+  },
+  {
+    name: 'JWT_ROLE_CLAIM',
+    default: 'role',
+    description: 'The claim of an external provider’s token that names the user’s role.',
+  },
+  {
+    name: 'JWT_USERNAME_CLAIM',
+    default: 'sub',
+    description: 'The claim of an external provider’s token that names the user.',
+  },
+  {
+    name: 'SUPER_USER',
+    default: '',
+    description:
+      'A super user to create at start when no user of this name exists (with `SUPER_USER_PASSWORD`).',
+  },
+  {
+    name: 'SUPER_USER_PASSWORD',
+    default: '',
+    description: 'The password of `SUPER_USER` when the server creates it.',
+  },
+  {
+    name: 'LOGIN_MAX_FAILURES',
+    default: '5',
+    description:
+      'Failed logins (Basic or `POST /auth/login`) for one username within `LOGIN_FAILURE_WINDOW_MS`; more get 429.',
+  },
+  {
+    name: 'LOGIN_MAX_FAILURES_PER_ADDRESS',
+    default: '20',
+    description: 'Failed logins from one client address within the window; more get 429.',
+  },
+  {
+    name: 'LOGIN_FAILURE_WINDOW_MS',
+    default: '900000',
+    description: 'The window of the failed-login limits.',
+  },
 ];
 
 /** More worker processes than this would only contend for the data directory's write lock. */
@@ -271,7 +371,24 @@ export function loadConfig(env: Environment): ServerConfig {
     maxConnections: integer('MAX_CONNECTIONS', 1, 1_000_000),
     realtimeMaxConnections: integer('REALTIME_MAX_CONNECTIONS', 1, 1_000_000),
     realtimeTotalBufferBytes: integer('REALTIME_TOTAL_BUFFER_BYTES', 1024, 2 ** 40),
+    authorizeLocal: flag('AUTHORIZE_LOCAL', text('AUTHORIZE_LOCAL'), problems),
+    jwtSecret: optional(text('JWT_SECRET')),
+    accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL_SECONDS', 10, 31_536_000),
+    refreshTokenTtlSeconds: integer('REFRESH_TOKEN_TTL_SECONDS', 10, 31_536_000),
+    jwtJwksUrl: jwksUrl(text('JWT_JWKS_URL'), problems),
+    jwtIssuer: optional(text('JWT_ISSUER')),
+    jwtAudience: optional(text('JWT_AUDIENCE')),
+    jwtRoleClaim: text('JWT_ROLE_CLAIM'),
+    jwtUsernameClaim: text('JWT_USERNAME_CLAIM'),
+    superUser: optional(text('SUPER_USER')),
+    superUserPassword: optional(env['SUPER_USER_PASSWORD'] ?? ''),
+    loginMaxFailures: integer('LOGIN_MAX_FAILURES', 1, 1_000_000),
+    loginMaxFailuresPerAddress: integer('LOGIN_MAX_FAILURES_PER_ADDRESS', 1, 1_000_000),
+    loginFailureWindowMs: integer('LOGIN_FAILURE_WINDOW_MS', 1000, 86_400_000),
   };
+  if ((config.superUser === null) !== (config.superUserPassword === null)) {
+    problems.push('SUPER_USER and SUPER_USER_PASSWORD must be set together');
+  }
   if (config.host === '') problems.push('HOST must not be empty');
   if (config.dataDir === '') problems.push('DATA_DIR must not be empty');
   // Node rejects a request whose headers outlast the whole-request timeout; keep them ordered.
@@ -297,6 +414,33 @@ function databaseUrl(raw: string, problems: string[]): string | null {
     return null;
   }
   return raw;
+}
+
+function optional(raw: string): string | null {
+  return raw === '' ? null : raw;
+}
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`); null when empty. */
+function flag(name: string, raw: string, problems: string[]): boolean | null {
+  const value = raw.toLowerCase();
+  if (value === '') return null;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  problems.push(`${name} must be true or false, got "${raw}"`);
+  return null;
+}
+
+/** `JWT_JWKS_URL`: empty, or an http(s) URL. */
+function jwksUrl(raw: string, problems: string[]): URL | null {
+  if (raw === '') return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url;
+  } catch {
+    // reported below
+  }
+  problems.push(`JWT_JWKS_URL must be an https:// (or http://) URL, got "${raw.slice(0, 200)}"`);
+  return null;
 }
 
 /** `WORKERS`: `auto` (one per core) or a number of processes. */

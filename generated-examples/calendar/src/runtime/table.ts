@@ -8,6 +8,7 @@
  * Generated code declares each table as e.g. `Table<Product, NewProduct, ProductPatch>`.
  */
 import { randomUUID } from 'node:crypto';
+import type { Access } from './auth/policy.js';
 import { ClientError } from './errors.js';
 import { clientError } from './http/errors.js';
 import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
@@ -43,6 +44,12 @@ export interface WriteOptions {
    * inside the write's transaction; when it fails the write is refused with 412 (`If-Match`).
    */
   readonly precondition?: (currentVersion: number | undefined) => boolean;
+  /**
+   * The access of the request the write is made for (contract section 12): its role's
+   * permissions, row rules and read-only attributes are checked. Absent for the server's own
+   * writes (hooks), which may write anything.
+   */
+  readonly access?: Access;
 }
 
 const INTEGER_KEY = /^-?\d{1,16}$/;
@@ -106,17 +113,19 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
    * nothing is committed. A transaction that met a conflict runs again, so `prepare` may run more
    * than once: the last run's call is the one that counts.
    */
-  async create(body: Create, prepare?: (key: Key) => void): Promise<Key> {
+  async create(body: Create, prepare?: (key: Key) => void, access?: Access): Promise<Key> {
+    this.checkAccess(access, 'create', body);
     const record = this.validator.validate(body, 'create');
     return this.tables.write(async (session) => {
-      const key = await this.insert(session, record);
+      const key = await this.insert(session, record, access);
       prepare?.(key);
       return key;
-    });
+    }, access?.user ?? null);
   }
 
   /** Creates every record in one transaction, or none (every problem of every record in one 400). */
-  async createMany(bodies: readonly Create[]): Promise<Key[]> {
+  async createMany(bodies: readonly Create[], access?: Access): Promise<Key[]> {
+    for (const body of bodies) this.checkAccess(access, 'create', body);
     const problems: Problem[] = [];
     const records = bodies
       .map((body, i) => this.validator.check(body, 'create', `[${i}]`, problems))
@@ -125,9 +134,9 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return this.tables.write(async (session) => {
       const keys: Key[] = [];
       // One after the other: a later record may depend on an earlier one's key or hooks.
-      for (const record of records) keys.push(await this.insert(session, record));
+      for (const record of records) keys.push(await this.insert(session, record, access));
       return keys;
-    });
+    }, access?.user ?? null);
   }
 
   /**
@@ -136,9 +145,11 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
    */
   async put(key: Key, body: Create, options: WriteOptions = {}): Promise<WrittenEntry<Rec>> {
     this.checkKey(key);
+    this.checkAccess(options.access, 'write', body);
     const record = this.validator.validate(body, 'replace');
-    const { value, version } = await this.tables.writeCommitted((session) =>
-      this.replace(session, key, record, options),
+    const { value, version } = await this.tables.writeCommitted(
+      (session) => this.replace(session, key, record, options),
+      options.access?.user ?? null,
     );
     return { ...value, version: writtenVersion(version) };
   }
@@ -150,9 +161,11 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
    */
   async patch(key: Key, body: Patch, options: WriteOptions = {}): Promise<WrittenEntry<Rec>> {
     this.checkKey(key);
+    this.checkAccess(options.access, 'write', body);
     const changes = this.validator.validate(body, 'patch');
-    const { value, version } = await this.tables.writeCommitted((session) =>
-      this.merge(session, key, changes, options),
+    const { value, version } = await this.tables.writeCommitted(
+      (session) => this.merge(session, key, changes, options),
+      options.access?.user ?? null,
     );
     return { ...value, version: writtenVersion(version) };
   }
@@ -160,19 +173,29 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   /** Deletes the record; resolves with whether it existed. */
   async delete(key: Key, options: WriteOptions = {}): Promise<boolean> {
     this.checkKey(key);
-    return this.tables.write((session) => this.remove(session, key, options));
+    options.access?.require(this.meta, 'delete');
+    return this.tables.write(
+      (session) => this.remove(session, key, options),
+      options.access?.user ?? null,
+    );
   }
 
-  /** Deletes, in one transaction, every record whose key `select` yields; resolves with how many. */
-  async deleteMatching(select: (txn: ReadTxn) => Batches<Key>): Promise<number> {
+  /**
+   * Deletes, in one transaction, every record whose key `select` yields; resolves with how many.
+   * With `access`, `select` reads what its role may see, and one record it may not delete
+   * refuses the whole delete (403): nothing is deleted.
+   */
+  async deleteMatching(select: (txn: ReadTxn) => Batches<Key>, access?: Access): Promise<number> {
+    access?.require(this.meta, 'delete');
+    const options: WriteOptions = access === undefined ? {} : { access };
     return this.tables.write(async (session) => {
       // Collect first: deleting while a scan walks the same table would move it.
       const keys: Key[] = [];
       for await (const batch of select(session.txn)) keys.push(...batch);
       let deleted = 0;
-      for (const key of keys) if (await this.remove(session, key, {})) deleted++;
+      for (const key of keys) if (await this.remove(session, key, options)) deleted++;
       return deleted;
-    });
+    }, access?.user ?? null);
   }
 
   /** POST inside a session's transaction (a write made by a hook): validated, hooks run. */
@@ -245,7 +268,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return text;
   }
 
-  private async insert(session: WriteSession, record: StoredValue): Promise<Key> {
+  private async insert(session: WriteSession, record: StoredValue, access?: Access): Promise<Key> {
     const txn = session.txn;
     const given = record[this.meta.primaryKey] as Key | undefined;
     let key: Key;
@@ -263,7 +286,14 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     } else {
       key = this.numericKeys ? await this.generatedKey(txn) : randomUUID();
     }
-    await this.write(session, key, { [this.meta.primaryKey]: key, ...record }, undefined, 'POST');
+    await this.write(
+      session,
+      key,
+      { [this.meta.primaryKey]: key, ...record },
+      undefined,
+      'POST',
+      access,
+    );
     return key;
   }
 
@@ -286,12 +316,15 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     options: WriteOptions,
   ): Promise<Written<Rec>> {
     const current = await this.current(session.txn, key, options);
+    const access = options.access;
+    if (access !== undefined) this.checkPrevious(access, key, current);
     const stored = await this.write(
       session,
       key,
-      { [this.meta.primaryKey]: key, ...record },
+      { [this.meta.primaryKey]: key, ...record, ...keptFrom(access, this.name, record, current) },
       current,
       'PUT',
+      access,
     );
     return { record: stored as unknown as Rec, created: current === undefined };
   }
@@ -303,13 +336,14 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     options: WriteOptions,
   ): Promise<Written<Rec>> {
     const current = await this.current(session.txn, key, options);
+    if (options.access !== undefined) this.checkPrevious(options.access, key, current);
     const merged: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
     if (current === undefined) {
       // A record created by PATCH must still be a whole record.
       const missing = this.validator.missingRequired(merged);
       if (missing.length > 0) throw validationError(missing);
     }
-    const stored = await this.write(session, key, merged, current, 'PATCH');
+    const stored = await this.write(session, key, merged, current, 'PATCH', options.access);
     return { record: stored as unknown as Rec, created: current === undefined };
   }
 
@@ -320,6 +354,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     record: StoredValue,
     previous: StoredValue | undefined,
     method: 'POST' | 'PUT' | 'PATCH',
+    access?: Access,
   ): Promise<StoredValue> {
     const now = Date.now();
     this.stamp(record, now, previous);
@@ -328,6 +363,13 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       : record;
     // A hook that awaited may have outlived its transaction (a promise nobody waited for).
     session.checkOpen();
+    // The row rule judges the record as it will be stored, after the hooks.
+    const operation = previous === undefined ? 'create' : 'update';
+    if (access !== undefined && !access.permits(this.name, operation, stored)) {
+      throw access.forbidden(
+        `${operation} ${this.name} ${JSON.stringify(key)} as it would be stored`,
+      );
+    }
     session.txn.put(this.name, key, stored);
     if (this.hooks?.afterCommit) session.recordPut(this.name, key, stored, previous);
     return stored;
@@ -351,6 +393,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       method,
       previous: previous === undefined ? undefined : deepFreeze(previous),
       tables: session.tables,
+      user: session.user,
     };
     const result = await session.runHook(this.name, key, 'beforeWrite', () =>
       hooks.beforeWrite!(deepFreeze(record), context),
@@ -384,15 +427,25 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   /** Deletes the record when it exists, after the user's `beforeDelete`. */
   private async remove(session: WriteSession, key: Key, options: WriteOptions): Promise<boolean> {
     const hooks = this.hooks;
-    if (options.precondition === undefined && !hooks?.beforeDelete && !hooks?.afterCommit) {
+    const access = options.access;
+    const ruled = access !== undefined && access.table(this.name).delete !== true;
+    if (
+      options.precondition === undefined &&
+      !ruled &&
+      !hooks?.beforeDelete &&
+      !hooks?.afterCommit
+    ) {
       return session.txn.delete(this.name, key);
     }
     const current = await this.current(session.txn, key, options);
     if (current === undefined) return false;
+    if (access !== undefined && !access.permits(this.name, 'delete', current)) {
+      throw access.forbidden(`delete ${this.name} ${JSON.stringify(key)}`);
+    }
     if (hooks?.beforeDelete) {
       const previous = deepFreeze(current);
       await session.runHook(this.name, key, 'beforeDelete', () =>
-        hooks.beforeDelete!(previous, { tables: session.tables }),
+        hooks.beforeDelete!(previous, { tables: session.tables, user: session.user }),
       );
       session.checkOpen();
     }
@@ -429,6 +482,34 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     for (const attribute of this.updatedTime) record[attribute.name] = timeValue(attribute, now);
   }
 
+  /**
+   * Before the transaction: refuses (403) a write the role may not make on any record of the table
+   * (`write`: PUT and PATCH, which create or update), or whose body holds attributes it may not
+   * write.
+   */
+  private checkAccess(
+    access: Access | undefined,
+    operation: 'create' | 'write',
+    body: object,
+  ): void {
+    if (access === undefined || access.superUser) return;
+    if (operation === 'create') access.require(this.meta, 'create');
+    else if (!access.allows(this.name, 'create') && !access.allows(this.name, 'update')) {
+      throw access.forbidden(`write ${this.name} records`);
+    }
+    if (isPlainObject(body)) access.checkBody(this.meta, body);
+  }
+
+  /** Inside the transaction: the role may change the record as it is stored now (or create it). */
+  private checkPrevious(access: Access, key: Key, current: StoredValue | undefined): void {
+    if (current === undefined) {
+      if (!access.allows(this.name, 'create'))
+        throw access.forbidden(`create ${this.name} records`);
+    } else if (!access.permits(this.name, 'update', current)) {
+      throw access.forbidden(`update ${this.name} ${JSON.stringify(key)}`);
+    }
+  }
+
   /** Refuses a key that cannot be stored (wrong type, too long), before any transaction. */
   private checkKey(key: unknown): void {
     const problems: Problem[] = [];
@@ -440,6 +521,26 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
         `This cannot be a key of ${this.name}: it ${problem.message}`,
       );
   }
+}
+
+/**
+ * What a PUT keeps of the stored record: the attributes its role may not read or not write, when
+ * the body leaves them out (a role cannot send back what it cannot see, and must not erase it).
+ */
+function keptFrom(
+  access: Access | undefined,
+  table: string,
+  body: StoredValue,
+  current: StoredValue | undefined,
+): StoredValue {
+  if (access === undefined || current === undefined) return {};
+  const { hidden, readOnly } = access.table(table);
+  if (hidden.size === 0 && readOnly.size === 0) return {};
+  const kept: StoredValue = {};
+  for (const name of [...hidden, ...readOnly]) {
+    if (!Object.hasOwn(body, name) && Object.hasOwn(current, name)) kept[name] = current[name];
+  }
+  return kept;
 }
 
 /** The version of a commit that stored a record (a transaction that writes always commits one). */

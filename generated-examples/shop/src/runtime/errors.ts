@@ -12,6 +12,8 @@ export class ClientError extends Error {
     readonly code: string,
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
+    /** Headers the answer carries (name, value, …): `WWW-Authenticate` of a 401. */
+    readonly headers: readonly string[] = [],
   ) {
     super(message);
     this.name = 'ClientError';

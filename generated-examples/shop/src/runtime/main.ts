@@ -7,6 +7,9 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { Auth } from './auth/index.js';
+import { runtimeRoles, type RolesConfig } from './auth/roles.js';
+import { withSystemTables } from './auth/users.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { HttpServer, type RealtimeHandler } from './http/server.js';
 import { runtimeHooks, type Hooks } from './hooks.js';
@@ -30,6 +33,11 @@ export interface ServerOptions<DB = unknown> {
   readonly realtime?: (app: App) => RealtimeHandler;
   /** The user's hooks and custom endpoints (the generated `src/hooks.ts`). */
   readonly hooks?: Hooks<DB>;
+  /**
+   * The user's roles (`src/roles.ts`, contract section 12). Absent: a super user role named
+   * `admin` and no other role.
+   */
+  readonly roles?: RolesConfig<DB>;
   /**
    * Print `listening on …` once listening (default true). A worker of a multi-process server does
    * not: its primary prints it once every worker listens.
@@ -71,9 +79,18 @@ export async function runServer<DB>(
   let app: App;
   let http: HttpServer;
   let address;
-  let phase: StartupPhase = 'hooks';
+  let phase: StartupPhase = 'auth';
+  let auth: Auth | undefined;
   try {
-    app = createApp(schema, store, config, runtimeHooks(options.hooks ?? {}));
+    auth = await Auth.open(
+      schema,
+      store,
+      config,
+      runtimeRoles(options.roles ?? { superUser: 'admin', roles: {} }),
+      log,
+    );
+    phase = 'hooks';
+    app = createApp(schema, store, config, runtimeHooks(options.hooks ?? {}), auth);
     http = new HttpServer(
       app,
       (options.realtime ?? createRealtime)(app),
@@ -82,6 +99,7 @@ export async function runServer<DB>(
     phase = 'listen';
     address = await http.listen(config.port, config.host);
   } catch (error) {
+    auth?.close();
     await store.close();
     release();
     throw new StartupError(phase, error, config);
@@ -93,6 +111,7 @@ export async function runServer<DB>(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await http.close();
+      auth.close();
       await store.close();
       release();
     })();
@@ -131,7 +150,7 @@ async function openStore(
   if (config.databaseUrl !== null) {
     const url = config.databaseUrl;
     try {
-      const store = await openPostgresStore(schema, {
+      const store = await openPostgresStore(withSystemTables(schema), {
         url,
         log,
         indexBuildBatch: config.indexBuildBatch,
@@ -145,7 +164,7 @@ async function openStore(
   const lock = startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
   const store = startupStep('data', config, () => {
     try {
-      return openLmdbStore(schema, {
+      return openLmdbStore(withSystemTables(schema), {
         path: config.dataDir,
         log,
         indexBuildBatch: config.indexBuildBatch,
@@ -195,7 +214,7 @@ function tellingCommits(store: Store, committed: () => void): Store {
 }
 
 /** What the server was doing when it could not start. */
-export type StartupPhase = 'configuration' | 'data' | 'database' | 'hooks' | 'listen';
+export type StartupPhase = 'configuration' | 'data' | 'database' | 'auth' | 'hooks' | 'listen';
 
 /**
  * The server could not start. The message is one line saying what went wrong and how to fix it;
@@ -244,6 +263,8 @@ function describeStartupFailure(
     case 'database':
       // The store's messages name the server and the cause, never the password.
       return `${firstLine(error)} (DATABASE_URL)`;
+    case 'auth':
+      return firstLine(error);
     case 'hooks':
       return `${firstLine(error)}; fix it in the table's file under src/hooks/`;
     case 'listen':

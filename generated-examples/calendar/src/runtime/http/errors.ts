@@ -38,6 +38,20 @@ export const ERROR_CODES = {
    * (`MAX_ANSWER_BYTES`) than one answer may; `limit` names the variable, `max` its value.
    */
   ANSWER_TOO_LARGE: 400,
+  /**
+   * The request needs credentials, or its credentials are wrong, expired or of no user;
+   * `WWW-Authenticate` names the schemes the server takes (Basic, Bearer).
+   */
+  UNAUTHENTICATED: 401,
+  /** The request's role may not do this (contract section 12); `role` names the role. */
+  FORBIDDEN: 403,
+  /**
+   * Too many failed logins for this username or from this address (`LOGIN_MAX_FAILURES`);
+   * `Retry-After` says when to try again.
+   */
+  TOO_MANY_ATTEMPTS: 429,
+  /** `POST /auth/users` of a username that exists already. */
+  USER_EXISTS: 409,
   /** No resource at this path (unknown or unexported table, unknown route). */
   NOT_FOUND: 404,
   /** The resource exists but not this method; the `Allow` header lists the methods it has. */

@@ -157,11 +157,12 @@ export class Exchange {
       // An error that passes away by itself (an index being built) says when to ask again.
       if (typeof error.details.retryAfter === 'number')
         headers.push('Retry-After', String(error.details.retryAfter));
+      headers.push(...error.headers);
       headers.push('Content-Type', JSON_TYPE);
       this.send(error.status, headers, errorBody(error.code, error.message, error.details));
       return;
     }
-    console.error(`${this.request.method} ${this.request.url} failed:`, error);
+    console.error(`${this.request.method} ${redactedUrl(this.request.url)} failed:`, error);
     headers.push('Content-Type', JSON_TYPE);
     this.send(
       500,
@@ -169,4 +170,9 @@ export class Exchange {
       errorBody('INTERNAL_ERROR', 'The server failed to answer this request; it has been logged'),
     );
   }
+}
+
+/** The URL as a log line may show it: the value of an `access_token` parameter left out. */
+export function redactedUrl(url: string | undefined): string {
+  return (url ?? '').replace(/([?&]access_token=)[^&]*/gi, '$1…');
 }

@@ -112,7 +112,14 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
         break;
       }
       case 'view': {
-        const view = new ViewSubscription(target.table, target.query, sink, this, target.resume);
+        const view = new ViewSubscription(
+          target.table,
+          target.query,
+          sink,
+          this,
+          target.resume,
+          target.access,
+        );
         registry.views.add(view, view.equality);
         registry.viewCount++;
         for (const table of view.relatedTables) {

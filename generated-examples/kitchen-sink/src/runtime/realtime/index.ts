@@ -7,10 +7,11 @@
  * real-time lives here.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Access } from '../auth/policy.js';
 import { clientError } from '../http/errors.js';
 import { negotiate } from '../http/negotiate.js';
 import { Router, type Route } from '../http/router.js';
-import type { RealtimeHandler } from '../http/server.js';
+import { withoutTokenParameter, type RealtimeHandler } from '../http/server.js';
 import type { App } from '../rest/app.js';
 import type { FrameFormat } from './event.js';
 import { EventStreamEndpoint } from './eventStream.js';
@@ -20,6 +21,7 @@ import type { RealtimeOptions } from './options.js';
 import {
   parseResumption,
   resourceTarget,
+  restrictTarget,
   routeTarget,
   type Resumption,
   type SubscriptionTarget,
@@ -60,7 +62,7 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
   };
   const hub = new SubscriptionHub(app.schema, app.store, settings);
   const router = new Router(app.resources);
-  const resolveSocket = (request: IncomingMessage): SocketRequest => {
+  const resolveSocket = (request: IncomingMessage, access: Access): SocketRequest => {
     const url = request.url ?? '/';
     if (url.length > app.config.maxUrlLength) {
       throw clientError(
@@ -70,7 +72,9 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
     }
     const mark = url.indexOf('?');
     const route = router.match(mark < 0 ? url : url.slice(0, mark));
-    const target = routeTarget(app.schema, route, mark < 0 ? '' : url.slice(mark + 1));
+    // The token of a browser's WebSocket is no part of its query.
+    const query = mark < 0 ? '' : withoutTokenParameter(url.slice(mark + 1));
+    const target = restrictTarget(routeTarget(app.schema, route, query), access);
     return { target, format: frameFormat(route, request.headers.accept) };
   };
   const places = new ConnectionCount(settings.maxConnections);
@@ -78,11 +82,15 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
   const eventStreams = new EventStreamEndpoint(hub, settings, places);
 
   return {
-    upgrade: (request, socket, head) => webSockets.handleUpgrade(request, socket, head),
-    eventStream: (request, response, target) => {
-      const subscription = withLastEventId(
-        resourceTarget(app.schema, target.resource, target.key, target.query),
-        request.headers['last-event-id'],
+    upgrade: (request, socket, head, access) =>
+      webSockets.handleUpgrade(request, socket, head, access),
+    eventStream: (request, response, target, access) => {
+      const subscription = restrictTarget(
+        withLastEventId(
+          resourceTarget(app.schema, target.resource, target.key, target.query),
+          request.headers['last-event-id'],
+        ),
+        access,
       );
       if (request.method === 'HEAD') eventStreams.describe(response);
       else eventStreams.open(response, subscription);

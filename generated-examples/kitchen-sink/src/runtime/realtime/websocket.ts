@@ -9,6 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { Access } from '../auth/policy.js';
 import { ClientError } from '../errors.js';
 import type { ConnectionCount } from './buffers.js';
 import type { FrameFormat, OutgoingEvent } from './event.js';
@@ -93,7 +94,7 @@ export class WebSocketEndpoint {
     private readonly hub: SubscriptionHub,
     options: RealtimeOptions,
     /** Resolves an upgrade request; throws a `ClientError` for an unknown resource or a bad query. */
-    private readonly resolve: (request: IncomingMessage) => SocketRequest,
+    private readonly resolve: (request: IncomingMessage, access: Access) => SocketRequest,
     /** Open real-time connections, shared with the event streams (`REALTIME_MAX_CONNECTIONS`). */
     private readonly places: ConnectionCount,
   ) {
@@ -105,7 +106,8 @@ export class WebSocketEndpoint {
     return this.connections.size;
   }
 
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** An upgrade request, authenticated (`access`). */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, access: Access): void {
     if (this.closing) {
       socket.end(
         'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
@@ -128,7 +130,7 @@ export class WebSocketEndpoint {
     // Released when the socket closes, or at once when the handshake fails.
     socket.once('close', () => this.places.release());
     this.server.handleUpgrade(request, socket, head, (websocket) =>
-      this.accept(websocket, request),
+      this.accept(websocket, request, access),
     );
   }
 
@@ -147,7 +149,7 @@ export class WebSocketEndpoint {
     await Promise.all(closed);
   }
 
-  private accept(socket: WebSocket, request: IncomingMessage): void {
+  private accept(socket: WebSocket, request: IncomingMessage, access: Access): void {
     // A client's protocol error (bad frame, oversized message) closes its socket; it must not
     // become an unhandled error event.
     socket.on('error', () => {});
@@ -158,7 +160,7 @@ export class WebSocketEndpoint {
     });
     let subscribed: SocketRequest;
     try {
-      subscribed = this.resolve(request);
+      subscribed = this.resolve(request, access);
     } catch (error) {
       socket.once('close', () => this.connections.delete(connection));
       if (!(error instanceof ClientError)) console.error('real-time subscription failed', error);

@@ -12,6 +12,7 @@ import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import { negotiate } from '../http/negotiate.js';
 import { isReply, type RouteMethod, type RouteRequest } from '../hooks.js';
+import type { Access } from '../auth/policy.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { RuntimeHooks, RuntimeRoute, TableSet } from '../tableSet.js';
 
@@ -103,6 +104,7 @@ export async function answerCustomRoute(
   match: RouteMatch,
   path: string,
   rawQuery: string,
+  access: Access,
 ): Promise<void> {
   const { routes, params } = match;
   const method = exchange.request.method ?? 'GET';
@@ -120,6 +122,7 @@ export async function answerCustomRoute(
     );
     return;
   }
+  if (!mayCall(route, access)) throw access.forbidden(`call ${method} ${path.slice(0, 200)}`);
   const format = negotiate(exchange.request.headers.accept);
   if (format === null) {
     throw clientError('NOT_ACCEPTABLE', 'None of the accepted types can be sent', {
@@ -133,6 +136,8 @@ export async function answerCustomRoute(
     params,
     query: new URLSearchParams(rawQuery),
     headers: exchange.request.headers,
+    user: access.user,
+    role: access.role.name,
     body: () => {
       body ??= readBody(exchange.request, maxBodyBytes).then((bytes) =>
         decodeBody(bytes, exchange.request.headers['content-type']),
@@ -140,7 +145,7 @@ export async function answerCustomRoute(
       return body;
     },
   };
-  const result: unknown = await route.handler(request, tables.serverContext());
+  const result: unknown = await route.handler(request, tables.serverContext(access.user));
   if (isReply(result)) {
     const headers = Object.entries(result.headers).flat();
     if (result.body === undefined) exchange.send(result.status, headers);
@@ -150,6 +155,16 @@ export async function answerCustomRoute(
   } else {
     exchange.sendValue(200, format, result);
   }
+}
+
+/**
+ * Whether the route's `roles` let this access call it: absent, only the super user; `'*'`, any
+ * request (one without credentials too, when it is let in at all); a list, those roles and the
+ * super user.
+ */
+function mayCall(route: RuntimeRoute, access: Access): boolean {
+  if (access.superUser || route.roles === '*') return true;
+  return route.roles !== undefined && route.roles.includes(access.role.name);
 }
 
 /** The segments of a route's full path, after checking that the route can be served. */
@@ -177,6 +192,7 @@ function routeSegments(
   if (
     path === '/health' ||
     path === '/openapi' ||
+    first === 'auth' ||
     // `/T` describes a table and `/T/` lists it.
     (exported.has(first!) && (segments.length === 1 || (segments.length === 2 && second === '')))
   ) {

@@ -44,7 +44,15 @@ export interface AttributeDescription {
   };
 }
 
-export function describeTable(meta: TableMeta, recordCount: number): TableDescription {
+/**
+ * `hidden`: attributes the asking role may not read, left out; `recordCount` counts what it may
+ * see.
+ */
+export function describeTable(
+  meta: TableMeta,
+  recordCount: number,
+  hidden: ReadonlySet<string> = new Set(),
+): TableDescription {
   return {
     name: meta.exportName ?? meta.name,
     database: meta.database,
@@ -52,7 +60,9 @@ export function describeTable(meta: TableMeta, recordCount: number): TableDescri
     primaryKey: meta.primaryKey,
     sealed: meta.sealed,
     expiration: meta.expiration,
-    attributes: meta.attributes.map(describeAttribute),
+    attributes: meta.attributes
+      .filter((attribute) => !hidden.has(attribute.name))
+      .map(describeAttribute),
     recordCount,
   };
 }

@@ -37,6 +37,10 @@ export function parseStoredSchema(stored: unknown): SchemaMeta | undefined {
  */
 export function describeSchemaChanges(previous: SchemaMeta, current: SchemaMeta): string[] {
   const messages: string[] = [];
+  // The server's own tables (`$User`: names a schema cannot give) are not the user's to hear of.
+  const own = (table: TableMeta): boolean => table.name.startsWith('$');
+  previous = { ...previous, tables: previous.tables.filter((table) => !own(table)) };
+  current = { ...current, tables: current.tables.filter((table) => !own(table)) };
   const before = new Map(previous.tables.map((table) => [table.name, table]));
   const after = new Map(current.tables.map((table) => [table.name, table]));
   for (const table of current.tables) {

@@ -13,6 +13,8 @@ export type Route =
   | { readonly kind: 'health' }
   /** `/openapi`: the server's OpenAPI document. */
   | { readonly kind: 'openapi' }
+  /** `/auth/…`: logins, tokens and users (contract section 12); `rest` is the path after `/auth/`. */
+  | { readonly kind: 'auth'; readonly rest: string }
   /** `/T`: the table's description. */
   | { readonly kind: 'describe'; readonly resource: TableResource }
   /** `/T/`: the table's records (a query selects some). */
@@ -57,7 +59,9 @@ export class Router {
       if (segment === 'openapi') return OPENAPI;
       return this.describeRoutes.get(segment) ?? UNKNOWN;
     }
-    const resource = this.resources.get(path.slice(1, slash));
+    const first = path.slice(1, slash);
+    if (first === 'auth') return { kind: 'auth', rest: path.slice(slash + 1) };
+    const resource = this.resources.get(first);
     if (resource === undefined) return UNKNOWN;
     if (slash === path.length - 1)
       return this.collectionRoutes.get(path.slice(1, slash)) ?? UNKNOWN;

@@ -15,6 +15,8 @@
  * `select()` of related records (`select(id,writer{handle})`): then a record that stayed in the
  * view is sent again when its shaped value changed.
  */
+import { guardedReads } from '../auth/guardedTxn.js';
+import type { Access } from '../auth/policy.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { matchingEntries, recordMatches, shapeRecord } from '../query/index.js';
 import { toJson } from '../http/json.js';
@@ -70,6 +72,12 @@ export class ViewSubscription extends Subscription {
     sink: EventSink,
     private readonly viewHost: ViewHost,
     resume?: Resumption,
+    /**
+     * The subscriber's access, when it may not read everything (contract section 12): the view
+     * reads through it, holds only records it may see, and sends them without the attributes it
+     * may not read.
+     */
+    private readonly access?: Access,
   ) {
     super(table, sink, viewHost, resume);
     this.ctx = { schema: viewHost.schema, table, limits: viewHost.options.answerLimits };
@@ -77,7 +85,15 @@ export class ViewSubscription extends Subscription {
     const selected = selectedTablesOf(table, query.select);
     this.relatedTables = new Set([...relatedTablesOf(query.conditions, table.name), ...selected]);
     this.sentValues = selected.size > 0 ? new Map() : null;
-    this.shaped = query.select !== null || query.timezone !== null;
+    this.shaped =
+      query.select !== null ||
+      query.timezone !== null ||
+      (access !== undefined && access.table(table.name).hidden.size > 0);
+  }
+
+  /** Reads as the subscriber may read. */
+  private reads(txn: ReadTxn): ReadTxn {
+    return this.access === undefined ? txn : guardedReads(txn, this.access);
   }
 
   /** Missed changes of this table alone cannot tell what a view through other tables lost. */
@@ -87,7 +103,7 @@ export class ViewSubscription extends Subscription {
 
   /** The current matches are the view's members: a later change may make one leave. */
   protected override async prepareReplay(): Promise<void> {
-    for await (const batch of matchingEntries(this.host.read(), this.ctx, this.query)) {
+    for await (const batch of matchingEntries(this.reads(this.host.read()), this.ctx, this.query)) {
       for (const entry of batch) if (!this.members.has(entry.key)) this.addMember(entry.key);
     }
     this.listed = true;
@@ -98,7 +114,7 @@ export class ViewSubscription extends Subscription {
    * that does not is sent as an unmatched delete (the client may have held it).
    */
   protected override async replay(change: Change): Promise<void> {
-    const txn = this.host.read();
+    const txn = this.reads(this.host.read());
     if (change.value !== undefined && (await this.matches(txn, change.value))) {
       const entry: RecordEntry = { key: change.key, value: change.value, version: change.version };
       const value = this.sent(change.key, await this.valueFor(txn, entry));
@@ -115,14 +131,15 @@ export class ViewSubscription extends Subscription {
   }
 
   protected async sendInitialBatch(): Promise<boolean> {
-    const txn = this.host.read();
+    const txn = this.reads(this.host.read());
     if (!this.listed) return this.listMatches(txn);
     while (this.pendingIndex < this.pending.length) {
       const key = this.pending[this.pendingIndex++]!;
       // A change handled since settled it (its event tells the client).
       if (!this.unsent.has(key)) continue;
+      // Read as the subscriber may: a record it may no longer see is not there.
       const entry = await txn.get(this.table.name, key);
-      if (entry === undefined || !(await this.matches(txn, entry.value))) {
+      if (entry === undefined || !(await this.matchesSeen(txn, entry.value))) {
         if (this.isClosed()) return true;
         // It left the view before the client heard of it; its change may still be on the way.
         if (this.unsent.delete(key)) this.removeMember(key);
@@ -149,7 +166,7 @@ export class ViewSubscription extends Subscription {
 
   protected async apply(change: Change, dispatch: Dispatch): Promise<void> {
     const key = change.key;
-    const txn = dispatch.read();
+    const txn = this.reads(dispatch.read());
     if (change.value !== undefined && (await this.matches(txn, change.value))) {
       if (!this.members.has(key)) this.addMember(key);
       this.unsent.delete(key);
@@ -189,7 +206,7 @@ export class ViewSubscription extends Subscription {
   }
 
   private async listChanges(dispatch: Dispatch, version: number): Promise<void> {
-    const txn = dispatch.read();
+    const txn = this.reads(dispatch.read());
     const matches = new Map<Key, RecordEntry>();
     for await (const batch of matchingEntries(txn, this.ctx, this.query)) {
       for (const entry of batch) matches.set(entry.key, entry);
@@ -265,12 +282,24 @@ export class ViewSubscription extends Subscription {
     return this.pending.length === 0;
   }
 
-  private matches(txn: ReadTxn, value: StoredValue): Promise<boolean> {
+  /** Whether a committed value (as stored) is one the subscriber may see and the query matches. */
+  private async matches(txn: ReadTxn, value: StoredValue): Promise<boolean> {
+    if (this.access !== undefined && !this.access.visible(this.table.name, value)) return false;
+    return recordMatches(txn, this.ctx, this.query, value);
+  }
+
+  /** `matches` for a value read through the subscriber's reads (seen already, and stripped). */
+  private matchesSeen(txn: ReadTxn, value: StoredValue): Promise<boolean> {
     return recordMatches(txn, this.ctx, this.query, value);
   }
 
   private async valueFor(txn: ReadTxn, entry: RecordEntry): Promise<unknown> {
-    return this.shaped ? shapeRecord(txn, this.ctx, this.query, entry.value, entry) : entry.value;
+    if (!this.shaped) return entry.value;
+    const value =
+      this.access === undefined ? entry.value : this.access.strip(this.table.name, entry.value);
+    return this.query.select === null && this.query.timezone === null
+      ? value
+      : shapeRecord(txn, this.ctx, this.query, value, entry);
   }
 
   private addMember(key: Key): void {

@@ -5,6 +5,7 @@
  * `collectionQuery` and nothing else; the language itself (contract section 5) lives in
  * `templates/runtime/query/`.
  */
+import type { Access } from '../auth/policy.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { countMatches, executeQuery, matchingEntries, parseQuery } from '../query/index.js';
 import type { AnswerLimits } from '../query/budget.js';
@@ -30,10 +31,19 @@ export interface CollectionQuery {
   contentRange(txn: ReadTxn): Promise<string>;
 }
 
-/** Parses `rawQuery` (the URL's query string, still percent-encoded); throws a 400 when it cannot. */
-export function collectionQuery(context: CollectionContext, rawQuery: string): CollectionQuery {
+/**
+ * Parses `rawQuery` (the URL's query string, still percent-encoded); throws a 400 when it cannot,
+ * and a 403 when it names what `access` may not read.
+ */
+export function collectionQuery(
+  context: CollectionContext,
+  rawQuery: string,
+  access?: Access,
+): CollectionQuery {
   const query = parseQuery(rawQuery, context);
-  const columns = columnsOf(context.table, query);
+  access?.checkQuery(context.table, query);
+  const hidden = access?.table(context.table.name).hidden ?? new Set<string>();
+  const columns = columnsOf(context.table, query, hidden);
   return {
     results: (txn) => executeQuery(txn, context, query),
     async *keys(txn) {
@@ -54,14 +64,18 @@ export function collectionQuery(context: CollectionContext, rawQuery: string): C
 }
 
 /** The columns of an object projection: its attributes, with the stored ones for `*`. */
-function columnsOf(table: TableMeta, query: Query): readonly string[] | undefined {
+function columnsOf(
+  table: TableMeta,
+  query: Query,
+  hidden: ReadonlySet<string>,
+): readonly string[] | undefined {
   if (query.select?.kind !== 'object') return undefined;
   const columns: string[] = [];
   for (const item of query.select.items) {
     if (item.kind === 'all')
       columns.push(
         ...table.attributes
-          .filter((attribute) => attribute.relationship === null)
+          .filter((attribute) => attribute.relationship === null && !hidden.has(attribute.name))
           .map((attribute) => attribute.name),
       );
     else if (item.kind === 'id') columns.push('$id');

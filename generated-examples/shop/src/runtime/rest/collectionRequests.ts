@@ -5,6 +5,8 @@
  * Contract section 4: lists are streamed; POST creates one record or, from an array, several in
  * one transaction; DELETE with a query deletes every match in one transaction.
  */
+import { guardedReads } from '../auth/guardedTxn.js';
+import type { Access } from '../auth/policy.js';
 import { decodeBody, readBody } from '../http/body.js';
 import { clientError } from '../http/errors.js';
 import type { Exchange } from '../http/exchange.js';
@@ -13,7 +15,7 @@ import { prefers } from '../http/prefer.js';
 import { streamList } from '../http/stream.js';
 import type { StoredValue } from '../store/types.js';
 import { isPlainObject } from '../validate.js';
-import type { App, TableResource } from './app.js';
+import { visibleColumns, type App, type TableResource } from './app.js';
 import { collectionQuery } from './collection.js';
 
 export const COLLECTION_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS';
@@ -25,12 +27,16 @@ export async function listRecords(
   resource: TableResource,
   rawQuery: string,
   format: Format,
+  access: Access,
 ): Promise<void> {
+  access.require(resource.meta, 'read');
   const query = collectionQuery(
     { schema: app.schema, table: resource.meta, limits: app.config },
     rawQuery,
+    access,
   );
-  const txn = app.store.read();
+  // Records the role may not see are not there: neither answered, nor counted, nor matched.
+  const txn = guardedReads(app.store.read(), access);
   // `Prefer: count=exact` asks for the number of all matches in `Content-Range` [harper 5].
   const headers = prefers(exchange.request.headers.prefer, 'count', 'exact')
     ? ['Content-Range', await exchange.timed(() => query.contentRange(txn))]
@@ -39,7 +45,7 @@ export async function listRecords(
     exchange,
     format,
     query.results(txn),
-    query.columns ?? resource.columns,
+    query.columns ?? visibleColumns(resource, access),
     headers,
   );
 }
@@ -50,6 +56,7 @@ export async function createRecords(
   exchange: Exchange,
   resource: TableResource,
   format: Format,
+  access: Access,
 ): Promise<void> {
   const body = decodeBody(
     await readBody(exchange.request, app.config.maxBodyBytes),
@@ -57,7 +64,7 @@ export async function createRecords(
   );
   if (Array.isArray(body)) {
     const records = body as StoredValue[];
-    const keys = await exchange.timed(() => resource.table.createMany(records));
+    const keys = await exchange.timed(() => resource.table.createMany(records, access));
     exchange.sendValue(201, format, keys);
     return;
   }
@@ -68,9 +75,13 @@ export async function createRecords(
   // transaction, so that a record whose answer cannot be written is not committed either.
   let location = '';
   const key = await exchange.timed(() =>
-    resource.table.create(body, (created) => {
-      location = encodeURIComponent(String(created));
-    }),
+    resource.table.create(
+      body,
+      (created) => {
+        location = encodeURIComponent(String(created));
+      },
+      access,
+    ),
   );
   exchange.sendValue(201, format, key, ['Location', location]);
 }
@@ -82,8 +93,12 @@ export async function deleteRecords(
   resource: TableResource,
   rawQuery: string,
   format: Format,
+  access: Access,
 ): Promise<void> {
-  const query = collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery);
-  await exchange.timed(() => resource.table.deleteMatching((txn) => query.keys(txn)));
+  access.require(resource.meta, 'delete');
+  const query = collectionQuery({ schema: app.schema, table: resource.meta }, rawQuery, access);
+  await exchange.timed(() =>
+    resource.table.deleteMatching((txn) => query.keys(guardedReads(txn, access)), access),
+  );
   exchange.sendValue(200, format, true);
 }

@@ -4,6 +4,8 @@
  * Requests on one record: `/T/<id>` (GET, HEAD, PUT, PATCH, DELETE) and `/T/<id>.<attribute>`
  * (GET, HEAD). Contract section 4; ETags and preconditions per section 6.
  */
+import { guardedReads } from '../auth/guardedTxn.js';
+import type { Access } from '../auth/policy.js';
 import { readBody, decodeBody } from '../http/body.js';
 import { contentEtag, etagOf, ifMatchHolds, noneMatchHits, versionEtags } from '../http/etag.js';
 import { encodeValue } from '../http/encode.js';
@@ -15,7 +17,7 @@ import { STORE_LIMITS } from '../store/limits.js';
 import type { Key, StoredValue } from '../store/types.js';
 import type { WriteOptions, WrittenEntry } from '../table.js';
 import { isPlainObject } from '../validate.js';
-import type { App, TableResource } from './app.js';
+import { visibleColumns, type App, type TableResource } from './app.js';
 import {
   parseQuery,
   relationshipExposed,
@@ -29,7 +31,9 @@ export const ATTRIBUTE_METHODS = 'GET, HEAD, OPTIONS';
 
 /**
  * GET/HEAD of a whole record: 200 with its strong ETag (the version, the format folded in for
- * formats other than JSON), 304 when `If-None-Match` matches, 404.
+ * formats other than JSON), 304 when `If-None-Match` matches, 404. A record the role may not see
+ * is a 404 too; one with attributes it may not read is answered without them, tagged by a digest
+ * of that answer.
  */
 export async function getRecord(
   app: App,
@@ -37,7 +41,9 @@ export async function getRecord(
   resource: TableResource,
   id: string,
   format: Format,
+  access: Access,
 ): Promise<void> {
+  access.require(resource.meta, 'read');
   const key = resource.table.parseKey(id);
   if (key === undefined) {
     exchange.send(404, []);
@@ -55,6 +61,16 @@ export async function getRecord(
   }
   if (cached?.record === undefined) {
     exchange.send(404, []);
+    return;
+  }
+  const policy = access.table(resource.meta.name);
+  if (!policy.readsAll) {
+    if (!access.visible(resource.meta.name, cached.record)) {
+      exchange.send(404, []);
+      return;
+    }
+    const shown = access.strip(resource.meta.name, cached.record);
+    sendTagged(exchange, format, shown, visibleColumns(resource, access));
     return;
   }
   const etag = format === 'json' ? cached.etag : etagOf(cached.version, format);
@@ -106,9 +122,12 @@ export async function getShapedRecord(
   id: string,
   rawQuery: string,
   format: Format,
+  access: Access,
 ): Promise<void> {
+  access.require(resource.meta, 'read');
   const ctx = { schema: app.schema, table: resource.meta, limits: app.config };
   const query = parseQuery(rawQuery, ctx);
+  access.checkQuery(resource.meta, query);
   if (
     query.conditions !== null ||
     query.sort.length > 0 ||
@@ -122,13 +141,13 @@ export async function getShapedRecord(
     );
   }
   const key = resource.table.parseKey(id);
+  const txn = guardedReads(app.store.read(), access);
   const entry =
-    key === undefined ? undefined : await exchange.timed(() => resource.table.getEntry(key));
+    key === undefined ? undefined : await exchange.timed(() => resource.table.getEntry(key, txn));
   if (key === undefined || entry === undefined) {
     exchange.send(404, []);
     return;
   }
-  const txn = app.store.read();
   const shaped = await exchange.timed(() =>
     shapeRecord(txn, ctx, query, entry.record, { key, version: entry.version }),
   );
@@ -146,10 +165,14 @@ export async function getAttribute(
   id: string,
   name: string,
   format: Format,
+  access: Access,
 ): Promise<void> {
+  access.require(resource.meta, 'read');
+  access.checkAttribute(resource.meta, name);
   const key = resource.table.parseKey(id);
+  const txn = guardedReads(app.store.read(), access);
   const entry =
-    key === undefined ? undefined : await exchange.timed(() => resource.table.getEntry(key));
+    key === undefined ? undefined : await exchange.timed(() => resource.table.getEntry(key, txn));
   if (entry === undefined) {
     exchange.send(404, []);
     return;
@@ -159,14 +182,7 @@ export async function getAttribute(
   const value =
     attribute?.relationship != null && relationshipExposed(app.schema, attribute)
       ? await exchange.timed(() =>
-          resolveRelationship(
-            app.store.read(),
-            app.schema,
-            resource.meta,
-            attribute,
-            entry.record,
-            app.config,
-          ),
+          resolveRelationship(txn, app.schema, resource.meta, attribute, entry.record, app.config),
         )
       : Object.hasOwn(entry.record, name)
         ? (entry.record[name] ?? null)
@@ -185,6 +201,7 @@ export async function putRecord(
   resource: TableResource,
   id: string,
   format: () => Format,
+  access: Access,
 ): Promise<void> {
   const key = keyForWrite(resource, id);
   const answerFormat = prefers(exchange.request.headers.prefer, 'return', 'representation')
@@ -192,9 +209,9 @@ export async function putRecord(
     : null;
   const body = await recordBody(app, exchange);
   const written = await exchange.timed(() =>
-    resource.table.put(key, body, preconditionOf(exchange)),
+    resource.table.put(key, body, { ...preconditionOf(exchange), access }),
   );
-  sendWritten(exchange, resource, written, answerFormat);
+  sendWritten(exchange, resource, written, answerFormat, access);
 }
 
 /**
@@ -207,6 +224,7 @@ export async function patchRecord(
   resource: TableResource,
   id: string,
   format: () => Format,
+  access: Access,
 ): Promise<void> {
   const key = keyForWrite(resource, id);
   const answerFormat = prefers(exchange.request.headers.prefer, 'return', 'representation')
@@ -214,27 +232,33 @@ export async function patchRecord(
     : null;
   const body = await recordBody(app, exchange);
   const written = await exchange.timed(() =>
-    resource.table.patch(key, body, preconditionOf(exchange)),
+    resource.table.patch(key, body, { ...preconditionOf(exchange), access }),
   );
-  sendWritten(exchange, resource, written, answerFormat);
+  sendWritten(exchange, resource, written, answerFormat, access);
 }
 
+/**
+ * The answer of a PUT or PATCH. The stored record is returned as its role may read it; one it may
+ * not read at all is not returned (204, as without the preference).
+ */
 function sendWritten(
   exchange: Exchange,
   resource: TableResource,
   written: WrittenEntry<StoredValue>,
   format: Format | null,
+  access: Access,
 ): void {
-  if (format === null) {
+  const name = resource.meta.name;
+  if (format === null || !access.visible(name, written.record)) {
     exchange.send(204, ['ETag', etagOf(written.version)]);
     return;
   }
   exchange.sendValue(
     written.created ? 201 : 200,
     format,
-    written.record,
+    access.strip(name, written.record),
     ['ETag', etagOf(written.version, format), 'Preference-Applied', 'return=representation'],
-    resource.columns,
+    visibleColumns(resource, access),
   );
 }
 
@@ -244,9 +268,11 @@ export async function deleteRecord(
   resource: TableResource,
   id: string,
   format: Format,
+  access: Access,
 ): Promise<void> {
+  access.require(resource.meta, 'delete');
   const key = resource.table.parseKey(id);
-  const options = preconditionOf(exchange);
+  const options = { ...preconditionOf(exchange), access };
   if (key === undefined) {
     // No record can have this key; only a precondition can make that an error.
     if (options.precondition) throw preconditionFailed();
