@@ -4,6 +4,7 @@ import { randomIndex, type Random } from './random.js';
 
 export const HTTP_CASE_NAMES = [
   'get_one',
+  'get_one_bearer',
   'query_limit20',
   'query_sorted',
   'select_rel',
@@ -22,6 +23,8 @@ export interface CaseRequest {
   readonly path: string;
   /** A JSON body (sent with `Content-Type: application/json`). */
   readonly body?: string;
+  /** Headers of the request besides the body's (credentials). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface HttpCase {
@@ -31,13 +34,18 @@ export interface HttpCase {
   readonly varies: boolean;
   /** The next request; `products` is how many products `p0…` are loaded. */
   readonly request: (random: Random, products: number) => CaseRequest;
+  /** Sent with a Bearer token of `POST /auth/login` (the bench's super user's). */
+  readonly bearer?: true;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 export function requestHeaders(request: CaseRequest): Record<string, string> {
-  return request.body === undefined ? {} : { ...JSON_HEADERS };
+  return { ...(request.body === undefined ? {} : JSON_HEADERS), ...request.headers };
 }
+
+/** The bench's super user (`SUPER_USER`), whose token `get_one_bearer` sends. */
+export const BENCH_USER = { username: 'bench', password: 'bench-Password-1' } as const;
 
 function randomProductPath(random: Random, products: number): string {
   return `/Product/${productId(randomIndex(random, products))}`;
@@ -48,6 +56,14 @@ export const HTTP_CASES: Readonly<Record<HttpCaseName, HttpCase>> = {
     name: 'get_one',
     varies: true,
     description: 'GET /Product/<random id>: one record by primary key',
+    request: (random, products) => ({ method: 'GET', path: randomProductPath(random, products) }),
+  },
+  get_one_bearer: {
+    name: 'get_one_bearer',
+    varies: true,
+    bearer: true,
+    description:
+      'GET /Product/<random id> with Authorization: Bearer <token of POST /auth/login>: get_one, authenticated',
     request: (random, products) => ({ method: 'GET', path: randomProductPath(random, products) }),
   },
   query_limit20: {

@@ -201,6 +201,11 @@ export function evaluateTargets(
       0.6,
     ),
     target(
+      'get_one_bearer ≥ 0.8 × get_one',
+      ratio(rps(cases.get_one_bearer), rps(cases.get_one)),
+      0.8,
+    ),
+    target(
       'query_limit20 ≥ 0.3 × get_one',
       ratio(rps(cases.query_limit20), rps(cases.get_one)),
       0.3,

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/packageRoot.js';
-import { HTTP_CASES, SCALING_CASE_NAMES, type HttpCaseName } from './cases.js';
+import { BENCH_USER, HTTP_CASES, SCALING_CASE_NAMES, type HttpCaseName } from './cases.js';
 import { loadFixedRecords, loadProducts } from './dataset.js';
 import { measureGenerator } from './generatorSpeed.js';
 import type { LoadOptions } from './load.js';
@@ -30,7 +30,15 @@ import { measureLatency } from './realtime.js';
 import { roundTo } from './round.js';
 import { startServer, stopAllServers, type ServerProcess } from './serverProcess.js';
 import { buildShopServer } from './shopServer.js';
-import { caseSource, errorMessage, log, runCase, runRealtime, startCeiling } from './suite.js';
+import {
+  bearerHeaders,
+  caseSource,
+  errorMessage,
+  log,
+  runCase,
+  runRealtime,
+  startCeiling,
+} from './suite.js';
 
 /** The shop fixture's server, generated and built by the generator in this repository; its entry point. */
 async function generatedServer(options: BenchOptions): Promise<string> {
@@ -120,11 +128,14 @@ async function fullSuite(
   try {
     measured.ceilingRuns.push(await ceiling.measure('ceiling (before)'));
     for (const name of options.cases) {
+      const httpCase = HTTP_CASES[name];
+      // Logged in right before the case: its access token outlives the case, not the whole run.
+      const headers = httpCase.bearer ? await bearerHeaders(server.url) : undefined;
       measured.cases[name] = await runCase(
         server,
-        HTTP_CASES[name],
+        httpCase,
         options.products,
-        caseSource(HTTP_CASES[name], options.seed, options.products),
+        caseSource(httpCase, options.seed, options.products, headers),
         load,
       );
     }
@@ -167,7 +178,13 @@ async function measureServer(
     name: 'shop server',
     script: entry,
     cwd: path.dirname(path.dirname(entry)),
-    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      SUPER_USER: BENCH_USER.username,
+      SUPER_USER_PASSWORD: BENCH_USER.password,
+    },
     nodeArgs:
       options.profileDir === undefined
         ? []

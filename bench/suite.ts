@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HTTP_CASES, requestHeaders, type HttpCase } from './cases.js';
+import { BENCH_USER, HTTP_CASES, requestHeaders, type HttpCase } from './cases.js';
 import { measure, type LoadOptions, type LoadTarget, type RequestSource } from './load.js';
 import { watchProcess } from './procStats.js';
 import { seededRandom } from './random.js';
@@ -32,13 +32,34 @@ export function errorMessage(error: unknown): string {
 }
 
 /** A case's requests, from its own seeded generator: the same sequence on every run. */
-export function caseSource(httpCase: HttpCase, seed: number, products: number): RequestSource {
+export function caseSource(
+  httpCase: HttpCase,
+  seed: number,
+  products: number,
+  headers?: Readonly<Record<string, string>>,
+): RequestSource {
   const random = seededRandom(seed);
   // A varying case picks among the products, so that many different requests are worth having.
   return {
-    next: () => httpCase.request(random, products),
+    next: () => {
+      const request = httpCase.request(random, products);
+      return headers === undefined ? request : { ...request, headers };
+    },
     variety: httpCase.varies ? products : 1,
   };
+}
+
+/** `Authorization: Bearer …` of the bench's super user, logged in now. */
+export async function bearerHeaders(url: string): Promise<Record<string, string>> {
+  const response = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_USER),
+  });
+  if (response.status !== 200)
+    throw new Error(`POST /auth/login answered ${response.status}: ${await response.text()}`);
+  const { accessToken } = (await response.json()) as { accessToken: string };
+  return { Authorization: `Bearer ${accessToken}` };
 }
 
 /** One answer to the case's first request, so a broken case is reported instead of measured. */

@@ -9,6 +9,7 @@
 import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, stopEngines } from '../helpers/engines.js';
 import {
   REPO_ROOT,
   startGeneratedServer,
@@ -70,13 +71,17 @@ const SERVER_ENV = {
   LOGIN_MAX_FAILURES: '3',
 };
 
-describe('the shop with its roles: visitors, customers, staff', () => {
+afterAll(stopEngines);
+
+describe.each(ENGINES)('the shop with its roles on $name: visitors, customers, staff', (engine) => {
   let server: GeneratedServer;
   let url: string;
+  let engineEnv: Record<string, string>;
   const tokens: string[] = [];
 
   beforeAll(async () => {
-    server = await startGeneratedServer('shop', { env: SERVER_ENV });
+    engineEnv = await engine.env();
+    server = await startGeneratedServer('shop', { env: { ...SERVER_ENV, ...engineEnv } });
     url = server.url;
     for (const [username, role] of [
       ['alice', 'customer'],
@@ -93,7 +98,7 @@ describe('the shop with its roles: visitors, customers, staff', () => {
     // The users command, on the store of the running server, which hears of it at once.
     const added = await execa('node', ['dist/users.js', 'add', 'sam', '--role', 'staff'], {
       cwd: path.join(REPO_ROOT, 'generated-examples', 'shop'),
-      env: { DATA_DIR: server.dataDir },
+      env: { DATA_DIR: server.dataDir, ...engineEnv },
       input: `${PASSWORDS.sam}\n`,
       reject: false,
     });
@@ -498,13 +503,15 @@ describe('the shop with its roles: visitors, customers, staff', () => {
   });
 });
 
-describe('the calendar: a user reads their own calendar', () => {
+describe.each(ENGINES)('the calendar on $name: a user reads their own calendar', (engine) => {
   let server: GeneratedServer;
   let url: string;
   const alice = basic('alice');
 
   beforeAll(async () => {
-    server = await startGeneratedServer('calendar', { env: SERVER_ENV });
+    server = await startGeneratedServer('calendar', {
+      env: { ...SERVER_ENV, ...(await engine.env()) },
+    });
     url = server.url;
     for (const username of ['alice', 'bob']) {
       const created = await request(`${url}/auth/users`, {

@@ -230,11 +230,18 @@ export class HttpServer implements ServerState, AuthEndpointHost {
 
   /** The access of the request: authenticated by `app.auth`, the super user's without it. */
   authenticate(exchange: Exchange | IncomingMessage, token?: string): Promise<Access> {
+    try {
+      return Promise.resolve(this.accessOf(exchange, token));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** `authenticate`, answered at once when no credentials need checking (a known token, none). */
+  private accessOf(exchange: Exchange | IncomingMessage, token?: string): Access | Promise<Access> {
     const auth = this.app.auth;
     const request = exchange instanceof Exchange ? exchange.request : exchange;
-    return auth === null
-      ? Promise.resolve(this.app.localAccess)
-      : auth.authenticate(request, token);
+    return auth === null ? this.app.localAccess : auth.authenticate(request, token);
   }
 
   private dispatch(exchange: Exchange): Promise<void> | void {
@@ -295,17 +302,17 @@ export class HttpServer implements ServerState, AuthEndpointHost {
    * Runs `answer` with the request's access. An event stream may carry its token as the URL's
    * `access_token` parameter (an `EventSource` cannot set headers).
    */
-  private async authenticated(
+  private authenticated(
     exchange: Exchange,
     query: string,
     answer: (access: Access) => Promise<void> | void,
-  ): Promise<void> {
+  ): Promise<void> | void {
     // A preflight carries no credentials, and its answer (the methods) tells nothing of the data.
     if (exchange.request.method === 'OPTIONS') return answer(this.app.nobody);
     const token = this.wantsEventStream(exchange) ? tokenParameter(query) : undefined;
-    const access = await this.authenticate(exchange, token);
     exchange.vary('Authorization');
-    await answer(access);
+    const access = this.accessOf(exchange, token);
+    return access instanceof Promise ? access.then(answer) : answer(access);
   }
 
   private record(

@@ -150,7 +150,7 @@ export class Auth {
    * WebSockets, `token`: the URL's `access_token`). 401 (`UNAUTHENTICATED`) for missing or wrong
    * credentials, 429 after too many failed ones.
    */
-  async authenticate(request: IncomingMessage, token?: string): Promise<Access> {
+  authenticate(request: IncomingMessage, token?: string): Access | Promise<Access> {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const space = header.indexOf(' ');
@@ -206,8 +206,15 @@ export class Auth {
     return role;
   }
 
-  private async bearer(token: string): Promise<Access> {
+  /** A token verified before is answered at once; another one once it has been verified. */
+  private bearer(token: string): Access | Promise<Access> {
     if (token === '') throw unauthenticated('The Bearer token is empty');
+    const known = this.issuer.verifiedAccess(token);
+    if (known === 'expired') throw unauthenticated('The access token has expired');
+    return known === undefined ? this.verifyBearer(token) : this.userAccess(known.username);
+  }
+
+  private async verifyBearer(token: string): Promise<Access> {
     let claims;
     try {
       claims = await this.issuer.verifyAccess(token);
@@ -220,9 +227,14 @@ export class Auth {
         throw tokenRefused(externalError);
       }
     }
-    const user = this.users.get(claims.username);
+    return this.userAccess(claims.username);
+  }
+
+  /** The access of a user of the store named by a token, as the user is now. */
+  private userAccess(username: string): Access {
+    const user = this.users.get(username);
     if (user === undefined) {
-      throw unauthenticated(`The token's user "${claims.username}" no longer exists`);
+      throw unauthenticated(`The token's user "${username}" no longer exists`);
     }
     return new Access(this.schema, { username: user.username, role: user.role }, this.roleOf(user));
   }

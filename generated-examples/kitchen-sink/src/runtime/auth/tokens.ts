@@ -141,6 +141,15 @@ export class TokenIssuer {
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.#accessTtlSeconds };
   }
 
+  /**
+   * The claims of an access token verified before and not expired since, or `'expired'`, or
+   * undefined when it has not been verified (yet): the caller then calls `verifyAccess`. Lets the
+   * server authenticate the requests of a token it knows without waiting for a promise.
+   */
+  verifiedAccess(token: string): TokenClaims | 'expired' | undefined {
+    return this.#verified.get(token, this.#now());
+  }
+
   /** The claims of a valid access token of this server; throws `TokenError` for any other token. */
   async verifyAccess(token: string): Promise<TokenClaims> {
     const nowMs = this.#now();
