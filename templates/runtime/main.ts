@@ -88,7 +88,9 @@ export async function runServer<DB>(
       log,
     );
     phase = 'hooks';
-    app = createApp(schema, store, config, runtimeHooks(options.hooks ?? {}), auth);
+    const hooks = runtimeHooks(options.hooks ?? {});
+    auth.checkRoutes(hooks);
+    app = createApp(schema, store, config, hooks, auth);
     http = new HttpServer(
       app,
       (options.realtime ?? createRealtime)(app),

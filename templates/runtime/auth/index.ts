@@ -22,6 +22,7 @@ import { clientError } from '../http/errors.js';
 import { isLoopback } from '../http/origin.js';
 import type { SchemaMeta } from '../meta.js';
 import type { Store } from '../store/types.js';
+import type { RuntimeHooks } from '../tableSet.js';
 import { PasswordCheckBusyError, verifyPassword, verifyUnknown } from './passwords.js';
 import { Access, Policy, type RolePolicy } from './policy.js';
 import { FailureLimiter } from './rateLimit.js';
@@ -141,6 +142,21 @@ export class Auth {
 
   close(): void {
     this.users.close();
+  }
+
+  /** Throws (one line) for a custom route whose `roles` name a role the roles file does not define. */
+  checkRoutes(hooks: RuntimeHooks): void {
+    for (const [table, tableHooks] of Object.entries(hooks)) {
+      for (const route of tableHooks?.routes ?? []) {
+        if (route.roles === undefined || route.roles === '*') continue;
+        const unknown = route.roles.find((role) => this.policy.role(role) === undefined);
+        if (unknown !== undefined) {
+          throw new Error(
+            `the route ${route.method} ${JSON.stringify(route.path)} of ${table} names the role "${unknown}", which src/roles.ts does not define`,
+          );
+        }
+      }
+    }
   }
 
   /**
