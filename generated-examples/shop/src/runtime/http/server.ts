@@ -12,11 +12,13 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { ClientError } from '../errors.js';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { guardedReads } from '../auth/guardedTxn.js';
+import { TOKEN_PARAMETER } from '../auth/index.js';
 import type { Access } from '../auth/policy.js';
 import { answerAuth, type AuthEndpointHost } from '../auth/routes.js';
+import { ClientError } from '../errors.js';
 import type { App, TableResource } from '../rest/app.js';
 import {
   COLLECTION_METHODS,
@@ -44,8 +46,6 @@ import { Exchange, type ServerState } from './exchange.js';
 import { acceptsEventStream, CONTENT_TYPES, negotiate, type Format } from './negotiate.js';
 import { OriginGuard } from './origin.js';
 import { Router, type Route } from './router.js';
-import { guardedReads } from '../auth/guardedTxn.js';
-import { TOKEN_PARAMETER } from '../auth/index.js';
 
 /** What the real-time module (WebSocket, Server-Sent Events) is handed by the HTTP server. */
 export interface RealtimeHandler {
@@ -231,12 +231,8 @@ export class HttpServer implements ServerState, AuthEndpointHost {
   };
 
   /** The access of the request: authenticated by `app.auth`, the super user's without it. */
-  authenticate(exchange: Exchange | IncomingMessage, token?: string): Promise<Access> {
-    try {
-      return Promise.resolve(this.accessOf(exchange, token));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  async authenticate(exchange: Exchange | IncomingMessage, token?: string): Promise<Access> {
+    return this.accessOf(exchange, token);
   }
 
   /** `authenticate`, answered at once when no credentials need checking (a known token, none). */
