@@ -136,6 +136,11 @@ function jsonResponse(description: string, schema: JsonSchema): JsonSchema {
 }
 
 const ERROR = { $ref: '#/components/responses/Error' };
+/** What every table operation may answer besides its own answers (contract section 12). */
+const ACCESS_ERRORS = {
+  '401': { $ref: '#/components/responses/Unauthenticated' },
+  '403': { $ref: '#/components/responses/Forbidden' },
+};
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
 function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
@@ -169,7 +174,8 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
       responses: {
         '200': jsonResponse('The record.', ref(name)),
         '304': { description: 'Not modified (If-None-Match).' },
-        '404': { description: 'No such record (empty body).' },
+        '404': { description: 'No such record, or none the role may see (empty body).' },
+        ...ACCESS_ERRORS,
         default: ERROR,
       },
     },
@@ -180,7 +186,7 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
         required: true,
         content: { 'application/json': { schema: ref(`${name}Replace`) } },
       },
-      responses: { '204': { description: 'Written.' }, default: ERROR },
+      responses: { '204': { description: 'Written.' }, ...ACCESS_ERRORS, default: ERROR },
     },
     patch: {
       operationId: `patch${name}`,
@@ -189,13 +195,14 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
         required: true,
         content: { 'application/json': { schema: ref(`${name}Patch`) } },
       },
-      responses: { '204': { description: 'Written.' }, default: ERROR },
+      responses: { '204': { description: 'Written.' }, ...ACCESS_ERRORS, default: ERROR },
     },
     delete: {
       operationId: `delete${name}`,
       summary: `Delete one ${name} record.`,
       responses: {
         '200': jsonResponse('Deleted (also when nothing existed).', { const: true }),
+        ...ACCESS_ERRORS,
         default: ERROR,
       },
     },
@@ -206,7 +213,11 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
       summary: `${name} records matching a query.`,
       parameters: queryParameters,
       responses: {
-        '200': jsonResponse('The matching records.', { type: 'array', items: ref(name) }),
+        '200': jsonResponse('The matching records the role may see.', {
+          type: 'array',
+          items: ref(name),
+        }),
+        ...ACCESS_ERRORS,
         default: ERROR,
       },
     },
@@ -223,28 +234,172 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
           },
         },
       },
-      responses: { '201': jsonResponse('The new key(s).', {}), default: ERROR },
+      responses: { '201': jsonResponse('The new key(s).', {}), ...ACCESS_ERRORS, default: ERROR },
     },
     delete: {
       operationId: `deleteMatching${name}`,
       summary: `Delete every ${name} record matching a query.`,
       parameters: queryParameters,
-      responses: { '200': jsonResponse('Deleted.', { const: true }), default: ERROR },
+      responses: {
+        '200': jsonResponse('Deleted.', { const: true }),
+        ...ACCESS_ERRORS,
+        default: ERROR,
+      },
     },
   };
   paths[`/${segment}`] = {
     get: {
       operationId: `describe${name}`,
       summary: `A description of the ${name} table.`,
-      responses: { '200': jsonResponse('The description.', { type: 'object' }), default: ERROR },
+      responses: {
+        '200': jsonResponse('The description.', { type: 'object' }),
+        ...ACCESS_ERRORS,
+        default: ERROR,
+      },
+    },
+  };
+}
+
+/** No credentials needed. */
+const OPEN: readonly object[] = [];
+
+const TOKENS = jsonResponse('New tokens.', {
+  type: 'object',
+  properties: {
+    accessToken: { type: 'string', description: 'Send as `Authorization: Bearer <accessToken>`.' },
+    refreshToken: { type: 'string', description: 'Send to POST /auth/refresh for new tokens.' },
+    tokenType: { const: 'Bearer' },
+    expiresIn: { type: 'integer', description: 'Seconds the access token is valid.' },
+  },
+  required: ['accessToken', 'refreshToken', 'tokenType', 'expiresIn'],
+});
+
+const USER = {
+  type: 'object',
+  properties: { username: { type: 'string' }, role: { type: 'string' } },
+  required: ['username', 'role'],
+};
+
+function jsonBody(schema: JsonSchema): JsonSchema {
+  return { required: true, content: { 'application/json': { schema } } };
+}
+
+/** `/auth/…`: logins, tokens and the users (contract section 12). */
+function authPaths(paths: Record<string, unknown>): void {
+  paths['/auth/login'] = {
+    post: {
+      operationId: 'login',
+      summary: 'Tokens for a username and password.',
+      security: OPEN,
+      requestBody: jsonBody({
+        type: 'object',
+        properties: { username: { type: 'string' }, password: { type: 'string' } },
+        required: ['username', 'password'],
+      }),
+      responses: {
+        '200': TOKENS,
+        '401': { $ref: '#/components/responses/Unauthenticated' },
+        '429': { $ref: '#/components/responses/Error' },
+        default: ERROR,
+      },
+    },
+  };
+  paths['/auth/refresh'] = {
+    post: {
+      operationId: 'refresh',
+      summary: "New tokens for a refresh token, while its user's password and role are unchanged.",
+      security: OPEN,
+      requestBody: jsonBody({
+        type: 'object',
+        properties: { refreshToken: { type: 'string' } },
+        required: ['refreshToken'],
+      }),
+      responses: {
+        '200': TOKENS,
+        '401': { $ref: '#/components/responses/Unauthenticated' },
+        default: ERROR,
+      },
+    },
+  };
+  paths['/auth/me'] = {
+    get: {
+      operationId: 'me',
+      summary: 'Who the request is made by.',
+      responses: {
+        '200': jsonResponse('The user (null without credentials) and their role.', {
+          type: 'object',
+          properties: {
+            username: { type: ['string', 'null'] },
+            role: { type: 'string' },
+            superUser: { type: 'boolean' },
+          },
+          required: ['username', 'role', 'superUser'],
+        }),
+        ...ACCESS_ERRORS,
+        default: ERROR,
+      },
+    },
+  };
+  const userParameter = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+  paths['/auth/users'] = {
+    get: {
+      operationId: 'listUsers',
+      summary: 'Every user and their role (the super user only).',
+      responses: {
+        '200': jsonResponse('The users.', { type: 'array', items: USER }),
+        ...ACCESS_ERRORS,
+        default: ERROR,
+      },
+    },
+    post: {
+      operationId: 'addUser',
+      summary: 'Add a user (the super user only).',
+      requestBody: jsonBody({
+        type: 'object',
+        properties: {
+          username: { type: 'string' },
+          password: { type: 'string' },
+          role: { type: 'string' },
+        },
+        required: ['username', 'password', 'role'],
+      }),
+      responses: { '201': jsonResponse('The user.', USER), ...ACCESS_ERRORS, default: ERROR },
+    },
+  };
+  paths['/auth/users/{name}'] = {
+    parameters: [userParameter],
+    get: {
+      operationId: 'getUser',
+      summary: 'One user (the super user only).',
+      responses: { '200': jsonResponse('The user.', USER), ...ACCESS_ERRORS, default: ERROR },
+    },
+    patch: {
+      operationId: 'updateUser',
+      summary: "Change a user's password and/or role (the super user only).",
+      requestBody: jsonBody({
+        type: 'object',
+        properties: { password: { type: 'string' }, role: { type: 'string' } },
+      }),
+      responses: { '200': jsonResponse('The user.', USER), ...ACCESS_ERRORS, default: ERROR },
+    },
+    delete: {
+      operationId: 'removeUser',
+      summary: 'Remove a user (the super user only).',
+      responses: {
+        '200': jsonResponse('Removed.', { const: true }),
+        ...ACCESS_ERRORS,
+        default: ERROR,
+      },
     },
   };
 }
 
 /** The paths the server answers itself, which no table can be exported under. */
 function serverPaths(paths: Record<string, unknown>): void {
+  authPaths(paths);
   paths['/health'] = {
     get: {
+      security: OPEN,
       operationId: 'health',
       summary: 'Whether the server can read and write its store (503 when it cannot).',
       responses: {
@@ -259,6 +414,7 @@ function serverPaths(paths: Record<string, unknown>): void {
   };
   paths['/openapi'] = {
     get: {
+      security: OPEN,
       operationId: 'openApi',
       summary: 'This document.',
       responses: {
@@ -292,10 +448,43 @@ export function openApiDocument(schema: SchemaMeta, options: OpenApiOptions): Js
   return {
     openapi: '3.1.0',
     info: { title: options.title, version: options.version },
+    // Which of these a request needs depends on the roles file (src/roles.ts): without
+    // credentials a request has the anonymous role, or (from this machine, with AUTHORIZE_LOCAL)
+    // the super user's.
+    security: [{ basicAuth: [] }, { bearerAuth: [] }, { accessToken: [] }, {}],
     paths,
     components: {
       schemas,
-      responses: { Error: jsonResponse('An error (contract section 7).', ref('Error')) },
+      responses: {
+        Error: jsonResponse('An error (contract section 7).', ref('Error')),
+        Unauthenticated: {
+          ...jsonResponse('Missing or wrong credentials (`UNAUTHENTICATED`).', ref('Error')),
+          headers: {
+            'WWW-Authenticate': {
+              description: 'The schemes the server takes: Basic and Bearer.',
+              schema: { type: 'string' },
+            },
+          },
+        },
+        Forbidden: jsonResponse('The role may not do this (`FORBIDDEN`).', ref('Error')),
+      },
+      securitySchemes: {
+        basicAuth: { type: 'http', scheme: 'basic', description: 'A user of the server.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An access token of POST /auth/login, or of the identity provider of JWT_JWKS_URL.',
+        },
+        accessToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'access_token',
+          description:
+            'The access token in the URL, for event streams and WebSockets only (browsers cannot set their headers).',
+        },
+      },
     },
   };
 }

@@ -6,8 +6,11 @@
  * credentials themselves (Basic, tokens of POST /auth/login, refresh, the users command), which
  * never come back in an answer or a log line.
  */
-import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, stopEngines } from '../helpers/engines.js';
 import {
@@ -62,6 +65,35 @@ async function request(
     // not JSON (an empty answer)
   }
   return { status: response.status, headers: response.headers, body, text };
+}
+
+/** The shop's committed OpenAPI document, against which answers are checked. */
+const OPENAPI = JSON.parse(
+  readFileSync(path.join(REPO_ROOT, 'generated-examples', 'shop', 'openapi.json'), 'utf8'),
+) as {
+  paths: Record<string, Record<string, { responses: Record<string, Record<string, unknown>> }>>;
+  components: { responses: Record<string, Record<string, unknown>> };
+};
+const ajv = new Ajv2020({ strict: false });
+addFormats.default(ajv);
+
+/** Checks an answer against the response schema the document gives for it. */
+function conforms(template: string, method: string, answer: Answer): void {
+  const responses = OPENAPI.paths[template]?.[method]?.responses;
+  let response = responses?.[String(answer.status)] ?? responses?.default;
+  expect(response, `${method} ${template} ${answer.status} is documented`).toBeDefined();
+  const reference = response!.$ref;
+  if (typeof reference === 'string') {
+    response = OPENAPI.components.responses[reference.split('/').pop()!];
+  }
+  const content = response!.content as
+    Record<string, { schema: Record<string, unknown> }> | undefined;
+  if (content === undefined) return;
+  const validate = ajv.compile({
+    ...content['application/json']!.schema,
+    components: OPENAPI.components,
+  });
+  expect(validate(answer.body), JSON.stringify(validate.errors)).toBe(true);
 }
 
 const SERVER_ENV = {
@@ -352,6 +384,7 @@ describe.each(ENGINES)('the shop with its roles on $name: visitors, customers, s
   it('answers 401 with a challenge for wrong credentials, and 429 after too many', async () => {
     const wrong = await request(`${url}/Product/`, { auth: basic('alice', 'not-her-password') });
     expect(wrong.status).toBe(401);
+    conforms('/Product/', 'get', wrong);
     expect(wrong.headers.get('www-authenticate')).toContain('Basic');
     expect((wrong.body as { code: string }).code).toBe('UNAUTHENTICATED');
     expect((await request(`${url}/Product/`, { auth: 'Bearer not-a-token' })).status).toBe(401);
@@ -377,17 +410,17 @@ describe.each(ENGINES)('the shop with its roles on $name: visitors, customers, s
     });
     expect(login.status).toBe(200);
     expect(login.headers.get('cache-control')).toBe('no-store');
+    conforms('/auth/login', 'post', login);
     const issued = login.body as { accessToken: string; refreshToken: string; tokenType: string };
     tokens.push(issued.accessToken, issued.refreshToken);
     expect(issued.tokenType).toBe('Bearer');
     const bearer = `Bearer ${issued.accessToken}`;
     const cart = await request(`${url}/CartItem/?select(id)`, { auth: bearer });
     expect((cart.body as string[]).sort()).toEqual(['b1', 'b5']);
-    expect((await request(`${url}/auth/me`, { auth: bearer })).body).toEqual({
-      username: 'bob',
-      role: 'customer',
-      superUser: false,
-    });
+    const me = await request(`${url}/auth/me`, { auth: bearer });
+    conforms('/auth/me', 'get', me);
+    expect(me.body).toEqual({ username: 'bob', role: 'customer', superUser: false });
+    conforms('/CartItem/', 'get', await request(`${url}/CartItem/`, { auth: bearer }));
     // A refresh token is not an access token.
     expect(
       (await request(`${url}/CartItem/`, { auth: `Bearer ${issued.refreshToken}` })).status,
@@ -418,6 +451,7 @@ describe.each(ENGINES)('the shop with its roles on $name: visitors, customers, s
     );
     expect((await request(`${url}/CartItem/`, { auth: bearer })).status).toBe(401);
     const listed = await request(`${url}/auth/users`, { auth: ADMIN });
+    conforms('/auth/users', 'get', listed);
     expect(listed.text).not.toContain('scrypt');
     expect((listed.body as { username: string }[]).map((user) => user.username)).toEqual([
       'admin',
@@ -425,7 +459,9 @@ describe.each(ENGINES)('the shop with its roles on $name: visitors, customers, s
       'sam',
     ]);
     // Managing users is the super user's alone.
-    expect((await request(`${url}/auth/users`, { auth: basic('sam') })).status).toBe(403);
+    const forbidden = await request(`${url}/auth/users`, { auth: basic('sam') });
+    expect(forbidden.status).toBe(403);
+    conforms('/auth/users', 'get', forbidden);
     expect((await request(`${url}/auth/users`)).status).toBe(403);
   });
 
