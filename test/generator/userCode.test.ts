@@ -179,3 +179,44 @@ describe('a deleted hooks file', () => {
     expect(await typecheck(server)).toEqual({ exitCode: 0, output: '' });
   });
 });
+
+describe('a schema change that breaks the roles file', () => {
+  const dir = path.join(WORK, 'roles');
+
+  it("is reported at the roles file's line, like a hook's, and a good roles file compiles", async () => {
+    expect((await codegen(dir, shop)).exitCode).toBe(0);
+    const roles = path.join(dir, 'server', 'src', 'roles.ts');
+    await writeFile(
+      roles,
+      `import type { Database } from './database.js';
+import { defineRoles } from './runtime/auth/roles.js';
+
+export default defineRoles<Database>({
+  superUser: 'admin',
+  roles: {
+    staff: {
+      tables: {
+        Product: { read: (product) => (product.stockQuantity ?? 0) > 0, attributes: { imageUrl: { read: false } } },
+      },
+    },
+  },
+});
+`,
+    );
+    expect(await codegen(dir, shop)).toMatchObject({ exitCode: 0, stderr: '' });
+    expect((await typecheck(path.join(dir, 'server'))).exitCode).toBe(0);
+
+    // The rule reads an attribute the schema drops; the attribute list names another.
+    const run = await codegen(
+      dir,
+      shop.replace('  stockQuantity: Int\n', '').replace('  imageUrl: String\n', ''),
+    );
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(
+      "server/src/roles.ts:9:48 error Property 'stockQuantity' does not exist",
+    );
+    expect(run.stderr).toContain(
+      "server/src/roles.ts:9:87 error Object literal may only specify known properties, and 'imageUrl'",
+    );
+  });
+});
