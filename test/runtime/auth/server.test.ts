@@ -17,6 +17,10 @@ import {
   type RunningServer,
   type ServerOptions,
 } from '../../../templates/runtime/main.js';
+import { Auth } from '../../../templates/runtime/auth/index.js';
+import { withSystemTables } from '../../../templates/runtime/auth/users.js';
+import { loadConfig } from '../../../templates/runtime/config.js';
+import { openLmdbStore } from '../../../templates/runtime/store/lmdb.js';
 import { shopSchema } from '../fixtures/schemas.js';
 
 type Shop = Record<'CartItem' | 'Category' | 'Product', never>;
@@ -221,6 +225,31 @@ describe('what a server refuses to start with', () => {
     expect(await refusal({ hooks })).toBe(
       'the route GET "x" of Product names the role "clark", which src/roles.ts does not define; fix it in the table\'s file under src/hooks/',
     );
+  });
+
+  it('refuses, by default, to serve every address with no one to let in', async () => {
+    // Opened as the server opens it, without listening: nothing binds beyond 127.0.0.1 here.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'auth-open-'));
+    dirs.push(dataDir);
+    const store = openLmdbStore(withSystemTables(shopSchema), { path: dataDir, log: () => {} });
+    try {
+      const open = (env: Record<string, string>) =>
+        Auth.open(
+          shopSchema,
+          store,
+          loadConfig({ HOST: '0.0.0.0', ...env }),
+          { superUser: 'admin', roles: {} },
+          () => {},
+        );
+      await expect(open({})).rejects.toThrow(/^no request could be let in/);
+      // An explicit AUTHORIZE_LOCAL is the operator's choice of a server for this machine alone.
+      (await open({ AUTHORIZE_LOCAL: 'true' })).close();
+      // A user to log in as is enough.
+      (await open({ SUPER_USER: 'root', SUPER_USER_PASSWORD: 'root-Pass-1' })).close();
+      (await open({})).close();
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a short JWT_SECRET and a lone SUPER_USER', async () => {
