@@ -10,6 +10,9 @@ export const HTTP_CASE_NAMES = [
   'select_rel',
   'post',
   'patch',
+  'list100',
+  'list100_gzip',
+  'list100_br',
 ] as const;
 export type HttpCaseName = (typeof HTTP_CASE_NAMES)[number];
 
@@ -101,6 +104,32 @@ export const HTTP_CASES: Readonly<Record<HttpCaseName, HttpCase>> = {
         quantity: 1 + randomIndex(random, 5),
         addedAt: '2024-08-14T12:00:00.000Z',
       }),
+    }),
+  },
+  list100: {
+    name: 'list100',
+    varies: false,
+    description: 'GET /Product/?limit(100): 100 whole records (about 20 KB of JSON), uncompressed',
+    request: () => ({ method: 'GET', path: '/Product/?limit(100)' }),
+  },
+  list100_gzip: {
+    name: 'list100_gzip',
+    varies: false,
+    description: 'list100 with Accept-Encoding: gzip',
+    request: () => ({
+      method: 'GET',
+      path: '/Product/?limit(100)',
+      headers: { 'accept-encoding': 'gzip' },
+    }),
+  },
+  list100_br: {
+    name: 'list100_br',
+    varies: false,
+    description: 'list100 with Accept-Encoding: br',
+    request: () => ({
+      method: 'GET',
+      path: '/Product/?limit(100)',
+      headers: { 'accept-encoding': 'br' },
     }),
   },
   patch: {

@@ -163,6 +163,14 @@ function rps(result: CaseResult | undefined): Figure {
   };
 }
 
+/** A case's requests per server CPU-second (what compression costs shows here, not in req/s). */
+function perCpu(result: CaseResult | undefined): Figure {
+  return {
+    value: result?.figures?.requests_per_cpu_s ?? null,
+    flagged: result !== undefined && isFlagged(result),
+  };
+}
+
 function target(name: string, measured: Figure, required: number): TargetResult {
   const { value, flagged } = measured;
   return {
@@ -212,6 +220,16 @@ export function evaluateTargets(
     ),
     target('post ≥ 10,000 req/s', rps(cases.post), 10_000),
     target('query_limit20 at 1M products ≥ 0.5 × at 10k', ratio(atOneMillion, atTenThousand), 0.5),
+    target(
+      'list100_gzip costs ≤ 1.5 × list100 per request in server CPU',
+      ratio(perCpu(cases.list100_gzip), perCpu(cases.list100)),
+      0.667,
+    ),
+    target(
+      'list100_br costs ≤ 1.5 × list100 per request in server CPU',
+      ratio(perCpu(cases.list100_br), perCpu(cases.list100)),
+      0.667,
+    ),
     target('WORKERS=2 get_one ≥ 1.3 × WORKERS=1', ratio(rps(two.get_one), rps(cases.get_one)), 1.3),
     {
       target: 'WORKERS=2 event p99 < 10 ms at 100 subscribers',

@@ -81,6 +81,8 @@ export interface ServerConfig {
   readonly loginMaxFailures: number;
   readonly loginMaxFailuresPerAddress: number;
   readonly loginFailureWindowMs: number;
+  /** Answers at least this long are compressed when the client asks (gzip, br); null: never. */
+  readonly compressionMinBytes: number | null;
 }
 
 export interface ConfigVariable {
@@ -234,6 +236,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'Bytes all WebSockets and event streams together may have waiting to be sent; past it the connection that adds to it is closed (1013).',
   },
   {
+    name: 'COMPRESSION_MIN_BYTES',
+    default: '1024',
+    description:
+      'Answers (lists included) at least this long are compressed with gzip or brotli when the client’s `Accept-Encoding` asks for it; `off` never compresses.',
+  },
+  {
     name: 'AUTHORIZE_LOCAL',
     default: '',
     description:
@@ -383,6 +391,10 @@ export function loadConfig(env: Environment): ServerConfig {
     loginMaxFailures: integer('LOGIN_MAX_FAILURES', 1, 1_000_000),
     loginMaxFailuresPerAddress: integer('LOGIN_MAX_FAILURES_PER_ADDRESS', 1, 1_000_000),
     loginFailureWindowMs: integer('LOGIN_FAILURE_WINDOW_MS', 1000, 86_400_000),
+    compressionMinBytes:
+      text('COMPRESSION_MIN_BYTES').toLowerCase() === 'off'
+        ? null
+        : integer('COMPRESSION_MIN_BYTES', 1, 2 ** 31),
   };
   if ((config.superUser === null) !== (config.superUserPassword === null)) {
     problems.push('SUPER_USER and SUPER_USER_PASSWORD must be set together');

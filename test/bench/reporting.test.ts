@@ -93,6 +93,8 @@ describe('targets', () => {
       [null, null],
       [null, null],
       [null, null],
+      [null, null],
+      [null, null],
     ]);
   });
 

@@ -8,10 +8,11 @@ import type { IncomingMessage } from 'node:http';
 
 /** The answer headers a page may read: every one the contract gives meaning to. */
 const EXPOSED_HEADERS =
-  'ETag, Location, Server-Timing, Content-Range, Preference-Applied, Retry-After';
+  'ETag, Location, Server-Timing, Content-Range, Preference-Applied, Retry-After, WWW-Authenticate';
 const PREFLIGHT_MAX_AGE = '600';
-/** The request headers a page may send: what the REST interface reads. */
-export const ALLOWED_REQUEST_HEADERS = 'Content-Type, Accept, If-Match, If-None-Match, Prefer';
+/** The request headers a page may send: what the REST interface reads, credentials included. */
+export const ALLOWED_REQUEST_HEADERS =
+  'Content-Type, Accept, Authorization, If-Match, If-None-Match, Prefer';
 
 export class CorsPolicy {
   private readonly anyOrigin: boolean;

@@ -7,6 +7,7 @@
  * any format.
  */
 import { createHash } from 'node:crypto';
+import { uncodedEtag } from './compress.js';
 import { FORMATS, type Format } from './negotiate.js';
 
 export function etagOf(version: number, format: Format = 'json'): string {
@@ -53,7 +54,8 @@ function parseTags(header: string): EntityTag[] | '*' {
     }
     const close = header.indexOf('"', i + 1);
     if (close < 0) break;
-    tags.push({ weak, tag: header.slice(i, close + 1) });
+    // A compressed representation's tag names the one it was made from.
+    tags.push({ weak, tag: uncodedEtag(header.slice(i, close + 1)) });
     i = close + 1;
   }
   return tags;

@@ -184,6 +184,10 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     return this.app.config.answerWriteTimeoutMs;
   }
 
+  get compressionMinBytes(): number | null {
+    return this.app.config.compressionMinBytes;
+  }
+
   openStream(): boolean {
     if (this.streams >= this.app.config.maxStreamedAnswers) return false;
     this.streams++;

@@ -151,6 +151,7 @@ describe('server lifecycle and limits', () => {
       'Preference-Applied',
       'Retry-After',
       'Server-Timing',
+      'WWW-Authenticate',
     ]);
 
     const preflight = await server.fetch('/Product/p1', {
@@ -170,7 +171,7 @@ describe('server lifecycle and limits', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(preflight.headers.get('vary')).toBe('Origin');
     expect(preflight.headers.get('access-control-allow-headers')).toBe(
-      'Content-Type, Accept, If-Match, If-None-Match, Prefer',
+      'Content-Type, Accept, Authorization, If-Match, If-None-Match, Prefer',
     );
 
     const other = await server.fetch('/Product/', { headers: { Origin: 'https://evil.example' } });
@@ -190,8 +191,9 @@ describe('server lifecycle and limits', () => {
       },
     });
     expect(anyPreflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(anyPreflight.headers.get('access-control-allow-headers')).not.toMatch(
-      /x-anything|authorization/i,
+    // The fixed list (Authorization is in it, for credentials), never an echo of the request's.
+    expect(anyPreflight.headers.get('access-control-allow-headers')).toBe(
+      'Content-Type, Accept, Authorization, If-Match, If-None-Match, Prefer',
     );
   });
 });

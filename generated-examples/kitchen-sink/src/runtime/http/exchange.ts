@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientError } from '../errors.js';
 import { afterBodyDiscarded } from './body.js';
+import { codedEtag, compress, negotiateCoding, type Coding } from './compress.js';
 import type { CorsPolicy } from './cors.js';
 import { encodeValue } from './encode.js';
 import { clientError, errorBody, storeExhausted, writeConflict } from './errors.js';
@@ -22,6 +23,8 @@ export interface ServerState {
   readonly closing: boolean;
   /** How long an answer may wait for the client to read before its connection is cut. */
   readonly answerWriteTimeoutMs: number;
+  /** Answers at least this long are compressed when the client asks; null: never. */
+  readonly compressionMinBytes: number | null;
   /** Takes one of the streamed answers' slots; false when every slot is taken. */
   openStream(): boolean;
   /** Gives back the slot `openStream` took. */
@@ -110,8 +113,44 @@ export class Exchange {
     return headers;
   }
 
-  /** Sends a whole answer. HEAD answers get the same headers and no body (node drops it). */
+  /**
+   * The coding of an answer of `size` bytes: the one the client asks for when the answer is long
+   * enough to be worth it (it then also depends on `Accept-Encoding`), else null.
+   */
+  codingFor(size: number): Coding | null {
+    const min = this.server.compressionMinBytes;
+    if (min === null || size < min) return null;
+    this.vary('Accept-Encoding');
+    return negotiateCoding(this.request.headers['accept-encoding']);
+  }
+
+  /**
+   * Sends a whole answer, compressed when it is a success the client may take compressed. HEAD
+   * answers get the same headers and no body (node drops it).
+   */
   send(status: number, headers: string[], body?: Buffer | string): void {
+    if (body !== undefined && status >= 200 && status < 300) {
+      const coding = this.codingFor(
+        typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+      );
+      if (coding !== null) {
+        const compressed = compress(coding, body);
+        withCoding(headers, coding);
+        if (!(compressed instanceof Promise)) {
+          body = compressed;
+        } else {
+          compressed.then(
+            (bytes) => this.sendBody(status, headers, bytes),
+            (error: unknown) => this.response.destroy(error instanceof Error ? error : undefined),
+          );
+          return;
+        }
+      }
+    }
+    this.sendBody(status, headers, body);
+  }
+
+  private sendBody(status: number, headers: string[], body?: Buffer | string): void {
     if (body !== undefined) {
       headers.push(
         'Content-Length',
@@ -175,4 +214,12 @@ export class Exchange {
 /** The URL as a log line may show it: the value of an `access_token` parameter left out. */
 export function redactedUrl(url: string | undefined): string {
   return (url ?? '').replace(/([?&]access_token=)[^&]*/gi, '$1…');
+}
+
+/** The headers of a representation compressed with `coding`: its ETag is its own. */
+export function withCoding(headers: string[], coding: Coding): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]?.toLowerCase() === 'etag') headers[i + 1] = codedEtag(headers[i + 1]!, coding);
+  }
+  headers.push('Content-Encoding', coding);
 }

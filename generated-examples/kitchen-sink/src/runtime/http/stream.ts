@@ -11,9 +11,11 @@
  * socket; at most `MAX_STREAMED_ANSWERS` streams run at once (503 with `Retry-After` beyond), and
  * a client that reads nothing for `ANSWER_WRITE_TIMEOUT_MS` has its connection closed.
  */
+import type { Transform, Writable } from 'node:stream';
 import type { Batches } from '../store/types.js';
+import { compressor } from './compress.js';
 import { listEncoder } from './encode.js';
-import type { Exchange } from './exchange.js';
+import { withCoding, type Exchange } from './exchange.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
 
 /** Text is gathered into chunks of about this many characters before each socket write. */
@@ -40,13 +42,29 @@ export async function streamList(
     const encoder = listEncoder(format, columns);
     let pending: (Buffer | string)[] = [encoder.start()];
     let pendingSize = 0;
+    // Where chunks are written: the socket, or a compressor that writes to it.
+    let out: Writable = response;
+    let compressing = null as Transform | null;
     const flush = async (): Promise<boolean> => {
-      if (!response.headersSent) response.writeHead(200, exchange.headers(headers));
+      if (!response.headersSent) {
+        // Compressed when what is known of it by the first write (a list that ended within its
+        // first chunk: all of it) is long enough.
+        const coding = exchange.codingFor(pendingSize);
+        if (coding !== null) {
+          withCoding(headers, coding);
+          const stream = compressor(coding);
+          stream.pipe(response);
+          // A client that went away must not leave the compressor holding its buffers.
+          response.once('close', () => stream.destroy());
+          out = compressing = stream;
+        }
+        response.writeHead(200, exchange.headers(headers));
+      }
       const chunk = pending.length === 1 ? pending[0] : joinPieces(pending);
       pending = [];
       pendingSize = 0;
       if (chunk === undefined || chunk.length === 0) return true;
-      if (!response.write(chunk)) await drained(exchange, exchange.writeTimeoutMs);
+      if (!out.write(chunk)) await drained(exchange, out, exchange.writeTimeoutMs);
       return !response.destroyed;
     };
     for (let next = first; next.done !== true; next = await exchange.timed(() => iterator.next())) {
@@ -60,7 +78,9 @@ export async function streamList(
     }
     pending.push(encoder.end());
     await flush();
-    response.end();
+    // The compressor ends the answer once it has written all it holds.
+    if (compressing !== null) compressing.end();
+    else response.end();
   } finally {
     // Stops the store's reading when the loop ended early.
     await iterator.return?.();
@@ -69,10 +89,11 @@ export async function streamList(
 }
 
 /**
- * Resolves when the socket has room again, or when the response is gone. A client that has not
- * read for `timeoutMs` is cut off: its answer would otherwise hold the server's memory forever.
+ * Resolves when `out` (the socket, or the compressor writing to it) has room again, or when the
+ * response is gone. A client that has not read for `timeoutMs` is cut off: its answer would
+ * otherwise hold the server's memory forever.
  */
-function drained(exchange: Exchange, timeoutMs: number): Promise<void> {
+function drained(exchange: Exchange, out: Writable, timeoutMs: number): Promise<void> {
   const { request, response } = exchange;
   // A connection closed already has emitted its `close`: waiting for one would hold the answer's
   // slot (MAX_STREAMED_ANSWERS) until the timeout.
@@ -89,11 +110,11 @@ function drained(exchange: Exchange, timeoutMs: number): Promise<void> {
     }, timeoutMs);
     const done = (): void => {
       clearTimeout(timer);
-      response.off('drain', done);
+      out.off('drain', done);
       response.off('close', done);
       resolve();
     };
-    response.on('drain', done);
+    out.on('drain', done);
     response.on('close', done);
   });
 }
