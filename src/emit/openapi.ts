@@ -412,6 +412,21 @@ function serverPaths(paths: Record<string, unknown>): void {
       },
     },
   };
+  paths['/metrics'] = {
+    get: {
+      operationId: 'metrics',
+      summary:
+        "The server's metrics in Prometheus' text format (the super user and METRICS_ROLES).",
+      responses: {
+        '200': {
+          description: 'The metrics.',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+        ...ACCESS_ERRORS,
+        default: ERROR,
+      },
+    },
+  };
   paths['/openapi'] = {
     get: {
       security: OPEN,

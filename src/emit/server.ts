@@ -35,7 +35,15 @@ export interface EmitOptions {
   readonly deletedScaffolds?: ReadonlySet<string>;
 }
 
-const RUNTIME_DEPENDENCIES = ['cbor-x', 'jose', 'lmdb', 'msgpackr', 'pg', 'ws'] as const;
+const RUNTIME_DEPENDENCIES = [
+  'cbor-x',
+  'jose',
+  'lmdb',
+  'msgpackr',
+  'pg',
+  'prom-client',
+  'ws',
+] as const;
 const DEV_DEPENDENCIES = ['@types/node', '@types/pg', '@types/ws', 'typescript'] as const;
 
 function pinned(

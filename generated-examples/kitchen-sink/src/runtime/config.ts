@@ -85,6 +85,8 @@ export interface ServerConfig {
   readonly loginFailureWindowMs: number;
   /** Answers at least this long are compressed when the client asks (gzip, br); null: never. */
   readonly compressionMinBytes: number | null;
+  /** Roles besides the super user's that may read `GET /metrics`. */
+  readonly metricsRoles: readonly string[];
 }
 
 export interface ConfigVariable {
@@ -244,6 +246,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'Answers (lists included) at least this long are compressed with gzip or brotli when the client’s `Accept-Encoding` asks for it; `off` never compresses.',
   },
   {
+    name: 'METRICS_ROLES',
+    default: '',
+    description:
+      'Roles (comma-separated) that may read `GET /metrics` besides the super user’s: give a scraper’s user one of them.',
+  },
+  {
     name: 'AUTHORIZE_LOCAL',
     default: '',
     description:
@@ -397,6 +405,7 @@ export function loadConfig(env: Environment): ServerConfig {
       text('COMPRESSION_MIN_BYTES').toLowerCase() === 'off'
         ? null
         : integer('COMPRESSION_MIN_BYTES', 1, 2 ** 31),
+    metricsRoles: corsOrigins(text('METRICS_ROLES')) ?? [],
   };
   if ((config.superUser === null) !== (config.superUserPassword === null)) {
     problems.push('SUPER_USER and SUPER_USER_PASSWORD must be set together');

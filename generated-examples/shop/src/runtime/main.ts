@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { HttpServer, type RealtimeHandler } from './http/server.js';
 import { runtimeHooks, type Hooks } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
+import type { RealtimeGauges } from './metrics.js';
 import { createRealtime } from './realtime/index.js';
 import { createApp, type App } from './rest/app.js';
 import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './cluster.js';
@@ -93,9 +94,11 @@ export async function runServer<DB>(
     const hooks = runtimeHooks(options.hooks ?? {});
     auth.checkRoutes(hooks);
     app = createApp(schema, store, config, hooks, auth);
+    const realtime = (options.realtime ?? createRealtime)(app);
+    if (isWatchable(realtime)) app.metrics.watchRealtime(realtime);
     http = new HttpServer(
       app,
-      (options.realtime ?? createRealtime)(app),
+      realtime,
       options.openApi === undefined ? undefined : readOpenApi(options.openApi, log),
     );
     phase = 'listen';
@@ -113,6 +116,7 @@ export async function runServer<DB>(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await http.close();
+      app.metrics.close();
       auth.close();
       await store.close();
       release();
@@ -179,6 +183,11 @@ async function openStore(
     }
   });
   return { store, release: () => lock.release() };
+}
+
+/** Whether the real-time module reports its connections (the default one does). */
+function isWatchable(realtime: RealtimeHandler): realtime is RealtimeHandler & RealtimeGauges {
+  return typeof (realtime as Partial<RealtimeGauges>).stats === 'function';
 }
 
 /** The bytes of the OpenAPI document, or undefined (said in the log) when it cannot be read. */

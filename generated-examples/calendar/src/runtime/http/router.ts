@@ -13,6 +13,8 @@ export type Route =
   | { readonly kind: 'health' }
   /** `/openapi`: the server's OpenAPI document. */
   | { readonly kind: 'openapi' }
+  /** `/metrics`: the server's metrics, for Prometheus. */
+  | { readonly kind: 'metrics' }
   /** `/auth/…`: logins, tokens and users (contract section 12); `rest` is the path after `/auth/`. */
   | { readonly kind: 'auth'; readonly rest: string }
   /** `/T`: the table's description. */
@@ -35,6 +37,7 @@ export type Route =
 
 const HEALTH: Route = { kind: 'health' };
 const OPENAPI: Route = { kind: 'openapi' };
+const METRICS: Route = { kind: 'metrics' };
 const UNKNOWN: Route = { kind: 'unknown' };
 
 export class Router {
@@ -57,6 +60,7 @@ export class Router {
       // The server's own paths win over a table exported under the same name (codegen refuses one).
       if (segment === 'health') return HEALTH;
       if (segment === 'openapi') return OPENAPI;
+      if (segment === 'metrics') return METRICS;
       return this.describeRoutes.get(segment) ?? UNKNOWN;
     }
     const first = path.slice(1, slash);

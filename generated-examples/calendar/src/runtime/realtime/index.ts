@@ -58,6 +58,7 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
     answerLimits: app.config,
     maxConnections: app.config.realtimeMaxConnections,
     totalBufferLimit: app.config.realtimeTotalBufferBytes,
+    counters: app.metrics,
     ...options,
   };
   const hub = new SubscriptionHub(app.schema, app.store, settings);

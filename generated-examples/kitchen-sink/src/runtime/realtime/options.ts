@@ -25,6 +25,13 @@ export interface RealtimeOptions {
   readonly maxConnections: number;
   /** Bytes all connections together may have waiting to be sent; the one that adds past it is closed (1013). */
   readonly totalBufferLimit: number;
+  /** Told of every event sent and every subscriber dropped for reading too slowly (metrics). */
+  readonly counters?: RealtimeCounters;
+}
+
+export interface RealtimeCounters {
+  eventSent(): void;
+  subscriberDropped(): void;
 }
 
 export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {

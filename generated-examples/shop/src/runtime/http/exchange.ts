@@ -39,6 +39,8 @@ export class Exchange {
   dbMs = 0;
   /** The connection closes after this answer (413: the rest of the body is thrown away unread). */
   closeConnection = false;
+  /** What the request is counted under in the metrics: its table, or the server's path. */
+  metricsTable = '(none)';
   /** Request headers the answer depends on, sent as one `Vary` header (contract section 6). */
   private readonly varies: string[] = [];
 

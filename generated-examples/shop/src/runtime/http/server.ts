@@ -217,15 +217,24 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     await closed;
   }
 
-  private readonly onResponseClose = (): void => {
+  private onResponseClose(): void {
     this.inFlight--;
     if (this.inFlight === 0) this.drained?.();
-  };
+  }
 
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     this.inFlight++;
-    response.once('close', this.onResponseClose);
+    const started = performance.now();
     const exchange = new Exchange(request, response, this);
+    response.once('close', () => {
+      this.onResponseClose();
+      this.app.metrics.request(
+        exchange.metricsTable,
+        request.method ?? 'GET',
+        response.statusCode,
+        (performance.now() - started) / 1000,
+      );
+    });
     try {
       const answered = this.dispatch(exchange);
       if (answered !== undefined) answered.catch((error: unknown) => exchange.sendError(error));
@@ -261,6 +270,7 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     const query = mark < 0 ? '' : url.slice(mark + 1);
     const custom = this.app.customRoutes.match(path);
     if (custom !== undefined) {
+      exchange.metricsTable = '(custom)';
       return this.authenticated(exchange, query, (access) =>
         answerCustomRoute(
           this.app.tableSet,
@@ -274,6 +284,7 @@ export class HttpServer implements ServerState, AuthEndpointHost {
       );
     }
     const route = this.router.match(path);
+    exchange.metricsTable = metricsTableOf(route);
     switch (route.kind) {
       case 'record':
         return this.authenticated(exchange, query, (access) =>
@@ -291,6 +302,8 @@ export class HttpServer implements ServerState, AuthEndpointHost {
         return this.health(exchange);
       case 'openapi':
         return this.openApi(exchange);
+      case 'metrics':
+        return this.authenticated(exchange, query, (access) => this.metrics(exchange, access));
       case 'auth':
         if (this.app.auth === null) break;
         return answerAuth(this.app.auth, this, exchange, route.rest, this.app.config.maxBodyBytes);
@@ -508,6 +521,26 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', document.etag], document.body);
   }
 
+  /**
+   * The metrics in Prometheus' text format, for the super user and `METRICS_ROLES` (and requests
+   * this machine lets in, which act as the super user).
+   */
+  private async metrics(exchange: Exchange, access: Access): Promise<void> {
+    const method = exchange.request.method;
+    if (method === 'OPTIONS') return this.options(exchange, SERVER_PATH_METHODS);
+    if (method !== 'GET' && method !== 'HEAD')
+      return this.methodNotAllowed(exchange, SERVER_PATH_METHODS);
+    if (!access.superUser && !this.app.config.metricsRoles.includes(access.role.name)) {
+      throw access.forbidden('read the metrics (METRICS_ROLES)');
+    }
+    const text = await this.app.metrics.text();
+    exchange.send(
+      200,
+      ['Content-Type', this.app.metrics.contentType, 'Cache-Control', 'no-store'],
+      text,
+    );
+  }
+
   /** 200 when the store can be read and written, 503 otherwise. */
   private async health(exchange: Exchange): Promise<void> {
     const method = exchange.request.method;
@@ -571,6 +604,22 @@ export class HttpServer implements ServerState, AuthEndpointHost {
       accept.includes('text/event-stream') &&
       acceptsEventStream(accept)
     );
+  }
+}
+
+/** What a request of `route` is counted under in the metrics. */
+function metricsTableOf(route: Route): string {
+  switch (route.kind) {
+    case 'record':
+    case 'collection':
+    case 'describe':
+      return route.resource.meta.name;
+    case 'auth':
+      return '/auth';
+    case 'unknown':
+      return '(none)';
+    default:
+      return `/${route.kind}`;
   }
 }
 

@@ -214,6 +214,7 @@ export abstract class Subscription implements BufferHolder {
   protected sendReplayed(event: OutgoingEvent): void {
     this.batchRecords++;
     this.sink.send(event);
+    this.host.options.counters?.eventSent();
     this.checkBuffer(0);
   }
 
@@ -323,6 +324,7 @@ export abstract class Subscription implements BufferHolder {
     this.batchRecords++;
     this.rememberSentAhead(key, version);
     this.sink.send(new OutgoingEvent(putMessage(key, value, version, Date.now()), true));
+    this.host.options.counters?.eventSent();
     this.checkBuffer(0);
   }
 
@@ -351,6 +353,7 @@ export abstract class Subscription implements BufferHolder {
   protected emit(event: OutgoingEvent): void {
     if (this.phase === 'live') {
       this.sink.send(event);
+      this.host.options.counters?.eventSent();
       this.checkBuffer(0);
     } else if (this.phase === 'initial') {
       this.held.push(event);
@@ -375,12 +378,14 @@ export abstract class Subscription implements BufferHolder {
     const limit = this.host.options.sendBufferLimit;
     const pending = this.sink.bufferedBytes + heldBytes;
     if (pending > limit) {
+      this.host.options.counters?.subscriberDropped();
       this.end(
         CLOSE_CODES.tryAgainLater,
         `send buffer limit of ${limit} bytes exceeded: the client does not read fast enough`,
       );
     } else if (this.host.buffers.report(this, pending)) {
       // All connections together hold too much: the one that adds to it goes.
+      this.host.options.counters?.subscriberDropped();
       this.end(
         CLOSE_CODES.tryAgainLater,
         `the server's send buffers are full (${this.host.buffers.limit} bytes across connections); try again later`,

@@ -94,6 +94,7 @@ export function routeTarget(
   switch (route.kind) {
     case 'health':
     case 'openapi':
+    case 'metrics':
     case 'auth':
     case 'unknown':
       throw clientError('NOT_FOUND', 'No exported table at this path');

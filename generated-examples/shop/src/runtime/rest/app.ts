@@ -7,6 +7,7 @@
 import type { Auth } from '../auth/index.js';
 import { Access, RolePolicy } from '../auth/policy.js';
 import type { ServerConfig } from '../config.js';
+import { Metrics } from '../metrics.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { Store, StoredValue } from '../store/types.js';
 import { Table } from '../table.js';
@@ -47,6 +48,8 @@ export interface App {
   readonly localAccess: Access;
   /** An access that may do nothing (for answers that need none, such as CORS preflights). */
   readonly nobody: Access;
+  /** What `GET /metrics` reports (contract section 13). */
+  readonly metrics: Metrics;
 }
 
 /**
@@ -96,6 +99,7 @@ export function createApp(
     auth,
     localAccess,
     nobody,
+    metrics: new Metrics(schema, store),
   };
 }
 

@@ -192,6 +192,7 @@ function routeSegments(
   if (
     path === '/health' ||
     path === '/openapi' ||
+    path === '/metrics' ||
     first === 'auth' ||
     // `/T` describes a table and `/T/` lists it.
     (exported.has(first!) && (segments.length === 1 || (segments.length === 2 && second === '')))
