@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RolesConfig } from '../../templates/runtime/auth/roles.js';
 import { runServer, type RunningServer } from '../../templates/runtime/main.js';
 import { EventClient } from '../helpers/realtimeClient.js';
 import { shopSchema } from './fixtures/schemas.js';
@@ -51,7 +50,7 @@ describe('GET /metrics', () => {
       roles: {
         superUser: 'admin',
         roles: { monitor: { tables: {} }, clerk: { tables: { Product: { read: true } } } },
-      } as RolesConfig<unknown>,
+      },
     });
     for (const [username, role] of [
       ['scraper', 'monitor'],
