@@ -25,7 +25,9 @@ describe('a generated server started as a process', () => {
     const committed = await readFile(
       path.join(REPO_ROOT, 'generated-examples', 'calendar', 'openapi.json'),
     );
-    const response = await fetch(`${server.url}/openapi`);
+    // Uncompressed (fetch asks for gzip by default, and the document is long enough for it).
+    const identity = { 'Accept-Encoding': 'identity' };
+    const response = await fetch(`${server.url}/openapi`, { headers: identity });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(Buffer.from(await response.arrayBuffer()).equals(committed)).toBe(true);
@@ -33,11 +35,16 @@ describe('a generated server started as a process', () => {
     expect(etag).toMatch(/^"h[\w-]+"$/);
     const again = await fetch(`${server.url}/openapi`, { headers: { 'If-None-Match': etag! } });
     expect(again.status).toBe(304);
-    const head = await fetch(`${server.url}/openapi`, { method: 'HEAD' });
+    const head = await fetch(`${server.url}/openapi`, { method: 'HEAD', headers: identity });
     expect([head.status, head.headers.get('content-length')]).toEqual([
       200,
       String(committed.length),
     ]);
+    // Compressed, it is the same document under a tag of its own.
+    const gzipped = await fetch(`${server.url}/openapi`);
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(gzipped.headers.get('etag')).toBe(`${etag!.slice(0, -1)}+gzip"`);
+    expect(Buffer.from(await gzipped.arrayBuffer()).equals(committed)).toBe(true);
     const post = await fetch(`${server.url}/openapi`, { method: 'POST' });
     expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD, OPTIONS']);
   });

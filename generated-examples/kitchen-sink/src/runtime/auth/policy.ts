@@ -4,7 +4,7 @@
  * The roles file compiled against the schema, and `Access`: what one request may do. Every path
  * that reads or writes records for a client asks its `Access` (contract section 12):
  *
- * - reads go through `access.reads(txn)` (`guardedTxn.ts`), a view of the store in which the
+ * - reads go through `guardedReads(txn, access)` (`guardedTxn.ts`), a view of the store in which the
  *   records a role may not see do not exist and the attributes it may not read are absent: record
  *   and attribute GETs, lists and their counts, relationships followed by `select()` and by
  *   conditions, table descriptions, and subscriptions' initial states;
