@@ -293,6 +293,7 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
     const notes = [
       attribute.primaryKey ? 'key' : '',
       attribute.indexed ? 'indexed' : '',
+      attribute.unique === true ? 'unique' : '',
       attribute.timestamp === null ? '' : `set by the server (${attribute.timestamp})`,
       attribute.relationship === null ? '' : `relationship to ${attribute.relationship.target}`,
     ].filter((note) => note !== '');

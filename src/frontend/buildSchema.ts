@@ -72,6 +72,7 @@ function attributeMeta(
 ): AttributeMeta {
   const shape = fieldType(field.type);
   const primaryKey = hasDirective(field, 'primaryKey');
+  const unique = !primaryKey && hasDirective(field, 'unique');
   return {
     name: field.name.value,
     type: valueType(schema, shape.named.name.value),
@@ -80,7 +81,9 @@ function attributeMeta(
     elementNonNull: shape.list && shape.elementNonNull,
     primaryKey,
     // The table is keyed by its primary key; an index of it would repeat the table.
-    indexed: !primaryKey && hasDirective(field, 'indexed'),
+    // A unique attribute is indexed: its uniqueness is checked in its index.
+    indexed: !primaryKey && (unique || hasDirective(field, 'indexed')),
+    ...(unique ? { unique: true as const } : {}),
     timestamp: hasDirective(field, 'createdTime')
       ? 'created'
       : hasDirective(field, 'updatedTime')

@@ -51,6 +51,7 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
     directive('sealed', 'type', []),
     directive('primaryKey', 'field', []),
     directive('indexed', 'field', []),
+    directive('unique', 'field', []),
     directive('relationship', 'field', [
       ['from', 'attribute'],
       ['to', 'attribute'],

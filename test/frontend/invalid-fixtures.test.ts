@@ -91,6 +91,10 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:1:33',
     'Argument "expiration" of @table expects a whole number of seconds greater than 0, got "1h"',
   ],
+  'unique-attributes': [
+    'schema.graphql:3:20',
+    '"User.emails" is a list, whose values are several, so it cannot be @unique; make it a single value',
+  ],
   'unique-directives': [
     'schema.graphql:3:26',
     'Directive "@indexed" is repeated on field "Event.title" (first at fixtures/invalid/unique-directives/schema.graphql:3:17); keep one',

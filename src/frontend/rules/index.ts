@@ -22,6 +22,7 @@ import { supportedDefinitionsRule } from './supportedDefinitionsRule.js';
 import { tableOnlyDirectivesRule } from './tableOnlyDirectivesRule.js';
 import { tablesRequiredRule } from './tablesRequiredRule.js';
 import { timestampsRule } from './timestampsRule.js';
+import { uniqueAttributesRule } from './uniqueAttributesRule.js';
 import { uniqueDirectivesRule } from './uniqueDirectivesRule.js';
 import { uniqueExportNamesRule } from './uniqueExportNamesRule.js';
 import { uniqueFieldNamesRule } from './uniqueFieldNamesRule.js';
@@ -58,6 +59,7 @@ export const RULES: readonly NamedRule[] = [
   { name: 'primary-key', check: primaryKeyRule },
   { name: 'primary-key-type', check: primaryKeyTypeRule },
   { name: 'indexed-attributes', check: indexedAttributesRule },
+  { name: 'unique-attributes', check: uniqueAttributesRule },
   { name: 'timestamps', check: timestampsRule },
   { name: 'unique-table-names', check: uniqueTableNamesRule },
   { name: 'unique-export-names', check: uniqueExportNamesRule },

@@ -59,6 +59,11 @@ export const ERROR_CODES = {
   /** POST of a record whose key already exists. */
   RECORD_EXISTS: 409,
   /**
+   * A write would give a `@unique` attribute a value another record holds; `attribute` names it and
+   * `key` that record. Nothing was written.
+   */
+  UNIQUE_VIOLATION: 409,
+  /**
    * POST without a key on a numeric-key table whose next generated key would leave the key type's
    * range (`Int`: 2^31 - 1; `Long`, `Float`: 2^53 - 1); the client may still send a key.
    */

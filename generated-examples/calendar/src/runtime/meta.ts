@@ -77,6 +77,11 @@ export interface AttributeMeta {
   readonly primaryKey: boolean;
   /** `@indexed` (the primary key is not listed as indexed: the table itself is keyed by it). */
   readonly indexed: boolean;
+  /**
+   * `@unique` [ext]: no two records hold the same non-null value (a write that would is a 409);
+   * a unique attribute is always `indexed`. Absent when false.
+   */
+  readonly unique?: true;
   /** `@createdTime` / `@updatedTime`. */
   readonly timestamp: 'created' | 'updated' | null;
   /** Present on `@relationship` attributes, which are computed and never stored. */

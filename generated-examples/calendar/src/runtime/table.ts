@@ -12,6 +12,7 @@ import type { Access } from './auth/policy.js';
 import { ClientError } from './errors.js';
 import { clientError } from './http/errors.js';
 import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
+import { indexValueOf } from './store/indexValues.js';
 import { STORE_LIMITS } from './store/limits.js';
 import { matchingEntries, parseQuery } from './query/index.js';
 import type { Batches, Key, ReadTxn, Store, StoredValue, WriteTxn } from './store/types.js';
@@ -67,6 +68,8 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   private readonly createdTime: readonly AttributeMeta[];
   private readonly updatedTime: readonly AttributeMeta[];
   private readonly numericKeys: boolean;
+  /** `@unique` attributes: a write checks their index for another record with its value. */
+  private readonly uniques: readonly AttributeMeta[];
   private readonly tables: TableSet;
   private readonly hooks: RuntimeTableHooks | undefined;
 
@@ -82,6 +85,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     this.createdTime = meta.attributes.filter((attribute) => attribute.timestamp === 'created');
     this.updatedTime = meta.attributes.filter((attribute) => attribute.timestamp === 'updated');
     this.numericKeys = isNumericKeyType(meta.keyType);
+    this.uniques = meta.attributes.filter((attribute) => attribute.unique === true);
     this.tables = tables ?? new TableSet(schema, store);
     this.tables.add(this as unknown as AnyTable);
     this.hooks = this.tables.hooksOf(meta.name);
@@ -370,6 +374,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
         `${operation} ${this.name} ${JSON.stringify(key)} as it would be stored`,
       );
     }
+    if (this.uniques.length > 0) await this.checkUnique(session.txn, key, stored);
     session.txn.put(this.name, key, stored);
     if (this.hooks?.afterCommit) session.recordPut(this.name, key, stored, previous);
     return stored;
@@ -422,6 +427,39 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     const stored: StoredValue = { [this.meta.primaryKey]: key, ...checked };
     this.stamp(stored, now, previous);
     return stored;
+  }
+
+  /**
+   * Refuses (409) a record whose `@unique` attributes hold a value another record holds. The walk
+   * of the index is a range read of the transaction: a concurrent write of the same value makes one
+   * of the two run again, and then see the other (contract section 12 of the store: phantoms).
+   */
+  private async checkUnique(txn: WriteTxn, key: Key, record: StoredValue): Promise<void> {
+    for (const attribute of this.uniques) {
+      const value = record[attribute.name];
+      const indexed = indexValueOf(value);
+      if (indexed === undefined || indexed === null) continue;
+      if (txn.indexReady?.(this.name, attribute.name) === false) {
+        throw clientError(
+          'INDEX_BUILDING',
+          `${this.name}.${attribute.name} is @unique and its index is still being built, so a write of it cannot be checked yet; try again shortly`,
+          { index: `${this.name}.${attribute.name}`, retryAfter: 1 },
+        );
+      }
+      const point = {
+        start: { value: indexed, inclusive: true },
+        end: { value: indexed, inclusive: true },
+      };
+      for await (const batch of txn.scanIndex(this.name, attribute.name, point, { expected: 2 })) {
+        const other = batch.find((entry) => entry.key !== key);
+        if (other === undefined) continue;
+        throw clientError(
+          'UNIQUE_VIOLATION',
+          `${this.name} ${JSON.stringify(other.key)} already has ${attribute.name} ${JSON.stringify(value)}, which is @unique; choose another value`,
+          { attribute: attribute.name, key: other.key },
+        );
+      }
+    }
   }
 
   /** Deletes the record when it exists, after the user's `beforeDelete`. */

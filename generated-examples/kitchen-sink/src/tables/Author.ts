@@ -104,6 +104,7 @@ export const meta: TableMeta = {
       elementNonNull: false,
       primaryKey: false,
       indexed: true,
+      unique: true,
       timestamp: null,
       relationship: null,
     },

@@ -35,6 +35,8 @@ export interface AttributeDescription {
   readonly graphqlType: string;
   readonly primaryKey?: true;
   readonly indexed?: true;
+  /** `@unique`. */
+  readonly unique?: true;
   readonly timestamp?: 'created' | 'updated';
   readonly relationship?: {
     readonly kind: string;
@@ -87,6 +89,7 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
     graphqlType,
     ...(attribute.primaryKey ? { primaryKey: true as const } : {}),
     ...(attribute.indexed ? { indexed: true as const } : {}),
+    ...(attribute.unique === true ? { unique: true as const } : {}),
     ...(attribute.timestamp !== null ? { timestamp: attribute.timestamp } : {}),
     ...(relationship === null
       ? {}
