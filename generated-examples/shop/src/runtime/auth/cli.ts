@@ -28,7 +28,6 @@ import {
   NoSuchUserError,
   usernameProblem,
   UserDirectory,
-  UserExistsError,
   withSystemTables,
 } from './users.js';
 
@@ -226,8 +225,6 @@ function checked(password: string): string {
 }
 
 function fail(error: unknown): number {
-  const known = error instanceof UserExistsError || error instanceof NoSuchUserError;
   console.error(`users: ${error instanceof Error ? error.message : String(error)}`);
-  if (!known && !(error instanceof Error)) console.error(error);
   return 1;
 }
