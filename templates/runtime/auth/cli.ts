@@ -22,12 +22,7 @@ import type { Store } from '../store/types.js';
 import { MAX_PASSWORD_BYTES } from './passwords.js';
 import { Policy } from './policy.js';
 import { runtimeRoles, type RolesConfig } from './roles.js';
-import {
-  NoSuchUserError,
-  usernameProblem,
-  UserDirectory,
-  withSystemTables,
-} from './users.js';
+import { NoSuchUserError, usernameProblem, UserDirectory, withSystemTables } from './users.js';
 
 const USAGE = `usage: npm run users -- <command>
   add <name> --role <role>   add a user (the password is read from the terminal or stdin)
