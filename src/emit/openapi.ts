@@ -108,8 +108,12 @@ function objectSchema(
       if (kind === 'record') required.push(attribute.name);
       continue;
     }
-    properties[attribute.name] = schema;
-    if (attribute.nonNull && kind !== 'patch') required.push(attribute.name);
+    const defaulted = attribute.default !== undefined;
+    // A body that leaves a defaulted attribute out stores its default (a PATCH: when it creates).
+    properties[attribute.name] =
+      defaulted && kind !== 'record' ? { ...schema, default: attribute.default } : schema;
+    if (attribute.nonNull && (kind === 'record' || (kind !== 'patch' && !defaulted)))
+      required.push(attribute.name);
   }
   return {
     type: 'object',

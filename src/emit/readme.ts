@@ -294,6 +294,7 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
       attribute.primaryKey ? 'key' : '',
       attribute.indexed ? 'indexed' : '',
       attribute.unique === true ? 'unique' : '',
+      attribute.default === undefined ? '' : `default ${JSON.stringify(attribute.default)}`,
       attribute.timestamp === null ? '' : `set by the server (${attribute.timestamp})`,
       attribute.relationship === null ? '' : `relationship to ${attribute.relationship.target}`,
     ].filter((note) => note !== '');

@@ -20,6 +20,7 @@ import {
   primaryKeyOf,
 } from './ast.js';
 import type { SchemaIndex } from './context.js';
+import { defaultValueOf } from './defaults.js';
 import { DEFAULT_DATABASE, isScalarName } from './dialect.js';
 import { compareText } from './text.js';
 
@@ -84,6 +85,7 @@ function attributeMeta(
     // A unique attribute is indexed: its uniqueness is checked in its index.
     indexed: !primaryKey && (unique || hasDirective(field, 'indexed')),
     ...(unique ? { unique: true as const } : {}),
+    ...defaultOf(field, shape.named.name.value, shape.list),
     timestamp: hasDirective(field, 'createdTime')
       ? 'created'
       : hasDirective(field, 'updatedTime')
@@ -128,4 +130,19 @@ function keyName(table: ObjectTypeDefinitionNode | undefined, name: string): str
   if (key === undefined)
     throw new Error(`Table "${name}" reached the IR builder without a primary key`);
   return key.name.value;
+}
+
+/** `@default(value:)` as the metadata keeps it (`default`), when the field has one. */
+function defaultOf(
+  field: FieldDefinitionNode,
+  typeName: string,
+  list: boolean,
+): { readonly default?: unknown } {
+  const given = findDirective(field, 'default')?.arguments?.find(
+    (argument) => argument.name.value === 'value',
+  );
+  if (given === undefined || !isScalarName(typeName)) return {};
+  const converted = defaultValueOf(given.value, typeName, list);
+  // The default-values rule has refused every value that does not convert.
+  return 'value' in converted ? { default: converted.value } : {};
 }

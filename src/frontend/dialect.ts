@@ -12,7 +12,9 @@ export type ArgumentKind =
   /** The name of an attribute (`@relationship(from:, to:)`), written bare or as a string. */
   | 'attribute'
   /** A whole number of seconds greater than zero (`@table(expiration:)`). */
-  | 'seconds';
+  | 'seconds'
+  /** A value of the attribute's own type (`@default(value:)`), checked by its own rule. */
+  | 'value';
 
 export interface DirectiveSpec {
   readonly name: string;
@@ -30,7 +32,8 @@ function directive(
   args: ReadonlyArray<readonly [string, ArgumentKind]>,
 ): DirectiveSpec {
   const printedArgs = args.map(
-    ([argument, kind]) => `${argument}: ${kind === 'seconds' ? 'Int' : 'String'}`,
+    ([argument, kind]) =>
+      `${argument}: ${kind === 'seconds' ? 'Int' : kind === 'value' ? '<the attribute type>' : 'String'}`,
   );
   return {
     name,
@@ -52,6 +55,7 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
     directive('primaryKey', 'field', []),
     directive('indexed', 'field', []),
     directive('unique', 'field', []),
+    directive('default', 'field', [['value', 'value']]),
     directive('relationship', 'field', [
       ['from', 'attribute'],
       ['to', 'attribute'],

@@ -80,6 +80,11 @@ export interface AttributeMeta {
    * a unique attribute is always `indexed`. Absent when false.
    */
   readonly unique?: true;
+  /**
+   * `@default(value:)` [ext]: the value (in JSON form) the attribute takes when a POST or a PUT, or
+   * a PATCH that creates the record, leaves it out. Absent when there is none.
+   */
+  readonly default?: unknown;
   /** `@createdTime` / `@updatedTime`. */
   readonly timestamp: 'created' | 'updated' | null;
   /** Present on `@relationship` attributes, which are computed and never stored. */

@@ -339,8 +339,10 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   ): Promise<Written<Rec>> {
     const current = await this.current(session.txn, key, options);
     if (options.access !== undefined) this.checkPrevious(options.access, key, current);
-    const merged: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
+    let merged: StoredValue = { [this.meta.primaryKey]: key, ...current, ...changes };
     if (current === undefined) {
+      // A record created by PATCH takes the defaults of what the body leaves out.
+      merged = this.validator.withDefaults(merged);
       // A record created by PATCH must still be a whole record.
       const missing = this.validator.missingRequired(merged);
       if (missing.length > 0) throw validationError(missing);

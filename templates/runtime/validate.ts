@@ -50,6 +50,8 @@ export class RecordValidator {
   private readonly attributes: ReadonlyMap<string, AttributeMeta>;
   private readonly required: readonly AttributeMeta[];
   private readonly objectTypes: ReadonlyMap<string, ObjectTypeMeta>;
+  /** `@default` values in stored form, by attribute (contract section 2). */
+  private readonly defaults: ReadonlyMap<string, unknown>;
 
   constructor(
     schema: SchemaMeta,
@@ -66,6 +68,32 @@ export class RecordValidator {
     this.objectTypes = new Map(
       schema.objectTypes.map((objectType) => [objectType.name, objectType]),
     );
+    const defaults = new Map<string, unknown>();
+    for (const attribute of table.attributes) {
+      if (attribute.default === undefined) continue;
+      const problems: Problem[] = [];
+      const stored = this.checkValue(attribute, attribute.default, attribute.name, 0, problems);
+      // codegen checked the default against the type; one that does not fit is a bug of its.
+      if (problems.length > 0)
+        throw new Error(`The default of ${table.name}.${attribute.name} does not fit its type`);
+      defaults.set(attribute.name, stored);
+    }
+    this.defaults = defaults;
+  }
+
+  /**
+   * `record` with the defaults of the attributes it leaves out (each a copy of its own): what a
+   * POST, a PUT and a PATCH that creates the record store.
+   */
+  withDefaults(record: StoredValue): StoredValue {
+    if (this.defaults.size === 0) return record;
+    let filled: StoredValue | undefined;
+    for (const [name, value] of this.defaults) {
+      if (record[name] !== undefined) continue;
+      filled ??= { ...record };
+      filled[name] = structuredClone(value);
+    }
+    return filled ?? record;
   }
 
   /** The record in stored form, or throws one 400 (`VALIDATION_FAILED`) listing every problem. */
@@ -124,8 +152,14 @@ export class RecordValidator {
       }
       record[name] = this.checkValue(attribute, value, path, 0, problems);
     }
-    if (kind !== 'patch') problems.push(...this.missingRequired(body, at));
-    return record;
+    if (kind === 'patch') return record;
+    // An attribute left out takes its default; one without a default that is required is missing.
+    problems.push(
+      ...this.missingRequired(body, at).filter(
+        (problem) => !this.defaults.has(lastName(problem.path)),
+      ),
+    );
+    return this.withDefaults(record);
   }
 
   /** A problem for each required attribute that `record` lacks. */
@@ -544,4 +578,10 @@ function describe(value: unknown): string {
     default:
       return typeof value;
   }
+}
+
+/** The attribute a problem's path ends with (`[2].name` → `name`). */
+function lastName(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? path : path.slice(dot + 1);
 }

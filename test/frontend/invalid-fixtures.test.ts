@@ -91,6 +91,10 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:1:33',
     'Argument "expiration" of @table expects a whole number of seconds greater than 0, got "1h"',
   ],
+  'default-values': [
+    'schema.graphql:3:30',
+    'The default of "Product.stock" (Int) is "none", not an integer (Int)',
+  ],
   'unique-attributes': [
     'schema.graphql:3:20',
     '"User.emails" is a list, whose values are several, so it cannot be @unique; make it a single value',

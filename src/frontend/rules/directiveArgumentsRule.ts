@@ -73,5 +73,8 @@ function valueProblem(kind: ArgumentKind, value: ConstValueNode): string | undef
         return undefined;
       return 'a whole number of seconds greater than 0';
     }
+    case 'value':
+      // Checked against the attribute's type by the default-values rule.
+      return undefined;
   }
 }

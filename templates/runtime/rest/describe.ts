@@ -35,6 +35,8 @@ export interface AttributeDescription {
   readonly indexed?: true;
   /** `@unique`. */
   readonly unique?: true;
+  /** `@default(value:)`, in JSON form. */
+  readonly default?: unknown;
   readonly timestamp?: 'created' | 'updated';
   readonly relationship?: {
     readonly kind: string;
@@ -88,6 +90,7 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
     ...(attribute.primaryKey ? { primaryKey: true as const } : {}),
     ...(attribute.indexed ? { indexed: true as const } : {}),
     ...(attribute.unique === true ? { unique: true as const } : {}),
+    ...(attribute.default === undefined ? {} : { default: attribute.default }),
     ...(attribute.timestamp !== null ? { timestamp: attribute.timestamp } : {}),
     ...(relationship === null
       ? {}
