@@ -32,7 +32,8 @@ describe('@default', () => {
   afterAll(async () => {
     await server.dispose();
   });
-  const get = async (id: string) => (await server.fetch(`/Item/${id}`)).json();
+  const get = async (id: string): Promise<Record<string, unknown>> =>
+    (await (await server.fetch(`/Item/${id}`)).json()) as Record<string, unknown>;
 
   it('fills what a POST leaves out, a required attribute included, and keeps what it sends', async () => {
     expect((await server.send('POST', '/Item/', { id: 'a' })).status).toBe(201);
