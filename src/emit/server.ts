@@ -102,6 +102,16 @@ process.exitCode = await runVerify(schema, process.argv.slice(2), process.env);
 `;
 }
 
+/** `src/backup.ts` and `src/restore.ts`: `npm run backup -- <file>`, `npm run restore -- <file>`. */
+function emitBackupCommand(header: string, command: 'runBackup' | 'runRestore'): string {
+  return `${header}
+import { ${command} } from './runtime/backup.js';
+import { schema } from './schema.js';
+
+process.exitCode = ${command === 'runBackup' ? 'await ' : ''}${command}(schema, process.argv.slice(2), process.env);
+`;
+}
+
 /** The user's roles file, relative to the output directory (contract section 12). */
 export const ROLES_PATH = 'src/roles.ts';
 
@@ -233,6 +243,8 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('src/main.ts', options.templates.main({ header, roles }));
   add('src/verify.ts', emitVerify(header));
   add('src/users.ts', emitUsers(header, roles));
+  add('src/backup.ts', emitBackupCommand(header, 'runBackup'));
+  add('src/restore.ts', emitBackupCommand(header, 'runRestore'));
   scaffold(ROLES_PATH, emitRolesScaffold(schema));
   add('src/schema.ts', emitSchemaModule(schema, header));
   add('src/database.ts', emitDatabaseModule(schema, header));

@@ -244,6 +244,12 @@ export interface Store {
   /** Flushes and closes the store. */
   close(): Promise<void>;
   /**
+   * Writes a consistent, compacted copy of the whole store (every table, index and the commit log,
+   * as of one moment) to the empty directory `directory`, while the store goes on serving. Omitted
+   * by stores that are backed up by their own tools (PostgreSQL: `pg_dump`).
+   */
+  backup?(directory: string): Promise<void>;
+  /**
    * Resolves once every index being built from existing records is complete (at once when none
    * is); rejects if the store closes first. Omitted by stores whose indexes are always complete.
    */

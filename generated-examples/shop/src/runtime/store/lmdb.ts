@@ -759,6 +759,11 @@ class LmdbStore implements Store, Databases {
     return this.prune();
   }
 
+  /** LMDB's own copy (`mdb_env_copy2` with compaction): one read transaction's snapshot. */
+  backup(directory: string): Promise<void> {
+    return this.env.backup(directory, true);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
