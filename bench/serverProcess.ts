@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const LISTENING = /listening on (http:\/\/\S+)/;
+const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -56,11 +56,14 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
         ),
       );
     }, START_TIMEOUT_MS);
+    let listening = false;
     const onData = (chunk: Buffer): void => {
-      // Only the latest lines are kept: a long-running server can print a lot.
+      // Only the latest lines are kept: a long-running server can print a lot (its access log).
       output = (output + chunk.toString()).slice(-20_000);
+      if (listening) return;
       const match = LISTENING.exec(output);
       if (match?.[1] !== undefined) {
+        listening = true;
         clearTimeout(timeout);
         resolve(match[1]);
       }

@@ -41,6 +41,8 @@ const RUNTIME_DEPENDENCIES = [
   'lmdb',
   'msgpackr',
   'pg',
+  'pino',
+  'pino-pretty',
   'prom-client',
   'ws',
 ] as const;

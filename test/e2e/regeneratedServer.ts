@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../helpers/generatedServer.js';
 
 const TSC = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const CODEGEN = path.join(REPO_ROOT, 'bin', 'codegen.js');
-const LISTENING = /listening on (http:\/\/[^\s]+)/;
+const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 /** A fresh directory under `test/.tmp/`. */
 export async function workDirectory(name: string): Promise<string> {

@@ -36,7 +36,7 @@ export interface StartOptions {
   readonly dataDir?: string;
 }
 
-const LISTENING = /listening on (http:\/\/[^\s]+)/;
+const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 export async function startGeneratedServer(
   name: ExampleName,

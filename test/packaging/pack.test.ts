@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/generatedServer.js';
 
 const INSTALL = ['--prefer-offline', '--no-audit', '--no-fund'];
-const LISTENING = /listening on (http:\/\/[^\s]+)/;
+const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 let work: string;
 

@@ -73,13 +73,15 @@ interface Server {
 }
 
 const servers: { running: RunningServer; dataDir: string }[] = [];
+/** The text of the log lines the servers wrote. */
+let logged: string[] = [];
 
 async function start(hooks: Hooks<Shop>): Promise<Server> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hooks-'));
   const running = await runServer(shopSchema, {
     env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
     handleSignals: false,
-    log: () => {},
+    log: (line) => logged.push(line),
     hooks,
   });
   servers.push({ running, dataDir });
@@ -105,6 +107,7 @@ afterEach(async () => {
     await running.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  logged = [];
 });
 
 /** Product hooks that keep `inStock` in step with `stockQuantity`, as the shop example does. */
@@ -311,7 +314,6 @@ describe('beforeWrite', () => {
         },
       },
     });
-    vi.spyOn(console, 'error').mockImplementation(() => {});
     expect((await shop.send('PUT', '/Product/p1', { name: 'Lamp' })).status).toBe(204);
     expect(await shop.json('/Product/p1')).toEqual({ id: 'p1', name: 'Lamp!' });
     expect((await shop.send('PUT', '/CartItem/c1', { quantity: 1 })).status).toBe(500);
@@ -320,7 +322,6 @@ describe('beforeWrite', () => {
   });
 
   it('fails the write (500, logged) when a hook changes the record in place instead of returning it', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const shop = await start({
       Product: {
         beforeWrite(product) {
@@ -331,11 +332,10 @@ describe('beforeWrite', () => {
     const response = await shop.send('PUT', '/Product/p1', { name: 'Lamp' });
     expect(response.status).toBe(500);
     expect(await shop.json('/Product/p1')).toBe(404);
-    expect(String(errors.mock.calls[0]?.[1])).toMatch(/read only|read-only/);
+    expect(logged.join('\n')).toMatch(/PUT \/Product\/p1 failed: .*(read only|read-only)/);
   });
 
   it('fails the write when a hook writes the record it runs for, instead of recursing forever', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     let calls = 0;
     const shop = await start({
       Product: {
@@ -349,11 +349,10 @@ describe('beforeWrite', () => {
     expect(response.status).toBe(500);
     expect(calls).toBe(1);
     expect(await shop.json('/Product/p1')).toBe(404);
-    expect(String(errors.mock.calls[0]?.[1])).toMatch(/written again by a hook/);
+    expect(logged.join('\n')).toMatch(/PUT \/Product\/p1 failed: .*written again by a hook/);
   });
 
   it('fails the write when hooks keep writing new records through each other', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
     let calls = 0;
     const shop = await start({
       Product: {
@@ -387,7 +386,6 @@ describe('beforeWrite', () => {
   });
 
   it('fails a write made after its transaction ended (a write the hook did not await)', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     let late: Promise<unknown> | undefined;
     const shop = await start({
       Product: {
@@ -404,7 +402,6 @@ describe('beforeWrite', () => {
     expect((await shop.send('PUT', '/Product/p1', { name: 'Lamp' })).status).toBe(204);
     expect(String(await late)).toMatch(/after its transaction had ended/);
     expect(await shop.json('/Product/late')).toBe(404);
-    errors.mockRestore();
   });
 });
 
@@ -572,7 +569,6 @@ describe('afterCommit', () => {
   });
 
   it('cannot change the answer: what it throws is logged', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const shop = await start({
       Product: {
         afterCommit() {
@@ -582,14 +578,10 @@ describe('afterCommit', () => {
     });
     expect((await shop.send('PUT', '/Product/p1', { name: 'A' })).status).toBe(204);
     expect(await shop.json('/Product/p1')).toMatchObject({ name: 'A' });
-    expect(errors).toHaveBeenCalledWith(
-      'afterCommit of Product failed:',
-      expect.objectContaining({ message: 'mail server down' }),
-    );
+    expect(logged).toContain('afterCommit of Product failed: mail server down');
   });
 
   it('writes through context.write (hooks run), and stops hooks that keep setting each other off', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     let rounds = 0;
     const shop = await start({
       Product: productStock,
@@ -606,9 +598,7 @@ describe('afterCommit', () => {
       },
     });
     await shop.send('PUT', '/Category/c1', { name: 'c' });
-    await vi.waitFor(() =>
-      expect(errors).toHaveBeenCalledWith(expect.stringMatching(/afterCommit of Category not run/)),
-    );
+    await vi.waitFor(() => expect(logged.join('\n')).toMatch(/afterCommit of Category not run/));
     expect(rounds).toBe(8);
     expect(await shop.json('/Category/c1')).toMatchObject({ name: 'c........' });
     expect(await shop.json('/Product/of-c1')).toMatchObject({ inStock: true });

@@ -3,7 +3,13 @@ import type { Rule } from '../context.js';
 import { findDirective, isTable, nameArgument } from '../ast.js';
 
 /** Paths the generated server answers itself, which no table may be exported under. */
-const SERVER_PATHS: ReadonlySet<string> = new Set(['auth', 'health', 'metrics', 'openapi']);
+const SERVER_PATHS: ReadonlySet<string> = new Set([
+  'auth',
+  'health',
+  'metrics',
+  'openapi',
+  'studio',
+]);
 
 /** Each exported table gets its own URL segment: no two share one, and none takes a path the server answers itself. */
 export const uniqueExportNamesRule: Rule = (context) => {

@@ -13,6 +13,11 @@ export type Route =
   | { readonly kind: 'openapi' }
   /** `/metrics`: the server's metrics, for Prometheus. */
   | { readonly kind: 'metrics' }
+  /**
+   * `/studio` and `/studio/<asset>`: the data studio's page and its assets (contract section 13);
+   * `asset` is the path after `/studio/`, '' for the page itself.
+   */
+  | { readonly kind: 'studio'; readonly asset: string }
   /** `/auth/…`: logins, tokens and users (contract section 12); `rest` is the path after `/auth/`. */
   | { readonly kind: 'auth'; readonly rest: string }
   /** `/T`: the table's description. */
@@ -36,6 +41,7 @@ export type Route =
 const HEALTH: Route = { kind: 'health' };
 const OPENAPI: Route = { kind: 'openapi' };
 const METRICS: Route = { kind: 'metrics' };
+const STUDIO: Route = { kind: 'studio', asset: '' };
 const UNKNOWN: Route = { kind: 'unknown' };
 
 export class Router {
@@ -59,10 +65,12 @@ export class Router {
       if (segment === 'health') return HEALTH;
       if (segment === 'openapi') return OPENAPI;
       if (segment === 'metrics') return METRICS;
+      if (segment === 'studio') return STUDIO;
       return this.describeRoutes.get(segment) ?? UNKNOWN;
     }
     const first = path.slice(1, slash);
     if (first === 'auth') return { kind: 'auth', rest: path.slice(slash + 1) };
+    if (first === 'studio') return { kind: 'studio', asset: path.slice(slash + 1) };
     const resource = this.resources.get(first);
     if (resource === undefined) return UNKNOWN;
     if (slash === path.length - 1)

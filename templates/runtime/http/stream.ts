@@ -10,6 +10,7 @@
  * a client that reads nothing for `ANSWER_WRITE_TIMEOUT_MS` has its connection closed.
  */
 import type { Transform, Writable } from 'node:stream';
+import { log } from '../log.js';
 import type { Batches } from '../store/types.js';
 import { compressor } from './compress.js';
 import { listEncoder } from './encode.js';
@@ -100,7 +101,7 @@ function drained(exchange: Exchange, out: Writable, timeoutMs: number): Promise<
   }
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      console.warn(
+      log.warn(
         `${request.method} ${(request.url ?? '').slice(0, 200)}: the client read nothing for ${timeoutMs} ms; connection closed`,
       );
       response.destroy();

@@ -21,6 +21,7 @@
  * kept as they are and handled afterwards, those the log already had dropped.
  */
 import { ClientError } from '../errors.js';
+import { log } from '../log.js';
 import type { TableMeta } from '../meta.js';
 import type { Change, Commit, Key, ReadTxn } from '../store/types.js';
 import type { BufferAccount, BufferHolder } from './buffers.js';
@@ -397,7 +398,7 @@ export abstract class Subscription implements BufferHolder {
       this.end(CLOSE_CODES.unavailable, error.message);
       return;
     }
-    console.error('real-time subscription failed', error);
+    log.error('real-time subscription failed', { err: error });
     this.end(CLOSE_CODES.unavailable, 'internal error');
   }
 

@@ -93,6 +93,7 @@ export function routeTarget(
     case 'health':
     case 'openapi':
     case 'metrics':
+    case 'studio':
     case 'auth':
     case 'unknown':
       throw clientError('NOT_FOUND', 'No exported table at this path');

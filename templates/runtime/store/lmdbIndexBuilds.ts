@@ -11,6 +11,7 @@
  * index is recorded as built only in the transaction that completes it.
  */
 import type { open } from 'lmdb';
+import { log } from '../log.js';
 import { indexValuesOf } from './indexValues.js';
 import type { Key, StoredValue } from './types.js';
 
@@ -215,10 +216,9 @@ export class IndexBuilds {
     } catch (error) {
       // The store closing under a batch ends the build quietly; it resumes on the next start.
       if (!this.stopped)
-        console.error(
-          `building the index of ${index.label} failed; it resumes on the next start:`,
-          error,
-        );
+        log.error(`building the index of ${index.label} failed; it resumes on the next start`, {
+          err: error,
+        });
     }
   }
 

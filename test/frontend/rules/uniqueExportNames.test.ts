@@ -45,4 +45,14 @@ describe('unique-export-names', () => {
       ],
     ]);
   });
+
+  it('refuses a table exported as /studio, where the server serves its data studio', () => {
+    expectErrors('type Studio @table @export(name: "studio") { id: ID @primaryKey }', [
+      [
+        1,
+        20,
+        'Table "Studio" is exported as "/studio", a path the generated server answers itself; choose another name with @export(name: "...")',
+      ],
+    ]);
+  });
 });

@@ -64,6 +64,11 @@ export interface ServerConfig {
    * which is on when `host` is a loopback address.
    */
   readonly authorizeLocal: boolean | null;
+  /**
+   * `GET /studio`, the data studio page (contract section 13); null: the default, which is on when
+   * `host` is a loopback address (as `authorizeLocal`'s).
+   */
+  readonly studio: boolean | null;
   /** The secret that signs the server's tokens; null: one the server makes and keeps in its store. */
   readonly jwtSecret: string | null;
   readonly accessTokenTtlSeconds: number;
@@ -87,7 +92,18 @@ export interface ServerConfig {
   readonly compressionMinBytes: number | null;
   /** Roles besides the super user's that may read `GET /metrics`. */
   readonly metricsRoles: readonly string[];
+  /** The least severe log lines written. */
+  readonly logLevel: LogLevel;
+  /** JSON lines, or a form for people; null: pretty when standard output is a terminal. */
+  readonly logFormat: LogFormat | null;
+  /** One `info` line per answered request. */
+  readonly accessLog: boolean;
 }
+
+/** Log levels, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = 'json' | 'pretty';
 
 export interface ConfigVariable {
   readonly name: string;
@@ -252,10 +268,34 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'Roles (comma-separated) that may read `GET /metrics` besides the super user’s: give a scraper’s user one of them.',
   },
   {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description:
+      'The least severe log lines written: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+  },
+  {
+    name: 'LOG_FORMAT',
+    default: '',
+    description:
+      'Log lines as `json` (one JSON object a line) or `pretty` (for people). When empty: `pretty` if standard output is a terminal, `json` otherwise.',
+  },
+  {
+    name: 'ACCESS_LOG',
+    default: 'true',
+    description:
+      'One `info` line per answered request (method, path without credentials, status, bytes, duration, user): `true` or `false`.',
+  },
+  {
     name: 'AUTHORIZE_LOCAL',
     default: '',
     description:
       'Requests from this machine (a loopback address, no `Forwarded`/`X-Forwarded-For`) without credentials act as the super user: `true` or `false`. When empty: on if HOST is a loopback address, off otherwise.',
+  },
+  {
+    name: 'STUDIO',
+    default: '',
+    description:
+      'Serves the data studio, a page for browsing and editing the data, at `/studio`: `on` or `off`. When empty: on if HOST is a loopback address, off otherwise. Its data requests go through the REST API and its authentication.',
   },
   {
     name: 'JWT_SECRET',
@@ -388,6 +428,7 @@ export function loadConfig(env: Environment): ServerConfig {
     realtimeMaxConnections: integer('REALTIME_MAX_CONNECTIONS', 1, 1_000_000),
     realtimeTotalBufferBytes: integer('REALTIME_TOTAL_BUFFER_BYTES', 1024, 2 ** 40),
     authorizeLocal: flag('AUTHORIZE_LOCAL', text('AUTHORIZE_LOCAL'), problems),
+    studio: flag('STUDIO', text('STUDIO'), problems, ['on', 'off']),
     jwtSecret: optional(text('JWT_SECRET')),
     accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL_SECONDS', 10, 31_536_000),
     refreshTokenTtlSeconds: integer('REFRESH_TOKEN_TTL_SECONDS', 10, 31_536_000),
@@ -406,6 +447,9 @@ export function loadConfig(env: Environment): ServerConfig {
         ? null
         : integer('COMPRESSION_MIN_BYTES', 1, 2 ** 31),
     metricsRoles: corsOrigins(text('METRICS_ROLES')) ?? [],
+    logLevel: logLevel(text('LOG_LEVEL'), problems),
+    logFormat: logFormat(text('LOG_FORMAT'), problems),
+    accessLog: flag('ACCESS_LOG', text('ACCESS_LOG'), problems) ?? true,
   };
   if ((config.superUser === null) !== (config.superUserPassword === null)) {
     problems.push('SUPER_USER and SUPER_USER_PASSWORD must be set together');
@@ -441,13 +485,39 @@ function optional(raw: string): string | null {
   return raw === '' ? null : raw;
 }
 
-/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`); null when empty. */
-function flag(name: string, raw: string, problems: string[]): boolean | null {
+/**
+ * `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`); null when empty. `words` name the two
+ * values in the message of an invalid one.
+ */
+function flag(
+  name: string,
+  raw: string,
+  problems: string[],
+  words: readonly [string, string] = ['true', 'false'],
+): boolean | null {
   const value = raw.toLowerCase();
   if (value === '') return null;
   if (['true', '1', 'yes', 'on'].includes(value)) return true;
   if (['false', '0', 'no', 'off'].includes(value)) return false;
-  problems.push(`${name} must be true or false, got "${raw}"`);
+  problems.push(`${name} must be ${words[0]} or ${words[1]}, got "${raw}"`);
+  return null;
+}
+
+function logLevel(raw: string, problems: string[]): LogLevel {
+  const value = raw.toLowerCase();
+  const level = LOG_LEVELS.find((known) => known === value);
+  if (level === undefined) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+    return 'info';
+  }
+  return level;
+}
+
+function logFormat(raw: string, problems: string[]): LogFormat | null {
+  const value = raw.toLowerCase();
+  if (value === '') return null;
+  if (value === 'json' || value === 'pretty') return value;
+  problems.push(`LOG_FORMAT must be json or pretty, got "${raw}"`);
   return null;
 }
 

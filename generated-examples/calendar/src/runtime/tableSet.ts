@@ -12,6 +12,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuthUser } from './auth/roles.js';
 import type { RouteMethod, RouteRequest } from './hooks.js';
+import { log } from './log.js';
 import type { SchemaMeta } from './meta.js';
 import type { Committed, Key, Store, StoredValue, WriteTxn } from './store/types.js';
 import type { Table } from './table.js';
@@ -190,7 +191,7 @@ export class TableSet {
       const hooks = this.hooks[table];
       if (hooks?.afterCommit === undefined) continue;
       if (depth >= MAX_COMMIT_DEPTH) {
-        console.error(
+        log.error(
           `afterCommit of ${table} not run: afterCommit hooks have set each other off ${depth} times in a row`,
         );
         continue;
@@ -317,5 +318,5 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 function logHookFailure(table: string, error: unknown): void {
-  console.error(`afterCommit of ${table} failed:`, error);
+  log.error(`afterCommit of ${table} failed`, { err: error });
 }

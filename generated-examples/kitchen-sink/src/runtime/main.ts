@@ -15,6 +15,7 @@ import { HttpServer, type RealtimeHandler } from './http/server.js';
 import { runtimeHooks, type Hooks } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
 import type { RealtimeGauges } from './metrics.js';
+import { createLog, linesLog, log, useLog } from './log.js';
 import { createRealtime } from './realtime/index.js';
 import { createApp, type App } from './rest/app.js';
 import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './cluster.js';
@@ -28,7 +29,10 @@ export interface ServerOptions<DB = unknown> {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Stop gracefully and exit on SIGTERM/SIGINT (default true; in-process tests pass false). */
   readonly handleSignals?: boolean;
-  /** Where the `listening on …` line goes; `console.log` by default. */
+  /**
+   * Where the text of each log line goes (tests, embedders); absent: standard output, as
+   * `LOG_LEVEL` and `LOG_FORMAT` say. A process has one log: the last server started sets it.
+   */
   readonly log?: (line: string) => void;
   /** The real-time module, built once the application exists (`createRealtime` by default). */
   readonly realtime?: (app: App) => RealtimeHandler;
@@ -73,8 +77,9 @@ export async function runServer<DB>(
   const config = startupStep('configuration', undefined, () =>
     loadConfig(options.env ?? process.env),
   );
-  const log = options.log ?? ((line: string) => console.log(line));
-  const { store: opened, release } = await openStore(schema, config, log);
+  useLog(serverLog(config, options.log));
+  const logLine = (line: string): void => log.info(line);
+  const { store: opened, release } = await openStore(schema, config, logLine);
   const store =
     options.committed === undefined ? opened : tellingCommits(opened, options.committed);
   let app: App;
@@ -88,7 +93,7 @@ export async function runServer<DB>(
       store,
       config,
       runtimeRoles(options.roles ?? { superUser: 'admin', roles: {} }),
-      log,
+      logLine,
     );
     phase = 'hooks';
     const hooks = runtimeHooks(options.hooks ?? {});
@@ -99,7 +104,7 @@ export async function runServer<DB>(
     http = new HttpServer(
       app,
       realtime,
-      options.openApi === undefined ? undefined : readOpenApi(options.openApi, log),
+      options.openApi === undefined ? undefined : readOpenApi(options.openApi),
     );
     phase = 'listen';
     address = await http.listen(config.port, config.host);
@@ -126,12 +131,12 @@ export async function runServer<DB>(
 
   if (options.handleSignals ?? true) {
     const stop = (signal: NodeJS.Signals): void => {
-      log(`${signal} received, shutting down`);
+      log.info(`${signal} received, shutting down`, { signal });
       close().then(
-        () => process.exit(0),
+        () => exitLogged(0),
         (error: unknown) => {
-          console.error('shutdown failed:', error);
-          process.exit(1);
+          log.error('shutdown failed', { err: error });
+          exitLogged(1);
         },
       );
     };
@@ -139,7 +144,7 @@ export async function runServer<DB>(
     process.once('SIGINT', stop);
   }
 
-  if (options.announce ?? true) log(`listening on ${url}`);
+  if (options.announce ?? true) log.info(`listening on ${url}`, { url, engine: engineOf(config) });
   return { url, port: address.port, config, app, server: http.server, close };
 }
 
@@ -185,17 +190,34 @@ async function openStore(
   return { store, release: () => lock.release() };
 }
 
+/** The log the configuration asks for, or one that hands its lines' text to `lines`. */
+function serverLog(config: ServerConfig, lines: ((line: string) => void) | undefined) {
+  return lines === undefined
+    ? createLog({ level: config.logLevel, format: config.logFormat })
+    : linesLog(lines, config.logLevel);
+}
+
+function engineOf(config: ServerConfig): 'lmdb' | 'postgresql' {
+  return config.databaseUrl === null ? 'lmdb' : 'postgresql';
+}
+
+/** Ends the process once every line logged so far (`stopped` last) is written. */
+function exitLogged(code: number): void {
+  if (code === 0) log.info('stopped');
+  void log.close().then(() => process.exit(code));
+}
+
 /** Whether the real-time module reports its connections (the default one does). */
 function isWatchable(realtime: RealtimeHandler): realtime is RealtimeHandler & RealtimeGauges {
   return typeof (realtime as Partial<RealtimeGauges>).stats === 'function';
 }
 
 /** The bytes of the OpenAPI document, or undefined (said in the log) when it cannot be read. */
-function readOpenApi(url: URL, log: (line: string) => void): Buffer | undefined {
+function readOpenApi(url: URL): Buffer | undefined {
   try {
     return readFileSync(url);
   } catch (error) {
-    log(
+    log.warn(
       `GET /openapi answers 404: the OpenAPI document ${fileURLToPath(url)} cannot be read (${error instanceof Error ? error.message : String(error)}); run codegen again to write it`,
     );
     return undefined;
@@ -308,17 +330,22 @@ export async function serve<DB>(
   options: ServerOptions<DB> = {},
 ): Promise<void> {
   const env = options.env ?? process.env;
-  const log = options.log ?? ((line: string) => console.log(line));
   try {
     if (!isClusterWorker()) {
       const config = startupStep('configuration', undefined, () => loadConfig(env));
       if (config.workers > 1) {
+        useLog(serverLog(config, options.log));
+        const logLine = (line: string): void => log.info(line);
         // The primary holds the lock for its workers (children of a holder share it); a
         // PostgreSQL database needs none (any number of servers may share one).
         if (config.databaseUrl === null)
-          startupStep('data', config, () => lockDataDir(config.dataDir, { log }));
-        const url = await runPrimary(config.workers, log, (code) => process.exit(code));
-        log(`listening on ${url} (${config.workers} workers)`);
+          startupStep('data', config, () => lockDataDir(config.dataDir, { log: logLine }));
+        const url = await runPrimary(config.workers, logLine, exitLogged);
+        log.info(`listening on ${url} (${config.workers} workers)`, {
+          url,
+          engine: engineOf(config),
+          workers: config.workers,
+        });
         return;
       }
       await runServer(schema, options);
@@ -333,22 +360,23 @@ export async function serve<DB>(
     });
     const stop = (): void => {
       running.close().then(
-        () => process.exit(0),
+        () => exitLogged(0),
         (error: unknown) => {
-          console.error('shutdown failed:', error);
-          process.exit(1);
+          log.error('shutdown failed', { err: error });
+          exitLogged(1);
         },
       );
     };
     peers.committed = joinCluster(running.url, {
       othersCommitted: () => {
         running.app.store.refresh().catch((error: unknown) => {
-          console.error('reading the commit log failed:', error);
+          log.error('reading the commit log failed', { err: error });
         });
       },
       stop,
     }).committed;
   } catch (error) {
+    // One plain line on standard error, not a log line: the log's configuration may be what failed.
     const debug = (env.DEBUG ?? '') !== '';
     if (error instanceof StartupError) {
       console.error(`cannot start the server: ${error.message}`);

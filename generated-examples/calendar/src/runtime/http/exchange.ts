@@ -10,6 +10,7 @@ import { ClientError } from '../errors.js';
 import { afterBodyDiscarded } from './body.js';
 import { codedEtag, compress, negotiateCoding, type Coding } from './compress.js';
 import type { CorsPolicy } from './cors.js';
+import { log } from '../log.js';
 import { encodeValue } from './encode.js';
 import { clientError, errorBody, storeExhausted, writeConflict } from './errors.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
@@ -41,6 +42,8 @@ export class Exchange {
   closeConnection = false;
   /** What the request is counted under in the metrics: its table, or the server's path. */
   metricsTable = '(none)';
+  /** The authenticated user's name, for the access log; null without credentials. */
+  user: string | null = null;
   /** Request headers the answer depends on, sent as one `Vary` header (contract section 6). */
   private readonly varies: string[] = [];
 
@@ -203,7 +206,7 @@ export class Exchange {
       this.send(error.status, headers, errorBody(error.code, error.message, error.details));
       return;
     }
-    console.error(`${this.request.method} ${redactedUrl(this.request.url)} failed:`, error);
+    log.error(`${this.request.method} ${redactedUrl(this.request.url)} failed`, { err: error });
     headers.push('Content-Type', JSON_TYPE);
     this.send(
       500,

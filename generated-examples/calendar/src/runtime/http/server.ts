@@ -19,6 +19,7 @@ import { TOKEN_PARAMETER } from '../auth/index.js';
 import type { Access } from '../auth/policy.js';
 import { answerAuth, type AuthEndpointHost } from '../auth/routes.js';
 import { ClientError } from '../errors.js';
+import { log } from '../log.js';
 import type { App, TableResource } from '../rest/app.js';
 import {
   COLLECTION_METHODS,
@@ -39,6 +40,8 @@ import {
   putRecord,
 } from '../rest/recordRequests.js';
 import type { Key } from '../store/types.js';
+import { Studio, studioEnabled } from '../studio/serve.js';
+import { logAccess } from './accessLog.js';
 import { CorsPolicy } from './cors.js';
 import { clientError, errorBody, storeExhausted } from './errors.js';
 import { contentEtag, noneMatchHits } from './etag.js';
@@ -100,6 +103,10 @@ export class HttpServer implements ServerState, AuthEndpointHost {
   private drained: (() => void) | undefined;
 
   private readonly openApiDocument: { readonly body: Buffer; readonly etag: string } | undefined;
+  /** The data studio at `/studio` (`STUDIO`); null when it is off. */
+  private readonly studio: Studio | null;
+  /** Each answer, and each WebSocket once closed, gets an access-log line. */
+  private readonly accessLog: boolean;
 
   constructor(
     private readonly app: App,
@@ -110,6 +117,8 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     this.openApiDocument =
       openApi === undefined ? undefined : { body: openApi, etag: contentEtag(openApi) };
     const config = app.config;
+    this.accessLog = config.accessLog && log.enabled('info');
+    this.studio = studioEnabled(config) ? new Studio(app.schema) : null;
     this.router = new Router(app.resources);
     this.cors = config.corsOrigins === null ? null : new CorsPolicy(config.corsOrigins);
     this.guard = new OriginGuard(config.allowedHosts, config.host, this.cors);
@@ -128,8 +137,26 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     this.server.maxConnections = config.maxConnections;
     if (realtime) {
       this.server.on('upgrade', (request, socket, head) => {
+        const started = performance.now();
+        const sentBefore = request.socket.bytesWritten;
+        const entry = {
+          status: 101,
+          user: null as string | null,
+          address: request.socket.remoteAddress,
+        };
+        if (this.accessLog) {
+          socket.once('close', () =>
+            logAccess({
+              request,
+              ...entry,
+              bytes: request.socket.bytesWritten - sentBefore,
+              ms: performance.now() - started,
+            }),
+          );
+        }
         const refusal = this.guard.refusal(request, true);
         if (refusal !== undefined) {
+          entry.status = refusal.status;
           refuseUpgrade(socket, refusal.status, errorBody(refusal.code, refusal.message));
           return;
         }
@@ -139,14 +166,17 @@ export class HttpServer implements ServerState, AuthEndpointHost {
         socket.on('error', () => {}); // the client may go while it is authenticated
         this.authenticate(request, token).then(
           (access) => {
+            entry.user = access.user?.username ?? null;
             if (!socket.destroyed) realtime.upgrade(request, socket, head, access);
           },
           (error: unknown) => {
             if (!(error instanceof ClientError)) {
-              console.error('authenticating a WebSocket upgrade failed:', error);
+              log.error('authenticating a WebSocket upgrade failed', { err: error });
+              entry.status = 500;
               refuseUpgrade(socket, 500, errorBody('INTERNAL_ERROR', 'internal error'));
               return;
             }
+            entry.status = error.status;
             refuseUpgrade(
               socket,
               error.status,
@@ -225,15 +255,28 @@ export class HttpServer implements ServerState, AuthEndpointHost {
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     this.inFlight++;
     const started = performance.now();
+    const sentBefore = request.socket.bytesWritten;
+    const address = request.socket.remoteAddress;
     const exchange = new Exchange(request, response, this);
     response.once('close', () => {
       this.onResponseClose();
+      const ms = performance.now() - started;
       this.app.metrics.request(
         exchange.metricsTable,
         request.method ?? 'GET',
         response.statusCode,
-        (performance.now() - started) / 1000,
+        ms / 1000,
       );
+      if (this.accessLog) {
+        logAccess({
+          request,
+          status: response.statusCode,
+          bytes: request.socket.bytesWritten - sentBefore,
+          ms,
+          user: exchange.user,
+          address,
+        });
+      }
     });
     try {
       const answered = this.dispatch(exchange);
@@ -304,6 +347,9 @@ export class HttpServer implements ServerState, AuthEndpointHost {
         return this.openApi(exchange);
       case 'metrics':
         return this.authenticated(exchange, query, (access) => this.metrics(exchange, access));
+      case 'studio':
+        if (this.studio === null) break;
+        return this.studio.answer(this, exchange, route.asset);
       case 'auth':
         if (this.app.auth === null) break;
         return answerAuth(this.app.auth, this, exchange, route.rest, this.app.config.maxBodyBytes);
@@ -327,7 +373,14 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     const token = this.wantsEventStream(exchange) ? tokenParameter(query) : undefined;
     exchange.vary('Authorization');
     const access = this.accessOf(exchange, token);
-    return access instanceof Promise ? access.then(answer) : answer(access);
+    if (access instanceof Promise) {
+      return access.then((known) => {
+        exchange.user = known.user?.username ?? null;
+        return answer(known);
+      });
+    }
+    exchange.user = access.user?.username ?? null;
+    return answer(access);
   }
 
   private record(
@@ -555,7 +608,7 @@ export class HttpServer implements ServerState, AuthEndpointHost {
       // A transaction that writes nothing still runs, and fails once the store is closed.
       await exchange.timed(() => store.write(() => true));
     } catch (error) {
-      console.error('health check failed:', error);
+      log.error('health check failed', { err: error });
       throw (
         storeExhausted(error) ?? clientError('UNAVAILABLE', 'The store cannot be read or written')
       );

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Access } from '../auth/policy.js';
 import { ClientError } from '../errors.js';
+import { log } from '../log.js';
 import type { ConnectionCount } from './buffers.js';
 import type { FrameFormat, OutgoingEvent } from './event.js';
 import type { SubscriptionHub } from './hub.js';
@@ -163,7 +164,8 @@ export class WebSocketEndpoint {
       subscribed = this.resolve(request, access);
     } catch (error) {
       socket.once('close', () => this.connections.delete(connection));
-      if (!(error instanceof ClientError)) console.error('real-time subscription failed', error);
+      if (!(error instanceof ClientError))
+        log.error('real-time subscription failed', { err: error });
       closeSocket(
         socket,
         CLOSE_CODES.unavailable,

@@ -21,6 +21,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { getLastVersion, open } from 'lmdb';
+import { log } from '../log.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evolution.js';
 import { indexValuesOf, inIndexRange } from './indexValues.js';
@@ -642,7 +643,7 @@ class LmdbStore implements Store, Databases {
         listener(commit);
       } catch (error) {
         // One failing listener must not keep the others (or the writer) from their commits.
-        console.error('commit listener failed', error);
+        log.error('commit listener failed', { err: error });
       }
     }
   }
@@ -748,7 +749,7 @@ class LmdbStore implements Store, Databases {
       }
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- it may close meanwhile
-      if (!this.closed) console.error('pruning the commit log failed', error);
+      if (!this.closed) log.error('pruning the commit log failed', { err: error });
     } finally {
       this.pruning = false;
     }

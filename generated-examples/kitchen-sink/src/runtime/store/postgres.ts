@@ -70,6 +70,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { log } from '../log.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evolution.js';
 import { indexValuesOf } from './indexValues.js';
@@ -803,7 +804,7 @@ class PostgresStore implements Store {
           if (await this.buildStep(job)) break;
         } catch (error) {
           if (!this.isOpen()) return;
-          console.error(`building the index of ${job.label} failed; trying again`, error);
+          log.error(`building the index of ${job.label} failed; trying again`, { err: error });
           await new Promise((resolve) => setTimeout(resolve, INDEX_BUILD_RETRY_MS));
         }
       }
@@ -1171,7 +1172,7 @@ class PostgresStore implements Store {
     const run = (): Promise<void> => this.catchUp(position);
     this.delivery = this.delivery.then(run, run);
     return this.delivery.catch((error: unknown) => {
-      if (!this.closed) console.error('reading commits from the log failed', error);
+      if (!this.closed) log.error('reading commits from the log failed', { err: error });
     });
   }
 
@@ -1222,7 +1223,7 @@ class PostgresStore implements Store {
         listener(commit);
       } catch (error) {
         // One failing listener must not keep the others (or the writer) from their commits.
-        console.error('commit listener failed', error);
+        log.error('commit listener failed', { err: error });
       }
     }
   }
@@ -1257,7 +1258,7 @@ class PostgresStore implements Store {
     try {
       await this.deliverThrough(await this.lastPosition());
     } catch (error) {
-      if (this.isOpen()) console.error('polling the commit log failed', error);
+      if (this.isOpen()) log.error('polling the commit log failed', { err: error });
     }
   }
 
@@ -1299,7 +1300,7 @@ class PostgresStore implements Store {
         void client.end().catch(() => undefined);
         this.scheduleReconnect();
       }
-      if (this.isOpen()) console.error('listening for commits failed; trying again', error);
+      if (this.isOpen()) log.error('listening for commits failed; trying again', { err: error });
       return;
     }
     this.reconnectDelay = RECONNECT_DELAY_MS;
@@ -1390,7 +1391,7 @@ class PostgresStore implements Store {
         if (Number(rows[0]?.deleted ?? 0) < PRUNE_CHUNK) return;
       }
     } catch (error) {
-      if (this.isOpen()) console.error('pruning the commit log failed', error);
+      if (this.isOpen()) log.error('pruning the commit log failed', { err: error });
     } finally {
       this.pruning = false;
     }

@@ -15,6 +15,7 @@
  * - events are filtered by `visible` and shaped by `strip` (`realtime/`).
  */
 import { ClientError } from '../errors.js';
+import { log } from '../log.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { Condition, Hop, Query, SelectItem } from '../query/types.js';
 import type { StoredValue } from '../store/types.js';
@@ -233,7 +234,9 @@ export class Access {
       return rule(record, this.user) === true;
     } catch (error) {
       // A rule that throws grants nothing; the mistake is the server's, so it is logged.
-      console.error(`the ${operation} rule of role "${this.role.name}" on ${table} threw:`, error);
+      log.error(`the ${operation} rule of role "${this.role.name}" on ${table} threw`, {
+        err: error,
+      });
       return false;
     }
   }

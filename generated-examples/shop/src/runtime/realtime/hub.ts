@@ -7,6 +7,7 @@
  * filtered views through the view index (views a new value may enter) and the membership index
  * (views a record may leave).
  */
+import { log } from '../log.js';
 import type { SchemaMeta } from '../meta.js';
 import type { Change, Commit, Key, ReadTxn, Store } from '../store/types.js';
 import { BufferAccount } from './buffers.js';
@@ -67,7 +68,7 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
       (version) => {
         if (version > this.lastVersion) this.lastVersion = version;
       },
-      (error: unknown) => console.error('the store could not tell its last commit', error),
+      (error: unknown) => log.error('the store could not tell its last commit', { err: error }),
     );
   }
 
