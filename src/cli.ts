@@ -180,6 +180,7 @@ export async function runOnce(
       );
       return EXIT_ERRORS;
     }
+    for (const warning of result.warnings) io.stderr(`${formatDiagnostic(warning, sources)}\n\n`);
     for (const warning of unexportedRelationships(result.schema))
       io.stderr(`codegen: warning: ${warning}\n`);
     const tables = plural(result.schema.tables.length, 'table');

@@ -25,7 +25,13 @@ export interface GenerateOptions {
 }
 
 export type GenerateResult =
-  | { readonly ok: true; readonly schema: SchemaMeta; readonly files: FileMap }
+  | {
+      readonly ok: true;
+      readonly schema: SchemaMeta;
+      readonly files: FileMap;
+      /** The schema's warnings (`codegen` prints them; they stop nothing). */
+      readonly warnings: readonly Diagnostic[];
+    }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 export const DEFAULT_PACKAGE_NAME = 'codegen-server';
@@ -54,6 +60,7 @@ export async function generate(
   return {
     ok: true,
     schema: loaded.schema,
+    warnings: loaded.warnings,
     files: await formatFiles(files, options.formatCache, options.format),
   };
 }

@@ -39,6 +39,16 @@ export function nameArgument(
   return undefined;
 }
 
+/**
+ * The `@export` that serves a table over HTTP: absent, or `@export(rest: false)`, which keeps the
+ * table off every path (REST, WebSocket and Server-Sent Events are all HTTP here).
+ */
+export function restExport(type: ObjectTypeDefinitionNode): ConstDirectiveNode | undefined {
+  const directive = findDirective(type, 'export');
+  const rest = directive === undefined ? undefined : findArgument(directive, 'rest')?.value;
+  return rest?.kind === Kind.BOOLEAN && !rest.value ? undefined : directive;
+}
+
 export function isTable(type: ObjectTypeDefinitionNode): boolean {
   return hasDirective(type, 'table');
 }

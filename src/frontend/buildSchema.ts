@@ -18,6 +18,7 @@ import {
   isTable,
   nameArgument,
   primaryKeyOf,
+  restExport,
 } from './ast.js';
 import type { SchemaIndex } from './context.js';
 import { defaultValueOf } from './defaults.js';
@@ -39,7 +40,7 @@ export function buildSchema(schema: SchemaIndex): SchemaMeta {
 function tableMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): TableMeta {
   const name = type.name.value;
   const table = findDirective(type, 'table');
-  const exported = findDirective(type, 'export');
+  const exported = restExport(type);
   const expiration = table === undefined ? undefined : findArgument(table, 'expiration')?.value;
   const key = primaryKeyOf(type);
   const keyType = key === undefined ? undefined : fieldType(key.type).named.name.value;

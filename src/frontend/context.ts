@@ -102,6 +102,11 @@ export class RuleContext {
     this.diagnostics.push({ ...positionOf(node), message, rule: this.rule });
   }
 
+  /** Something that does not stop generation but that the schema's author should know. */
+  warn(node: ASTNode, message: string): void {
+    this.diagnostics.push({ ...positionOf(node), message, rule: this.rule, warning: true });
+  }
+
   /** For what has no node, like a schema that lacks something altogether. */
   reportAt(path: string, line: number, column: number, message: string): void {
     this.diagnostics.push({ path, line, column, message, rule: this.rule });

@@ -14,7 +14,9 @@ export type ArgumentKind =
   /** A whole number of seconds greater than zero (`@table(expiration:)`). */
   | 'seconds'
   /** A value of the attribute's own type (`@default(value:)`), checked by its own rule. */
-  | 'value';
+  | 'value'
+  /** `true` or `false` (`@export(rest:)`). */
+  | 'boolean';
 
 export interface DirectiveSpec {
   readonly name: string;
@@ -24,22 +26,40 @@ export interface DirectiveSpec {
   readonly arguments: ReadonlyMap<string, ArgumentKind>;
   /** How the directive is written, for messages: `@table(table: String, ...)`. */
   readonly signature: string;
+  /**
+   * Arguments Harper documents that mean nothing to a generated server: accepted, with a warning
+   * that says why (argument → the warning's explanation).
+   */
+  readonly ignored: ReadonlyMap<string, string>;
 }
+
+/** An argument's name, kind, and for one a generated server ignores, the warning's explanation. */
+type ArgumentSpec = readonly [name: string, kind: ArgumentKind, ignored?: string];
+
+const PRINTED_KINDS: Readonly<Record<ArgumentKind, string>> = {
+  segment: 'String',
+  attribute: 'String',
+  seconds: 'Int',
+  value: '<the attribute type>',
+  boolean: 'Boolean',
+};
 
 function directive(
   name: string,
   location: 'type' | 'field',
-  args: ReadonlyArray<readonly [string, ArgumentKind]>,
+  args: readonly ArgumentSpec[],
 ): DirectiveSpec {
-  const printedArgs = args.map(
-    ([argument, kind]) =>
-      `${argument}: ${kind === 'seconds' ? 'Int' : kind === 'value' ? '<the attribute type>' : 'String'}`,
-  );
+  const printedArgs = args.map(([argument, kind]) => `${argument}: ${PRINTED_KINDS[kind]}`);
+  const ignored = new Map<string, string>();
+  for (const [argument, , explanation] of args) {
+    if (explanation !== undefined) ignored.set(argument, explanation);
+  }
   return {
     name,
     location,
-    arguments: new Map(args),
+    arguments: new Map(args.map(([argument, kind]) => [argument, kind])),
     signature: printedArgs.length === 0 ? `@${name}` : `@${name}(${printedArgs.join(', ')})`,
+    ignored,
   };
 }
 
@@ -49,8 +69,36 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
       ['table', 'segment'],
       ['database', 'segment'],
       ['expiration', 'seconds'],
+      [
+        'eviction',
+        'seconds',
+        'it tells Harper how long to keep a caching table’s expired records; a generated server has no caching tables',
+      ],
+      [
+        'scanInterval',
+        'seconds',
+        'it tells Harper how often to look for expired records; a generated server leaves them out of every answer itself',
+      ],
+      [
+        'audit',
+        'boolean',
+        'Harper’s audit log is not kept; a generated server’s commit log (contract section 8) records each change for real-time clients and workers',
+      ],
+      [
+        'replicate',
+        'boolean',
+        'Harper’s replication between its nodes does not apply; a generated server shares one store between its workers, or many servers share one PostgreSQL database',
+      ],
     ]),
-    directive('export', 'type', [['name', 'segment']]),
+    directive('export', 'type', [
+      ['name', 'segment'],
+      ['rest', 'boolean'],
+      [
+        'mqtt',
+        'boolean',
+        'a generated server serves REST, WebSocket and Server-Sent Events, not MQTT',
+      ],
+    ]),
     directive('sealed', 'type', []),
     directive('primaryKey', 'field', []),
     directive('indexed', 'field', []),

@@ -1,4 +1,7 @@
-/** Printing a diagnostic for a terminal: `path:LINE:COL error <message>` and a code frame with a caret. */
+/**
+ * Printing a diagnostic for a terminal: `path:LINE:COL error <message>` (`warning` for a warning)
+ * and a code frame with a caret.
+ */
 import type { Diagnostic, SchemaSource } from './types.js';
 
 /**
@@ -8,8 +11,9 @@ import type { Diagnostic, SchemaSource } from './types.js';
  */
 export function formatDiagnostic(diagnostic: Diagnostic, sources: readonly SchemaSource[]): string {
   const { path, line, column, message } = diagnostic;
-  if (path === '') return `error ${message}`;
-  const header = `${path}:${line}:${column} error ${message}`;
+  const severity = diagnostic.warning === true ? 'warning' : 'error';
+  if (path === '') return `${severity} ${message}`;
+  const header = `${path}:${line}:${column} ${severity} ${message}`;
   const source = sources.find((candidate) => candidate.path === path);
   if (source === undefined) return header;
   // The same line terminators as graphql-js, so that line numbers agree with its locations.

@@ -28,6 +28,8 @@ export function loadSchema(sources: readonly SchemaSource[]): LoadResult {
   const parsed = parseSources(ordered);
   const schema = new SchemaIndex(parsed.files, parsed.diagnostics.length === 0);
   const diagnostics = validate(schema, parsed.diagnostics);
-  if (diagnostics.length > 0) return deepFreeze({ ok: false, diagnostics });
-  return deepFreeze({ ok: true, schema: buildSchema(schema) });
+  const errors = diagnostics.filter((diagnostic) => diagnostic.warning !== true);
+  if (errors.length > 0) return deepFreeze({ ok: false, diagnostics: errors });
+  const warnings = diagnostics.filter((diagnostic) => diagnostic.warning === true);
+  return deepFreeze({ ok: true, schema: buildSchema(schema), warnings });
 }

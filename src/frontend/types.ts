@@ -17,8 +17,15 @@ export interface Diagnostic {
   readonly message: string;
   /** The rule that found it (`syntax` for graphql-js parse errors). */
   readonly rule: string;
+  /** Something the schema's author should know that does not stop generation. */
+  readonly warning?: true;
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly schema: SchemaMeta }
+  | {
+      readonly ok: true;
+      readonly schema: SchemaMeta;
+      /** What generation accepted but the author should know (arguments that mean nothing here). */
+      readonly warnings: readonly Diagnostic[];
+    }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };

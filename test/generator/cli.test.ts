@@ -44,6 +44,19 @@ describe('codegen <schema> -o <dir>', () => {
     expect((await stat(product)).mtimeMs).toBe(before.mtimeMs);
   });
 
+  it('prints the schema’s warnings with their place and still generates', async () => {
+    await writeFile(
+      path.join(dir, 'cached.graphql'),
+      'type Page @table(audit: true) @export {\n  id: ID @primaryKey\n}\n',
+    );
+    expect(await codegen('cached.graphql', '-o', 'out')).toBe(0);
+    expect(stderr).toContain(
+      'cached.graphql:1:18 warning @table(audit:) is ignored: Harper’s audit log is not kept',
+    );
+    expect(stderr).toContain('> 1 | type Page @table(audit: true) @export {');
+    expect(existsSync(path.join(dir, 'out', 'src', 'tables', 'Page.ts'))).toBe(true);
+  });
+
   it('writes to ./server by default', async () => {
     expect(await codegen('schema.graphql')).toBe(0);
     expect(existsSync(path.join(dir, 'server', 'src', 'main.ts'))).toBe(true);

@@ -6,7 +6,10 @@ import { ATTRIBUTE_NAME_PATTERN, DIRECTIVES, SEGMENT_PATTERN } from '../dialect.
 import type { ArgumentKind, DirectiveSpec } from '../dialect.js';
 import { didYouMean } from '../suggest.js';
 
-/** Directive arguments are the declared ones, each given once, with a value of the right kind. */
+/**
+ * Directive arguments are the declared ones, each given once, with a value of the right kind; one
+ * that only Harper's cluster or storage reads is accepted with a warning.
+ */
 export const directiveArgumentsRule: Rule = (context) => {
   for (const type of context.schema.types) {
     for (const directive of type.directives ?? []) check(context, directive);
@@ -42,7 +45,11 @@ function check(context: RuleContext, directive: ConstDirectiveNode): void {
         argument.value,
         `Argument "${name}" of @${spec.name} expects ${problem}, got ${print(argument.value)}`,
       );
+      continue;
     }
+    const ignored = spec.ignored.get(name);
+    if (ignored !== undefined)
+      context.warn(argument, `@${spec.name}(${name}:) is ignored: ${ignored}`);
   }
 }
 
@@ -76,5 +83,7 @@ function valueProblem(kind: ArgumentKind, value: ConstValueNode): string | undef
     case 'value':
       // Checked against the attribute's type by the default-values rule.
       return undefined;
+    case 'boolean':
+      return value.kind === Kind.BOOLEAN ? undefined : 'true or false';
   }
 }

@@ -1,6 +1,6 @@
 import type { ConstDirectiveNode, ObjectTypeDefinitionNode } from 'graphql';
 import type { Rule } from '../context.js';
-import { findDirective, isTable, nameArgument } from '../ast.js';
+import { isTable, nameArgument, restExport } from '../ast.js';
 
 /** Paths the generated server answers itself, which no table may be exported under. */
 const SERVER_PATHS: ReadonlySet<string> = new Set([
@@ -19,7 +19,7 @@ export const uniqueExportNamesRule: Rule = (context) => {
   >();
   // Only the first definition of a name counts: a duplicated type is reported once, by the unique-type-names rule.
   for (const type of context.schema.distinctTypes) {
-    const directive = findDirective(type, 'export');
+    const directive = restExport(type);
     if (directive === undefined || !isTable(type)) continue;
     const exportName = nameArgument(directive, 'name') ?? type.name.value;
     if (SERVER_PATHS.has(exportName)) {

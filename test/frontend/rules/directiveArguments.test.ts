@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { expectErrors, expectValid } from '../harness.js';
+import { loadSchema } from '../../../src/frontend/index.js';
+import { dedent, expectErrors, expectValid, PATH } from '../harness.js';
+
+/** The warnings of a valid schema, as `[line, column, message]`. */
+function warningsOf(text: string): [number, number, string][] {
+  const result = loadSchema([{ path: PATH, text: dedent(text) }]);
+  if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
+  return result.warnings.map((warning) => [warning.line, warning.column, warning.message]);
+}
 
 describe('directive-arguments', () => {
   it('accepts names as strings or bare, and a positive expiration', () => {
@@ -27,7 +35,11 @@ describe('directive-arguments', () => {
       `,
       [
         [1, 15, 'Unknown argument "tabel" on @table; did you mean "table"?'],
-        [1, 35, 'Unknown argument "path" on @export; it accepts @export(name: String)'],
+        [
+          1,
+          35,
+          'Unknown argument "path" on @export; it accepts @export(name: String, rest: Boolean, mqtt: Boolean)',
+        ],
       ],
     );
   });
@@ -103,5 +115,59 @@ describe('directive-arguments', () => {
       `,
       [[3, 35, 'Argument "to" of @relationship expects the name of an attribute']],
     );
+  });
+
+  it('accepts the arguments only Harper’s cluster and storage read, each with a warning saying why', () => {
+    expect(
+      warningsOf(`
+      type T @table(audit: true, replicate: false, eviction: 60, scanInterval: 30, expiration: 120)
+        @export(mqtt: true) {
+        id: ID @primaryKey
+      }
+    `),
+    ).toEqual([
+      [
+        1,
+        15,
+        expect.stringMatching(/^@table\(audit:\) is ignored: Harper’s audit log is not kept/),
+      ],
+      [1, 28, expect.stringMatching(/^@table\(replicate:\) is ignored: /)],
+      [1, 46, expect.stringMatching(/^@table\(eviction:\) is ignored: .*no caching tables/)],
+      [1, 60, expect.stringMatching(/^@table\(scanInterval:\) is ignored: /)],
+      [
+        2,
+        11,
+        '@export(mqtt:) is ignored: a generated server serves REST, WebSocket and Server-Sent Events, not MQTT',
+      ],
+    ]);
+    expect(warningsOf('type T @table @export { id: ID @primaryKey }')).toEqual([]);
+  });
+
+  it('still checks the values of the arguments it ignores', () => {
+    expectErrors(
+      `
+      type T @table(audit: "yes", eviction: 0) @export(rest: 1) { id: ID @primaryKey }
+      `,
+      [
+        [1, 22, 'Argument "audit" of @table expects true or false, got "yes"'],
+        [
+          1,
+          39,
+          'Argument "eviction" of @table expects a whole number of seconds greater than 0, got 0',
+        ],
+        [1, 56, 'Argument "rest" of @export expects true or false, got 1'],
+      ],
+    );
+  });
+
+  it('keeps a table exported with @export(rest: false) off every path, its name free for another', () => {
+    const schema = expectValid(`
+      type Hidden @table @export(name: "things", rest: false) { id: ID @primaryKey }
+      type Shown @table @export(name: "things", rest: true) { id: ID @primaryKey }
+    `);
+    expect(schema.tables.map((table) => [table.name, table.exportName])).toEqual([
+      ['Hidden', null],
+      ['Shown', 'things'],
+    ]);
   });
 });
