@@ -115,12 +115,23 @@ function objectSchema(
     if (attribute.nonNull && (kind === 'record' || (kind !== 'patch' && !defaulted)))
       required.push(attribute.name);
   }
+  for (const attribute of attributes) {
+    const property = properties[attribute.name];
+    if (property !== undefined) properties[attribute.name] = described(property, attribute);
+  }
   return {
     type: 'object',
     properties,
     ...(required.length > 0 ? { required } : {}),
     ...(sealed ? { additionalProperties: false } : {}),
   };
+}
+
+/** `schema` with the schema's doc string of `meta` before its own description, if it has one. */
+function described(schema: JsonSchema, meta: { readonly description?: string }): JsonSchema {
+  if (meta.description === undefined) return schema;
+  const own = typeof schema['description'] === 'string' ? `\n\n${schema['description']}` : '';
+  return { ...schema, description: `${meta.description}${own}` };
 }
 
 function errorSchema(): JsonSchema {
@@ -457,7 +468,7 @@ export function openApiDocument(schema: SchemaMeta, options: OpenApiOptions): Js
   for (const table of schema.tables) {
     if (table.exportName === null) continue;
     const attributes = table.attributes;
-    schemas[table.name] = objectSchema(attributes, 'record', table.sealed);
+    schemas[table.name] = described(objectSchema(attributes, 'record', table.sealed), table);
     schemas[`${table.name}Create`] = objectSchema(attributes, 'create', table.sealed);
     schemas[`${table.name}Replace`] = objectSchema(attributes, 'replace', table.sealed);
     schemas[`${table.name}Patch`] = objectSchema(attributes, 'patch', table.sealed);
@@ -509,7 +520,7 @@ export function openApiDocument(schema: SchemaMeta, options: OpenApiOptions): Js
 }
 
 function addObjectType(type: ObjectTypeMeta, schemas: Record<string, JsonSchema>): void {
-  schemas[type.name] = objectSchema(type.attributes, 'record', false);
+  schemas[type.name] = described(objectSchema(type.attributes, 'record', false), type);
   schemas[`${type.name}Input`] = objectSchema(type.attributes, 'create', false);
 }
 

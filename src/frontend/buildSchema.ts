@@ -1,6 +1,6 @@
 /** Building the IR: a valid set of schema files becomes one `SchemaMeta` (docs/contract.md section 2). */
 import { Kind } from 'graphql';
-import type { FieldDefinitionNode, ObjectTypeDefinitionNode } from 'graphql';
+import type { FieldDefinitionNode, ObjectTypeDefinitionNode, StringValueNode } from 'graphql';
 import type {
   AttributeMeta,
   ObjectTypeMeta,
@@ -57,6 +57,7 @@ function tableMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): TableMe
     sealed: hasDirective(type, 'sealed'),
     expiration: expiration?.kind === Kind.INT ? Number(expiration.value) : null,
     attributes: fieldsOf(type).map((field) => attributeMeta(schema, type, field)),
+    ...descriptionOf(type),
   };
 }
 
@@ -64,7 +65,16 @@ function objectTypeMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): Ob
   return {
     name: type.name.value,
     attributes: fieldsOf(type).map((field) => attributeMeta(schema, type, field)),
+    ...descriptionOf(type),
   };
+}
+
+/** `{ description }` from a definition's doc string (`"""…"""` or `"…"`), or nothing without one. */
+function descriptionOf(node: { readonly description?: StringValueNode | undefined }): {
+  description?: string;
+} {
+  const text = node.description?.value.trim();
+  return text === undefined || text === '' ? {} : { description: text };
 }
 
 function attributeMeta(
@@ -95,6 +105,7 @@ function attributeMeta(
     relationship: hasDirective(field, 'relationship')
       ? relationshipMeta(schema, owner, field)
       : null,
+    ...descriptionOf(field),
   };
 }
 

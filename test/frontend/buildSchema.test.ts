@@ -256,3 +256,28 @@ describe('buildSchema', () => {
     expect(() => (schema.tables as TableMeta[]).push(table('X', []))).toThrow(TypeError);
   });
 });
+
+describe('doc strings', () => {
+  it('become the descriptions of tables, object types and attributes, absent where none is written', () => {
+    const schema = expectValid(`
+      """
+        A product for sale.
+      """
+      type Product @table @export {
+        "The SKU." id: ID @primaryKey
+        name: String
+        "Where it is kept." place: Place
+      }
+      "A place." type Place { shelf: Int }
+    `);
+    const product = schema.tables[0]!;
+    expect(product.description).toBe('A product for sale.');
+    expect(product.attributes.map((attribute) => attribute.description)).toEqual([
+      'The SKU.',
+      undefined,
+      'Where it is kept.',
+    ]);
+    expect('description' in product.attributes[1]!).toBe(false);
+    expect(schema.objectTypes[0]!.description).toBe('A place.');
+  });
+});

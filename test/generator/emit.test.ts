@@ -137,6 +137,28 @@ describe('emitTableModule', () => {
     `);
   });
 
+  it('puts the schema’s doc strings first in the doc comments, a comment terminator kept as text', () => {
+    const described: TableMeta = {
+      ...product,
+      description: 'A thing for sale.',
+      attributes: product.attributes.map((attribute) =>
+        attribute.name === 'name'
+          ? { ...attribute, description: 'What the shop calls it (not */ the end).' }
+          : attribute.primaryKey
+            ? { ...attribute, description: 'The SKU.' }
+            : attribute,
+      ),
+    };
+    const text = emitTableModule(described, '', 'META');
+    expect(text).toContain(
+      '/**\n * A thing for sale.\n * A record of the `Product` table, as stored and returned.\n */\nexport interface Product {',
+    );
+    expect(text).toContain('  /**\n   * The SKU.\n   * Primary key.\n   */\n  id: string;');
+    // In the record, the create body and the patch body alike.
+    expect(text.split('/** What the shop calls it (not *\\/ the end). */\n').length - 1).toBe(3);
+    expect(emitTableModule(product, '', 'META')).not.toContain('SKU');
+  });
+
   it('gives a sealed table no index signature', () => {
     const sealed: TableMeta = { ...product, sealed: true };
     const text = emitTableModule(sealed, '', '{}');

@@ -33,3 +33,26 @@ describe('openapi.json', () => {
     });
   }
 });
+
+describe('doc strings', () => {
+  it('describe the schemas of the tables, object types and attributes they are written on', async () => {
+    const document = JSON.parse(await openapiOf('kitchen-sink')) as {
+      components: {
+        schemas: Record<
+          string,
+          { description?: string; properties: Record<string, { description?: string }> }
+        >;
+      };
+    };
+    const { Author, Address, Post } = document.components.schemas;
+    expect(Author?.description).toMatch(/^Someone who writes posts\./);
+    expect(Author?.properties['name']?.description).toBe("The name shown on the author's posts.");
+    // A doc string comes before what the document says of the attribute itself.
+    expect(document.components.schemas['AuthorCreate']?.properties['email']?.description).toMatch(
+      /^Where the author is reached; no two authors share one/,
+    );
+    expect(Address?.description).toBe('A postal address, stored inside the records that hold it.');
+    expect(Post?.description).toBeUndefined();
+    expect(Post?.properties['title']?.description).toBeUndefined();
+  });
+});

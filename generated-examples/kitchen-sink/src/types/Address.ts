@@ -4,7 +4,10 @@
 import type { ObjectTypeMeta } from '../runtime/meta.js';
 import type { GeoPoint } from './GeoPoint.js';
 
-/** A nested `Address` value, stored inside the records that hold it. */
+/**
+ * A postal address, stored inside the records that hold it.
+ * A nested `Address` value, stored inside the records that hold it.
+ */
 export interface Address {
   street?: string | null;
   city: string;
@@ -60,4 +63,5 @@ export const meta: ObjectTypeMeta = {
       relationship: null,
     },
   ],
+  description: 'A postal address, stored inside the records that hold it.',
 };

@@ -91,12 +91,16 @@ export interface AttributeMeta {
   readonly timestamp: 'created' | 'updated' | null;
   /** Present on `@relationship` attributes, which are computed and never stored. */
   readonly relationship: RelationshipMeta | null;
+  /** The field's doc string in the schema. Absent when it has none. */
+  readonly description?: string;
 }
 
 export interface ObjectTypeMeta {
   /** Name of a plain object type used for nested values. */
   readonly name: string;
   readonly attributes: readonly AttributeMeta[];
+  /** The type's doc string in the schema. Absent when it has none. */
+  readonly description?: string;
 }
 
 export interface TableMeta {
@@ -118,6 +122,8 @@ export interface TableMeta {
   readonly expiration: number | null;
   /** Every declared attribute, in declaration order, relationship attributes included. */
   readonly attributes: readonly AttributeMeta[];
+  /** The type's doc string in the schema. Absent when it has none. */
+  readonly description?: string;
 }
 
 export interface SchemaMeta {

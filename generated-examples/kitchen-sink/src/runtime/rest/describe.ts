@@ -17,6 +17,8 @@ export interface TableDescription {
   readonly primaryKey: string;
   readonly sealed: boolean;
   readonly expiration: number | null;
+  /** The type's doc string in the schema, when it has one. */
+  readonly description?: string;
   readonly attributes: readonly AttributeDescription[];
   readonly recordCount: number;
 }
@@ -46,6 +48,8 @@ export interface AttributeDescription {
     readonly from?: string;
     readonly to?: string;
   };
+  /** The field's doc string in the schema, when it has one. */
+  readonly description?: string;
 }
 
 /**
@@ -64,6 +68,7 @@ export function describeTable(
     primaryKey: meta.primaryKey,
     sealed: meta.sealed,
     expiration: meta.expiration,
+    ...(meta.description === undefined ? {} : { description: meta.description }),
     attributes: meta.attributes
       .filter((attribute) => !hidden.has(attribute.name))
       .map(describeAttribute),
@@ -102,5 +107,6 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
               ? { kind: relationship.kind, target: relationship.target, to: relationship.to }
               : { kind: relationship.kind, target: relationship.target, from: relationship.from },
         }),
+    ...(attribute.description === undefined ? {} : { description: attribute.description }),
   };
 }
