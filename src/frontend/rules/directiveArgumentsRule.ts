@@ -6,6 +6,9 @@ import { ATTRIBUTE_NAME_PATTERN, DIRECTIVES, SEGMENT_PATTERN } from '../dialect.
 import type { ArgumentKind, DirectiveSpec } from '../dialect.js';
 import { didYouMean } from '../suggest.js';
 
+/** Where the server keeps its users (templates/runtime/auth/users.ts), as Harper does. */
+const SYSTEM_DATABASE = 'system';
+
 /**
  * Directive arguments are the declared ones, each given once, with a value of the right kind; one
  * that only Harper's cluster or storage reads is accepted with a warning.
@@ -40,6 +43,18 @@ function check(context: RuleContext, directive: ConstDirectiveNode): void {
     }
     seen.add(name);
     const problem = valueProblem(kind, argument.value);
+    if (problem === undefined && spec.name === 'table' && name === 'database') {
+      const value = argument.value;
+      const database =
+        value.kind === Kind.STRING || value.kind === Kind.ENUM ? value.value : undefined;
+      if (database?.toLowerCase() === SYSTEM_DATABASE) {
+        context.report(
+          argument.value,
+          `The database "${database}" holds the server's own tables (its users, as Harper's does); put the table in another database`,
+        );
+        continue;
+      }
+    }
     if (problem !== undefined) {
       context.report(
         argument.value,

@@ -170,4 +170,21 @@ describe('directive-arguments', () => {
       ['Shown', 'things'],
     ]);
   });
+
+  it('refuses the system database, where the server keeps its users', () => {
+    expectErrors(
+      `
+      type A @table(database: "system") { id: ID @primaryKey }
+      type B @table(database: System, table: "hdb_user") { id: ID @primaryKey }
+      `,
+      [
+        [
+          1,
+          25,
+          'The database "system" holds the server\'s own tables (its users, as Harper\'s does); put the table in another database',
+        ],
+        [2, 25, 'The database "System" holds the server\'s own tables'],
+      ],
+    );
+  });
 });
