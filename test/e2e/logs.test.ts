@@ -20,7 +20,7 @@ const SHOP = path.join(REPO_ROOT, 'generated-examples', 'shop');
 
 interface LogLine {
   readonly level: string;
-  readonly time: string;
+  readonly time: number;
   readonly msg: string;
   readonly [field: string]: unknown;
 }
@@ -39,7 +39,7 @@ function parseLines(output: string): LogLine[] {
       }
       expect(parsed).toMatchObject({
         level: expect.any(String),
-        time: expect.any(String),
+        time: expect.any(Number),
         msg: expect.any(String),
       });
       return parsed as LogLine;
