@@ -59,7 +59,9 @@ function valueSchema(attribute: AttributeMeta, input: boolean): JsonSchema {
         ? {}
         : attribute.timestamp !== null
           ? timestampSchema(type.name)
-          : scalarSchema(type.name, input);
+          : attribute.enum !== undefined
+            ? { type: 'string', enum: [...attribute.enum.values] }
+            : scalarSchema(type.name, input);
   const element = attribute.list && !attribute.elementNonNull ? nullable(single) : single;
   const value = attribute.list ? { type: 'array', items: element } : element;
   return attribute.nonNull ? value : nullable(value);

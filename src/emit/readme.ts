@@ -90,6 +90,8 @@ class Samples {
       return objectType === undefined || depth > 4 ? {} : this.object(objectType, depth + 1);
     }
     if (type.kind === 'table') return null;
+    const values = attribute.enum?.values;
+    if (values !== undefined) return values[variant % values.length] ?? null;
     switch (type.name) {
       case 'ID':
       case 'String':
@@ -284,16 +286,18 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
     `curl -N -H 'Accept: text/event-stream' ${recordUrl}   # the record, then each change of it`,
     `curl -X DELETE ${recordUrl}   # 200 true`,
   ];
+  // A required attribute with a default may be left out.
   const required = writable(table).filter(
-    (attribute) => attribute.nonNull && !attribute.primaryKey,
+    (attribute) => attribute.nonNull && !attribute.primaryKey && attribute.default === undefined,
   );
   const attributes = table.attributes.map((attribute) => {
-    const type = attribute.type.name;
+    const type = attribute.enum?.name ?? attribute.type.name;
     const written = `${attribute.list ? `[${type}${attribute.elementNonNull ? '!' : ''}]` : type}${attribute.nonNull ? '!' : ''}`;
     const notes = [
       attribute.primaryKey ? 'key' : '',
       attribute.indexed ? 'indexed' : '',
       attribute.unique === true ? 'unique' : '',
+      attribute.enum === undefined ? '' : `one of ${attribute.enum.values.join(', ')}`,
       attribute.default === undefined ? '' : `default ${JSON.stringify(attribute.default)}`,
       attribute.timestamp === null ? '' : `set by the server (${attribute.timestamp})`,
       attribute.relationship === null ? '' : `relationship to ${attribute.relationship.target}`,

@@ -38,6 +38,9 @@ function timestampType(attribute: AttributeMeta): string {
 }
 
 function elementType(attribute: AttributeMeta): string {
+  // An enum's values, as a union of string literals (GraphQL names need no escaping).
+  if (attribute.enum !== undefined)
+    return attribute.enum.values.map((value) => `'${value}'`).join(' | ');
   const type = attribute.type;
   return type.kind === 'scalar' ? SCALAR_TYPES[type.name] : type.name;
 }
@@ -46,7 +49,8 @@ function elementType(attribute: AttributeMeta): string {
 export function valueType(attribute: AttributeMeta): string {
   const element = elementType(attribute);
   if (!attribute.list) return element;
-  if (attribute.elementNonNull || element === 'unknown') return `${element}[]`;
+  if (attribute.elementNonNull || element === 'unknown')
+    return element.includes(' | ') ? `Array<${element}>` : `${element}[]`;
   return `Array<${element} | null>`;
 }
 

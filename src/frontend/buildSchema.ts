@@ -21,7 +21,7 @@ import {
   restExport,
 } from './ast.js';
 import type { SchemaIndex } from './context.js';
-import { defaultValueOf } from './defaults.js';
+import { defaultValueOf, enumDefaultOf } from './defaults.js';
 import { DEFAULT_DATABASE, isScalarName } from './dialect.js';
 import { compareText } from './text.js';
 
@@ -85,9 +85,12 @@ function attributeMeta(
   const shape = fieldType(field.type);
   const primaryKey = hasDirective(field, 'primaryKey');
   const unique = !primaryKey && hasDirective(field, 'unique');
+  const typeName = shape.named.name.value;
+  const values = schema.enums.get(typeName);
   return {
     name: field.name.value,
-    type: valueType(schema, shape.named.name.value),
+    // An enum's values are strings: stored, indexed, compared and queried as a String.
+    type: values === undefined ? valueType(schema, typeName) : { kind: 'scalar', name: 'String' },
     list: shape.list,
     nonNull: shape.nonNull,
     elementNonNull: shape.list && shape.elementNonNull,
@@ -96,7 +99,8 @@ function attributeMeta(
     // A unique attribute is indexed: its uniqueness is checked in its index.
     indexed: !primaryKey && (unique || hasDirective(field, 'indexed')),
     ...(unique ? { unique: true as const } : {}),
-    ...defaultOf(field, shape.named.name.value, shape.list),
+    ...(values === undefined ? {} : { enum: { name: typeName, values } }),
+    ...defaultOf(field, typeName, shape.list, values),
     timestamp: hasDirective(field, 'createdTime')
       ? 'created'
       : hasDirective(field, 'updatedTime')
@@ -149,11 +153,17 @@ function defaultOf(
   field: FieldDefinitionNode,
   typeName: string,
   list: boolean,
+  enumValues: readonly string[] | undefined,
 ): { readonly default?: unknown } {
   const given = findDirective(field, 'default')?.arguments?.find(
     (argument) => argument.name.value === 'value',
   );
-  if (given === undefined || !isScalarName(typeName)) return {};
+  if (given === undefined) return {};
+  if (enumValues !== undefined) {
+    const converted = enumDefaultOf(given.value, enumValues, list);
+    return 'value' in converted ? { default: converted.value } : {};
+  }
+  if (!isScalarName(typeName)) return {};
   const converted = defaultValueOf(given.value, typeName, list);
   // The default-values rule has refused every value that does not convert.
   return 'value' in converted ? { default: converted.value } : {};

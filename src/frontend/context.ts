@@ -23,6 +23,8 @@ export class SchemaIndex {
   readonly distinctTypes: readonly ObjectTypeDefinitionNode[];
   /** Names of every type definition of any kind, supported or not; a reference to one is not "unknown". */
   readonly declaredNames: ReadonlySet<string>;
+  /** The values of each enum type (its first definition), in declaration order. */
+  readonly enums: ReadonlyMap<string, readonly string[]>;
   private readonly typesByName = new Map<string, ObjectTypeDefinitionNode>();
   private readonly fieldsByType = new Map<
     ObjectTypeDefinitionNode,
@@ -36,9 +38,16 @@ export class SchemaIndex {
   ) {
     const types: ObjectTypeDefinitionNode[] = [];
     const declared = new Set<string>();
+    const enums = new Map<string, readonly string[]>();
     for (const file of files) {
       for (const definition of file.document.definitions) {
         if (isTypeDefinitionNode(definition)) declared.add(definition.name.value);
+        if (definition.kind === Kind.ENUM_TYPE_DEFINITION && !enums.has(definition.name.value)) {
+          enums.set(
+            definition.name.value,
+            (definition.values ?? []).map((value) => value.name.value),
+          );
+        }
         if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
         if (ROOT_OPERATION_TYPES.has(definition.name.value)) continue;
         types.push(definition);
@@ -50,6 +59,7 @@ export class SchemaIndex {
     this.tables = types.filter(isTable);
     this.distinctTypes = [...this.typesByName.values()];
     this.declaredNames = declared;
+    this.enums = enums;
   }
 
   /** The first object type definition named `name`. */

@@ -33,6 +33,32 @@ export function defaultValueOf(
   return scalarValue(value, scalar);
 }
 
+/** The default of an enum attribute: one of `values`, written bare or as a string (a list of them when `list`). */
+export function enumDefaultOf(
+  value: ConstValueNode,
+  values: readonly string[],
+  list: boolean,
+): { readonly value: unknown } | { readonly problem: string } {
+  if (value.kind === Kind.NULL) return { problem: 'null, which is no default: remove @default' };
+  const one = (element: ConstValueNode) => {
+    const text =
+      element.kind === Kind.ENUM || element.kind === Kind.STRING ? element.value : undefined;
+    return text !== undefined && values.includes(text)
+      ? { value: text }
+      : { problem: `${print(element)}, not one of its values (${values.join(', ')})` };
+  };
+  if (!list) return one(value);
+  if (value.kind !== Kind.LIST)
+    return { problem: `${print(value)}: a list attribute takes a list` };
+  const elements: unknown[] = [];
+  for (const element of value.values) {
+    const converted = one(element);
+    if ('problem' in converted) return converted;
+    elements.push(converted.value);
+  }
+  return { value: elements };
+}
+
 function scalarValue(
   value: ConstValueNode,
   scalar: ScalarName,

@@ -40,8 +40,8 @@ function load(
 const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
   syntax: ['schema.graphql:4:13', 'Syntax Error: Expected ":", found Name "String".'],
   'supported-definitions': [
-    'schema.graphql:1:6',
-    'Enum "EventStatus" is not supported; declare the attributes that use it as String',
+    'schema.graphql:1:7',
+    'Union "EventOwner" is not supported; use a plain object type or Any for the attributes that use it',
   ],
   'tables-required': [
     'schema.graphql:2:6',

@@ -1,6 +1,6 @@
 import type { Rule } from '../context.js';
 import { fieldType, fieldsOf, findDirective, hasDirective, isRelationship } from '../ast.js';
-import { defaultValueOf } from '../defaults.js';
+import { defaultValueOf, enumDefaultOf } from '../defaults.js';
 import { isScalarName } from '../dialect.js';
 
 /**
@@ -34,6 +34,13 @@ export const defaultValuesRule: Rule = (context) => {
       }
       const shape = fieldType(field.type);
       const name = shape.named.name.value;
+      const values = context.schema.enums.get(name);
+      if (values !== undefined) {
+        const converted = enumDefaultOf(given.value, values, shape.list);
+        if ('problem' in converted)
+          context.report(given.value, `The default of ${where} (${name}) is ${converted.problem}`);
+        continue;
+      }
       if (!isScalarName(name)) {
         context.report(
           directive,

@@ -26,6 +26,11 @@ export const primaryKeyTypeRule: Rule = (context) => {
           field.type,
           `${where} has the object type "${name}", which cannot be a key; use ${ALLOWED}`,
         );
+      } else if (context.schema.enums.has(name)) {
+        context.report(
+          field.type,
+          `${where} has the enum type "${name}", which cannot be a key; use ${ALLOWED}`,
+        );
       }
     }
   }

@@ -40,8 +40,14 @@ function problemWith(definition: DefinitionNode): string | undefined {
       if (isScalarName(name)) return undefined;
       return `Custom scalar "${name}" is not supported; use one of the built-in scalars: ${SCALAR_NAMES.join(', ')}`;
     }
-    case Kind.ENUM_TYPE_DEFINITION:
-      return `Enum "${definition.name.value}" is not supported; declare the attributes that use it as String`;
+    case Kind.ENUM_TYPE_DEFINITION: {
+      const name = definition.name.value;
+      if (isScalarName(name))
+        return `Enum "${name}" takes the name of a built-in scalar; rename it`;
+      if ((definition.values ?? []).length === 0)
+        return `Enum "${name}" has no values; list them: enum ${name} { A B }`;
+      return undefined;
+    }
     case Kind.INTERFACE_TYPE_DEFINITION:
       return `Interface "${definition.name.value}" is not supported; declare its fields on each type instead`;
     case Kind.UNION_TYPE_DEFINITION:

@@ -30,7 +30,7 @@ export const timestampsRule: Rule = (context) => {
       } else if (
         isScalarName(name)
           ? !TIME_SCALARS.includes(name)
-          : context.schema.objectType(name) !== undefined
+          : context.schema.objectType(name) !== undefined || context.schema.enums.has(name)
       ) {
         context.report(
           field.type,

@@ -29,31 +29,43 @@ describe('supported-definitions', () => {
     );
   });
 
-  it('refuses enums, interfaces, unions and input types at their names', () => {
+  it('refuses interfaces, unions and input types at their names', () => {
     expectErrors(
       `
       ${TABLE}
-      enum Status { OPEN CLOSED }
       interface Node { id: ID }
       union Result = T
       input NewT { id: ID }
       `,
       [
-        [2, 6, 'Enum "Status" is not supported; declare the attributes that use it as String'],
-        [3, 11, 'Interface "Node" is not supported'],
-        [4, 7, 'Union "Result" is not supported'],
-        [5, 7, 'Input type "NewT" is not supported'],
+        [2, 11, 'Interface "Node" is not supported'],
+        [3, 7, 'Union "Result" is not supported'],
+        [4, 7, 'Input type "NewT" is not supported'],
       ],
+    );
+  });
+
+  it('allows enums, and refuses one named as a built-in scalar', () => {
+    expectValid(`
+      type T @table { id: ID @primaryKey status: Status }
+      enum Status { OPEN CLOSED }
+    `);
+    expectErrors(
+      `
+      ${TABLE}
+      enum Date { TODAY }
+      `,
+      [[2, 6, 'Enum "Date" takes the name of a built-in scalar; rename it']],
     );
   });
 
   it('does not also call a field of an unsupported type unknown', () => {
     expectErrors(
       `
-      type T @table { id: ID @primaryKey status: Status }
-      enum Status { OPEN }
+      type T @table { id: ID @primaryKey owner: Owner }
+      union Owner = T
       `,
-      [[2, 6, 'Enum "Status" is not supported']],
+      [[2, 7, 'Union "Owner" is not supported']],
     );
   });
 

@@ -87,12 +87,24 @@ export interface AttributeMeta {
    * a PATCH that creates the record, leaves it out. Absent when there is none.
    */
   readonly default?: unknown;
+  /**
+   * A GraphQL `enum` type: the value (each element, for a list) is one of `values`, held as a
+   * string (`type` is `String`). Absent for other types.
+   */
+  readonly enum?: EnumMeta;
   /** `@createdTime` / `@updatedTime`. */
   readonly timestamp: 'created' | 'updated' | null;
   /** Present on `@relationship` attributes, which are computed and never stored. */
   readonly relationship: RelationshipMeta | null;
   /** The field's doc string in the schema. Absent when it has none. */
   readonly description?: string;
+}
+
+/** An enum type of the schema. */
+export interface EnumMeta {
+  readonly name: string;
+  /** Its values, in declaration order. */
+  readonly values: readonly string[];
 }
 
 export interface ObjectTypeMeta {

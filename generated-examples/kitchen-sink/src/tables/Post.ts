@@ -26,6 +26,8 @@ export interface Post {
    */
   tags?: Tag[];
   published?: boolean | null;
+  status?: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED' | null;
+  history?: Array<'DRAFT' | 'PUBLISHED' | 'ARCHIVED'> | null;
   views?: number | null;
   score?: number | null;
   /** Set by the server when the record is created. */
@@ -44,6 +46,8 @@ export interface NewPost {
   authorId?: number | null;
   tagIds?: Array<string | null> | null;
   published?: boolean | null;
+  status?: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED' | null;
+  history?: Array<'DRAFT' | 'PUBLISHED' | 'ARCHIVED'> | null;
   views?: number | null;
   score?: number | null;
 }
@@ -56,6 +60,8 @@ export interface PostPatch {
   authorId?: number | null;
   tagIds?: Array<string | null> | null;
   published?: boolean | null;
+  status?: 'DRAFT' | 'PUBLISHED' | 'ARCHIVED' | null;
+  history?: Array<'DRAFT' | 'PUBLISHED' | 'ARCHIVED'> | null;
   views?: number | null;
   score?: number | null;
 }
@@ -156,6 +162,30 @@ export const meta: TableMeta = {
       elementNonNull: false,
       primaryKey: false,
       indexed: true,
+      timestamp: null,
+      relationship: null,
+    },
+    {
+      name: 'status',
+      type: { kind: 'scalar', name: 'String' },
+      list: false,
+      nonNull: false,
+      elementNonNull: false,
+      primaryKey: false,
+      indexed: true,
+      enum: { name: 'PostStatus', values: ['DRAFT', 'PUBLISHED', 'ARCHIVED'] },
+      timestamp: null,
+      relationship: null,
+    },
+    {
+      name: 'history',
+      type: { kind: 'scalar', name: 'String' },
+      list: true,
+      nonNull: false,
+      elementNonNull: true,
+      primaryKey: false,
+      indexed: false,
+      enum: { name: 'PostStatus', values: ['DRAFT', 'PUBLISHED', 'ARCHIVED'] },
       timestamp: null,
       relationship: null,
     },

@@ -45,7 +45,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** The shape of a value to check: an attribute of a table or of a nested object type. */
 type ValueShape = Pick<
   AttributeMeta,
-  'name' | 'type' | 'list' | 'nonNull' | 'elementNonNull' | 'indexed'
+  'name' | 'type' | 'list' | 'nonNull' | 'elementNonNull' | 'indexed' | 'enum'
 >;
 
 export class RecordValidator {
@@ -244,6 +244,17 @@ export class RecordValidator {
     }
     if (type.name === 'Any') return storable(value, path, depth, problems);
     const scalar = checkScalar(type.name, value, path, problems);
+    if (
+      shape.enum !== undefined &&
+      typeof scalar === 'string' &&
+      !shape.enum.values.includes(scalar)
+    ) {
+      problems.push({
+        path,
+        message: `must be one of ${shape.enum.values.join(', ')} (${shape.enum.name}), got ${describe(value)}`,
+      });
+      return undefined;
+    }
     if (shape.indexed) checkIndexable(scalar, path, problems);
     return scalar;
   }
@@ -548,7 +559,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 function typeName(shape: ValueShape): string {
-  const element = shape.type.name;
+  const element = shape.enum?.name ?? shape.type.name;
   const bang = shape.nonNull ? '!' : '';
   return shape.list ? `[${element}${shape.elementNonNull ? '!' : ''}]${bang}` : `${element}${bang}`;
 }

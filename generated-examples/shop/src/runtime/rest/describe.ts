@@ -41,6 +41,8 @@ export interface AttributeDescription {
   readonly unique?: true;
   /** `@default(value:)`, in JSON form. */
   readonly default?: unknown;
+  /** The enum type whose values the attribute holds (`type` is then `String`). */
+  readonly enum?: { readonly name: string; readonly values: readonly string[] };
   readonly timestamp?: 'created' | 'updated';
   readonly relationship?: {
     readonly kind: string;
@@ -77,7 +79,8 @@ export function describeTable(
 }
 
 function describeAttribute(attribute: AttributeMeta): AttributeDescription {
-  const element = `${attribute.type.name}${attribute.list && attribute.elementNonNull ? '!' : ''}`;
+  const declared = attribute.enum?.name ?? attribute.type.name;
+  const element = `${declared}${attribute.list && attribute.elementNonNull ? '!' : ''}`;
   const graphqlType = `${attribute.list ? `[${element}]` : element}${attribute.nonNull ? '!' : ''}`;
   const relationship = attribute.relationship;
   return {
@@ -98,6 +101,9 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
     ...(attribute.indexed ? { indexed: true as const } : {}),
     ...(attribute.unique === true ? { unique: true as const } : {}),
     ...(attribute.default === undefined ? {} : { default: attribute.default }),
+    ...(attribute.enum === undefined
+      ? {}
+      : { enum: { name: attribute.enum.name, values: attribute.enum.values } }),
     ...(attribute.timestamp !== null ? { timestamp: attribute.timestamp } : {}),
     ...(relationship === null
       ? {}
