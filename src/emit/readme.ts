@@ -4,11 +4,12 @@
  * real-time URLs and events, the hooks API and every environment variable. This module computes
  * what depends on the schema (sample records, example requests); the template holds the prose.
  */
-import type {
-  AttributeMeta,
-  ObjectTypeMeta,
-  SchemaMeta,
-  TableMeta,
+import {
+  graphqlType,
+  type AttributeMeta,
+  type ObjectTypeMeta,
+  type SchemaMeta,
+  type TableMeta,
 } from '../../templates/runtime/meta.js';
 import type { EmitOptions } from './server.js';
 
@@ -291,8 +292,7 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
     (attribute) => attribute.nonNull && !attribute.primaryKey && attribute.default === undefined,
   );
   const attributes = table.attributes.map((attribute) => {
-    const type = attribute.enum?.name ?? attribute.type.name;
-    const written = `${attribute.list ? `[${type}${attribute.elementNonNull ? '!' : ''}]` : type}${attribute.nonNull ? '!' : ''}`;
+    const written = graphqlType(attribute);
     const notes = [
       attribute.primaryKey ? 'key' : '',
       attribute.indexed ? 'indexed' : '',

@@ -20,7 +20,7 @@ import { clientError } from '../http/errors.js';
 import { contentEtag, noneMatchHits } from '../http/etag.js';
 import type { Exchange } from '../http/exchange.js';
 import { isLoopback } from '../http/origin.js';
-import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
+import { graphqlType, type AttributeMeta, type SchemaMeta, type TableMeta } from '../meta.js';
 import { STUDIO_CSS, STUDIO_HTML } from './page.js';
 
 export const STUDIO_METHODS = 'GET, HEAD, OPTIONS';
@@ -148,8 +148,7 @@ function studioAttribute(
   attribute: AttributeMeta,
   segments: ReadonlyMap<string, string>,
 ): StudioAttribute | undefined {
-  const element = `${attribute.type.name}${attribute.list && attribute.elementNonNull ? '!' : ''}`;
-  const type = `${attribute.list ? `[${element}]` : element}${attribute.nonNull ? '!' : ''}`;
+  const type = graphqlType(attribute);
   const relationship = attribute.relationship;
   let related: StudioAttribute['relationship'];
   if (relationship !== null) {

@@ -145,6 +145,13 @@ export interface SchemaMeta {
   readonly objectTypes: readonly ObjectTypeMeta[];
 }
 
+/** The attribute's type as the schema writes it: `String!`, `[ID]`, `Address`, `Status`. */
+export function graphqlType(attribute: AttributeMeta): string {
+  const named = attribute.enum?.name ?? attribute.type.name;
+  const element = `${named}${attribute.list && attribute.elementNonNull ? '!' : ''}`;
+  return `${attribute.list ? `[${element}]` : element}${attribute.nonNull ? '!' : ''}`;
+}
+
 /** Finds an attribute by name. */
 export function attributeOf(
   table: TableMeta | ObjectTypeMeta,

@@ -8,7 +8,7 @@
  * (`graphqlType` as written in the schema, `primaryKey`, `timestamp`, the relationship's `kind`
  * and `target`).
  */
-import type { AttributeMeta, TableMeta } from '../meta.js';
+import { graphqlType, type AttributeMeta, type TableMeta } from '../meta.js';
 
 export interface TableDescription {
   readonly name: string;
@@ -79,9 +79,6 @@ export function describeTable(
 }
 
 function describeAttribute(attribute: AttributeMeta): AttributeDescription {
-  const declared = attribute.enum?.name ?? attribute.type.name;
-  const element = `${declared}${attribute.list && attribute.elementNonNull ? '!' : ''}`;
-  const graphqlType = `${attribute.list ? `[${element}]` : element}${attribute.nonNull ? '!' : ''}`;
   const relationship = attribute.relationship;
   return {
     name: attribute.name,
@@ -96,7 +93,7 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
       : { type: attribute.type.name }),
     ...(attribute.nonNull ? { nullable: false as const } : {}),
     ...(attribute.primaryKey ? { isPrimaryKey: true as const } : {}),
-    graphqlType,
+    graphqlType: graphqlType(attribute),
     ...(attribute.primaryKey ? { primaryKey: true as const } : {}),
     ...(attribute.indexed ? { indexed: true as const } : {}),
     ...(attribute.unique === true ? { unique: true as const } : {}),
