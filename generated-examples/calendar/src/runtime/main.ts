@@ -15,7 +15,7 @@ import { HttpServer, type RealtimeHandler } from './http/server.js';
 import { runtimeHooks, type Hooks } from './hooks.js';
 import type { SchemaMeta } from './meta.js';
 import type { RealtimeGauges } from './metrics.js';
-import { createLog, linesLog, log, useLog } from './log.js';
+import { createLog, linesLog, log, useLog, type Log } from './log.js';
 import { createRealtime } from './realtime/index.js';
 import { createApp, type App } from './rest/app.js';
 import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './cluster.js';
@@ -191,7 +191,7 @@ async function openStore(
 }
 
 /** The log the configuration asks for, or one that hands its lines' text to `lines`. */
-function serverLog(config: ServerConfig, lines: ((line: string) => void) | undefined) {
+function serverLog(config: ServerConfig, lines: ((line: string) => void) | undefined): Log {
   return lines === undefined
     ? createLog({ level: config.logLevel, format: config.logFormat })
     : linesLog(lines, config.logLevel);
