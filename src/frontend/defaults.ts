@@ -12,25 +12,15 @@ const INT_LIMIT = 2 ** 31;
 const LONG_LIMIT = 2 ** 53;
 const DIGITS = /^-?\d{1,1000}$/;
 
+type Converted = { readonly value: unknown } | { readonly problem: string };
+
 /** The JSON form of `value` as a default of `scalar` (a list when `list`), or why it cannot be one. */
 export function defaultValueOf(
   value: ConstValueNode,
   scalar: ScalarName,
   list: boolean,
-): { readonly value: unknown } | { readonly problem: string } {
-  if (value.kind === Kind.NULL) return { problem: 'null, which is no default: remove @default' };
-  if (list) {
-    if (value.kind !== Kind.LIST)
-      return { problem: `${print(value)}: a list attribute takes a list` };
-    const elements: unknown[] = [];
-    for (const element of value.values) {
-      const converted = scalarValue(element, scalar);
-      if ('problem' in converted) return converted;
-      elements.push(converted.value);
-    }
-    return { value: elements };
-  }
-  return scalarValue(value, scalar);
+): Converted {
+  return elementsOf(value, list, (element) => scalarValue(element, scalar));
 }
 
 /** The default of an enum attribute: one of `values`, written bare or as a string (a list of them when `list`). */
@@ -38,15 +28,23 @@ export function enumDefaultOf(
   value: ConstValueNode,
   values: readonly string[],
   list: boolean,
-): { readonly value: unknown } | { readonly problem: string } {
-  if (value.kind === Kind.NULL) return { problem: 'null, which is no default: remove @default' };
-  const one = (element: ConstValueNode) => {
+): Converted {
+  return elementsOf(value, list, (element) => {
     const text =
       element.kind === Kind.ENUM || element.kind === Kind.STRING ? element.value : undefined;
     return text !== undefined && values.includes(text)
       ? { value: text }
       : { problem: `${print(element)}, not one of its values (${values.join(', ')})` };
-  };
+  });
+}
+
+/** `value` converted by `one`, or each element of it when `list`; never null. */
+function elementsOf(
+  value: ConstValueNode,
+  list: boolean,
+  one: (element: ConstValueNode) => Converted,
+): Converted {
+  if (value.kind === Kind.NULL) return { problem: 'null, which is no default: remove @default' };
   if (!list) return one(value);
   if (value.kind !== Kind.LIST)
     return { problem: `${print(value)}: a list attribute takes a list` };
@@ -59,10 +57,7 @@ export function enumDefaultOf(
   return { value: elements };
 }
 
-function scalarValue(
-  value: ConstValueNode,
-  scalar: ScalarName,
-): { readonly value: unknown } | { readonly problem: string } {
+function scalarValue(value: ConstValueNode, scalar: ScalarName): Converted {
   const refuse = (expected: string) => ({ problem: `${print(value)}, not ${expected}` });
   switch (scalar) {
     case 'ID':

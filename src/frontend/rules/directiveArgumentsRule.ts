@@ -1,7 +1,7 @@
 import { Kind, print } from 'graphql';
 import type { ConstDirectiveNode, ConstValueNode } from 'graphql';
 import type { Rule, RuleContext } from '../context.js';
-import { fieldsOf } from '../ast.js';
+import { fieldsOf, nameArgument } from '../ast.js';
 import { ATTRIBUTE_NAME_PATTERN, DIRECTIVES, SEGMENT_PATTERN } from '../dialect.js';
 import type { ArgumentKind, DirectiveSpec } from '../dialect.js';
 import { didYouMean } from '../suggest.js';
@@ -44,9 +44,7 @@ function check(context: RuleContext, directive: ConstDirectiveNode): void {
     seen.add(name);
     const problem = valueProblem(kind, argument.value);
     if (problem === undefined && spec.name === 'table' && name === 'database') {
-      const value = argument.value;
-      const database =
-        value.kind === Kind.STRING || value.kind === Kind.ENUM ? value.value : undefined;
+      const database = nameArgument(directive, name);
       if (database?.toLowerCase() === SYSTEM_DATABASE) {
         context.report(
           argument.value,

@@ -13,6 +13,7 @@ import type { CorsPolicy } from './cors.js';
 import { log } from '../log.js';
 import { encodeValue } from './encode.js';
 import { clientError, errorBody, storeExhausted, writeConflict } from './errors.js';
+import { noneMatchHits } from './etag.js';
 import { CONTENT_TYPES, type Format } from './negotiate.js';
 
 const JSON_TYPE = CONTENT_TYPES.json;
@@ -172,6 +173,20 @@ export class Exchange {
       return;
     }
     this.response.end(body);
+  }
+
+  /**
+   * Sends a representation that does not change while the server runs (a document, a page): 304
+   * when `If-None-Match` names its ETag, else 200 (for HEAD, node leaves the body out).
+   */
+  sendFixed(type: string, body: Buffer, etag: string, headers: readonly string[] = []): void {
+    const tagged = [...headers, 'ETag', etag];
+    const ifNoneMatch = this.request.headers['if-none-match'];
+    if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, etag)) {
+      this.send(304, tagged);
+      return;
+    }
+    this.send(200, ['Content-Type', type, ...tagged], body);
   }
 
   /** Sends a value in the negotiated format. */

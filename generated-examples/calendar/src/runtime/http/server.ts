@@ -44,7 +44,7 @@ import { Studio, studioEnabled } from '../studio/serve.js';
 import { logAccess } from './accessLog.js';
 import { CorsPolicy } from './cors.js';
 import { clientError, errorBody, storeExhausted } from './errors.js';
-import { contentEtag, noneMatchHits } from './etag.js';
+import { contentEtag } from './etag.js';
 import { Exchange, type ServerState } from './exchange.js';
 import { acceptsEventStream, CONTENT_TYPES, negotiate, type Format } from './negotiate.js';
 import { OriginGuard } from './origin.js';
@@ -565,13 +565,7 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     if (document === undefined) {
       throw clientError('NOT_FOUND', 'This server was started without an OpenAPI document');
     }
-    const ifNoneMatch = exchange.request.headers['if-none-match'];
-    if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, document.etag)) {
-      exchange.send(304, ['ETag', document.etag]);
-      return;
-    }
-    // For HEAD, node sends the headers (Content-Length included) and leaves the body out.
-    exchange.send(200, ['Content-Type', CONTENT_TYPES.json, 'ETag', document.etag], document.body);
+    exchange.sendFixed(CONTENT_TYPES.json, document.body, document.etag);
   }
 
   /**

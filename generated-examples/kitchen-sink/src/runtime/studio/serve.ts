@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServerConfig } from '../config.js';
 import { clientError } from '../http/errors.js';
-import { contentEtag, noneMatchHits } from '../http/etag.js';
+import { contentEtag } from '../http/etag.js';
 import type { Exchange } from '../http/exchange.js';
 import { isLoopback } from '../http/origin.js';
 import { graphqlType, type AttributeMeta, type SchemaMeta, type TableMeta } from '../meta.js';
@@ -116,14 +116,11 @@ export class Studio {
       exchange.sendError(clientError('NOT_FOUND', message), [...SECURITY_HEADERS]);
       return;
     }
-    const headers = [...SECURITY_HEADERS, 'Cache-Control', 'no-cache', 'ETag', asset.etag];
-    const ifNoneMatch = exchange.request.headers['if-none-match'];
-    if (ifNoneMatch !== undefined && noneMatchHits(ifNoneMatch, asset.etag)) {
-      exchange.send(304, headers);
-      return;
-    }
-    // For HEAD, node sends the headers (Content-Length included) and leaves the body out.
-    exchange.send(200, ['Content-Type', asset.type, ...headers], asset.body);
+    exchange.sendFixed(asset.type, asset.body, asset.etag, [
+      ...SECURITY_HEADERS,
+      'Cache-Control',
+      'no-cache',
+    ]);
   }
 }
 

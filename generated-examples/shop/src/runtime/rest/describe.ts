@@ -8,7 +8,7 @@
  * (`graphqlType` as written in the schema, `primaryKey`, `timestamp`, the relationship's `kind`
  * and `target`).
  */
-import { graphqlType, type AttributeMeta, type TableMeta } from '../meta.js';
+import { graphqlType, type AttributeMeta, type EnumMeta, type TableMeta } from '../meta.js';
 
 export interface TableDescription {
   readonly name: string;
@@ -42,7 +42,7 @@ export interface AttributeDescription {
   /** `@default(value:)`, in JSON form. */
   readonly default?: unknown;
   /** The enum type whose values the attribute holds (`type` is then `String`). */
-  readonly enum?: { readonly name: string; readonly values: readonly string[] };
+  readonly enum?: EnumMeta;
   readonly timestamp?: 'created' | 'updated';
   readonly relationship?: {
     readonly kind: string;
@@ -98,9 +98,7 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
     ...(attribute.indexed ? { indexed: true as const } : {}),
     ...(attribute.unique === true ? { unique: true as const } : {}),
     ...(attribute.default === undefined ? {} : { default: attribute.default }),
-    ...(attribute.enum === undefined
-      ? {}
-      : { enum: { name: attribute.enum.name, values: attribute.enum.values } }),
+    ...(attribute.enum === undefined ? {} : { enum: attribute.enum }),
     ...(attribute.timestamp !== null ? { timestamp: attribute.timestamp } : {}),
     ...(relationship === null
       ? {}
