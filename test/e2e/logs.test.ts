@@ -4,7 +4,6 @@
  * with its user, shutdown), `LOG_LEVEL`, `ACCESS_LOG` and `LOG_FORMAT`, and no password, token,
  * secret or request body in any line.
  */
-import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { REPO_ROOT, startGeneratedServer } from '../helpers/generatedServer.js';
+import { freePort } from '../helpers/ports.js';
 
 const PASSWORD = 'log-Test-Secret-77';
 const JWT_SECRET = 'a-jwt-secret-of-more-than-thirty-two-bytes!';
@@ -199,16 +199,6 @@ describe('the log, as JSON lines', () => {
     expect(lines.at(-1)).toMatch(/^\[[\d:.]+\] INFO: stopped$/);
   });
 });
-
-/** A port nobody listens on now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('LOG_LEVEL', () => {
   it('writes nothing below the level it names', async () => {

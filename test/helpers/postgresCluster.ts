@@ -11,10 +11,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './ports.js';
 
 export interface PostgresCluster {
   /** The connection string of `database` on this cluster. */
@@ -50,18 +50,6 @@ export function postgresBinaries(root = '/usr/lib/postgresql', pgConfig = 'pg_co
   throw new Error(
     `PostgreSQL server binaries not found (no ${root}/*/bin/initdb, no \`${pgConfig} --bindir\`): install them (\`apt-get install -y postgresql\`); the PostgreSQL store tests need a server`,
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const asRoot = process.getuid?.() === 0;
