@@ -253,8 +253,9 @@ export class HttpServer implements ServerState, AuthEndpointHost {
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     this.inFlight++;
     const started = performance.now();
-    const sentBefore = request.socket.bytesWritten;
-    const address = request.socket.remoteAddress;
+    // Read for the access log only: both are calls into the socket, on every request.
+    const sentBefore = this.accessLog ? request.socket.bytesWritten : 0;
+    const address = this.accessLog ? request.socket.remoteAddress : undefined;
     const exchange = new Exchange(request, response, this);
     response.once('close', () => {
       this.onResponseClose();
