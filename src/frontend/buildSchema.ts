@@ -42,6 +42,7 @@ function tableMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): TableMe
   const table = findDirective(type, 'table');
   const exported = restExport(type);
   const expiration = table === undefined ? undefined : findArgument(table, 'expiration')?.value;
+  const scanInterval = table === undefined ? undefined : findArgument(table, 'scanInterval')?.value;
   const key = primaryKeyOf(type);
   const keyType = key === undefined ? undefined : fieldType(key.type).named.name.value;
   if (key === undefined || keyType === undefined || !isScalarName(keyType)) {
@@ -56,6 +57,9 @@ function tableMeta(schema: SchemaIndex, type: ObjectTypeDefinitionNode): TableMe
     keyType,
     sealed: hasDirective(type, 'sealed'),
     expiration: expiration?.kind === Kind.INT ? Number(expiration.value) : null,
+    ...(expiration?.kind === Kind.INT && scanInterval?.kind === Kind.INT
+      ? { scanInterval: Number(scanInterval.value) }
+      : {}),
     attributes: fieldsOf(type).map((field) => attributeMeta(schema, type, field)),
     ...descriptionOf(type),
   };

@@ -74,11 +74,7 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
         'seconds',
         'it tells Harper how long to keep a caching table’s expired records; a generated server has no caching tables',
       ],
-      [
-        'scanInterval',
-        'seconds',
-        'it tells Harper how often to look for expired records; a generated server leaves them out of every answer itself',
-      ],
+      ['scanInterval', 'seconds'],
       [
         'audit',
         'boolean',

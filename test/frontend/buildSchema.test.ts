@@ -143,7 +143,7 @@ describe('buildSchema', () => {
 
   it('reads every table option, key type, nullability form and plain object type', () => {
     const schema = expectValid(`
-      type Author @table(table: "authors", database: "library", expiration: 3600) @export(name: "writers") @sealed {
+      type Author @table(table: "authors", database: "library", expiration: 3600, scanInterval: 60) @export(name: "writers") @sealed {
         id: Long! @primaryKey
         tags: [String!]! @indexed
         aliases: [String]
@@ -165,6 +165,7 @@ describe('buildSchema', () => {
       keyType: 'Long',
       sealed: true,
       expiration: 3600,
+      scanInterval: 60,
     });
     expect(author?.attributes).toEqual([
       scalar('id', 'Long', { primaryKey: true, nonNull: true }),

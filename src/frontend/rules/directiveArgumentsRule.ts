@@ -63,7 +63,17 @@ function check(context: RuleContext, directive: ConstDirectiveNode): void {
     const ignored = spec.ignored.get(name);
     if (ignored !== undefined)
       context.warn(argument, `@${spec.name}(${name}:) is ignored: ${ignored}`);
+    if (spec.name === 'table' && name === 'scanInterval' && !hasArgument(directive, 'expiration'))
+      context.warn(
+        argument,
+        '@table(scanInterval:) is ignored: it says how often expired records are removed, and without expiration no record expires',
+      );
   }
+}
+
+/** Whether the directive gives the argument `name` (anywhere in its list). */
+function hasArgument(directive: ConstDirectiveNode, name: string): boolean {
+  return (directive.arguments ?? []).some((argument) => argument.name.value === name);
 }
 
 function accepted(name: string, spec: DirectiveSpec): string {

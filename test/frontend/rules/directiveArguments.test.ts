@@ -133,7 +133,6 @@ describe('directive-arguments', () => {
       ],
       [1, 28, expect.stringMatching(/^@table\(replicate:\) is ignored: /)],
       [1, 46, expect.stringMatching(/^@table\(eviction:\) is ignored: .*no caching tables/)],
-      [1, 60, expect.stringMatching(/^@table\(scanInterval:\) is ignored: /)],
       [
         2,
         11,
@@ -141,6 +140,19 @@ describe('directive-arguments', () => {
       ],
     ]);
     expect(warningsOf('type T @table @export { id: ID @primaryKey }')).toEqual([]);
+  });
+
+  it('takes scanInterval as how often expired records are removed, and warns of it without expiration', () => {
+    expect(
+      warningsOf('type T @table(expiration: 60, scanInterval: 5) { id: ID @primaryKey }'),
+    ).toEqual([]);
+    expect(warningsOf('type T @table(scanInterval: 5) { id: ID @primaryKey }')).toEqual([
+      [
+        1,
+        15,
+        '@table(scanInterval:) is ignored: it says how often expired records are removed, and without expiration no record expires',
+      ],
+    ]);
   });
 
   it('still checks the values of the arguments it ignores', () => {

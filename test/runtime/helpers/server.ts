@@ -5,7 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runServer, type RunningServer } from '../../../templates/runtime/main.js';
+import {
+  runServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../../../templates/runtime/main.js';
 import type { SchemaMeta } from '../../../templates/runtime/meta.js';
 
 export interface TestServer {
@@ -31,11 +35,14 @@ export async function startServer(
   schema: SchemaMeta,
   env: Record<string, string> = {},
   dataDir = mkdtempSync(path.join(tmpdir(), 'runtime-http-')),
+  /** More of the server's options (a clock, say). */
+  options: Pick<ServerOptions, 'now'> = {},
 ): Promise<TestServer> {
   const running = await runServer(schema, {
     env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
     handleSignals: false,
     log: () => {},
+    ...options,
   });
   const server: TestServer = {
     url: running.url,
@@ -50,7 +57,7 @@ export async function startServer(
       }),
     reopen: async () => {
       await running.close();
-      return startServer(schema, env, dataDir);
+      return startServer(schema, env, dataDir, options);
     },
     dispose: async () => {
       await running.close();

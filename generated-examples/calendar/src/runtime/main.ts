@@ -22,6 +22,7 @@ import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './clust
 import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
 import { openPostgresStore } from './store/postgres.js';
+import { expiringStore, ExpirySweeper, type Lifetimes } from './store/expiring.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
 
 export interface ServerOptions<DB = unknown> {
@@ -56,6 +57,11 @@ export interface ServerOptions<DB = unknown> {
    * path answers 404.
    */
   readonly openApi?: URL;
+  /**
+   * The clock that decides when a record of a table with `@table(expiration:)` is gone (epoch
+   * milliseconds); `Date.now` by default. Tests pass one they can move.
+   */
+  readonly now?: () => number;
 }
 
 export interface RunningServer {
@@ -66,6 +72,8 @@ export interface RunningServer {
   readonly app: App;
   /** The node HTTP server, for tools that need its events. */
   readonly server: Server;
+  /** What removes expired records (null when no table expires, or another worker does it). */
+  readonly sweeper: ExpirySweeper | null;
   /** Stops accepting, drains in-flight requests, closes sockets and the store. */
   close(): Promise<void>;
 }
@@ -80,8 +88,14 @@ export async function runServer<DB>(
   useLog(serverLog(config, options.log));
   const logLine = (line: string): void => log.info(line);
   const { store: opened, release } = await openStore(schema, config, logLine);
-  const store =
-    options.committed === undefined ? opened : tellingCommits(opened, options.committed);
+  const told = options.committed === undefined ? opened : tellingCommits(opened, options.committed);
+  const now = options.now ?? Date.now;
+  const lifetimes = lifetimesOf(schema);
+  const store = expiringStore(told, lifetimes, now);
+  const sweeper =
+    lifetimes.size > 0 && buildsIndexes()
+      ? new ExpirySweeper(told, lifetimes, now, { intervals: sweepIntervalsOf(schema), log })
+      : null;
   let app: App;
   let http: HttpServer;
   let address;
@@ -108,6 +122,7 @@ export async function runServer<DB>(
     );
     phase = 'listen';
     address = await http.listen(config.port, config.host);
+    sweeper?.start();
   } catch (error) {
     auth?.close();
     await store.close();
@@ -121,6 +136,7 @@ export async function runServer<DB>(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await http.close();
+      await sweeper?.close();
       app.metrics.close();
       auth.close();
       await store.close();
@@ -145,7 +161,7 @@ export async function runServer<DB>(
   }
 
   if (options.announce ?? true) log.info(`listening on ${url}`, { url, engine: engineOf(config) });
-  return { url, port: address.port, config, app, server: http.server, close };
+  return { url, port: address.port, config, app, server: http.server, sweeper, close };
 }
 
 /**
@@ -222,6 +238,29 @@ function readOpenApi(url: URL): Buffer | undefined {
     );
     return undefined;
   }
+}
+
+/** The time to live of each table with `@table(expiration:)`, in milliseconds. */
+function lifetimesOf(schema: SchemaMeta): Lifetimes {
+  return new Map(
+    schema.tables.flatMap((table) =>
+      table.expiration === null ? [] : [[table.name, table.expiration * 1000] as const],
+    ),
+  );
+}
+
+/**
+ * How often each expiring table is swept, in milliseconds: `@table(scanInterval:)`, or a quarter
+ * of its expiration (at least a second).
+ */
+function sweepIntervalsOf(schema: SchemaMeta): Map<string, number> {
+  return new Map(
+    schema.tables.flatMap((table) =>
+      table.expiration === null
+        ? []
+        : [[table.name, (table.scanInterval ?? Math.max(1, table.expiration / 4)) * 1000] as const],
+    ),
+  );
 }
 
 /** `store`, calling `committed` after each of its writes that changed something has committed. */

@@ -132,6 +132,11 @@ export interface TableMeta {
   readonly sealed: boolean;
   /** `@table(expiration:)` in seconds, or null. */
   readonly expiration: number | null;
+  /**
+   * `@table(scanInterval:)` in seconds: how often expired records are removed. Absent: a quarter
+   * of `expiration`.
+   */
+  readonly scanInterval?: number;
   /** Every declared attribute, in declaration order, relationship attributes included. */
   readonly attributes: readonly AttributeMeta[];
   /** The type's doc string in the schema. Absent when it has none. */

@@ -41,6 +41,7 @@ export const meta: TableMeta = {
   keyType: 'String',
   sealed: false,
   expiration: 3600,
+  scanInterval: 600,
   attributes: [
     {
       name: 'token',

@@ -72,7 +72,8 @@ export function createApp(
     const table: AnyTable = new Table(schema, meta, store, tableSet);
     tables.set(meta.name, table);
     if (meta.exportName === null) continue;
-    const cache = new RecordCache(config.recordCacheSize);
+    // A cached record of an expiring table would outlive its expiry: such tables read the store.
+    const cache = new RecordCache(meta.expiration === null ? config.recordCacheSize : 0);
     caches.set(meta.name, cache);
     resources.set(meta.exportName, {
       cache,
