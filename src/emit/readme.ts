@@ -8,6 +8,7 @@ import {
   graphqlType,
   type AttributeMeta,
   type ObjectTypeMeta,
+  type ReferentialAction,
   type SchemaMeta,
   type TableMeta,
 } from '../../templates/runtime/meta.js';
@@ -25,12 +26,33 @@ function relationshipSummary(attribute: AttributeMeta): string {
   const relationship = attribute.relationship!;
   switch (relationship.kind) {
     case 'many-to-one':
-      return `${code(attribute.name)} → one ${relationship.target} (by ${code(relationship.from)})`;
+      return `${code(attribute.name)} → one ${relationship.target} (by ${code(relationship.from)}${onDeleteNote(relationship.onDelete)})`;
     case 'many-to-many':
-      return `${code(attribute.name)} → many ${relationship.target} (by the keys in ${code(relationship.from)})`;
+      return `${code(attribute.name)} → many ${relationship.target} (by the keys in ${code(relationship.from)}${onDeleteNote(relationship.onDelete)})`;
     case 'one-to-many':
       return `${code(attribute.name)} → many ${relationship.target} (whose ${code(relationship.to)} is this key)`;
   }
+}
+
+/** What deleting the related record does, in the README's words (contract section 2). */
+function onDeleteNote(action: ReferentialAction | undefined): string {
+  switch (action) {
+    case undefined:
+      return '';
+    case 'RESTRICT':
+      return '; its delete is refused while this holds it';
+    case 'CASCADE':
+      return '; deleting it deletes this';
+    case 'SET_NULL':
+      return '; deleting it takes its key out of this';
+  }
+}
+
+/** A line saying that a table's records expire, or nothing. */
+function expirationNote(table: TableMeta): string {
+  return table.expiration === null
+    ? ''
+    : ` (records expire ${table.expiration} s after their last write)`;
 }
 
 function tableRow(table: TableMeta): string {
@@ -41,7 +63,7 @@ function tableRow(table: TableMeta): string {
   const relationships = table.attributes
     .filter((attribute) => attribute.relationship)
     .map(relationshipSummary);
-  return `| ${table.name} | ${endpoint} | ${code(table.primaryKey)} (${table.keyType}) | ${indexed.join(', ') || '—'} | ${relationships.join('; ') || '—'} |`;
+  return `| ${table.name}${expirationNote(table)} | ${endpoint} | ${code(table.primaryKey)} (${table.keyType}) | ${indexed.join(', ') || '—'} | ${relationships.join('; ') || '—'} |`;
 }
 
 function isNumeric(name: string): boolean {

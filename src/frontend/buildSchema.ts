@@ -22,7 +22,7 @@ import {
 } from './ast.js';
 import type { SchemaIndex } from './context.js';
 import { defaultValueOf, enumDefaultOf } from './defaults.js';
-import { DEFAULT_DATABASE, isScalarName } from './dialect.js';
+import { DEFAULT_DATABASE, isScalarName, REFERENTIAL_ACTIONS } from './dialect.js';
 import { compareText } from './text.js';
 
 /**
@@ -134,9 +134,12 @@ function relationshipMeta(
   const to = nameArgument(directive, 'to');
   if (from !== undefined) {
     const targetKey = keyName(schema.table(target), target);
+    const given = nameArgument(directive, 'onDelete');
+    const onDelete = REFERENTIAL_ACTIONS.find((action) => action === given);
+    const actions = onDelete === undefined ? {} : { onDelete };
     return shape.list
-      ? { kind: 'many-to-many', target, from, targetKey }
-      : { kind: 'many-to-one', target, from, targetKey };
+      ? { kind: 'many-to-many', target, from, targetKey, ...actions }
+      : { kind: 'many-to-one', target, from, targetKey, ...actions };
   }
   if (to !== undefined)
     return { kind: 'one-to-many', target, to, localKey: keyName(owner, owner.name.value) };

@@ -16,7 +16,9 @@ export type ArgumentKind =
   /** A value of the attribute's own type (`@default(value:)`), checked by its own rule. */
   | 'value'
   /** `true` or `false` (`@export(rest:)`). */
-  | 'boolean';
+  | 'boolean'
+  /** What deleting a related record does (`@relationship(onDelete:)`): one of `REFERENTIAL_ACTIONS`. */
+  | 'action';
 
 export interface DirectiveSpec {
   readonly name: string;
@@ -42,6 +44,7 @@ const PRINTED_KINDS: Readonly<Record<ArgumentKind, string>> = {
   seconds: 'Int',
   value: '<the attribute type>',
   boolean: 'Boolean',
+  action: 'RESTRICT | CASCADE | SET_NULL',
 };
 
 function directive(
@@ -103,11 +106,15 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
     directive('relationship', 'field', [
       ['from', 'attribute'],
       ['to', 'attribute'],
+      ['onDelete', 'action'],
     ]),
     directive('createdTime', 'field', []),
     directive('updatedTime', 'field', []),
   ].map((spec) => [spec.name, spec]),
 );
+
+/** What deleting a record does to the records whose `@relationship(from:)` holds its key. */
+export const REFERENTIAL_ACTIONS = ['RESTRICT', 'CASCADE', 'SET_NULL'] as const;
 
 const SCALARS: ReadonlySet<string> = new Set(SCALAR_NAMES);
 

@@ -2,7 +2,12 @@ import { Kind, print } from 'graphql';
 import type { ConstDirectiveNode, ConstValueNode } from 'graphql';
 import type { Rule, RuleContext } from '../context.js';
 import { fieldsOf, nameArgument } from '../ast.js';
-import { ATTRIBUTE_NAME_PATTERN, DIRECTIVES, SEGMENT_PATTERN } from '../dialect.js';
+import {
+  ATTRIBUTE_NAME_PATTERN,
+  DIRECTIVES,
+  REFERENTIAL_ACTIONS,
+  SEGMENT_PATTERN,
+} from '../dialect.js';
 import type { ArgumentKind, DirectiveSpec } from '../dialect.js';
 import { didYouMean } from '../suggest.js';
 
@@ -108,5 +113,11 @@ function valueProblem(kind: ArgumentKind, value: ConstValueNode): string | undef
       return undefined;
     case 'boolean':
       return value.kind === Kind.BOOLEAN ? undefined : 'true or false';
+    case 'action': {
+      const text = value.kind === Kind.STRING || value.kind === Kind.ENUM ? value.value : undefined;
+      if (text !== undefined && (REFERENTIAL_ACTIONS as readonly string[]).includes(text))
+        return undefined;
+      return REFERENTIAL_ACTIONS.join(', ').replace(/, (?=[^,]*$)/, ' or ');
+    }
   }
 }

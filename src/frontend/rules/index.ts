@@ -11,6 +11,7 @@ import { knownTypesRule } from './knownTypesRule.js';
 import { nestedListsRule } from './nestedListsRule.js';
 import { primaryKeyRule } from './primaryKeyRule.js';
 import { primaryKeyTypeRule } from './primaryKeyTypeRule.js';
+import { referentialActionsRule } from './referentialActionsRule.js';
 import { relationshipArgumentsRule } from './relationshipArgumentsRule.js';
 import { relationshipFieldDirectivesRule } from './relationshipFieldDirectivesRule.js';
 import { relationshipFromRule } from './relationshipFromRule.js';
@@ -72,4 +73,5 @@ export const RULES: readonly NamedRule[] = [
   { name: 'relationship-to', check: relationshipToRule },
   { name: 'relationship-key-types', check: relationshipKeyTypesRule },
   { name: 'relationship-field-directives', check: relationshipFieldDirectivesRule },
+  { name: 'referential-actions', check: referentialActionsRule },
 ];

@@ -11,11 +11,21 @@ import { randomUUID } from 'node:crypto';
 import type { Access } from './auth/policy.js';
 import { ClientError } from './errors.js';
 import { clientError } from './http/errors.js';
-import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
+import type { AttributeMeta, ReferentialAction, SchemaMeta, TableMeta } from './meta.js';
 import { indexValueOf } from './store/indexValues.js';
 import { STORE_LIMITS } from './store/limits.js';
 import { matchingEntries, parseQuery } from './query/index.js';
-import type { Batches, Key, ReadTxn, Store, StoredValue, WriteTxn } from './store/types.js';
+import { holdsKey, referencingEntries } from './query/relationships.js';
+import { compareValues } from './query/values.js';
+import type {
+  Batches,
+  Key,
+  ReadTxn,
+  RecordEntry,
+  Store,
+  StoredValue,
+  WriteTxn,
+} from './store/types.js';
 import { TableSet, type AnyTable, type RuntimeTableHooks, type WriteSession } from './tableSet.js';
 import {
   isNumericKeyType,
@@ -53,6 +63,17 @@ export interface WriteOptions {
   readonly access?: Access;
 }
 
+/** A relationship that holds this table's keys and says what deleting one of its records does. */
+interface Referrer {
+  /** The table holding the keys. */
+  readonly table: AnyTable;
+  /** The relationship attribute's name, for messages. */
+  readonly relationship: string;
+  /** The attribute holding the key (or a list of keys). */
+  readonly from: string;
+  readonly action: ReferentialAction;
+}
+
 const INTEGER_KEY = /^-?\d{1,16}$/;
 /** The largest key generated for each numeric key type: beyond it, a key could not be read back. */
 const MAX_GENERATED_KEY: Readonly<Partial<Record<string, number>>> = {
@@ -72,6 +93,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   private readonly uniques: readonly AttributeMeta[];
   private readonly tables: TableSet;
   private readonly hooks: RuntimeTableHooks | undefined;
+  private referrersFound: readonly Referrer[] | undefined;
 
   /** `tables`: the set this table belongs to, with the user's hooks (a set of its own by default). */
   constructor(
@@ -464,16 +486,21 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     }
   }
 
-  /** Deletes the record when it exists, after the user's `beforeDelete`. */
+  /**
+   * Deletes the record when it exists, after the user's `beforeDelete`, with what the
+   * relationships that hold its key say a delete does (`onDelete`), in the same transaction.
+   */
   private async remove(session: WriteSession, key: Key, options: WriteOptions): Promise<boolean> {
     const hooks = this.hooks;
     const access = options.access;
     const ruled = access !== undefined && access.table(this.name).delete !== true;
+    const referrers = this.referrers();
     if (
       options.precondition === undefined &&
       !ruled &&
       !hooks?.beforeDelete &&
-      !hooks?.afterCommit
+      !hooks?.afterCommit &&
+      referrers.length === 0
     ) {
       return session.txn.delete(this.name, key);
     }
@@ -489,9 +516,101 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
       );
       session.checkOpen();
     }
+    await this.refuseIfReferenced(session, key, referrers, access);
     await session.txn.delete(this.name, key);
+    await this.releaseReferences(session, key, referrers);
     if (hooks?.afterCommit) session.recordDelete(this.name, key, current);
     return true;
+  }
+
+  /** The relationships (of any table) whose `from:` holds this table's keys and that have `onDelete`. */
+  private referrers(): readonly Referrer[] {
+    this.referrersFound ??= [...this.tables.all()].flatMap((table) =>
+      table.meta.attributes.flatMap((attribute): Referrer[] => {
+        const relationship = attribute.relationship;
+        if (relationship === null || relationship.kind === 'one-to-many') return [];
+        if (relationship.target !== this.name || relationship.onDelete === undefined) return [];
+        return [
+          {
+            table,
+            relationship: attribute.name,
+            from: relationship.from,
+            action: relationship.onDelete,
+          },
+        ];
+      }),
+    );
+    return this.referrersFound;
+  }
+
+  /**
+   * 409 `RECORD_REFERENCED` when a record holds `key` through a relationship with
+   * `onDelete: RESTRICT` (a record that holds its own key does not count). The referencing
+   * record's key is named when the request may see that record.
+   */
+  private async refuseIfReferenced(
+    session: WriteSession,
+    key: Key,
+    referrers: readonly Referrer[],
+    access: Access | undefined,
+  ): Promise<void> {
+    for (const referrer of referrers) {
+      if (referrer.action !== 'RESTRICT') continue;
+      for await (const batch of referencingEntries(
+        session.txn,
+        referrer.table.meta,
+        referrer.from,
+        key,
+      )) {
+        const holder = batch.find(
+          (entry) => referrer.table.name !== this.name || compareValues(entry.key, key) !== 0,
+        );
+        if (holder === undefined) continue;
+        const shown = access === undefined || access.visible(referrer.table.name, holder.value);
+        const which = shown ? ` ${JSON.stringify(holder.key)}` : '';
+        throw clientError(
+          'RECORD_REFERENCED',
+          `${this.name} ${JSON.stringify(key)} is still referenced by ${referrer.table.name}${which} (${referrer.table.name}.${referrer.relationship} has onDelete: RESTRICT); delete or change that record first`,
+          shown ? { table: referrer.table.name, key: holder.key } : { table: referrer.table.name },
+        );
+      }
+    }
+  }
+
+  /**
+   * After `key`'s record is deleted: deletes the records that hold it through `onDelete: CASCADE`
+   * (with their own hooks and actions) and takes it out of those that hold it through
+   * `onDelete: SET_NULL` (null, or out of a list of keys), as PATCHes made by the server.
+   */
+  private async releaseReferences(
+    session: WriteSession,
+    key: Key,
+    referrers: readonly Referrer[],
+  ): Promise<void> {
+    for (const referrer of referrers) {
+      if (referrer.action === 'RESTRICT') continue;
+      // Collect first: writing while an index walk goes over the same range would move it.
+      const holders: RecordEntry[] = [];
+      for await (const batch of referencingEntries(
+        session.txn,
+        referrer.table.meta,
+        referrer.from,
+        key,
+      ))
+        holders.push(...batch);
+      for (const holder of holders) {
+        if (referrer.action === 'CASCADE') {
+          await referrer.table.remove(session, holder.key, {});
+          continue;
+        }
+        const held = holder.value[referrer.from];
+        const released = Array.isArray(held)
+          ? held.filter((element) => !holdsKey(element, key))
+          : null;
+        const changes = referrer.table.validator.validate({ [referrer.from]: released }, 'patch');
+        await referrer.table.merge(session, holder.key, changes, {});
+      }
+    }
   }
 
   /** The record's current value, after checking the write's precondition against its version. */

@@ -152,7 +152,13 @@ export const meta: TableMeta = {
       primaryKey: false,
       indexed: false,
       timestamp: null,
-      relationship: { kind: 'many-to-many', target: 'Tag', from: 'tagIds', targetKey: 'id' },
+      relationship: {
+        kind: 'many-to-many',
+        target: 'Tag',
+        from: 'tagIds',
+        targetKey: 'id',
+        onDelete: 'SET_NULL',
+      },
     },
     {
       name: 'published',

@@ -47,6 +47,8 @@ export type RelationshipMeta =
       readonly from: string;
       /** The target table's primary key attribute. */
       readonly targetKey: string;
+      /** What deleting the target record does to this one (absent: nothing, as in Harper). */
+      readonly onDelete?: ReferentialAction;
     }
   | {
       readonly kind: 'many-to-many';
@@ -54,6 +56,8 @@ export type RelationshipMeta =
       /** List attribute of this table holding the targets' keys. */
       readonly from: string;
       readonly targetKey: string;
+      /** What deleting a target record does to this one (absent: nothing, as in Harper). */
+      readonly onDelete?: ReferentialAction;
     }
   | {
       readonly kind: 'one-to-many';
@@ -63,6 +67,13 @@ export type RelationshipMeta =
       /** This table's primary key attribute. */
       readonly localKey: string;
     };
+
+/**
+ * `@relationship(from:, onDelete:)` [ext]: deleting a record that others' `from` attribute names is
+ * refused (`RESTRICT`), deletes them too (`CASCADE`), or takes its key out of them (`SET_NULL`:
+ * null, or out of a list of keys), in the same transaction.
+ */
+export type ReferentialAction = 'RESTRICT' | 'CASCADE' | 'SET_NULL';
 
 export interface AttributeMeta {
   readonly name: string;

@@ -49,6 +49,8 @@ export interface AttributeDescription {
     readonly target: string;
     readonly from?: string;
     readonly to?: string;
+    /** `@relationship(onDelete:)`. */
+    readonly onDelete?: string;
   };
   /** The field's doc string in the schema, when it has one. */
   readonly description?: string;
@@ -106,7 +108,14 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
           relationship:
             relationship.kind === 'one-to-many'
               ? { kind: relationship.kind, target: relationship.target, to: relationship.to }
-              : { kind: relationship.kind, target: relationship.target, from: relationship.from },
+              : {
+                  kind: relationship.kind,
+                  target: relationship.target,
+                  from: relationship.from,
+                  ...(relationship.onDelete === undefined
+                    ? {}
+                    : { onDelete: relationship.onDelete }),
+                },
         }),
     ...(attribute.description === undefined ? {} : { description: attribute.description }),
   };

@@ -66,6 +66,12 @@ export const ERROR_CODES = {
    */
   UNIQUE_VIOLATION: 409,
   /**
+   * A DELETE of a record that another record still holds through a relationship with
+   * `onDelete: RESTRICT`; `table` names that record's table and `key` the record (when the
+   * request may see it). Nothing was deleted.
+   */
+  RECORD_REFERENCED: 409,
+  /**
    * POST without a key on a numeric-key table whose next generated key would leave the key type's
    * range (`Int`: 2^31 - 1; `Long`, `Float`: 2^53 - 1); the client may still send a key.
    */

@@ -46,7 +46,7 @@ export async function* relatedEntries(
 }
 
 /** Records of `target` whose attribute `to` (a key or a list of keys) holds `key`, in key order. */
-async function* referencingEntries(
+export async function* referencingEntries(
   txn: ReadTxn,
   target: TableMeta,
   to: string,
@@ -81,7 +81,8 @@ function present(entries: readonly (RecordEntry | undefined)[]): RecordEntry[] {
   return entries.filter((entry): entry is RecordEntry => entry !== undefined);
 }
 
-function holdsKey(value: unknown, key: Key): boolean {
+/** Whether `value` (a key, or a list of keys) holds `key`. */
+export function holdsKey(value: unknown, key: Key): boolean {
   if (Array.isArray(value)) return value.some((element) => holdsKey(element, key));
   const candidate = comparable(value);
   return (
