@@ -19,7 +19,7 @@ export type FrameFormat = 'json' | 'cbor' | 'msgpack';
 export interface EventMessage {
   /** Absent on a `ready` event. */
   readonly id: string | number;
-  readonly type: 'put' | 'delete' | 'ready';
+  readonly type: 'put' | 'delete' | 'message' | 'ready';
   readonly value?: unknown;
   readonly version: number;
   readonly localTime: number;

@@ -35,6 +35,7 @@ import {
   getRecord,
   getShapedRecord,
   patchRecord,
+  publishMessage,
   putRecord,
 } from '../rest/recordRequests.js';
 import type { Key } from '../store/types.js';
@@ -49,6 +50,9 @@ import { OriginGuard } from './origin.js';
 import { Router, type Route } from './router.js';
 
 /** What the real-time module (WebSocket, Server-Sent Events) is handed by the HTTP server. */
+/** `POST /T/<id>?publish`: the query that makes a POST of a record a message (contract 8.5). */
+const PUBLISH_PARAMETER = 'publish';
+
 export interface RealtimeHandler {
   /**
    * A WebSocket upgrade request, authenticated (`access`): the server's `upgrade` event is this
@@ -394,6 +398,8 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     if (method === 'OPTIONS') return this.options(exchange, allow);
     // The token of an event stream is no part of its query.
     if (this.wantsEventStream(exchange)) query = withoutTokenParameter(query);
+    if (method === 'POST' && query === PUBLISH_PARAMETER && attribute === undefined)
+      return publishMessage(this.app, exchange, resource, id, access);
     if (query !== '') {
       if (
         attribute !== undefined ||

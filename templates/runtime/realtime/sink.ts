@@ -21,6 +21,10 @@ export interface EventSink {
 export const CLOSE_CODES = {
   /** The server is shutting down. */
   goingAway: 1001,
+  /** A message from the client that cannot be decoded in the socket's format. */
+  invalidMessage: 1007,
+  /** A message from the client longer than the server can carry. */
+  messageTooBig: 1009,
   /** No such resource, a bad query, or a failure while serving the subscription. */
   unavailable: 1011,
   /** The consumer does not read fast enough: its send buffer overflowed. */

@@ -2,7 +2,9 @@
  * WebSocket subscriptions (contract 8.1): the upgrade of `ws://host/T/…` on the HTTP port. The
  * socket is always accepted; an unknown resource or a bad query then closes it with 1011 and the
  * reason, as Harper does. Frames are JSON text unless the upgrade's `Accept` (or the URL's format
- * suffix) asks for CBOR or MessagePack. Messages from the client are read and ignored.
+ * suffix) asks for CBOR or MessagePack. A message from the client on a record's socket is published
+ * to that record's other subscribers (contract 8.5) when the client may update the table; any
+ * other message from a client is read and ignored, as Harper does.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,8 +13,12 @@ import type { Access } from '../auth/policy.js';
 import { ClientError } from '../errors.js';
 import { log } from '../log.js';
 import type { ConnectionCount } from './buffers.js';
+import { decodeBody } from '../http/body.js';
+import { clientError } from '../http/errors.js';
+import type { Key } from '../store/types.js';
 import type { FrameFormat, OutgoingEvent } from './event.js';
 import type { SubscriptionHub } from './hub.js';
+import type { MessageBus } from './messages.js';
 import type { RealtimeOptions } from './options.js';
 import { CLOSE_CODES, WriteTracker, type CloseCode, type EventSink } from './sink.js';
 import type { SubscriptionTarget } from './target.js';
@@ -21,9 +27,18 @@ import type { SubscriptionTarget } from './target.js';
 export interface SocketRequest {
   readonly target: SubscriptionTarget;
   readonly format: FrameFormat;
+  /** The record the client's messages are published to; absent: they are ignored. */
+  readonly publishTo?: { readonly table: string; readonly key: Key };
 }
 
-/** A client's own messages are ignored, so there is no reason to accept big ones. */
+/** The content type a client's message is decoded as, by the socket's frame format. */
+const MESSAGE_TYPES: Readonly<Record<FrameFormat, string>> = {
+  json: 'application/json',
+  cbor: 'application/cbor',
+  msgpack: 'application/x-msgpack',
+};
+
+/** The largest message a client may send (messages are published as they are, never stored). */
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 /** RFC 6455 allows 123 bytes of reason in a close frame. */
 const MAX_REASON_BYTES = 123;
@@ -96,6 +111,8 @@ export class WebSocketEndpoint {
     private readonly resolve: (request: IncomingMessage, access: Access) => SocketRequest,
     /** Open real-time connections, shared with the event streams (`REALTIME_MAX_CONNECTIONS`). */
     private readonly places: ConnectionCount,
+    /** Where the clients' messages are published. */
+    private readonly messages: MessageBus,
   ) {
     this.heartbeat = setInterval(() => this.ping(), options.pingIntervalMs);
     this.heartbeat.unref();
@@ -179,6 +196,24 @@ export class WebSocketEndpoint {
     socket.once('close', () => {
       this.connections.delete(connection);
       subscription.close();
+    });
+    const publishTo = subscribed.publishTo;
+    if (publishTo === undefined) return;
+    socket.on('message', (data: Buffer) => {
+      try {
+        if (data.length === 0) throw clientError('MALFORMED_BODY', 'A message cannot be empty');
+        const value = decodeBody(data, MESSAGE_TYPES[subscribed.format]);
+        this.messages.publish(publishTo.table, publishTo.key, value, subscription);
+      } catch (error) {
+        if (!(error instanceof ClientError))
+          log.error('publishing a message failed', { err: error });
+        const code =
+          error instanceof ClientError && error.code === 'PAYLOAD_TOO_LARGE'
+            ? CLOSE_CODES.messageTooBig
+            : CLOSE_CODES.invalidMessage;
+        const reason = error instanceof ClientError ? error.message : 'internal error';
+        closeSocket(socket, code, reason, CLOSE_GRACE_MS);
+      }
     });
   }
 

@@ -6,6 +6,7 @@ import type { Auth } from '../auth/index.js';
 import { Access, RolePolicy } from '../auth/policy.js';
 import type { ServerConfig } from '../config.js';
 import { Metrics } from '../metrics.js';
+import { MessageBus } from '../realtime/messages.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
 import type { Store, StoredValue } from '../store/types.js';
 import { Table } from '../table.js';
@@ -48,6 +49,8 @@ export interface App {
   readonly nobody: Access;
   /** What `GET /metrics` reports (contract section 13). */
   readonly metrics: Metrics;
+  /** Messages published to records' subscribers (contract 8.5), in this process and the others. */
+  readonly messages: MessageBus;
 }
 
 /**
@@ -62,7 +65,8 @@ export function createApp(
   auth: Auth | null = null,
 ): App {
   const customRoutes = new CustomRoutes(schema, hooks);
-  const tableSet = new TableSet(schema, store, hooks);
+  const messages = new MessageBus();
+  const tableSet = new TableSet(schema, store, hooks, messages);
   const tables = new Map<string, AnyTable>();
   const resources = new Map<string, TableResource>();
   const caches = new Map<string, RecordCache>();
@@ -99,6 +103,7 @@ export function createApp(
     localAccess,
     nobody,
     metrics: new Metrics(schema, store),
+    messages,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Requests on one record: `/T/<id>` (GET, HEAD, PUT, PATCH, DELETE) and `/T/<id>.<attribute>`
- * (GET, HEAD). Contract section 4; ETags and preconditions per section 6.
+ * Requests on one record: `/T/<id>` (GET, HEAD, PUT, PATCH, DELETE), `/T/<id>.<attribute>`
+ * (GET, HEAD), and `POST /T/<id>?publish`, a message to its subscribers. Contract section 4; ETags and preconditions per section 6.
  */
 import { guardedReads } from '../auth/guardedTxn.js';
 import type { Access } from '../auth/policy.js';
@@ -278,6 +278,30 @@ export async function deleteRecord(
     await exchange.timed(() => resource.table.delete(key, options));
   }
   exchange.sendValue(200, format, true);
+}
+
+/**
+ * `POST /T/<id>?publish` (contract 8.5): the body, any JSON (or CBOR, MessagePack) value, goes to
+ * the record's subscribers as a `"type": "message"` event; nothing is stored. 204. The role must
+ * be allowed to update every record of the table.
+ */
+export async function publishMessage(
+  app: App,
+  exchange: Exchange,
+  resource: TableResource,
+  id: string,
+  access: Access,
+): Promise<void> {
+  const name = resource.meta.name;
+  if (access.table(name).update !== true)
+    throw access.forbidden(`publish messages to ${name} records (it needs update on every record)`);
+  const key = keyForWrite(resource, id);
+  const value = decodeBody(
+    await readBody(exchange.request, app.config.maxBodyBytes),
+    exchange.request.headers['content-type'],
+  );
+  app.messages.publish(name, key, value);
+  exchange.send(204, []);
 }
 
 function keyForWrite(resource: TableResource, id: string): Key {

@@ -248,6 +248,15 @@ export interface Store {
    */
   backup?(directory: string): Promise<void>;
   /**
+   * Sends a short text to every other process serving the same data, storing nothing (a message
+   * to subscribers, contract 8.5); rejects when it is too long for the engine (PostgreSQL:
+   * `NOTIFY`, 7,900 bytes). Omitted by engines that cannot reach other processes themselves
+   * (LMDB: a server's workers relay through their primary).
+   */
+  broadcast?(payload: string): Promise<void>;
+  /** Hears the other processes' `broadcast`s; returns the function that stops it. */
+  onBroadcast?(listener: (payload: string) => void): () => void;
+  /**
    * Resolves once every index being built from existing records is complete (at once when none
    * is); rejects if the store closes first. Omitted by stores whose indexes are always complete.
    */

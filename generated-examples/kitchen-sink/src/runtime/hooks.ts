@@ -70,6 +70,12 @@ export interface ReadTable<Rec> {
    * Whole records only: a query with `select()` is refused. Without `limit` every match is read.
    */
   search(query?: string): Promise<Rec[]>;
+  /**
+   * Publishes `message` to the subscribers of the record with this key (a `"type": "message"`
+   * event, contract 8.5); nothing is stored. Inside a transaction it is sent once the
+   * transaction has committed, and not at all if it fails.
+   */
+  publish(key: Key, message: unknown): void;
 }
 
 /**

@@ -21,7 +21,8 @@ import { createApp, type App } from './rest/app.js';
 import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './cluster.js';
 import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
-import { openPostgresStore } from './store/postgres.js';
+import { MAX_BROADCAST_BYTES, openPostgresStore } from './store/postgres.js';
+import type { MessageBus, PublishedMessage } from './realtime/messages.js';
 import { expiringStore, ExpirySweeper, type Lifetimes } from './store/expiring.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
 
@@ -113,6 +114,7 @@ export async function runServer<DB>(
     const hooks = runtimeHooks(options.hooks ?? {});
     auth.checkRoutes(hooks);
     app = createApp(schema, store, config, hooks, auth);
+    relayMessages(app.messages, opened);
     const realtime = (options.realtime ?? createRealtime)(app);
     if (isWatchable(realtime)) app.metrics.watchRealtime(realtime);
     http = new HttpServer(
@@ -238,6 +240,24 @@ function readOpenApi(url: URL): Buffer | undefined {
     );
     return undefined;
   }
+}
+
+/**
+ * Carries the messages published here to the other processes serving the same data, and theirs
+ * here, when the store can (PostgreSQL: `NOTIFY`). A message that cannot be sent is logged: the
+ * subscribers of this process have it already.
+ */
+function relayMessages(messages: MessageBus, store: Store): void {
+  if (store.broadcast === undefined || store.onBroadcast === undefined) return;
+  messages.maxBytes = MAX_BROADCAST_BYTES;
+  messages.relay = (message) => {
+    store.broadcast?.(JSON.stringify(message)).catch((error: unknown) => {
+      log.error('a message could not be sent to the other servers', { err: error });
+    });
+  };
+  store.onBroadcast((payload) => {
+    messages.deliver(JSON.parse(payload) as PublishedMessage);
+  });
 }
 
 /** The time to live of each table with `@table(expiration:)`, in milliseconds. */
@@ -406,14 +426,18 @@ export async function serve<DB>(
         },
       );
     };
-    peers.committed = joinCluster(running.url, {
+    const joined = joinCluster(running.url, {
       othersCommitted: () => {
         running.app.store.refresh().catch((error: unknown) => {
           log.error('reading the commit log failed', { err: error });
         });
       },
+      othersPublished: (message) => running.app.messages.deliver(message),
       stop,
-    }).committed;
+    });
+    peers.committed = joined.committed;
+    // On PostgreSQL the store carries messages to every process itself.
+    running.app.messages.relay ??= joined.published;
   } catch (error) {
     // One plain line on standard error, not a log line: the log's configuration may be what failed.
     const debug = (env.DEBUG ?? '') !== '';

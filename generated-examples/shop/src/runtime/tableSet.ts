@@ -15,6 +15,7 @@ import type { RouteMethod, RouteRequest } from './hooks.js';
 import { log } from './log.js';
 import type { SchemaMeta } from './meta.js';
 import type { Committed, Key, Store, StoredValue, WriteTxn } from './store/types.js';
+import type { MessageBus } from './realtime/messages.js';
 import type { Table } from './table.js';
 
 /** A table whose records are handled untyped (validation guards their shape). */
@@ -23,6 +24,7 @@ export type AnyTable = Table<StoredValue, StoredValue, StoredValue>;
 export interface RuntimeReadTable {
   get(key: Key): Promise<StoredValue | undefined>;
   search(query?: string): Promise<StoredValue[]>;
+  publish(key: Key, message: unknown): void;
 }
 
 export interface RuntimeTransactionTable extends RuntimeReadTable {
@@ -104,7 +106,14 @@ export class TableSet {
     readonly schema: SchemaMeta,
     readonly store: Store,
     private readonly hooks: RuntimeHooks = {},
+    /** Where hooks' messages are published (contract 8.5); none: they reach no one. */
+    private readonly messages?: MessageBus,
   ) {}
+
+  /** Publishes a message to the subscribers of a record (hooks' `publish`). */
+  publish(table: string, key: Key, message: unknown): void {
+    this.messages?.publish(table, key, message);
+  }
 
   add(table: AnyTable): void {
     this.tables.set(table.name, table);
@@ -151,6 +160,8 @@ export class TableSet {
     if (session !== undefined && session.changes.length > 0) {
       this.afterCommit(session.changes, depth, user);
     }
+    for (const message of session?.messages ?? [])
+      this.publish(message.table, message.key, message.value);
     return committed;
   }
 
@@ -162,6 +173,7 @@ export class TableSet {
         views[table.name] = {
           get: (key) => table.getChecked(key, this.store.read()),
           search: (query = '') => table.search(this.store.read(), query),
+          publish: (key, message) => this.publish(table.name, table.checkedKey(key), message),
         };
       }
       this.readTableViews = Object.freeze(views);
@@ -216,6 +228,8 @@ export class TableSet {
  */
 export class WriteSession {
   readonly changes: PendingChange[] = [];
+  /** Messages the run's hooks published: sent once the transaction has committed. */
+  readonly messages: { readonly table: string; readonly key: Key; readonly value: unknown }[] = [];
   private readonly active = new Set<string>();
   private depth = 0;
   private views: RuntimeTransactionTables | undefined;
@@ -289,6 +303,12 @@ export class WriteSession {
     this.changes.push({ table, change: { type: 'put', key, record, previous } });
   }
 
+  /** A hook's message, held until the commit (a run that met a conflict drops it with the run). */
+  publish(table: string, key: Key, value: unknown): void {
+    this.checkOpen();
+    this.messages.push({ table, key, value });
+  }
+
   recordDelete(table: string, key: Key, previous: StoredValue): void {
     this.changes.push({ table, change: { type: 'delete', key, previous } });
   }
@@ -300,6 +320,7 @@ function transactionTables(set: TableSet, session: WriteSession): RuntimeTransac
     views[table.name] = {
       get: (key) => table.getChecked(key, session.txn),
       search: (query = '') => table.search(session.txn, query),
+      publish: (key, message) => session.publish(table.name, table.checkedKey(key), message),
       create: (record) => table.createIn(session, record),
       put: (key, record) => table.putIn(session, key, record),
       patch: (key, changes) => table.patchIn(session, key, changes),

@@ -12,6 +12,8 @@ import type { SchemaMeta } from '../meta.js';
 import type { Change, Commit, Key, ReadTxn, Store } from '../store/types.js';
 import { BufferAccount } from './buffers.js';
 import type { RealtimeOptions } from './options.js';
+import { messageEvent } from './event.js';
+import type { MessageBus, PublishedMessage } from './messages.js';
 import type { EventSink } from './sink.js';
 import {
   Dispatch,
@@ -54,6 +56,7 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
   /** Bumped per change; a view visited twice for one change (index and membership) acts once. */
   private visit = 0;
   private readonly stopListening: () => void;
+  private readonly stopHearing: () => void;
 
   readonly buffers: BufferAccount;
 
@@ -61,9 +64,13 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
     readonly schema: SchemaMeta,
     private readonly store: Store,
     readonly options: RealtimeOptions,
+    /** Where published messages come from (contract 8.5); none: no message is heard. */
+    messages?: MessageBus,
   ) {
     this.buffers = new BufferAccount(options.totalBufferLimit);
     this.stopListening = store.onCommit((commit) => this.dispatch(commit));
+    this.stopHearing =
+      messages?.onMessage((message, origin) => this.deliverMessage(message, origin)) ?? (() => {});
     store.lastVersion().then(
       (version) => {
         if (version > this.lastVersion) this.lastVersion = version;
@@ -140,6 +147,7 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
   /** Stops listening to the store and ends every subscription's registration. */
   close(): void {
     this.stopListening();
+    this.stopHearing();
     for (const subscription of [...this.subscriptions]) subscription.close();
   }
 
@@ -219,6 +227,22 @@ export class SubscriptionHub implements SubscriptionHost, ViewHost {
         view.reevaluate(dispatch, commit.version);
       }
     }
+  }
+
+  /**
+   * A message goes to the subscribers of its record and of its whole table, except `origin` (the
+   * socket that published it). Filtered views do not get messages: a message is no record that
+   * could match their query.
+   */
+  private deliverMessage(message: PublishedMessage, origin: object | undefined): void {
+    const registry = this.registries.get(message.table);
+    if (registry === undefined) return;
+    const event = messageEvent(message.key, message.value, this.lastVersion, message.localTime);
+    registry.records.get(message.key)?.forEach((subscription) => {
+      if (subscription !== origin) subscription.deliverMessage(event);
+    });
+    for (const subscription of registry.tables)
+      if (subscription !== origin) subscription.deliverMessage(event);
   }
 
   private deliver(change: Change, dispatch: Dispatch): void {

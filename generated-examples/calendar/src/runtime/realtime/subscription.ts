@@ -350,6 +350,11 @@ export abstract class Subscription implements BufferHolder {
     return full;
   }
 
+  /** A message published to the record (or table) subscribed to; sent like a change's event. */
+  deliverMessage(event: OutgoingEvent): void {
+    this.emit(event);
+  }
+
   /** Sends an event now, or holds it until the initial state is out. */
   protected emit(event: OutgoingEvent): void {
     if (this.phase === 'live') {

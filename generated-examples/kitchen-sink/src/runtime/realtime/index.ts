@@ -61,7 +61,7 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
     counters: app.metrics,
     ...options,
   };
-  const hub = new SubscriptionHub(app.schema, app.store, settings);
+  const hub = new SubscriptionHub(app.schema, app.store, settings, app.messages);
   const router = new Router(app.resources);
   const resolveSocket = (request: IncomingMessage, access: Access): SocketRequest => {
     const url = request.url ?? '/';
@@ -75,11 +75,16 @@ export function createRealtime(app: App, options: Partial<RealtimeOptions> = {})
     const route = router.match(mark < 0 ? url : url.slice(0, mark));
     // The token of a browser's WebSocket is no part of its query.
     const query = mark < 0 ? '' : withoutTokenParameter(url.slice(mark + 1));
-    const target = restrictTarget(routeTarget(app.schema, route, query), access);
-    return { target, format: frameFormat(route, request.headers.accept) };
+    const routed = routeTarget(app.schema, route, query);
+    const target = restrictTarget(routed, access);
+    const format = frameFormat(route, request.headers.accept);
+    // A client publishes to its record when its role may update every record of the table.
+    if (routed.kind !== 'record' || access.table(routed.table.name).update !== true)
+      return { target, format };
+    return { target, format, publishTo: { table: routed.table.name, key: routed.key } };
   };
   const places = new ConnectionCount(settings.maxConnections);
-  const webSockets = new WebSocketEndpoint(hub, settings, resolveSocket, places);
+  const webSockets = new WebSocketEndpoint(hub, settings, resolveSocket, places, app.messages);
   const eventStreams = new EventStreamEndpoint(hub, settings, places);
 
   return {

@@ -68,7 +68,7 @@
  * and by `refresh()`: read from the log in position order after the last position delivered, so
  * each exactly once, in order.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { log } from '../log.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
@@ -147,6 +147,10 @@ const INDEX_BUILD_RETRY_MS = 1000;
 /** Commits read from the log per query when delivering other processes' commits. */
 const DELIVERY_CHUNK = 500;
 const NOTIFY_CHANNEL = 'codegen_commits';
+/** The channel of `broadcast`: messages between the servers of one database, not stored. */
+const BROADCAST_CHANNEL = 'codegen_messages';
+/** PostgreSQL's limit on a notification's payload is 8000 bytes; this leaves room for the prefix. */
+export const MAX_BROADCAST_BYTES = 7900;
 const LAYOUT_VERSION = '1';
 /** Longest identifier PostgreSQL keeps (longer ones are truncated silently). */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -437,6 +441,10 @@ class PostgresStore implements Store {
   /** This process's commits by position, until delivered: no need to read them back. */
   private readonly ownCommits = new Map<number, Commit>();
   private listener: pg.Client | undefined;
+  /** Who hears `broadcast`s of other processes. */
+  private readonly broadcastListeners = new Set<(payload: string) => void>();
+  /** Tells this process's own broadcasts from the others' on the shared channel. */
+  private readonly processId = randomUUID();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelay = RECONNECT_DELAY_MS;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -1285,6 +1293,10 @@ class PostgresStore implements Store {
     client.on('error', lost);
     client.on('end', lost);
     client.on('notification', (message) => {
+      if (message.channel === BROADCAST_CHANNEL && message.payload !== undefined) {
+        this.heardBroadcast(message.payload);
+        return;
+      }
       if (message.channel !== NOTIFY_CHANNEL || message.payload === undefined) return;
       const [bookkeeping, position] = message.payload.split(' ');
       if (bookkeeping !== this.bookName) return;
@@ -1294,6 +1306,7 @@ class PostgresStore implements Store {
     try {
       await client.connect();
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      await client.query(`LISTEN ${BROADCAST_CHANNEL}`);
     } catch (error) {
       if (this.listener === client) {
         this.listener = undefined;
@@ -1306,6 +1319,35 @@ class PostgresStore implements Store {
     this.reconnectDelay = RECONNECT_DELAY_MS;
     // Commits made while the listener was away.
     await this.refresh().catch(() => undefined);
+  }
+
+  /**
+   * Sends `payload` (at most `MAX_BROADCAST_BYTES`) to the other processes serving this database,
+   * through `NOTIFY`: nothing is stored, and a process whose listener is reconnecting misses it.
+   */
+  async broadcast(payload: string): Promise<void> {
+    if (Buffer.byteLength(payload) > MAX_BROADCAST_BYTES)
+      throw new Error(`a broadcast holds at most ${MAX_BROADCAST_BYTES} bytes`);
+    await this.pool.query('SELECT pg_notify($1, $2)', [
+      BROADCAST_CHANNEL,
+      `${this.bookName} ${this.processId} ${payload}`,
+    ]);
+  }
+
+  /** Registers a listener of the other processes' broadcasts; returns the function that removes it. */
+  onBroadcast(listener: (payload: string) => void): () => void {
+    this.broadcastListeners.add(listener);
+    return () => this.broadcastListeners.delete(listener);
+  }
+
+  private heardBroadcast(notification: string): void {
+    const first = notification.indexOf(' ');
+    const second = notification.indexOf(' ', first + 1);
+    if (first < 0 || second < 0) return;
+    if (notification.slice(0, first) !== this.bookName) return;
+    if (notification.slice(first + 1, second) === this.processId) return;
+    const payload = notification.slice(second + 1);
+    for (const listener of this.broadcastListeners) listener(payload);
   }
 
   private scheduleReconnect(): void {

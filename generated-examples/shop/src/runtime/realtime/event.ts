@@ -17,10 +17,13 @@ export type FrameFormat = 'json' | 'cbor' | 'msgpack';
  */
 export interface EventMessage {
   readonly id: Key;
-  readonly type: 'put' | 'delete';
-  /** The record (shaped by the view's `select()`); absent on a delete. */
+  readonly type: 'put' | 'delete' | 'message';
+  /** The record (shaped by the view's `select()`), or a message's value; absent on a delete. */
   readonly value?: unknown;
-  /** The version of the commit (or, for the initial state, of the record). */
+  /**
+   * The version of the commit (or, for the initial state, of the record; for a message, of the
+   * last commit its server had seen).
+   */
   readonly version: number;
   /** The server's clock when the event was produced, in epoch milliseconds. */
   readonly localTime: number;
@@ -114,4 +117,15 @@ export function deleteMessage(
   return unmatched
     ? { id, type: 'delete', version, localTime, reason: 'unmatched' }
     : { id, type: 'delete', version, localTime };
+}
+
+/** A message published to a record's subscribers (contract 8.5): nothing stored, no place in the log. */
+export function messageEvent(
+  id: Key,
+  value: unknown,
+  version: number,
+  localTime: number,
+): OutgoingEvent {
+  // Like the initial state, a message has no place in the commit log: its stream form has no `id:`.
+  return new OutgoingEvent({ id, type: 'message', value, version, localTime }, true);
 }

@@ -1,0 +1,60 @@
+/**
+ * Messages (contract 8.5): a value published to a record's subscribers, as Harper's WebSocket
+ * clients publish to a record's topic. Nothing is stored and nothing enters the commit log: a
+ * message reaches the subscribers connected when it is published, and a subscriber that resumes
+ * later does not get it again.
+ *
+ * The bus is the one place messages go through: the real-time hub listens to it, and the server
+ * sets `relay` to carry each message to the other processes serving the same data (the other
+ * workers, or the other servers on one PostgreSQL database), which hand it to their own bus with
+ * `deliver`.
+ */
+import { clientError } from '../http/errors.js';
+import type { Key } from '../store/types.js';
+
+export interface PublishedMessage {
+  /** The table's type name. */
+  readonly table: string;
+  readonly key: Key;
+  readonly value: unknown;
+  /** When it was published, in epoch milliseconds. */
+  readonly localTime: number;
+}
+
+/** A listener of messages; `origin` is what published the message in this process, if anything did. */
+export type MessageListener = (message: PublishedMessage, origin?: object) => void;
+
+export class MessageBus {
+  readonly #listeners = new Set<MessageListener>();
+  /** Carries a message published here to the other processes serving the same data. */
+  relay: ((message: PublishedMessage) => void) | undefined;
+  /** The longest message, as JSON bytes, that `relay` can carry; undefined: no limit. */
+  maxBytes: number | undefined;
+
+  /**
+   * Publishes `value` to the subscribers of `table`'s record `key` in every process. `origin` (a
+   * publishing socket's subscription) does not hear its own message.
+   */
+  publish(table: string, key: Key, value: unknown, origin?: object): void {
+    const message: PublishedMessage = { table, key, value, localTime: Date.now() };
+    if (this.maxBytes !== undefined && Buffer.byteLength(JSON.stringify(message)) > this.maxBytes) {
+      throw clientError(
+        'PAYLOAD_TOO_LARGE',
+        `A message may hold at most ${this.maxBytes} bytes as JSON on this engine (PostgreSQL's NOTIFY carries them to the other servers)`,
+      );
+    }
+    this.deliver(message, origin);
+    this.relay?.(message);
+  }
+
+  /** Hands a message to this process's listeners only (one another process published). */
+  deliver(message: PublishedMessage, origin?: object): void {
+    for (const listener of this.#listeners) listener(message, origin);
+  }
+
+  /** Registers a listener; returns the function that removes it. */
+  onMessage(listener: MessageListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
