@@ -22,6 +22,7 @@ import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './clust
 import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
 import { openPostgresStore } from './store/postgres.js';
+import { checkRetyped } from './storedTypes.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
 
 export interface ServerOptions<DB = unknown> {
@@ -66,6 +67,11 @@ export interface RunningServer {
   readonly app: App;
   /** The node HTTP server, for tools that need its events. */
   readonly server: Server;
+  /**
+   * Settles once the start-up check of stored values whose attribute's type changed has logged
+   * what it found (contract section 11); at once when there is nothing to check.
+   */
+  readonly storedTypesChecked: Promise<void>;
   /** Stops accepting, drains in-flight requests, closes sockets and the store. */
   close(): Promise<void>;
 }
@@ -114,6 +120,12 @@ export async function runServer<DB>(
     release();
     throw new StartupError(phase, error, config);
   }
+  // In the background: the server answers meanwhile. One process of a cluster checks.
+  const storedTypesChecked = buildsIndexes()
+    ? checkRetyped(store, schema).catch((error: unknown) => {
+        log.error('checking stored values against the schema failed', { err: error });
+      })
+    : Promise.resolve();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
 
@@ -121,6 +133,7 @@ export async function runServer<DB>(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await http.close();
+      await storedTypesChecked;
       app.metrics.close();
       auth.close();
       await store.close();
@@ -145,7 +158,15 @@ export async function runServer<DB>(
   }
 
   if (options.announce ?? true) log.info(`listening on ${url}`, { url, engine: engineOf(config) });
-  return { url, port: address.port, config, app, server: http.server, close };
+  return {
+    url,
+    port: address.port,
+    config,
+    app,
+    server: http.server,
+    storedTypesChecked,
+    close,
+  };
 }
 
 /**
@@ -242,6 +263,10 @@ function tellingCommits(store: Store, committed: () => void): Store {
     changesSince: (version, limit) => store.changesSince(version, limit),
     close: () => store.close(),
   };
+  if (store.retypedAttributes !== undefined) {
+    telling.retypedAttributes = () => store.retypedAttributes?.() ?? [];
+    telling.settleRetyped = (names) => store.settleRetyped?.(names) ?? Promise.resolve();
+  }
   if (store.indexesBuilt === undefined) return telling;
   return { ...telling, indexesBuilt: () => store.indexesBuilt?.() ?? Promise.resolve() };
 }
