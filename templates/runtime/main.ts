@@ -119,8 +119,9 @@ export async function runServer<DB>(
     throw new StartupError(phase, error, config);
   }
   // In the background: the server answers meanwhile. One process of a cluster checks.
+  const stopChecking = new AbortController();
   const storedTypesChecked = buildsIndexes()
-    ? checkRetyped(store, schema).catch((error: unknown) => {
+    ? checkRetyped(store, schema, stopChecking.signal).catch((error: unknown) => {
         log.error('checking stored values against the schema failed', { err: error });
       })
     : Promise.resolve();
@@ -130,6 +131,7 @@ export async function runServer<DB>(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      stopChecking.abort();
       await http.close();
       await storedTypesChecked;
       app.metrics.close();

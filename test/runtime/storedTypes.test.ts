@@ -11,7 +11,14 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runServer, type RunningServer } from '../../templates/runtime/main.js';
 import type { SchemaMeta } from '../../templates/runtime/meta.js';
-import { StoredTypes, runConvert } from '../../templates/runtime/storedTypes.js';
+import { useLog, linesLog } from '../../templates/runtime/log.js';
+import {
+  StoredTypes,
+  checkRetyped,
+  convertAttribute,
+  runConvert,
+} from '../../templates/runtime/storedTypes.js';
+import { openLmdbStore } from '../../templates/runtime/store/lmdb.js';
 import type { Commit } from '../../templates/runtime/store/types.js';
 import { verifyStore } from '../../templates/runtime/verify.js';
 import { ENGINES, stopEngines } from '../helpers/engines.js';
@@ -239,3 +246,71 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('the store underneath', () => {
+  const directories: string[] = [];
+  afterAll(() => {
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  });
+
+  /** A data directory whose Tag.label was an Int and is now a @unique String. */
+  async function retypedTags(records: Record<string, unknown>) {
+    const directory = mkdtempSync(path.join(tmpdir(), 'stored-types-store-'));
+    directories.push(directory);
+    const tags = (type: 'Int' | 'String'): SchemaMeta => ({
+      tables: [
+        table('Tag', [
+          a('id', 'ID', { primaryKey: true }),
+          { ...a('label', type, { indexed: true }), unique: true },
+        ]),
+      ],
+      objectTypes: [],
+    });
+    const before = openLmdbStore(tags('Int'), { path: directory, log: () => {} });
+    await before.write((txn) => {
+      for (const [id, label] of Object.entries(records)) txn.put('Tag', id, { id, label });
+    });
+    await before.close();
+    const schema = tags('String');
+    return { schema, store: openLmdbStore(schema, { path: directory, log: () => {} }) };
+  }
+
+  it('leaves a @unique value alone when its conversion would duplicate another record', async () => {
+    const { schema, store } = await retypedTags({ t1: 5, t2: '5', t3: 6 });
+    try {
+      const [tag] = schema.tables;
+      const label = tag!.attributes[1]!;
+      expect(await convertAttribute(store, schema, tag!, label, false)).toEqual({
+        name: 'Tag.label',
+        type: 'String',
+        converted: 1,
+        cleared: 0,
+        left: 0,
+        leftKeys: [],
+        duplicates: 1,
+        duplicateKeys: ['t1'],
+      });
+      expect((await store.read().get('Tag', 't1'))?.value).toEqual({ id: 't1', label: 5 });
+      expect((await store.read().get('Tag', 't3'))?.value).toEqual({ id: 't3', label: '6' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a check stopped by the server says nothing and forgets nothing', async () => {
+    const { schema, store } = await retypedTags({ t1: 'a' });
+    const lines: string[] = [];
+    useLog(linesLog((line) => lines.push(line)));
+    try {
+      expect(store.retypedAttributes?.()).toEqual(['Tag.label']);
+      await checkRetyped(store, schema, AbortSignal.abort());
+      expect(lines).toEqual([]);
+      expect(store.retypedAttributes?.()).toEqual(['Tag.label']);
+      await checkRetyped(store, schema);
+      expect(lines).toEqual(['schema: every stored value of Tag.label fits its type String']);
+      expect(store.retypedAttributes?.()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -17,7 +17,8 @@ import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
 import { storesValues } from './store/evolution.js';
 import { openLmdbStore } from './store/lmdb.js';
 import { openPostgresStore } from './store/postgres.js';
-import type { Key, Store, StoredValue } from './store/types.js';
+import { indexValueOf } from './store/indexValues.js';
+import type { Key, Store, StoredValue, WriteTxn } from './store/types.js';
 import { RecordValidator } from './validate.js';
 
 /** How a stored value stands to its attribute's declared type. */
@@ -129,13 +130,14 @@ export interface Misfits {
 /**
  * Reads every record of the tables that `names` (`Table.attribute`) name, in the store's batches
  * (nothing is held open between two), and counts the values of those attributes that do not fit.
- * Names the schema does not declare are left out.
+ * Names the schema does not declare are left out. Undefined when `signal` aborted the reading.
  */
 export async function findMisfits(
   store: Store,
   schema: SchemaMeta,
   names: readonly string[],
-): Promise<Misfits[]> {
+  signal?: AbortSignal,
+): Promise<Misfits[] | undefined> {
   const types = new StoredTypes(schema);
   const found: Misfits[] = [];
   for (const { table, attributes } of targetsOf(schema, names)) {
@@ -146,6 +148,7 @@ export async function findMisfits(
       keys: [] as Key[],
     }));
     for await (const batch of store.read().scan(table.name)) {
+      if (signal?.aborted === true) return undefined;
       for (const entry of batch) {
         for (const tally of counts) {
           const fit = types.fit(table, tally.attribute, entry.value[tally.attribute.name]);
@@ -206,12 +209,19 @@ export function misfitLine(misfits: Misfits): string {
 /**
  * The check on start: reads the records of every attribute whose type changed while records were
  * stored (`Store.retypedAttributes`), logs a line for each that holds values of another type, and
- * forgets the ones that hold none, so that later starts read nothing.
+ * forgets the ones that hold none, so that later starts read nothing. `signal` stops it between
+ * two batches (the server is stopping), reporting nothing.
  */
-export async function checkRetyped(store: Store, schema: SchemaMeta): Promise<void> {
+export async function checkRetyped(
+  store: Store,
+  schema: SchemaMeta,
+  signal?: AbortSignal,
+): Promise<void> {
   const names = store.retypedAttributes?.() ?? [];
   if (names.length === 0) return;
-  const found = await findMisfits(store, schema, names);
+  const found = await findMisfits(store, schema, names, signal);
+  // The server is stopping: the next start checks again.
+  if (found === undefined) return;
   const settled: string[] = [];
   for (const misfits of found) {
     if (misfits.count === 0) {
@@ -240,6 +250,9 @@ export interface ConvertResult {
   /** Records whose value neither converts nor was cleared (a required attribute, or no --clear). */
   readonly left: number;
   readonly leftKeys: readonly Key[];
+  /** Records of a `@unique` attribute whose converted value another record already holds. */
+  readonly duplicates: number;
+  readonly duplicateKeys: readonly Key[];
 }
 
 /**
@@ -261,17 +274,26 @@ export async function convertAttribute(
   let cleared = 0;
   let left = 0;
   const leftKeys: Key[] = [];
+  let duplicates = 0;
+  const duplicateKeys: Key[] = [];
   for await (const batch of store.read().scan(table.name)) {
     const keys = batch
       .filter((entry) => types.fit(table, attribute, entry.value[name]).kind !== 'fits')
       .map((entry) => entry.key);
     if (keys.length === 0) continue;
     const { value: outcome } = await store.write(async (txn) => {
-      const counts = { converted: 0, cleared: 0, left: [] as Key[] };
+      const counts = { converted: 0, cleared: 0, left: [] as Key[], duplicates: [] as Key[] };
       for (const entry of await txn.getMany(table.name, keys)) {
         if (entry === undefined) continue;
         const fit = types.fit(table, attribute, entry.value[name]);
         if (fit.kind === 'convertible') {
+          if (
+            attribute.unique === true &&
+            (await heldByAnother(txn, table, attribute, entry.key, fit.value))
+          ) {
+            counts.duplicates.push(entry.key);
+            continue;
+          }
           txn.put(table.name, entry.key, { ...entry.value, [name]: fit.value });
           counts.converted++;
         } else if (fit.kind === 'misfit' && clear && !attribute.nonNull) {
@@ -286,7 +308,10 @@ export async function convertAttribute(
     converted += outcome.converted;
     cleared += outcome.cleared;
     left += outcome.left.length;
+    duplicates += outcome.duplicates.length;
     for (const key of outcome.left) if (leftKeys.length < SAMPLE_KEYS) leftKeys.push(key);
+    for (const key of outcome.duplicates)
+      if (duplicateKeys.length < SAMPLE_KEYS) duplicateKeys.push(key);
   }
   return {
     name: `${table.name}.${name}`,
@@ -295,7 +320,33 @@ export async function convertAttribute(
     cleared,
     left,
     leftKeys,
+    duplicates,
+    duplicateKeys,
   };
+}
+
+/**
+ * Whether a record other than `key` holds `value` in the `@unique` attribute's index: converting
+ * would give two records one value (the transaction's range read makes a concurrent write of it
+ * run one of the two again).
+ */
+async function heldByAnother(
+  txn: WriteTxn,
+  table: TableMeta,
+  attribute: AttributeMeta,
+  key: Key,
+  value: unknown,
+): Promise<boolean> {
+  const indexed = indexValueOf(value);
+  if (indexed === undefined || indexed === null) return false;
+  const point = {
+    start: { value: indexed, inclusive: true },
+    end: { value: indexed, inclusive: true },
+  };
+  for await (const batch of txn.scanIndex(table.name, attribute.name, point, { expected: 2 })) {
+    if (batch.some((entry) => entry.key !== key)) return true;
+  }
+  return false;
 }
 
 function without(record: StoredValue, name: string): StoredValue {
@@ -369,9 +420,15 @@ export async function runConvert(
   try {
     const result = await convertAttribute(store, schema, target.table, target.attribute, clear);
     console.log(
-      `${result.name} (${result.type}): ${result.converted} converted, ${result.cleared} cleared, ${result.left} left`,
+      `${result.name} (${result.type}): ${result.converted} converted, ${result.cleared} cleared, ${result.left + result.duplicates} left`,
     );
-    if (result.left === 0) return 0;
+    if (result.duplicates > 0) {
+      const keys = result.duplicateKeys.map((key) => JSON.stringify(key)).join(', ');
+      console.error(
+        `${result.duplicates} record${result.duplicates === 1 ? '' : 's'} (keys ${keys}${result.duplicates > result.duplicateKeys.length ? ', …' : ''}) would hold a value that another record already holds in ${result.name}, which is @unique: write them with new values`,
+      );
+    }
+    if (result.left === 0) return result.duplicates === 0 ? 0 : 1;
     const keys = result.leftKeys.map((key) => JSON.stringify(key)).join(', ');
     console.error(
       `${result.left} record${result.left === 1 ? '' : 's'} still hold values that do not fit ${result.type} (keys ${keys}${result.left > result.leftKeys.length ? ', …' : ''}): ` +
