@@ -104,6 +104,19 @@ process.exitCode = await runVerify(schema, process.argv.slice(2), process.env);
 `;
 }
 
+/**
+ * `src/convert.ts`: `npm run convert -- <Table>.<attribute> [--clear]` converts stored values that
+ * an attribute's type change left behind (contract section 11).
+ */
+function emitConvert(header: string): string {
+  return `${header}
+import { runConvert } from './runtime/storedTypes.js';
+import { schema } from './schema.js';
+
+process.exitCode = await runConvert(schema, process.argv.slice(2), process.env);
+`;
+}
+
 /** `src/backup.ts` and `src/restore.ts`: `npm run backup -- <file>`, `npm run restore -- <file>`. */
 function emitBackupCommand(header: string, command: 'runBackup' | 'runRestore'): string {
   return `${header}
@@ -244,6 +257,7 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   const roles = !deleted.has(ROLES_PATH);
   add('src/main.ts', options.templates.main({ header, roles }));
   add('src/verify.ts', emitVerify(header));
+  add('src/convert.ts', emitConvert(header));
   add('src/users.ts', emitUsers(header, roles));
   add('src/backup.ts', emitBackupCommand(header, 'runBackup'));
   add('src/restore.ts', emitBackupCommand(header, 'runRestore'));

@@ -177,6 +177,17 @@ export class RecordValidator {
     checkKey(this.table, key, this.table.primaryKey, problems);
   }
 
+  /**
+   * The stored form of `value` as `attribute` of this table (dates as `Date`, big integers as
+   * `bigint`), or undefined when it does not fit the attribute's type: what the check of stored
+   * values after a type change asks (contract section 11).
+   */
+  storedForm(attribute: AttributeMeta, value: unknown): { readonly value: unknown } | undefined {
+    const problems: Problem[] = [];
+    const stored = this.checkValue(attribute, value, attribute.name, 0, problems);
+    return problems.length === 0 ? { value: stored } : undefined;
+  }
+
   private checkValue(
     shape: ValueShape,
     value: unknown,

@@ -11,6 +11,7 @@ import { CONFIG_VARIABLES } from './config.js';
 import type { SchemaMeta, TableMeta } from './meta.js';
 import { indexValuesOf } from './store/indexValues.js';
 import { openLmdbSnapshot, type LmdbSnapshot } from './store/lmdbSnapshot.js';
+import { StoredTypes, typeText } from './storedTypes.js';
 
 export type ProblemKind =
   /** A table's or a declared index's database is not in the environment. */
@@ -33,7 +34,12 @@ export type ProblemKind =
    * The commit log disagrees with the tables: an entry that is not a commit, versions out of
    * order, or a record that is not what the last commit writing it left.
    */
-  | 'commit-log';
+  | 'commit-log'
+  /**
+   * A record holds a value that does not fit its attribute's declared type: it was stored before
+   * the type changed (contract section 11); `npm run convert` converts or clears it.
+   */
+  | 'type-mismatch';
 
 export interface VerifyProblem {
   readonly kind: ProblemKind;
@@ -99,12 +105,14 @@ class Verification {
   private readonly notes: string[] = [];
   private readonly digest = createHash('sha256');
   private readonly versionFloor: number | undefined;
+  private readonly storedTypes: StoredTypes;
 
   constructor(
     private readonly schema: SchemaMeta,
     private readonly snapshot: LmdbSnapshot,
     private readonly dataDir: string,
   ) {
+    this.storedTypes = new StoredTypes(schema);
     const floor = snapshot.versionFloor();
     this.versionFloor = typeof floor === 'number' ? floor : undefined;
   }
@@ -229,6 +237,7 @@ class Verification {
         continue;
       }
       this.checkVersion(table, key, version);
+      this.checkTypes(table, key, value);
       for (const [attribute, entries] of expected) {
         for (const indexValue of indexValuesOf(value[attribute])) {
           entries.set(canonical([indexValue, key]), { value: indexValue, key });
@@ -321,6 +330,26 @@ class Verification {
         kind: 'invalid-key',
         table: table.name,
         message: `record ${show(key)} has ${table.primaryKey} ${show(value[table.primaryKey])}`,
+      });
+    }
+  }
+
+  /** Every stored attribute's value against its declared type (absent and null values fit). */
+  private checkTypes(table: TableMeta, key: unknown, record: Record<string, unknown>): void {
+    for (const attribute of this.storedTypes.checkedAttributes(table)) {
+      const value = record[attribute.name];
+      const fit = this.storedTypes.fit(table, attribute, value);
+      if (fit.kind === 'fits') continue;
+      const name = `${table.name}.${attribute.name}`;
+      this.report({
+        kind: 'type-mismatch',
+        table: table.name,
+        attribute: attribute.name,
+        message: `record ${show(key)} holds ${show(value)}, which does not fit ${typeText(attribute)}; ${
+          fit.kind === 'convertible'
+            ? `npm run convert -- ${name} converts it`
+            : `it does not convert: npm run convert -- ${name} --clear clears it`
+        }`,
       });
     }
   }

@@ -280,7 +280,7 @@ describe('schema changes', () => {
     const store = open(changed, directory, log);
     expect(log).toEqual([
       'schema: Product.name is now required: existing records without it keep lacking it until they are written again',
-      'schema: Product.stockQuantity is now Float instead of Int: stored values are not converted, and queries convert their values to the new type',
+      'schema: Product.stockQuantity is now Float instead of Int: stored values are not converted; the server checks them once it listens and logs the records whose values do not fit',
       'schema: Product.sku is new: existing records do not have it',
       'schema: Product.tags was removed: existing records keep their values, now undeclared attributes',
     ]);

@@ -21,7 +21,13 @@ import { mkdirSync } from 'node:fs';
 import { getLastVersion, open } from 'lmdb';
 import { log } from '../log.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
-import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evolution.js';
+import {
+  describeSchemaChanges,
+  parseRetyped,
+  parseStoredSchema,
+  retypedAttributes,
+  serializeSchema,
+} from './evolution.js';
 import { indexValuesOf, inIndexRange } from './indexValues.js';
 import {
   INDEX_BUILD_BATCH,
@@ -143,6 +149,8 @@ const VERSION_FLOOR_LEAD_MS = 1000;
 const PRUNED_THROUGH = 'logPrunedThrough';
 /** The schema the data directory was last served with (`evolution.ts`). */
 const STORED_SCHEMA = 'schema';
+/** The attributes whose type changed while records were stored (`retypedAttributes`). */
+const RETYPED = 'retyped';
 /** Database handles beyond the declared ones: the meta and log databases, and indexes to drop. */
 const SPARE_DBS = 64;
 /** lmdb-js `transactionSync` flag: inside a write transaction, run as an abortable child. */
@@ -348,6 +356,8 @@ class LmdbStore implements Store, Databases {
   private readonly keyBlocks = new Map<string, { next: number; end: number }>();
   private readonly turns = new Turns();
   private readonly shared: boolean;
+  /** See `retypedAttributes`. */
+  private retyped: readonly string[] = [];
 
   constructor(schema: SchemaMeta, options: LmdbStoreOptions) {
     const { path } = options;
@@ -846,12 +856,33 @@ class LmdbStore implements Store, Databases {
   private evolve(schema: SchemaMeta, log: (line: string) => void): void {
     const stored: unknown = this.meta.get(STORED_SCHEMA);
     const current = serializeSchema(schema);
-    if (stored === current) return;
+    const known = parseRetyped(this.meta.get(RETYPED));
+    if (stored === current) {
+      this.retyped = known;
+      return;
+    }
     const previous = parseStoredSchema(stored);
     if (previous !== undefined) {
       for (const change of describeSchemaChanges(previous, schema)) log(`schema: ${change}`);
     }
-    this.meta.putSync(STORED_SCHEMA, current);
+    this.retyped = retypedAttributes(previous, schema, known);
+    this.env.transactionSync(() => {
+      this.meta.putSync(STORED_SCHEMA, current);
+      this.meta.putSync(RETYPED, JSON.stringify(this.retyped));
+    });
+  }
+
+  retypedAttributes(): readonly string[] {
+    return this.retyped;
+  }
+
+  settleRetyped(names: readonly string[]): Promise<void> {
+    this.env.transactionSync(() => {
+      const left = parseRetyped(this.meta.get(RETYPED)).filter((name) => !names.includes(name));
+      this.meta.putSync(RETYPED, JSON.stringify(left));
+      this.retyped = left;
+    });
+    return Promise.resolve();
   }
 }
 

@@ -70,7 +70,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { log } from '../log.js';
 import type { SchemaMeta, TableMeta } from '../meta.js';
-import { describeSchemaChanges, parseStoredSchema, serializeSchema } from './evolution.js';
+import {
+  describeSchemaChanges,
+  parseRetyped,
+  parseStoredSchema,
+  retypedAttributes,
+  serializeSchema,
+} from './evolution.js';
 import { indexValuesOf } from './indexValues.js';
 import { fromJson, indexColumns, indexValueFrom, toJson, toJsonText } from './postgresValues.js';
 import { overlayIndex, overlayRecords, ownIndexEntries } from './overlay.js';
@@ -432,6 +438,8 @@ class PostgresStore implements Store {
   private committing: Promise<void> | undefined;
   /** The highest version this process has given or seen committed. */
   private highestVersion = 0;
+  /** See `retypedAttributes`. */
+  private retyped: readonly string[] = [];
   private closed = false;
   /** The last log position handed to the listeners (or passed while there were none). */
   private lastDelivered = 0;
@@ -631,6 +639,10 @@ class PostgresStore implements Store {
     );
     const current = serializeSchema(this.schema);
     const previousText = stored.rows[0]?.value;
+    const knownRetyped = await client.query<{ value: string }>(
+      `SELECT value FROM ${book}.meta WHERE name = 'retyped'`,
+    );
+    this.retyped = parseRetyped(knownRetyped.rows[0]?.value);
     if (previousText !== undefined && previousText !== current) {
       const previous = parseStoredSchema(previousText);
       if (previous === undefined) {
@@ -640,6 +652,11 @@ class PostgresStore implements Store {
       }
       for (const change of describeSchemaChanges(previous, this.schema))
         this.log(`schema: ${change}`);
+      this.retyped = retypedAttributes(previous, this.schema, this.retyped);
+      await client.query(
+        `INSERT INTO ${book}.meta VALUES ('retyped', $1) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+        [JSON.stringify(this.retyped)],
+      );
     }
     const known = await client.query<{ storage: string; relation: string; key_type: string }>(
       `SELECT storage, relation, key_type FROM ${book}.tables`,
@@ -867,6 +884,31 @@ class PostgresStore implements Store {
   /** Whether the index holds every record (false while it is built in the background). */
   indexReady(table: string, attribute: string): boolean {
     return !this.building.has(`${table}\0${attribute}`);
+  }
+
+  retypedAttributes(): readonly string[] {
+    return this.retyped;
+  }
+
+  async settleRetyped(names: readonly string[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const stored = await client.query<{ value: string }>(
+        `SELECT value FROM ${this.book}.meta WHERE name = 'retyped' FOR UPDATE`,
+      );
+      const left = parseRetyped(stored.rows[0]?.value).filter((name) => !names.includes(name));
+      await client.query(`UPDATE ${this.book}.meta SET value = $1 WHERE name = 'retyped'`, [
+        JSON.stringify(left),
+      ]);
+      await client.query('COMMIT');
+      this.retyped = left;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   indexesBuilt(): Promise<void> {

@@ -261,4 +261,13 @@ export interface Store {
    * is); rejects if the store closes first. Omitted by stores whose indexes are always complete.
    */
   indexesBuilt?(): Promise<void>;
+  /**
+   * The attributes (`Table.attribute`) whose declared type changed while records were stored, and
+   * that no check has found clean since (contract section 11); kept in the data directory, so that
+   * a start after the change hears of them whichever process opened the store first. Omitted by
+   * stores that keep no schema (test doubles).
+   */
+  retypedAttributes?(): readonly string[];
+  /** Forgets these retyped attributes: a check found that every stored value fits its type. */
+  settleRetyped?(names: readonly string[]): Promise<void>;
 }

@@ -102,6 +102,16 @@ const MISTAKES: readonly Mistake[] = [
     message: /^The value 'abc' does not fit 'price', which expects /,
   },
   {
+    request: ['GET', '/Product/?price='],
+    code: 'QUERY_INVALID_VALUE',
+    message: "An empty value does not fit 'price', which expects Float (a number)",
+  },
+  {
+    request: ['GET', '/Product/?price=gt='],
+    code: 'QUERY_INVALID_VALUE',
+    message: /^An empty value does not fit 'price', which expects Float/,
+  },
+  {
     request: ['GET', '/Product/?nope=1'],
     code: 'QUERY_UNKNOWN_ATTRIBUTE',
     message: /^Product has no attribute 'nope'/,

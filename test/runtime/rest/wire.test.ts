@@ -189,6 +189,19 @@ describe('the wire, as Harper answers it (issue 16)', () => {
     });
   });
 
+  it("CBOR collections are one indefinite-length array, Harper's streaming form", async () => {
+    const response = await get('/Product/?categoryId=c1&select(id)', {
+      Accept: 'application/cbor',
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    // 0x9f opens an array of unknown length, 0xff closes it; the records stand between.
+    expect(bytes[0]).toBe(0x9f);
+    expect(bytes.at(-1)).toBe(0xff);
+    expect(decodeCbor(bytes)).toEqual(['p1', 'p2']);
+    const none = await get('/Product/?categoryId=none', { Accept: 'application/cbor' });
+    expect([...Buffer.from(await none.arrayBuffer())]).toEqual([0x9f, 0xff]);
+  });
+
   it('MessagePack collections are a sequence of values, one per record', async () => {
     const response = await get('/Product/?categoryId=c1&select(id)', {
       Accept: 'application/x-msgpack',

@@ -24,6 +24,7 @@ import { openLmdbStore } from './store/lmdb.js';
 import { MAX_BROADCAST_BYTES, openPostgresStore } from './store/postgres.js';
 import type { MessageBus, PublishedMessage } from './realtime/messages.js';
 import { expiringStore, ExpirySweeper, type Lifetimes } from './store/expiring.js';
+import { checkRetyped } from './storedTypes.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
 
 export interface ServerOptions<DB = unknown> {
@@ -75,6 +76,11 @@ export interface RunningServer {
   readonly server: Server;
   /** What removes expired records (null when no table expires, or another worker does it). */
   readonly sweeper: ExpirySweeper | null;
+  /**
+   * Settles once the start-up check of stored values whose attribute's type changed has logged
+   * what it found (contract section 11); at once when there is nothing to check.
+   */
+  readonly storedTypesChecked: Promise<void>;
   /** Stops accepting, drains in-flight requests, closes sockets and the store. */
   close(): Promise<void>;
 }
@@ -131,14 +137,23 @@ export async function runServer<DB>(
     release();
     throw new StartupError(phase, error, config);
   }
+  // In the background: the server answers meanwhile. One process of a cluster checks.
+  const stopChecking = new AbortController();
+  const storedTypesChecked = buildsIndexes()
+    ? checkRetyped(store, schema, stopChecking.signal).catch((error: unknown) => {
+        log.error('checking stored values against the schema failed', { err: error });
+      })
+    : Promise.resolve();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      stopChecking.abort();
       await http.close();
       await sweeper?.close();
+      await storedTypesChecked;
       app.metrics.close();
       auth.close();
       await store.close();
@@ -163,7 +178,16 @@ export async function runServer<DB>(
   }
 
   if (options.announce ?? true) log.info(`listening on ${url}`, { url, engine: engineOf(config) });
-  return { url, port: address.port, config, app, server: http.server, sweeper, close };
+  return {
+    url,
+    port: address.port,
+    config,
+    app,
+    server: http.server,
+    sweeper,
+    storedTypesChecked,
+    close,
+  };
 }
 
 /**
@@ -301,6 +325,10 @@ function tellingCommits(store: Store, committed: () => void): Store {
     changesSince: (version, limit) => store.changesSince(version, limit),
     close: () => store.close(),
   };
+  if (store.retypedAttributes !== undefined) {
+    telling.retypedAttributes = () => store.retypedAttributes?.() ?? [];
+    telling.settleRetyped = (names) => store.settleRetyped?.(names) ?? Promise.resolve();
+  }
   if (store.indexesBuilt === undefined) return telling;
   return { ...telling, indexesBuilt: () => store.indexesBuilt?.() ?? Promise.resolve() };
 }

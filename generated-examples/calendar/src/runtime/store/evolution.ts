@@ -109,7 +109,7 @@ function tableChanges(old: TableMeta, table: TableMeta): string[] {
     }
     if (valueText(previous) !== valueText(attribute)) {
       messages.push(
-        `${label} is now ${typeText(attribute)} instead of ${typeText(previous)}: stored values are not converted, and queries convert their values to the new type`,
+        `${label} is now ${typeText(attribute)} instead of ${typeText(previous)}: stored values are not converted; the server checks them once it listens and logs the records whose values do not fit`,
       );
     } else if (!previous.nonNull && attribute.nonNull) {
       messages.push(
@@ -143,4 +143,56 @@ function typeText(attribute: AttributeMeta): string {
 function valueText(attribute: AttributeMeta): string {
   const element = attribute.type.name;
   return attribute.list ? `[${element}${attribute.elementNonNull ? '!' : ''}]` : element;
+}
+
+/**
+ * The attributes (`Table.attribute`) whose stored values may no longer fit their declared type:
+ * those of `known` (kept in the data directory from earlier starts) that the schema still declares,
+ * and those whose type changed from `previous` to `current`. The server checks them when it starts
+ * and forgets one once none of its stored values is left over (contract section 11). Sorted.
+ */
+export function retypedAttributes(
+  previous: SchemaMeta | undefined,
+  current: SchemaMeta,
+  known: readonly string[],
+): string[] {
+  const names = new Set<string>();
+  const checked = new Map<string, AttributeMeta>();
+  for (const table of current.tables) {
+    if (table.name.startsWith('$')) continue;
+    for (const attribute of table.attributes) {
+      if (storesValues(attribute)) checked.set(`${table.name}.${attribute.name}`, attribute);
+    }
+  }
+  for (const name of known) if (checked.has(name)) names.add(name);
+  for (const table of previous?.tables ?? []) {
+    for (const attribute of table.attributes) {
+      const name = `${table.name}.${attribute.name}`;
+      const now = checked.get(name);
+      if (now !== undefined && storesValues(attribute) && valueText(attribute) !== valueText(now))
+        names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+/** The list `retypedAttributes` keeps in the data directory, from its stored form (JSON text). */
+export function parseRetyped(stored: unknown): string[] {
+  if (typeof stored !== 'string') return [];
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    return Array.isArray(parsed)
+      ? parsed.filter((name): name is string => typeof name === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether the attribute holds values that writes give it: not the key, a relationship (computed
+ * when read) or a timestamp (the server sets it).
+ */
+export function storesValues(attribute: AttributeMeta): boolean {
+  return !attribute.primaryKey && attribute.relationship === null && attribute.timestamp === null;
 }

@@ -313,7 +313,7 @@ class Coercer {
       const value = shown ?? describeDecoded(decoded, raw);
       throw queryError(
         'QUERY_INVALID_VALUE',
-        `The value '${value}' does not fit '${node.name}', which expects ${expected}`,
+        `${value === '' ? 'An empty value' : `The value '${value}'`} does not fit '${node.name}', which expects ${expected}`,
         {
           position: raw.position,
           attribute: node.name,
