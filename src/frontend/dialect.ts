@@ -16,7 +16,11 @@ export type ArgumentKind =
   /** A value of the attribute's own type (`@default(value:)`), checked by its own rule. */
   | 'value'
   /** `true` or `false` (`@export(rest:)`). */
-  | 'boolean';
+  | 'boolean'
+  /** A JavaScript expression over the record's attributes (`@computed(from:)`), checked by its own rule. */
+  | 'expression'
+  /** A whole number, 0 or more (`@computed(version:)`). */
+  | 'version';
 
 export interface DirectiveSpec {
   readonly name: string;
@@ -42,6 +46,8 @@ const PRINTED_KINDS: Readonly<Record<ArgumentKind, string>> = {
   seconds: 'Int',
   value: '<the attribute type>',
   boolean: 'Boolean',
+  expression: 'String',
+  version: 'Int',
 };
 
 function directive(
@@ -107,6 +113,10 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
     directive('relationship', 'field', [
       ['from', 'attribute'],
       ['to', 'attribute'],
+    ]),
+    directive('computed', 'field', [
+      ['from', 'expression'],
+      ['version', 'version'],
     ]),
     directive('createdTime', 'field', []),
     directive('updatedTime', 'field', []),

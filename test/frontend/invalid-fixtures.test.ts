@@ -95,6 +95,10 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:3:30',
     'The default of "Product.stock" (Int) is "none", not an integer (Int)',
   ],
+  'computed-attributes': [
+    'schema.graphql:4:35',
+    'The from: of "Post.summary" is not a JavaScript expression (Expression expected.)',
+  ],
   'unique-attributes': [
     'schema.graphql:3:20',
     '"User.emails" is a list, whose values are several, so it cannot be @unique; make it a single value',
