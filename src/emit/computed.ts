@@ -34,8 +34,9 @@ function entry(table: TableMeta, attribute: AttributeMeta): string {
         .map((other) => other.name),
     );
     const reads = parsed.names.some((used) => stored.has(used.name));
-    const body = readFromRecord(from, parsed, stored, 'record');
-    return `    ${name}: (${reads ? 'record' : ''}) => ${body},\n`;
+    const body = readFromRecord(from, parsed, stored, 'record').trim();
+    // An arrow function's body that starts with `{` is a block, not an object: parenthesize it.
+    return `    ${name}: (${reads ? 'record' : ''}) => ${body.startsWith('{') ? `(${body})` : body},\n`;
   }
   if (!attribute.nonNull)
     return `    // ${graphqlType(attribute)}: compute it from the record, (record) => …; null until you do.\n    ${name}: () => null,\n`;

@@ -20,13 +20,14 @@ import type { AnyTable, RuntimeHooks } from './tableSet.js';
  * The functions of the computed attributes, by table and attribute. `C` names each table's
  * computed attributes (the generated `Computed` interface of `src/database.ts`). A function gets
  * the record as it is about to be stored, without its computed attributes (key, timestamps and
- * every other attribute set), and returns the attribute's value.
+ * every other attribute set), and returns the attribute's value; for a nullable attribute,
+ * `undefined` too (an optional attribute read as it is), stored as null.
  */
 export type ComputedFunctions<DB, C> = {
   readonly [N in keyof C & keyof DB]: {
     readonly [A in C[N] & keyof RecordOf<DB, N>]: (
       record: Readonly<Omit<RecordOf<DB, N>, C[N] & keyof RecordOf<DB, N>>>,
-    ) => RecordOf<DB, N>[A];
+    ) => RecordOf<DB, N>[A] | (null extends RecordOf<DB, N>[A] ? undefined : never);
   };
 };
 
