@@ -133,6 +133,20 @@ describe.each(ENGINES)('@computed on $name', (engine) => {
     expect(await json('/Post/b.summary')).toBe('Hi by nobody');
   });
 
+  it('describes it in GET /T: computed, with from and version', async () => {
+    const described = (await json('/Post')) as {
+      attributes: { name: string; computed?: true; from?: string; version?: number }[];
+    };
+    const byName = new Map(described.attributes.map((attribute) => [attribute.name, attribute]));
+    expect(byName.get('summary')).toMatchObject({
+      computed: true,
+      from: "title + ' by ' + author",
+      version: 0,
+    });
+    expect(byName.get('size')).toMatchObject({ computed: true, version: 1, indexed: true });
+    expect(byName.get('title')?.computed).toBeUndefined();
+  });
+
   it('computes it again on a PATCH of the attributes it reads', async () => {
     expect((await send('PATCH', '/Post/a', { author: 'Bob' })).status).toBe(204);
     expect(await json('/Post/a')).toMatchObject({ summary: 'Hello by Bob', size: 5 });
@@ -196,6 +210,8 @@ describe.each(ENGINES)('@computed on $name', (engine) => {
     expect(lines).toContain(
       'computing Post.size (version 1 → 2), Post.shout (new, version 0) for the 5 records of Post',
     );
+    // The schema's change log does not claim that records lack the new attribute.
+    expect(lines.filter((line) => line.includes('Post.shout is new'))).toEqual([]);
     expect(lines.find((line) => line.startsWith('computed '))).toMatch(
       /^computed Post\.size, Post\.shout: 5 of 5 records changed \(\d+ ms\)$/,
     );
