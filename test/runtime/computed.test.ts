@@ -69,6 +69,7 @@ const computedV2: RuntimeComputed = {
 const hooks: Hooks<unknown> = {
   Post: {
     async beforeWrite(record: Post, context: { tables: Record<string, unknown> }) {
+      if (record.id === 'renamed') return { ...record, title: 'Renamed' };
       if (record.id !== 'with-copy') return;
       const tables = context.tables as {
         Post: { put(key: string, body: object): Promise<void> };
@@ -76,7 +77,7 @@ const hooks: Hooks<unknown> = {
       await tables.Post.put('copy', { title: `copy of ${record.title}` });
     },
   },
-} as unknown as Hooks<unknown>;
+};
 
 afterAll(stopEngines);
 
@@ -167,6 +168,10 @@ describe.each(ENGINES)('@computed on $name', (engine) => {
   it('computes it for records that hooks write', async () => {
     expect((await send('PUT', '/Post/with-copy', { title: 'Orig' })).status).toBe(204);
     expect(await json('/Post/copy')).toMatchObject({ summary: 'copy of Orig by nobody', size: 12 });
+    // A record that beforeWrite returns changed is computed again.
+    expect((await send('PUT', '/Post/renamed', { title: 'Original' })).status).toBe(204);
+    expect(await json('/Post/renamed')).toMatchObject({ summary: 'Renamed by nobody', size: 7 });
+    expect((await send('DELETE', '/Post/renamed')).status).toBe(200);
   });
 
   it('answers conditions, sort and select on it, through its index kept up to date', async () => {

@@ -140,11 +140,16 @@ export async function recomputeChanged(
   for (const table of tables) {
     const attributes = computedAttributes(table.meta);
     if (attributes.length === 0) continue;
-    const stale: { readonly label: string; readonly from: unknown; readonly to: number }[] = [];
+    const stale: {
+      readonly label: string;
+      readonly from: number | undefined;
+      readonly to: number;
+    }[] = [];
     const read = store.read();
     for (const attribute of attributes) {
       const label = `${table.name}.${attribute.name}`;
-      const kept = (await read.get(COMPUTED_TABLE.name, label))?.value.version;
+      const stored = (await read.get(COMPUTED_TABLE.name, label))?.value.version;
+      const kept = typeof stored === 'number' ? stored : undefined;
       const version = attribute.computed!.version;
       if (kept !== version) stale.push({ label, from: kept, to: version });
     }
@@ -156,7 +161,7 @@ export async function recomputeChanged(
         .map(({ label, from, to }) =>
           from === undefined
             ? `${label} (new, version ${to})`
-            : `${label} (version ${String(from)} → ${to})`,
+            : `${label} (version ${from} → ${to})`,
         )
         .join(', ')} for the ${total} records of ${table.name}`,
     );
