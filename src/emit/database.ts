@@ -7,6 +7,12 @@ import { docs, printSourceFile, typeImport } from './ts.js';
  * `src/hooks/` are written against it, so a schema change that breaks one fails to compile.
  */
 export function emitDatabaseModule(schema: SchemaMeta, header: string): string {
+  const computed = schema.tables
+    .map((table) => ({
+      table,
+      names: table.attributes.filter((a) => a.computed !== undefined).map(({ name }) => name),
+    }))
+    .filter(({ names }) => names.length > 0);
   return printSourceFile(
     header,
     [
@@ -34,6 +40,24 @@ export function emitDatabaseModule(schema: SchemaMeta, header: string): string {
           docs: docs(`The \`${table.name}\` table: its records, create bodies and patches.`),
         })),
       },
+      ...(computed.length === 0
+        ? []
+        : [
+            {
+              kind: StructureKind.Interface as const,
+              name: 'Computed',
+              isExported: true,
+              docs: docs(
+                "Each table's `@computed` attributes: `src/computed.ts` gives a function for each,",
+                'and `defineComputed<Database, Computed>` checks that none is missing.',
+              ),
+              properties: computed.map(({ table, names }) => ({
+                name: table.name,
+                isReadonly: true,
+                type: names.map((name) => `'${name}'`).join(' | '),
+              })),
+            },
+          ]),
     ],
   );
 }

@@ -100,6 +100,16 @@ function objectSchema(
       if (kind === 'record') required.push(attribute.name);
       continue;
     }
+    if (attribute.computed !== undefined) {
+      // Stored on every write (null when its function returns null), so every record has it.
+      properties[attribute.name] = {
+        ...schema,
+        readOnly: true,
+        description: 'Computed by the server on every write; a value sent is ignored.',
+      };
+      if (kind === 'record') required.push(attribute.name);
+      continue;
+    }
     if (attribute.primaryKey) {
       properties[attribute.name] =
         kind === 'create'

@@ -157,10 +157,13 @@ class Samples {
   }
 }
 
-/** Attributes a client writes: stored, not server-set. */
+/** Attributes a client writes: stored, not server-set nor computed. */
 function writable(table: TableMeta): AttributeMeta[] {
   return table.attributes.filter(
-    (attribute) => attribute.relationship === null && attribute.timestamp === null,
+    (attribute) =>
+      attribute.relationship === null &&
+      attribute.timestamp === null &&
+      attribute.computed === undefined,
   );
 }
 
@@ -322,6 +325,7 @@ function tableView(table: TableMeta, samples: Samples, schema: SchemaMeta): Tabl
       attribute.enum === undefined ? '' : `one of ${attribute.enum.values.join(', ')}`,
       attribute.default === undefined ? '' : `default ${JSON.stringify(attribute.default)}`,
       attribute.timestamp === null ? '' : `set by the server (${attribute.timestamp})`,
+      attribute.computed === undefined ? '' : 'computed by `src/computed.ts`',
       attribute.relationship === null ? '' : `relationship to ${attribute.relationship.target}`,
     ].filter((note) => note !== '');
     return `${code(attribute.name)} ${written}${notes.length === 0 ? '' : ` (${notes.join(', ')})`}`;
@@ -403,6 +407,14 @@ export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
     websocketExample: `ws://127.0.0.1:9926/${first?.exportName ?? 'T'}/`,
     configRows: config,
     hooksExample: hooksExample(first),
+    computedAttributes: schema.tables.flatMap((table) =>
+      table.attributes
+        .filter((attribute) => attribute.computed !== undefined)
+        .map((attribute) => {
+          const from = attribute.computed!.from;
+          return `\`${table.name}.${attribute.name}\` ${graphqlType(attribute)}${from === undefined ? '' : `, from \`${from}\``}, version ${attribute.computed!.version}`;
+        }),
+    ),
     hasObjectTypes: schema.objectTypes.length > 0,
   });
 }

@@ -4,6 +4,7 @@ import type { SchemaMeta, TableMeta } from '../../templates/runtime/meta.js';
 import { GITIGNORE_BEGIN, GITIGNORE_END } from '../output/projectFiles.js';
 import type { ProjectTemplate, ProjectTemplates } from '../templates.js';
 import type { FileMap, FormatShape, OutputFile } from './fileMap.js';
+import { COMPUTED_PATH, emitComputedScaffold, hasComputed } from './computed.js';
 import { emitDatabaseModule } from './database.js';
 import { generatedHeader, RUNTIME_HEADER } from './header.js';
 import { emitHooksIndex, emitHooksScaffold, hooksPath, hooksScaffoldShape } from './hooks.js';
@@ -255,13 +256,15 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   add('openapi.json', emitOpenApi(schema, { title: options.packageName, version: '0.0.0' }), true);
   const deleted = options.deletedScaffolds ?? new Set<string>();
   const roles = !deleted.has(ROLES_PATH);
-  add('src/main.ts', options.templates.main({ header, roles }));
+  const computed = hasComputed(schema) && !deleted.has(COMPUTED_PATH);
+  add('src/main.ts', options.templates.main({ header, roles, computed }));
   add('src/verify.ts', emitVerify(header));
   add('src/convert.ts', emitConvert(header));
   add('src/users.ts', emitUsers(header, roles));
   add('src/backup.ts', emitBackupCommand(header, 'runBackup'));
   add('src/restore.ts', emitBackupCommand(header, 'runRestore'));
   scaffold(ROLES_PATH, emitRolesScaffold(schema));
+  if (hasComputed(schema)) scaffold(COMPUTED_PATH, emitComputedScaffold(schema));
   add('src/schema.ts', emitSchemaModule(schema, header));
   add('src/database.ts', emitDatabaseModule(schema, header));
   const hookless = new Set(

@@ -157,6 +157,19 @@ function recordInterface(table: TableMeta): InterfaceDeclarationStructure {
         described(attribute, ...relationshipDoc(attribute)),
       );
     }
+    if (attribute.computed !== undefined) {
+      // Always stored (null when the function returns it), so present in every record.
+      const type = valueType(attribute);
+      return {
+        ...property(
+          attribute.name,
+          attribute.nonNull || type === 'unknown' ? type : `${type} | null`,
+          false,
+          described(attribute, ...computedDoc(attribute)),
+        ),
+        isReadonly: true,
+      };
+    }
     if (attribute.timestamp) {
       const doc =
         attribute.timestamp === 'created'
@@ -174,9 +187,23 @@ function recordInterface(table: TableMeta): InterfaceDeclarationStructure {
   );
 }
 
-/** Attributes a client may write: everything but relationships and server-set timestamps. */
+/** A computed attribute's doc lines: where its value comes from. */
+function computedDoc(attribute: AttributeMeta): string[] {
+  const from = attribute.computed?.from;
+  return [
+    'Computed on every write by its function in `src/computed.ts`; never written by clients.',
+    ...(from === undefined ? [] : [`From: \`${from}\``]),
+  ];
+}
+
+/**
+ * Attributes a client may write: everything but relationships, server-set timestamps and
+ * computed attributes.
+ */
 function writableAttributes(table: TableMeta): AttributeMeta[] {
-  return table.attributes.filter((attribute) => !attribute.relationship && !attribute.timestamp);
+  return table.attributes.filter(
+    (attribute) => !attribute.relationship && !attribute.timestamp && !attribute.computed,
+  );
 }
 
 function createInterface(table: TableMeta): InterfaceDeclarationStructure {

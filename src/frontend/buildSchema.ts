@@ -3,6 +3,7 @@ import { Kind } from 'graphql';
 import type { FieldDefinitionNode, ObjectTypeDefinitionNode, StringValueNode } from 'graphql';
 import type {
   AttributeMeta,
+  ComputedMeta,
   ObjectTypeMeta,
   RelationshipMeta,
   SchemaMeta,
@@ -105,6 +106,7 @@ function attributeMeta(
     ...(unique ? { unique: true as const } : {}),
     ...(values === undefined ? {} : { enum: { name: typeName, values } }),
     ...defaultOf(field, typeName, shape.list, values),
+    ...computedOf(field),
     timestamp: hasDirective(field, 'createdTime')
       ? 'created'
       : hasDirective(field, 'updatedTime')
@@ -153,6 +155,20 @@ function keyName(table: ObjectTypeDefinitionNode | undefined, name: string): str
   if (key === undefined)
     throw new Error(`Table "${name}" reached the IR builder without a primary key`);
   return key.name.value;
+}
+
+/** `@computed(from:, version:)` as the metadata keeps it (`computed`), when the field has one. */
+function computedOf(field: FieldDefinitionNode): { readonly computed?: ComputedMeta } {
+  const directive = findDirective(field, 'computed');
+  if (directive === undefined) return {};
+  const from = findArgument(directive, 'from')?.value;
+  const version = findArgument(directive, 'version')?.value;
+  return {
+    computed: {
+      ...(from?.kind === Kind.STRING ? { from: from.value } : {}),
+      version: version?.kind === Kind.INT ? Number(version.value) : 0,
+    },
+  };
 }
 
 /** `@default(value:)` as the metadata keeps it (`default`), when the field has one. */

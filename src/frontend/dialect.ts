@@ -18,7 +18,11 @@ export type ArgumentKind =
   /** `true` or `false` (`@export(rest:)`). */
   | 'boolean'
   /** What deleting a related record does (`@relationship(onDelete:)`): one of `REFERENTIAL_ACTIONS`. */
-  | 'action';
+  | 'action'
+  /** A JavaScript expression over the record's attributes (`@computed(from:)`), checked by its own rule. */
+  | 'expression'
+  /** A whole number, 0 or more (`@computed(version:)`). */
+  | 'version';
 
 export interface DirectiveSpec {
   readonly name: string;
@@ -45,6 +49,8 @@ const PRINTED_KINDS: Readonly<Record<ArgumentKind, string>> = {
   value: '<the attribute type>',
   boolean: 'Boolean',
   action: 'RESTRICT | CASCADE | SET_NULL',
+  expression: 'String',
+  version: 'Int',
 };
 
 function directive(
@@ -107,6 +113,10 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map(
       ['from', 'attribute'],
       ['to', 'attribute'],
       ['onDelete', 'action'],
+    ]),
+    directive('computed', 'field', [
+      ['from', 'expression'],
+      ['version', 'version'],
     ]),
     directive('createdTime', 'field', []),
     directive('updatedTime', 'field', []),

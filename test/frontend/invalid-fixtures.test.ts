@@ -99,6 +99,10 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:8:58',
     'onDelete: SET_NULL on "Post.author" would set "Post.authorId" to null, but it is non-null; make it nullable, or use RESTRICT or CASCADE',
   ],
+  'computed-attributes': [
+    'schema.graphql:4:35',
+    'The from: of "Post.summary" is not a JavaScript expression (Expression expected.)',
+  ],
   'unique-attributes': [
     'schema.graphql:3:20',
     '"User.emails" is a list, whose values are several, so it cannot be @unique; make it a single value',

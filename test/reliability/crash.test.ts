@@ -38,9 +38,14 @@ const KEYS_PER_CLIENT = 5;
 /** The run's seed (`TEST_SEED` replays it; test/helpers/seed.ts), within the range the client keys use. */
 const SEED = TEST_SEED % 1_000_000;
 
-/** The exported tables written, with their URL, key attribute and server-set timestamps. */
+/** The exported tables written, with their URL, key attribute and server-set attributes. */
 const TABLES = {
-  Post: { url: '/Post/', key: 'id', timestamps: ['createdAt', 'updatedAt'], nonce: 'body' },
+  Post: {
+    url: '/Post/',
+    key: 'id',
+    timestamps: ['createdAt', 'updatedAt', 'summary', 'titleLength'],
+    nonce: 'body',
+  },
   Author: { url: '/authors/', key: 'id', timestamps: ['created', 'updated'], nonce: 'name' },
   Tag: { url: '/Tag/', key: 'id', timestamps: [], nonce: 'label' },
   Counter: { url: '/Counter/', key: 'id', timestamps: ['touchedAt'], nonce: 'value' },

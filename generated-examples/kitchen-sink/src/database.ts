@@ -24,3 +24,11 @@ export interface Database {
   /** The `Tag` table: its records, create bodies and patches. */
   readonly Tag: Table<Tag, NewTag, TagPatch>;
 }
+
+/**
+ * Each table's `@computed` attributes: `src/computed.ts` gives a function for each,
+ * and `defineComputed<Database, Computed>` checks that none is missing.
+ */
+export interface Computed {
+  readonly Post: 'summary' | 'titleLength';
+}

@@ -119,5 +119,14 @@ function valueProblem(kind: ArgumentKind, value: ConstValueNode): string | undef
         return undefined;
       return REFERENTIAL_ACTIONS.join(', ').replace(/, (?=[^,]*$)/, ' or ');
     }
+    case 'expression':
+      // Checked as JavaScript by the computed-attributes rule.
+      return value.kind === Kind.STRING ? undefined : 'a JavaScript expression in a string';
+    case 'version':
+      return value.kind === Kind.INT &&
+        Number.isSafeInteger(Number(value.value)) &&
+        Number(value.value) >= 0
+        ? undefined
+        : 'a whole number, 0 or more';
   }
 }

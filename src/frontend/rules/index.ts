@@ -1,5 +1,6 @@
 /** Every validation rule, in the order they run (diagnostics are sorted by location afterwards). */
 import type { Rule } from '../context.js';
+import { computedAttributesRule } from './computedAttributesRule.js';
 import { defaultValuesRule } from './defaultValuesRule.js';
 import { directiveArgumentsRule } from './directiveArgumentsRule.js';
 import { embeddedTablesRule } from './embeddedTablesRule.js';
@@ -63,6 +64,7 @@ export const RULES: readonly NamedRule[] = [
   { name: 'indexed-attributes', check: indexedAttributesRule },
   { name: 'unique-attributes', check: uniqueAttributesRule },
   { name: 'default-values', check: defaultValuesRule },
+  { name: 'computed-attributes', check: computedAttributesRule },
   { name: 'timestamps', check: timestampsRule },
   { name: 'unique-table-names', check: uniqueTableNamesRule },
   { name: 'unique-export-names', check: uniqueExportNamesRule },

@@ -98,6 +98,8 @@ function tableChanges(old: TableMeta, table: TableMeta): string[] {
     const previous = oldAttributes.get(attribute.name);
     const label = `${name}.${attribute.name}`;
     if (previous === undefined || previous.relationship !== null) {
+      // A new computed attribute is computed for every record at start (computed.ts says so).
+      if (attribute.computed !== undefined) continue;
       messages.push(
         attribute.nonNull
           ? `${label} is new and required: existing records do not have it until they are written again`

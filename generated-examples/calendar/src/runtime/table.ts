@@ -8,6 +8,7 @@
  * Generated code declares each table as e.g. `Table<Product, NewProduct, ProductPatch>`.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Access } from './auth/policy.js';
 import { ClientError } from './errors.js';
 import { clientError } from './http/errors.js';
@@ -89,6 +90,8 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   private readonly createdTime: readonly AttributeMeta[];
   private readonly updatedTime: readonly AttributeMeta[];
   private readonly numericKeys: boolean;
+  /** `@computed` attributes: set on every write by the functions of `src/computed.ts`. */
+  private readonly computed: readonly AttributeMeta[];
   /** `@unique` attributes: a write checks their index for another record with its value. */
   private readonly uniques: readonly AttributeMeta[];
   private readonly tables: TableSet;
@@ -108,6 +111,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     this.updatedTime = meta.attributes.filter((attribute) => attribute.timestamp === 'updated');
     this.numericKeys = isNumericKeyType(meta.keyType);
     this.uniques = meta.attributes.filter((attribute) => attribute.unique === true);
+    this.computed = meta.attributes.filter((attribute) => attribute.computed !== undefined);
     this.tables = tables ?? new TableSet(schema, store);
     this.tables.add(this as unknown as AnyTable);
     this.hooks = this.tables.hooksOf(meta.name);
@@ -386,6 +390,7 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
   ): Promise<StoredValue> {
     const now = Date.now();
     this.stamp(record, now, previous);
+    this.compute(record);
     const stored = this.hooks?.beforeWrite
       ? await this.beforeWrite(session, key, record, previous, method, now)
       : record;
@@ -450,7 +455,79 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     }
     const stored: StoredValue = { [this.meta.primaryKey]: key, ...checked };
     this.stamp(stored, now, previous);
+    this.compute(stored);
     return stored;
+  }
+
+  /**
+   * Sets the computed attributes from the rest of the record (timestamps set), with the functions
+   * of `src/computed.ts`. Each function sees the record frozen and without computed attributes. A
+   * function that throws fails the write as a hook that throws does (its `refuse(...)` is the
+   * answer; anything else a 500, logged), and so does a value that does not fit the attribute's
+   * type: the code is wrong, not the request.
+   */
+  private compute(record: StoredValue): void {
+    if (this.computed.length === 0) return;
+    const input: StoredValue = { ...record };
+    for (const attribute of this.computed) delete input[attribute.name];
+    deepFreeze(input);
+    for (const attribute of this.computed) {
+      record[attribute.name] = this.computedValue(attribute, input);
+    }
+  }
+
+  private computedValue(attribute: AttributeMeta, input: StoredValue): unknown {
+    const label = `${this.name}.${attribute.name}`;
+    const compute = this.hooks?.computed?.[attribute.name];
+    if (compute === undefined) {
+      throw new Error(`${label} is @computed, but the server was given no function for it`);
+    }
+    let result: unknown;
+    try {
+      result = compute(input);
+    } catch (error) {
+      if (error instanceof ClientError) throw error;
+      throw new Error(
+        `The function of ${label} (src/computed.ts) threw: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    // A function that returns nothing leaves the attribute null.
+    const checked = this.validator.computedValue(attribute, result === undefined ? null : result);
+    if ('problems' in checked) {
+      const problem = checked.problems[0]!;
+      throw new Error(
+        `The function of ${label} (src/computed.ts) returned a value that does not fit its type: ${problem.path} ${problem.message}`,
+      );
+    }
+    return checked.value;
+  }
+
+  /**
+   * Computes the record's computed attributes again inside `txn` (the server does this when their
+   * `version:` changes, see computed.ts) and writes it when a value changed; resolves with whether
+   * it did. No hook runs and no timestamp moves: the record's own data did not change.
+   */
+  async recompute(txn: WriteTxn, key: Key): Promise<boolean> {
+    const entry = await txn.get(this.name, key);
+    if (entry === undefined) return false;
+    const record: StoredValue = { ...entry.value };
+    try {
+      this.compute(record);
+    } catch (error) {
+      throw new Error(
+        `${this.name} ${JSON.stringify(key)}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    if (
+      this.computed.every((attribute) =>
+        isDeepStrictEqual(record[attribute.name], entry.value[attribute.name]),
+      )
+    )
+      return false;
+    txn.put(this.name, key, record);
+    return true;
   }
 
   /**

@@ -103,12 +103,29 @@ export interface AttributeMeta {
    * string (`type` is `String`). Absent for other types.
    */
   readonly enum?: EnumMeta;
+  /**
+   * `@computed` [harper]: the server sets the value on every write, from the rest of the record,
+   * with the function of `src/computed.ts`; what a client sends for it is overwritten. Absent on
+   * stored attributes that clients write.
+   */
+  readonly computed?: ComputedMeta;
   /** `@createdTime` / `@updatedTime`. */
   readonly timestamp: 'created' | 'updated' | null;
   /** Present on `@relationship` attributes, which are computed and never stored. */
   readonly relationship: RelationshipMeta | null;
   /** The field's doc string in the schema. Absent when it has none. */
   readonly description?: string;
+}
+
+/** How a computed attribute is computed (`@computed(from:, version:)`). */
+export interface ComputedMeta {
+  /** `from:`, the JavaScript expression the function of `src/computed.ts` started as. */
+  readonly from?: string;
+  /**
+   * `version:` (0 without one): when it changes, the server computes the attribute again for
+   * every stored record when it starts (contract section 11).
+   */
+  readonly version: number;
 }
 
 /** An enum type of the schema. */

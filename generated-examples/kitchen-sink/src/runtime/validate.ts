@@ -65,6 +65,7 @@ export class RecordValidator {
         attribute.nonNull &&
         !attribute.primaryKey &&
         attribute.timestamp === null &&
+        attribute.computed === undefined &&
         attribute.relationship === null,
     );
     this.objectTypes = new Map(
@@ -143,8 +144,9 @@ export class RecordValidator {
         });
         continue;
       }
-      // The server sets timestamps on every write; whatever the client sent is overwritten.
-      if (attribute.timestamp !== null) continue;
+      // The server sets timestamps and computed attributes on every write; whatever the client
+      // sent is overwritten.
+      if (attribute.timestamp !== null || attribute.computed !== undefined) continue;
       if (attribute.primaryKey) {
         // On PUT and PATCH the URL's key wins over the body's.
         if (kind !== 'create') continue;
@@ -172,6 +174,19 @@ export class RecordValidator {
         path: at === '' ? attribute.name : `${at}.${attribute.name}`,
         message: 'is required',
       }));
+  }
+
+  /**
+   * A computed attribute's value in stored form, or the problems that keep it from being one
+   * (the function of `src/computed.ts` returned a value of another type).
+   */
+  computedValue(
+    attribute: AttributeMeta,
+    value: unknown,
+  ): { readonly value: unknown } | { readonly problems: readonly Problem[] } {
+    const problems: Problem[] = [];
+    const stored = this.checkValue(attribute, value, attribute.name, 0, problems);
+    return problems.length > 0 ? { problems } : { value: stored };
   }
 
   /** Adds a problem when `key` cannot be a key of this table. */

@@ -30,6 +30,17 @@ export interface Post {
   history?: Array<'DRAFT' | 'PUBLISHED' | 'ARCHIVED'> | null;
   views?: number | null;
   score?: number | null;
+  /**
+   * The post's line in lists, computed by the server from its title and author on every write.
+   * Computed on every write by its function in `src/computed.ts`; never written by clients.
+   * From: `title + ' by author ' + (authorId ?? 'unknown')`
+   */
+  readonly summary: string;
+  /**
+   * Computed on every write by its function in `src/computed.ts`; never written by clients.
+   * From: `title.length`
+   */
+  readonly titleLength: number | null;
   /** Set by the server when the record is created. */
   createdAt: string;
   /** Set by the server on every write. */
@@ -214,6 +225,32 @@ export const meta: TableMeta = {
       elementNonNull: false,
       primaryKey: false,
       indexed: false,
+      timestamp: null,
+      relationship: null,
+    },
+    {
+      name: 'summary',
+      type: { kind: 'scalar', name: 'String' },
+      list: false,
+      nonNull: true,
+      elementNonNull: false,
+      primaryKey: false,
+      indexed: false,
+      computed: { from: "title + ' by author ' + (authorId ?? 'unknown')", version: 0 },
+      timestamp: null,
+      relationship: null,
+      description:
+        "The post's line in lists, computed by the server from its title and author on every write.",
+    },
+    {
+      name: 'titleLength',
+      type: { kind: 'scalar', name: 'Int' },
+      list: false,
+      nonNull: false,
+      elementNonNull: false,
+      primaryKey: false,
+      indexed: true,
+      computed: { from: 'title.length', version: 2 },
       timestamp: null,
       relationship: null,
     },

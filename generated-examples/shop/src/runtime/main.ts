@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Auth } from './auth/index.js';
 import { runtimeRoles, type RolesConfig } from './auth/roles.js';
 import { withSystemTables } from './auth/users.js';
+import { recomputeChanged, withComputed, type RuntimeComputed } from './computed.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { HttpServer, type RealtimeHandler } from './http/server.js';
 import { runtimeHooks, type Hooks } from './hooks.js';
@@ -41,6 +42,11 @@ export interface ServerOptions<DB = unknown> {
   readonly realtime?: (app: App) => RealtimeHandler;
   /** The user's hooks and custom endpoints (the generated `src/hooks.ts`). */
   readonly hooks?: Hooks<DB>;
+  /**
+   * The functions of the computed attributes (`src/computed.ts`); the server refuses to start
+   * without one for each `@computed` attribute.
+   */
+  readonly computed?: RuntimeComputed;
   /**
    * The user's roles (`src/roles.ts`, contract section 12). Absent: a super user role named
    * `admin` and no other role.
@@ -116,11 +122,19 @@ export async function runServer<DB>(
       runtimeRoles(options.roles ?? { superUser: 'admin', roles: {} }),
       logLine,
     );
+    phase = 'computed';
+    const hooks = withComputed(schema, runtimeHooks(options.hooks ?? {}), options.computed ?? {});
     phase = 'hooks';
-    const hooks = runtimeHooks(options.hooks ?? {});
     auth.checkRoutes(hooks);
     app = createApp(schema, store, config, hooks, auth);
     relayMessages(app.messages, opened);
+    // One process computes for every worker, as one builds the indexes.
+    phase = 'computed';
+    if (buildsIndexes())
+      await recomputeChanged(app.tableSet.all(), store, {
+        batch: config.indexBuildBatch,
+        log: logLine,
+      });
     const realtime = (options.realtime ?? createRealtime)(app);
     if (isWatchable(realtime)) app.metrics.watchRealtime(realtime);
     http = new HttpServer(
@@ -334,7 +348,8 @@ function tellingCommits(store: Store, committed: () => void): Store {
 }
 
 /** What the server was doing when it could not start. */
-export type StartupPhase = 'configuration' | 'data' | 'database' | 'auth' | 'hooks' | 'listen';
+export type StartupPhase =
+  'configuration' | 'data' | 'database' | 'auth' | 'computed' | 'hooks' | 'listen';
 
 /**
  * The server could not start. The message is one line saying what went wrong and how to fix it;
@@ -385,6 +400,8 @@ function describeStartupFailure(
       return `${firstLine(error)} (DATABASE_URL)`;
     case 'auth':
       return firstLine(error);
+    case 'computed':
+      return `${firstLine(error)}; fix it in src/computed.ts`;
     case 'hooks':
       return `${firstLine(error)}; fix it in the table's file under src/hooks/`;
     case 'listen':

@@ -11,6 +11,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuthUser } from './auth/roles.js';
+import type { ComputeFunction } from './computed.js';
 import type { RouteMethod, RouteRequest } from './hooks.js';
 import { log } from './log.js';
 import type { SchemaMeta } from './meta.js';
@@ -76,6 +77,8 @@ export interface RuntimeTableHooks {
   ): unknown;
   afterCommit?(change: RuntimeChange, context: RuntimeServerContext): unknown;
   readonly routes?: readonly RuntimeRoute[];
+  /** The functions of the table's computed attributes, by attribute (`src/computed.ts`). */
+  readonly computed?: Readonly<Record<string, ComputeFunction>>;
 }
 
 /** Every table's hooks by table (type) name. */

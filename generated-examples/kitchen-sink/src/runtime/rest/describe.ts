@@ -44,6 +44,12 @@ export interface AttributeDescription {
   /** The enum type whose values the attribute holds (`type` is then `String`). */
   readonly enum?: EnumMeta;
   readonly timestamp?: 'created' | 'updated';
+  /** `@computed`: set by the server on every write, never by clients. */
+  readonly computed?: true;
+  /** `@computed(from:)`: the expression its function started as. */
+  readonly from?: string;
+  /** `@computed(version:)`. */
+  readonly version?: number;
   readonly relationship?: {
     readonly kind: string;
     readonly target: string;
@@ -102,6 +108,13 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
     ...(attribute.default === undefined ? {} : { default: attribute.default }),
     ...(attribute.enum === undefined ? {} : { enum: attribute.enum }),
     ...(attribute.timestamp !== null ? { timestamp: attribute.timestamp } : {}),
+    ...(attribute.computed === undefined
+      ? {}
+      : {
+          computed: true as const,
+          ...(attribute.computed.from === undefined ? {} : { from: attribute.computed.from }),
+          version: attribute.computed.version,
+        }),
     ...(relationship === null
       ? {}
       : {

@@ -8,6 +8,7 @@
  * request reads no store.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { COMPUTED_TABLE } from '../computed.js';
 import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
 import type { Commit, Store, StoredValue } from '../store/types.js';
 import { hashPassword } from './passwords.js';
@@ -59,7 +60,7 @@ export const SECRET_TABLE: TableMeta = {
 
 /** The schema the store is opened with: the generated one and the system tables. */
 export function withSystemTables(schema: SchemaMeta): SchemaMeta {
-  return { ...schema, tables: [...schema.tables, USER_TABLE, SECRET_TABLE] };
+  return { ...schema, tables: [...schema.tables, USER_TABLE, SECRET_TABLE, COMPUTED_TABLE] };
 }
 
 export interface StoredUser {
