@@ -37,6 +37,7 @@ import {
   patchRecord,
   putRecord,
 } from '../rest/recordRequests.js';
+import { takeResumption } from '../realtime/target.js';
 import type { Key } from '../store/types.js';
 import { Studio, studioEnabled } from '../studio/serve.js';
 import { logAccess } from './accessLog.js';
@@ -394,7 +395,11 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     if (method === 'OPTIONS') return this.options(exchange, allow);
     // The token of an event stream is no part of its query.
     if (this.wantsEventStream(exchange)) query = withoutTokenParameter(query);
-    if (query !== '') {
+    // A record's event stream takes `resume=` (contract 8.3), as its WebSocket does, and no query.
+    const asked = this.wantsEventStream(exchange)
+      ? takeResumption(resource.meta, query).rawQuery
+      : query;
+    if (asked !== '') {
       if (
         attribute !== undefined ||
         (method !== 'GET' && method !== 'HEAD') ||

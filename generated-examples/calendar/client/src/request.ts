@@ -14,10 +14,8 @@ export interface Tokens {
   readonly refreshToken?: string;
 }
 
-/** The minimal WebSocket the client needs: the browser's, or a constructor such as `ws`'s. */
+/** What the client uses of a WebSocket (the browser's and `ws`'s have it). */
 export interface WebSocketLike {
-  readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { readonly data: unknown }) => void) | null;
   onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null;
   onerror: ((event: unknown) => void) | null;
@@ -25,14 +23,15 @@ export interface WebSocketLike {
 }
 
 /**
- * A WebSocket constructor. The third argument is `ws`'s options (its `headers` carry Basic
- * credentials in Node); browsers' WebSocket ignores it.
+ * A WebSocket constructor: the platform's, or `WebSocket` of the `ws` package (whose third
+ * argument, its options, carries Basic credentials as a header in Node; browsers' ignore it).
+ * Its instances are used as `WebSocketLike`s.
  */
 export type WebSocketConstructor = new (
   url: string,
   protocols?: string | string[],
   options?: { readonly headers?: Readonly<Record<string, string>> },
-) => WebSocketLike;
+) => object;
 
 export interface ClientOptions {
   /** The server's URL (`http://127.0.0.1:9926`). */
@@ -131,8 +130,9 @@ export class Transport {
       });
     const response = await send();
     if (response.status !== 401 || this.tokens?.refreshToken === undefined) return response;
+    if (!(await this.refresh())) return response;
     await response.body?.cancel();
-    return (await this.refresh()) ? send() : response;
+    return send();
   }
 
   /** Renews the tokens through `POST /auth/refresh`; false when the server refuses. */

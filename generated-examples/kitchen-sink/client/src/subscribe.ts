@@ -21,7 +21,11 @@ export type SubscriptionEvent<R, K> =
       readonly value: R;
       readonly version: number;
       readonly localTime?: number;
-      /** Part of the initial state (sent before `ready`), not a change. */
+      /**
+       * Part of the initial state of a first connection (sent before `ready`), not a change. After
+       * a reconnect, what comes before `ready` is what was missed (or, when `ready.resumed` is
+       * false, the whole state again).
+       */
       readonly initial: boolean;
     }
   | {
@@ -84,6 +88,8 @@ export function subscribe<R, K>(
 ): Subscription {
   let version: number | null = options.after ?? null;
   let ready = false;
+  /** The connection asked to resume after a version: what comes before `ready` was missed. */
+  let resuming = false;
   let closed = false;
   let retryMs = options.retryMs ?? 500;
   let stop: (() => void) | null = null;
@@ -101,8 +107,8 @@ export function subscribe<R, K>(
       return;
     }
     // Initial-state records carry their own version, not a place in the commit log.
-    if (ready) version = event['version'] as number;
-    handler({ ...event, initial: !ready } as unknown as SubscriptionEvent<R, K>);
+    if (ready || resuming) version = event['version'] as number;
+    handler({ ...event, initial: !ready && !resuming } as unknown as SubscriptionEvent<R, K>);
   };
 
   const reconnect = (): void => {
@@ -119,6 +125,7 @@ export function subscribe<R, K>(
   function connect(): void {
     if (closed) return;
     ready = false;
+    resuming = version !== null;
     stop =
       options.transport === 'sse'
         ? connectEventStream(transport, url(), version, deliver, fail, reconnect)
@@ -163,7 +170,9 @@ function connectWebSocket(
   const headers: Record<string, string> =
     token === null && authorization !== null ? { Authorization: authorization } : {};
   let stopped = false;
-  const socket: WebSocketLike = new (webSocketConstructor(transport))(url, undefined, { headers });
+  const socket = new (webSocketConstructor(transport))(url, undefined, {
+    headers,
+  }) as WebSocketLike;
   socket.onmessage = (message) => {
     if (typeof message.data !== 'string') return;
     deliver(JSON.parse(message.data));
