@@ -77,9 +77,7 @@ function descriptorDeclarations(schema: SchemaMeta, options: DescriptorOptions):
     readonly relationships: { ${relationships.join(' ')} };
   };`;
   });
-  const objects = schema.objectTypes.map(
-    (type) => `readonly ${type.name}: ${fieldsOf(type)};`,
-  );
+  const objects = schema.objectTypes.map((type) => `readonly ${type.name}: ${fieldsOf(type)};`);
   return `/** What the query builder knows of each table, by the table's type name. */
 export interface Descriptors {
   ${tables.join('\n  ')}
@@ -166,12 +164,7 @@ function timestampWire(attribute: AttributeMeta): string {
     : 'number';
 }
 
-function member(
-  attribute: AttributeMeta,
-  type: string,
-  optional: boolean,
-  doc?: string,
-): string {
+function member(attribute: AttributeMeta, type: string, optional: boolean, doc?: string): string {
   const description = [attribute.description, doc].filter((line) => line !== undefined);
   const comment =
     description.length === 0
@@ -194,7 +187,8 @@ function wireInterfaces(table: TableMeta): string {
   const stored = storedAttributes(table);
   const open = table.sealed ? [] : [OPEN];
   const answer = stored.map((attribute) => {
-    if (attribute.primaryKey) return member(attribute, wireElement(attribute, 'answer'), false, 'Primary key.');
+    if (attribute.primaryKey)
+      return member(attribute, wireElement(attribute, 'answer'), false, 'Primary key.');
     if (attribute.timestamp !== null)
       return member(attribute, timestampWire(attribute), false, 'Set by the server.');
     return member(attribute, wireValue(attribute, 'answer'), !attribute.nonNull);

@@ -32,7 +32,9 @@ export function emitDatabaseModule(schema: SchemaMeta, header: string): string {
           name: table.name,
           isReadonly: true,
           type: `Table<${table.name}, New${table.name}, ${table.name}Patch, Descriptors['${table.name}']>`,
-          docs: docs(`The \`${table.name}\` table: its records, create bodies, patches and query descriptor.`),
+          docs: docs(
+            `The \`${table.name}\` table: its records, create bodies, patches and query descriptor.`,
+          ),
         })),
       },
     ],

@@ -232,9 +232,14 @@ function emitClient(
   header: string,
   add: (path: string, contents: string, verbatim?: boolean) => void,
 ): void {
+  // Verbatim: JSON.stringify's layout is how prettier prints a package.json.
   add(
     'client/package.json',
-    emitClientPackageJson(options.packageName, pinned(['typescript'], options.versions)['typescript']!),
+    emitClientPackageJson(
+      options.packageName,
+      pinned(['typescript'], options.versions)['typescript']!,
+    ),
+    true,
   );
   add('client/tsconfig.json', emitClientTsconfig());
   const builder = options.runtime.get('query/builder.ts');

@@ -81,7 +81,7 @@ describe('the generated client against the kitchen-sink server', () => {
     client = createClient({ url: server.url, WebSocket });
   });
   afterAll(async () => {
-    await server?.dispose();
+    await server.dispose();
   });
 
   it('creates, reads, replaces, patches and deletes records typed by their wire form', async () => {
@@ -492,7 +492,7 @@ describe('credentials', () => {
     });
   });
   afterAll(async () => {
-    await server?.dispose();
+    await server.dispose();
   });
 
   it('refuses requests without credentials with 401 UNAUTHENTICATED', async () => {

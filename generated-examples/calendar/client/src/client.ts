@@ -184,8 +184,10 @@ function tableClient<D extends ClientDescriptor>(
         );
       return subscribe(transport, `/${table.path}/`, query?.toString() ?? '', handler, options);
     },
-    where: ((...args: Parameters<Query<D>['where']>) =>
-      Query.create<D>().where(...args)) as Query<D>['where'],
+    get where() {
+      const query = Query.create<D>();
+      return query.where.bind(query);
+    },
   };
 }
 

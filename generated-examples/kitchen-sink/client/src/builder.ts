@@ -283,7 +283,7 @@ function conditions<T extends TableDescriptor>(): Conditions<T> {
     (...children: readonly Condition<T>[]): Condition<T> => ({
       node: { kind, children: children.map((child) => child.node) },
     });
-  return Object.assign(make, { and: group('and'), or: group('or') }) as unknown as Conditions<T>;
+  return Object.assign(make, { and: group('and'), or: group('or') });
 }
 
 interface Parts {
@@ -495,6 +495,10 @@ function encodeValue(value: unknown, path: string): string {
           throw new TypeError(`${path} cannot be compared with an invalid Date`);
         return encodeText(value.toISOString());
       }
+      break;
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       break;
   }
   throw new TypeError(`${path} cannot be compared with ${describe(value)}`);
