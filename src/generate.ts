@@ -8,7 +8,7 @@ import { formatFiles } from './format/format.js';
 import type { Diagnostic, SchemaSource } from './frontend/index.js';
 import { loadSchema } from './frontend/index.js';
 import { PACKAGE_JSON } from './packageRoot.js';
-import { loadProjectTemplates, loadRuntime } from './templates.js';
+import { loadClientTemplates, loadProjectTemplates, loadRuntime } from './templates.js';
 
 export interface GenerateOptions {
   /** Name of the generated package (its package.json `name`). */
@@ -51,6 +51,7 @@ export async function generate(
   const files = emitServer(loaded.schema, {
     sources: [...new Set(sources.map((source) => path.basename(source.path)))].sort(),
     runtime: await loadRuntime(),
+    client: await loadClientTemplates(),
     versions: dependencyVersions(),
     packageName: options.packageName ?? DEFAULT_PACKAGE_NAME,
     configVariables: CONFIG_VARIABLES,

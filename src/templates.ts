@@ -5,21 +5,35 @@ import { comparePaths } from './emit/fileMap.js';
 import { PACKAGE_ROOT } from './packageRoot.js';
 
 const RUNTIME_DIR = path.join(PACKAGE_ROOT, 'templates', 'runtime');
+const CLIENT_DIR = path.join(PACKAGE_ROOT, 'templates', 'client');
 
-/** Reads the runtime that is copied into every generated server: relative POSIX path → contents. */
-export async function loadRuntime(): Promise<ReadonlyMap<string, string>> {
-  const entries = await readdir(RUNTIME_DIR, { recursive: true, withFileTypes: true });
+/** The `.ts` files of a template directory (tests left out): relative POSIX path → contents. */
+async function loadSources(directory: string): Promise<ReadonlyMap<string, string>> {
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true });
   const files = entries
     .filter(
       (entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'),
     )
     .map((entry) =>
-      path.relative(RUNTIME_DIR, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'),
+      path.relative(directory, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'),
     )
     .sort(comparePaths);
-  const runtime = new Map<string, string>();
-  for (const file of files) runtime.set(file, await readFile(path.join(RUNTIME_DIR, file), 'utf8'));
-  return runtime;
+  const sources = new Map<string, string>();
+  for (const file of files) sources.set(file, await readFile(path.join(directory, file), 'utf8'));
+  return sources;
+}
+
+/** Reads the runtime that is copied into every generated server: relative POSIX path → contents. */
+export function loadRuntime(): Promise<ReadonlyMap<string, string>> {
+  return loadSources(RUNTIME_DIR);
+}
+
+/**
+ * Reads the static part of the generated client (`templates/client/`), copied into every
+ * generated server's `client/src/`: relative POSIX path → contents.
+ */
+export function loadClientTemplates(): Promise<ReadonlyMap<string, string>> {
+  return loadSources(CLIENT_DIR);
 }
 
 const PROJECT_DIR = path.join(PACKAGE_ROOT, 'templates', 'project');

@@ -1,6 +1,7 @@
 /**
  * Compiles each committed generated example once, so that end-to-end tests can start it as a
- * separate process (`node dist/main.js`) the way a user would after `npm run build`. An example
+ * separate process (`node dist/main.js`) the way a user would after `npm run build`, and its
+ * typed client (`client/`, to `client/dist/`), which the client's tests load as a user would. An example
  * that does not compile fails the whole run here, with the compiler's output: the end-to-end tests
  * have no other server to fall back on.
  */
@@ -18,15 +19,17 @@ export default async function setup(): Promise<void> {
   );
   if (names.length === 0)
     throw new Error(`no generated examples under ${examples} (run \`npm run examples\`)`);
+  const projects = names.flatMap((name) => [
+    { name, tsconfig: path.join(examples, name, 'tsconfig.json') },
+    { name: `${name}/client`, tsconfig: path.join(examples, name, 'client', 'tsconfig.json') },
+  ]);
   const results = await Promise.all(
-    names.map(async (name) => ({
-      name,
-      result: await execa('node', [TSC, '-p', path.join(examples, name, 'tsconfig.json')], {
-        cwd: ROOT,
-        reject: false,
-        all: true,
-      }),
-    })),
+    projects
+      .filter(({ tsconfig }) => existsSync(tsconfig))
+      .map(async ({ name, tsconfig }) => ({
+        name,
+        result: await execa('node', [TSC, '-p', tsconfig], { cwd: ROOT, reject: false, all: true }),
+      })),
   );
   const failed = results.filter(({ result }) => result.exitCode !== 0);
   if (failed.length > 0) {

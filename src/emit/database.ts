@@ -16,6 +16,7 @@ export function emitDatabaseModule(schema: SchemaMeta, header: string): string {
   return printSourceFile(
     header,
     [
+      typeImport(['Descriptors'], './queries.js'),
       typeImport(['Table'], './runtime/table.js'),
       ...schema.tables.map((table) =>
         typeImport(
@@ -36,8 +37,10 @@ export function emitDatabaseModule(schema: SchemaMeta, header: string): string {
         properties: schema.tables.map((table) => ({
           name: table.name,
           isReadonly: true,
-          type: `Table<${table.name}, New${table.name}, ${table.name}Patch>`,
-          docs: docs(`The \`${table.name}\` table: its records, create bodies and patches.`),
+          type: `Table<${table.name}, New${table.name}, ${table.name}Patch, Descriptors['${table.name}']>`,
+          docs: docs(
+            `The \`${table.name}\` table: its records, create bodies, patches and query descriptor.`,
+          ),
         })),
       },
       ...(computed.length === 0

@@ -6,6 +6,7 @@
  */
 import {
   graphqlType,
+  storedAttributes,
   type AttributeMeta,
   type ObjectTypeMeta,
   type ReferentialAction,
@@ -376,6 +377,61 @@ function hooksExample(table: TableMeta | undefined): string {
   ].join('\n');
 }
 
+/**
+ * The README's client example: a query of the first exported table on one of its own attributes
+ * (an indexed one when there is one), through a relationship's select when it has one, a count
+ * and a subscription. Only calls the generated client's types accept.
+ */
+function clientExample(table: TableMeta | undefined, packageName: string): string {
+  if (table === undefined) return '';
+  const comparable = storedAttributes(table).filter(
+    (attribute) =>
+      !attribute.primaryKey &&
+      attribute.enum === undefined &&
+      attribute.type.kind === 'scalar' &&
+      ['String', 'Int', 'Long', 'Float'].includes(attribute.type.name),
+  );
+  const attribute = comparable.find((candidate) => candidate.indexed) ?? comparable[0];
+  const condition =
+    attribute === undefined
+      ? ''
+      : attribute.type.kind === 'scalar' && attribute.type.name === 'String'
+        ? `.where('${attribute.name}', 'sw', 'A')`
+        : `.where('${attribute.name}', 'lt', 100)`;
+  const relationship = table.attributes.find(
+    (candidate) => candidate.relationship !== null && candidate.relationship.kind === 'many-to-one',
+  );
+  const items = [
+    `'${table.primaryKey}'`,
+    ...(attribute === undefined ? [] : [`'${attribute.name}'`]),
+    ...(relationship?.relationship?.kind === 'many-to-one'
+      ? [`{ ${relationship.name}: ['${relationship.relationship.targetKey}'] }`]
+      : []),
+  ];
+  const sort = attribute === undefined ? '' : `.sort('-${attribute.name}')`;
+  return [
+    `import WebSocket from 'ws'; // Node 20 only: browsers have WebSocket`,
+    `import { ClientError, createClient } from '${packageName}-client';`,
+    '',
+    `const server = createClient({ url: 'http://127.0.0.1:9926', WebSocket });`,
+    `const { ${table.name} } = server.tables;`,
+    '',
+    `const page = await ${table.name}.count((q) =>`,
+    `  q${condition}${sort}.limit(10).select(${items.join(', ')}),`,
+    ');',
+    'console.log(page.total, page.records);',
+    '',
+    `const live = ${table.name}.subscribe((q) => q${condition}, (event) => console.log(event.type, event));`,
+    'live.close();',
+    '',
+    'try {',
+    `  await ${table.name}.query('nope=1');`,
+    '} catch (error) {',
+    "  if (error instanceof ClientError) console.log(error.status, error.code); // 400 'QUERY_UNKNOWN_ATTRIBUTE'",
+    '}',
+  ].join('\n');
+}
+
 /** The generated server's README. */
 export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
   const samples = new Samples(schema);
@@ -415,6 +471,7 @@ export function emitReadme(schema: SchemaMeta, options: EmitOptions): string {
           return `\`${table.name}.${attribute.name}\` ${graphqlType(attribute)}${from === undefined ? '' : `, from \`${from}\``}, version ${attribute.computed!.version}`;
         }),
     ),
+    clientExample: clientExample(first, options.packageName),
     hasObjectTypes: schema.objectTypes.length > 0,
   });
 }

@@ -5,6 +5,14 @@ import { GITIGNORE_BEGIN, GITIGNORE_END } from '../output/projectFiles.js';
 import type { ProjectTemplate, ProjectTemplates } from '../templates.js';
 import type { FileMap, FormatShape, OutputFile } from './fileMap.js';
 import { COMPUTED_PATH, emitComputedScaffold, hasComputed } from './computed.js';
+import {
+  clientTemplate,
+  emitClientIndex,
+  emitClientPackageJson,
+  emitClientSchema,
+  emitClientTsconfig,
+  emitServerQueries,
+} from './client.js';
 import { emitDatabaseModule } from './database.js';
 import { generatedHeader, RUNTIME_HEADER } from './header.js';
 import { emitHooksIndex, emitHooksScaffold, hooksPath, hooksScaffoldShape } from './hooks.js';
@@ -24,6 +32,8 @@ export interface EmitOptions {
   readonly sources: readonly string[];
   /** The runtime's files (path relative to `templates/runtime/` → contents), copied unchanged. */
   readonly runtime: ReadonlyMap<string, string>;
+  /** The client's static files (path relative to `templates/client/` → contents). */
+  readonly client: ReadonlyMap<string, string>;
   /** Pinned versions of the generated server's dependencies, by package name. */
   readonly versions: Readonly<Record<string, string>>;
   /** The generated package's name. */
@@ -226,6 +236,35 @@ function tableMetaLiteral(table: TableMeta): string {
   return literal(table);
 }
 
+/**
+ * The typed client in `client/` (contract section 14): a package of its own. Its static files and
+ * the query builder (the server's own `query/builder.ts`) are copied; the rest is generated.
+ */
+function emitClient(
+  schema: SchemaMeta,
+  options: EmitOptions,
+  header: string,
+  add: (path: string, contents: string, verbatim?: boolean) => void,
+): void {
+  // Verbatim: JSON.stringify's layout is how prettier prints a package.json.
+  add(
+    'client/package.json',
+    emitClientPackageJson(
+      options.packageName,
+      pinned(['typescript'], options.versions)['typescript']!,
+    ),
+    true,
+  );
+  add('client/tsconfig.json', emitClientTsconfig());
+  const builder = options.runtime.get('query/builder.ts');
+  if (builder === undefined) throw new Error('templates/runtime/query/builder.ts is missing');
+  add('client/src/builder.ts', RUNTIME_HEADER + builder, true);
+  for (const [path, contents] of options.client)
+    add(`client/src/${path}`, RUNTIME_HEADER + clientTemplate(path, contents), true);
+  add('client/src/schema.ts', emitClientSchema(schema, header));
+  add('client/src/index.ts', emitClientIndex(header));
+}
+
 /** Emits every file of a generated server. Pure: the same inputs always give the same files. */
 export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   const header = generatedHeader({ sources: options.sources });
@@ -282,5 +321,7 @@ export function emitServer(schema: SchemaMeta, options: EmitOptions): FileMap {
   for (const [path, contents] of options.runtime) {
     add(`src/runtime/${path}`, RUNTIME_HEADER + contents, true);
   }
+  add('src/queries.ts', emitServerQueries(schema, header));
+  emitClient(schema, options, header, add);
   return files;
 }

@@ -13,6 +13,7 @@ import type { ComputeFunction } from './computed.js';
 import type { RouteMethod, RouteRequest } from './hooks.js';
 import { log } from './log.js';
 import type { SchemaMeta } from './meta.js';
+import type { AnyQueryInput } from './query/builder.js';
 import type { Committed, Key, Store, StoredValue, WriteTxn } from './store/types.js';
 import type { MessageBus } from './realtime/messages.js';
 import type { Table } from './table.js';
@@ -22,7 +23,8 @@ export type AnyTable = Table<StoredValue, StoredValue, StoredValue>;
 
 export interface RuntimeReadTable {
   get(key: Key): Promise<StoredValue | undefined>;
-  search(query?: string): Promise<StoredValue[]>;
+  /** A query string, or a query builder (which compiles to one). */
+  search(query?: AnyQueryInput): Promise<StoredValue[]>;
   publish(key: Key, message: unknown): void;
 }
 

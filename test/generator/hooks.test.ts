@@ -73,7 +73,7 @@ describe('the generated extension files', () => {
     }
     expect(files.get('src/database.ts')).toMatchObject({ kind: 'generated' });
     expect(files.get('src/database.ts')?.contents).toContain(
-      'readonly Product: Table<Product, NewProduct, ProductPatch>;',
+      "readonly Product: Table<Product, NewProduct, ProductPatch, Descriptors['Product']>;",
     );
     expect(files.get('src/hooks.ts')).toMatchObject({ kind: 'generated' });
     expect(files.get('src/hooks.ts')?.contents).toContain(

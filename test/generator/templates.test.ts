@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { formatSource } from '../../src/format/format.js';
-import { loadProjectTemplates, loadRuntime } from '../../src/templates.js';
+import { loadClientTemplates, loadProjectTemplates, loadRuntime } from '../../src/templates.js';
 
 describe('templates/runtime', () => {
   it('is kept formatted, so generated servers can copy it verbatim (run `npm run format` to fix)', async () => {
     const unformatted: string[] = [];
     for (const [file, text] of await loadRuntime()) {
+      if ((await formatSource(text, file)) !== text) unformatted.push(file);
+    }
+    expect(unformatted).toEqual([]);
+  });
+});
+
+describe('templates/client', () => {
+  it('is kept formatted, so generated clients can copy it verbatim (run `npm run format` to fix)', async () => {
+    const unformatted: string[] = [];
+    for (const [file, text] of await loadClientTemplates()) {
       if ((await formatSource(text, file)) !== text) unformatted.push(file);
     }
     expect(unformatted).toEqual([]);

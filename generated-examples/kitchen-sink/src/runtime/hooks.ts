@@ -17,6 +17,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthUser } from './auth/roles.js';
 import { ClientError } from './errors.js';
+import type { QueryInput, TableDescriptor } from './query/builder.js';
 import type { Key } from './store/types.js';
 import type { Table } from './table.js';
 import type { RuntimeHooks } from './tableSet.js';
@@ -53,6 +54,9 @@ export type RecordOf<DB, N extends keyof DB> =
 /** The body that creates or replaces a record of table `N` (declared attributes only). */
 export type NewRecordOf<DB, N extends keyof DB> =
   DB[N] extends Table<object, infer Create, object> ? Declared<Create> : never;
+/** The query builder descriptor of table `N` (`src/queries.ts`). */
+export type DescriptorOf<DB, N extends keyof DB> =
+  DB[N] extends Table<object, object, object, infer Q> ? Q : TableDescriptor;
 /** The changes a patch of a record of table `N` can make (declared attributes only). */
 export type PatchOf<DB, N extends keyof DB> =
   DB[N] extends Table<object, object, infer Patch> ? Declared<Patch> : never;
@@ -61,15 +65,17 @@ export type PatchOf<DB, N extends keyof DB> =
  * A table's reads: the latest committed state, or inside a transaction its state so far. Reads
  * are asynchronous (a store on another machine answers later): `await` them.
  */
-export interface ReadTable<Rec> {
+export interface ReadTable<Rec, Q extends TableDescriptor = TableDescriptor> {
   /** The record with this key, or undefined. */
   get(key: Key): Promise<Rec | undefined>;
   /**
-   * The records matching a query in the REST query language, as after `?` in `GET /T/?…`
-   * (`'stockQuantity=lt=10&sort(name)&limit(20)'`; percent-encode `&|()=,` inside values).
-   * Whole records only: a query with `select()` is refused. Without `limit` every match is read.
+   * The records matching a query: a query builder, checked by the compiler against the schema
+   * (`(q) => q.where('stockQuantity', 'lt', 10).sort('name').limit(20)`), or a string in the REST
+   * query language, as after `?` in `GET /T/?…` (`'stockQuantity=lt=10&sort(name)&limit(20)'`;
+   * percent-encode `&|()=,` inside values). Whole records only: a query with `select()` is
+   * refused. Without `limit` every match is read.
    */
-  search(query?: string): Promise<Rec[]>;
+  search(query?: QueryInput<Q, unknown>): Promise<Rec[]>;
   /**
    * Publishes `message` to the subscribers of the record with this key (a `"type": "message"`
    * event, contract 8.5); nothing is stored. Inside a transaction it is sent once the
@@ -84,7 +90,12 @@ export interface ReadTable<Rec> {
  * over REST. Await every call before the hook or the work returns: a write made after its
  * transaction has ended fails.
  */
-export interface TransactionTable<Rec, Create, Patch> extends ReadTable<Rec> {
+export interface TransactionTable<
+  Rec,
+  Create,
+  Patch,
+  Q extends TableDescriptor = TableDescriptor,
+> extends ReadTable<Rec, Q> {
   /** Creates a record (the key is generated unless given); resolves with its key. 409 if it exists. */
   create(record: Create): Promise<Key>;
   /** Creates or replaces the whole record. */
@@ -95,9 +106,16 @@ export interface TransactionTable<Rec, Create, Patch> extends ReadTable<Rec> {
   delete(key: Key): Promise<boolean>;
 }
 
-export type ReadTables<DB> = { readonly [N in keyof DB]: ReadTable<RecordOf<DB, N>> };
+export type ReadTables<DB> = {
+  readonly [N in keyof DB]: ReadTable<RecordOf<DB, N>, DescriptorOf<DB, N>>;
+};
 export type TransactionTables<DB> = {
-  readonly [N in keyof DB]: TransactionTable<RecordOf<DB, N>, NewRecordOf<DB, N>, PatchOf<DB, N>>;
+  readonly [N in keyof DB]: TransactionTable<
+    RecordOf<DB, N>,
+    NewRecordOf<DB, N>,
+    PatchOf<DB, N>,
+    DescriptorOf<DB, N>
+  >;
 };
 
 /** What `beforeWrite` is told about the write. */

@@ -15,6 +15,7 @@ import { clientError } from './http/errors.js';
 import type { AttributeMeta, ReferentialAction, SchemaMeta, TableMeta } from './meta.js';
 import { indexValueOf } from './store/indexValues.js';
 import { STORE_LIMITS } from './store/limits.js';
+import { queryString, type AnyQueryInput, type TableDescriptor } from './query/builder.js';
 import { matchingEntries, parseQuery } from './query/index.js';
 import { holdsKey, referencingEntries } from './query/relationships.js';
 import { compareValues } from './query/values.js';
@@ -84,7 +85,18 @@ const MAX_GENERATED_KEY: Readonly<Partial<Record<string, number>>> = {
 };
 const NUMBER_KEY = /^-?\d{1,16}(?:\.\d{1,16})?$/;
 
-export class Table<Rec extends object, Create extends object, Patch extends object> {
+/**
+ * A table of the server. `Query` is its query builder descriptor (`src/queries.ts`): it types the
+ * builders that hooks' `search` accepts, and is never read at run time.
+ */
+export class Table<
+  Rec extends object,
+  Create extends object,
+  Patch extends object,
+  Query extends TableDescriptor = TableDescriptor,
+> {
+  /** Ties the table to its query descriptor (never set). */
+  declare readonly descriptor?: Query;
   readonly name: string;
   private readonly validator: RecordValidator;
   private readonly createdTime: readonly AttributeMeta[];
@@ -255,8 +267,12 @@ export class Table<Rec extends object, Create extends object, Patch extends obje
     return this.remove(session, key, {});
   }
 
-  /** The whole records matching `query` (the REST query language, as after `?`), read in `txn`. */
-  async search(txn: ReadTxn, query: string): Promise<Rec[]> {
+  /**
+   * The whole records matching `input` (the REST query language, as after `?`, or a query
+   * builder, which compiles to it), read in `txn`.
+   */
+  async search(txn: ReadTxn, input: AnyQueryInput): Promise<Rec[]> {
+    const query = queryString(input);
     // The server's own code may follow relationships into tables that clients cannot reach.
     const context = { schema: this.schema, table: this.meta, internal: true };
     const parsed = parseQuery(query, context);

@@ -40,6 +40,7 @@ import {
   publishMessage,
   putRecord,
 } from '../rest/recordRequests.js';
+import { takeResumption } from '../realtime/target.js';
 import type { Key } from '../store/types.js';
 import { Studio, studioEnabled } from '../studio/serve.js';
 import { logAccess } from './accessLog.js';
@@ -402,7 +403,11 @@ export class HttpServer implements ServerState, AuthEndpointHost {
     if (this.wantsEventStream(exchange)) query = withoutTokenParameter(query);
     if (method === 'POST' && query === PUBLISH_PARAMETER && attribute === undefined)
       return publishMessage(this.app, exchange, resource, id, access);
-    if (query !== '') {
+    // A record's event stream takes `resume=` (contract 8.3), as its WebSocket does, and no query.
+    const asked = this.wantsEventStream(exchange)
+      ? takeResumption(resource.meta, query).rawQuery
+      : query;
+    if (asked !== '') {
       if (
         attribute !== undefined ||
         (method !== 'GET' && method !== 'HEAD') ||
