@@ -32,6 +32,8 @@ function relationshipSummary(attribute: AttributeMeta): string {
       return `${code(attribute.name)} → many ${relationship.target} (by the keys in ${code(relationship.from)}${onDeleteNote(relationship.onDelete)})`;
     case 'one-to-many':
       return `${code(attribute.name)} → many ${relationship.target} (whose ${code(relationship.to)} is this key)`;
+    case 'join':
+      return `${code(attribute.name)} → ${attribute.list ? 'many' : 'one'} ${relationship.target} (whose ${code(relationship.to)} holds this ${code(relationship.from)})`;
   }
 }
 
@@ -82,7 +84,7 @@ function foreignKeyTarget(table: TableMeta | ObjectTypeMeta, name: string): stri
     const relationship = attribute.relationship;
     if (
       relationship !== null &&
-      relationship.kind !== 'one-to-many' &&
+      (relationship.kind === 'many-to-one' || relationship.kind === 'many-to-many') &&
       relationship.from === name
     ) {
       return relationship.target;

@@ -96,9 +96,11 @@ function relationshipDoc(attribute: AttributeMeta): string[] {
   const how =
     relationship.kind === 'one-to-many'
       ? `\`${relationship.target}\` records whose \`${relationship.to}\` holds this record's key`
-      : relationship.kind === 'many-to-many'
-        ? `the \`${relationship.target}\` records whose keys are in \`${relationship.from}\``
-        : `the \`${relationship.target}\` record whose key is in \`${relationship.from}\``;
+      : relationship.kind === 'join'
+        ? `${attribute.list ? '' : 'the first of the '}\`${relationship.target}\` records whose \`${relationship.to}\` holds this record's \`${relationship.from}\``
+        : relationship.kind === 'many-to-many'
+          ? `the \`${relationship.target}\` records whose keys are in \`${relationship.from}\``
+          : `the \`${relationship.target}\` record whose key is in \`${relationship.from}\``;
   return [
     `Relationship (${relationship.kind}): ${how}.`,
     'Present only when a query selects it; never written.',

@@ -134,6 +134,7 @@ function relationshipMeta(
   const target = shape.named.name.value;
   const from = nameArgument(directive, 'from');
   const to = nameArgument(directive, 'to');
+  if (from !== undefined && to !== undefined) return { kind: 'join', target, from, to };
   if (from !== undefined) {
     const targetKey = keyName(schema.table(target), target);
     const given = nameArgument(directive, 'onDelete');

@@ -124,7 +124,9 @@ describe('a generated server that cannot start', () => {
       );
       // The README's hooks example is a real hooks file: it must compile against its server.
       const readme = await readFile(path.join(dir, 'README.md'), 'utf8');
-      const hooksExample = /^```ts\n([\s\S]*?)^```$/m.exec(readme)?.[1];
+      const hooksExample = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)]
+        .map((block) => block[1])
+        .find((block) => block?.includes('defineHooks'));
       expect(hooksExample).toContain("defineHooks<Database, 'CartItem'>");
       await writeFile(path.join(dir, 'src', 'hooks', 'CartItem.ts'), hooksExample!);
       // A scaffold hooks file with every hook uncommented compiles under the strict tsconfig (the

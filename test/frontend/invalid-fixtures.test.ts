@@ -143,6 +143,10 @@ const EXPECTED: Readonly<Record<string, readonly [string, string]>> = {
     'schema.graphql:8:19',
     '@relationship on "Event.organizer" needs from: or to:; use from: <attribute of Event holding the User key> or to: <attribute of User holding the Event key>',
   ],
+  'relationship-join': [
+    'schema.graphql:9:51',
+    '"Event.owner" joins "Event.ownerEmail" (String) with "User.age" (Int), whose values never equal each other; give them types of one kind (text or numbers)',
+  ],
   'relationship-target': [
     'schema.graphql:8:10',
     'Relationship "Event.venue" points to "Venue", which is not a @table; add @table (and a @primaryKey) to "Venue", or remove @relationship',

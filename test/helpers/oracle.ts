@@ -208,6 +208,17 @@ export class Oracle {
           const held = target.value[relationship.to];
           return Array.isArray(held) ? held.includes(record.key) : held === record.key;
         });
+      case 'join': {
+        const own = record.value[relationship.from];
+        const wanted = (Array.isArray(own) ? own : [own]).filter(
+          (value) => value !== null && value !== undefined,
+        );
+        const joined = targets.filter((target) => {
+          const held = target.value[relationship.to];
+          return (Array.isArray(held) ? held : [held]).some((value) => wanted.includes(value));
+        });
+        return attribute.list ? joined : joined.slice(0, 1);
+      }
     }
   }
 

@@ -91,7 +91,10 @@ export interface Descriptors {
   readonly Tag: {
     readonly record: Tag;
     readonly fields: { readonly id: StringField; readonly label: StringField };
-    readonly relationships: { readonly posts: Many<Descriptors['Post']> };
+    readonly relationships: {
+      readonly posts: Many<Descriptors['Post']>;
+      readonly authors: Many<Descriptors['Author']>;
+    };
   };
 }
 

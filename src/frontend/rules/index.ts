@@ -16,6 +16,7 @@ import { referentialActionsRule } from './referentialActionsRule.js';
 import { relationshipArgumentsRule } from './relationshipArgumentsRule.js';
 import { relationshipFieldDirectivesRule } from './relationshipFieldDirectivesRule.js';
 import { relationshipFromRule } from './relationshipFromRule.js';
+import { relationshipJoinRule } from './relationshipJoinRule.js';
 import { relationshipKeyTypesRule } from './relationshipKeyTypesRule.js';
 import { relationshipTargetRule } from './relationshipTargetRule.js';
 import { relationshipToRule } from './relationshipToRule.js';
@@ -74,6 +75,7 @@ export const RULES: readonly NamedRule[] = [
   { name: 'relationship-from', check: relationshipFromRule },
   { name: 'relationship-to', check: relationshipToRule },
   { name: 'relationship-key-types', check: relationshipKeyTypesRule },
+  { name: 'relationship-join', check: relationshipJoinRule },
   { name: 'relationship-field-directives', check: relationshipFieldDirectivesRule },
   { name: 'referential-actions', check: referentialActionsRule },
 ];

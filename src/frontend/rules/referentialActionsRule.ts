@@ -13,16 +13,22 @@ export const referentialActionsRule: Rule = (context) => {
     const argument = findArgument(relationship.directive, 'onDelete');
     if (argument === undefined) continue;
     const { from, to, type, targetName } = relationship;
-    if (from === undefined || to !== undefined) {
-      // With both sides, or neither, another rule already says what is wrong.
-      if (to !== undefined && from === undefined) {
-        context.report(
-          argument,
-          `onDelete: on ${describe(relationship)} acts on records that hold a deleted ${targetName}'s key, but with to: the ${targetName} records hold this one's; put onDelete: on the relationship of "${targetName}" whose from: holds the "${type.name.value}" key`,
-        );
-      }
+    if (from === undefined && to !== undefined) {
+      context.report(
+        argument,
+        `onDelete: on ${describe(relationship)} acts on records that hold a deleted ${targetName}'s key, but with to: the ${targetName} records hold this one's; put onDelete: on the relationship of "${targetName}" whose from: holds the "${type.name.value}" key`,
+      );
       continue;
     }
+    if (from !== undefined && to !== undefined) {
+      context.report(
+        argument,
+        `onDelete: on ${describe(relationship)} needs the related record's key in from:, but a join of from: and to: holds no key; remove onDelete:, or link by from: alone`,
+      );
+      continue;
+    }
+    // Neither side: the relationship-arguments rule says so.
+    if (from === undefined) continue;
     const action =
       argument.value.kind === Kind.STRING || argument.value.kind === Kind.ENUM
         ? argument.value.value

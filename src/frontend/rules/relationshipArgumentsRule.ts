@@ -1,7 +1,10 @@
 import type { Rule } from '../context.js';
 import { fieldType, fieldsOf, findArgument, findDirective } from '../ast.js';
 
-/** `@relationship` names exactly one side of the link: `from:` (this table holds the key) or `to:` (the target holds it). */
+/**
+ * `@relationship` names at least one side of the link: `from:` (this table holds the key), `to:`
+ * (the target holds it), or both (two attributes joined, neither a key).
+ */
 export const relationshipArgumentsRule: Rule = (context) => {
   for (const type of context.schema.tables) {
     for (const field of fieldsOf(type)) {
@@ -10,12 +13,7 @@ export const relationshipArgumentsRule: Rule = (context) => {
       const from = findArgument(directive, 'from');
       const to = findArgument(directive, 'to');
       const where = `"${type.name.value}.${field.name.value}"`;
-      if (from !== undefined && to !== undefined) {
-        context.report(
-          to,
-          `@relationship on ${where} has both from: and to:; keep from: if "${type.name.value}" holds the key, or to: if the target holds it`,
-        );
-      } else if (from === undefined && to === undefined) {
+      if (from === undefined && to === undefined) {
         const target = fieldType(field.type).named.name.value;
         context.report(
           directive,

@@ -155,7 +155,9 @@ function studioAttribute(
     related =
       relationship.kind === 'one-to-many'
         ? { kind: relationship.kind, table, to: relationship.to }
-        : { kind: relationship.kind, table, from: relationship.from };
+        : relationship.kind === 'join'
+          ? { kind: relationship.kind, table, from: relationship.from, to: relationship.to }
+          : { kind: relationship.kind, table, from: relationship.from };
   }
   return {
     name: attribute.name,

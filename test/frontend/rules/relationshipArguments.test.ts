@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectErrors, expectValid } from '../harness.js';
 
 describe('relationship-arguments', () => {
@@ -28,23 +28,24 @@ describe('relationship-arguments', () => {
     );
   });
 
-  it('refuses @relationship with both, at to:', () => {
-    expectErrors(
-      `
-      type User @table { id: ID @primaryKey eventId: ID }
+  it('takes both from: and to: as a join of two attributes', () => {
+    const schema = expectValid(`
+      type User @table { id: ID @primaryKey email: String @indexed }
       type Event @table {
         id: ID @primaryKey
-        ownerId: ID
-        owner: [User] @relationship(from: ownerId, to: eventId)
+        ownerEmail: String
+        owner: User @relationship(from: ownerEmail, to: email)
+        owners: [User] @relationship(from: ownerEmail, to: email)
       }
-      `,
-      [
-        [
-          5,
-          46,
-          '@relationship on "Event.owner" has both from: and to:; keep from: if "Event" holds the key, or to: if the target holds it',
-        ],
-      ],
+    `);
+    const event = schema.tables.find((table) => table.name === 'Event');
+    expect(event?.attributes.find((attribute) => attribute.name === 'owner')?.relationship).toEqual(
+      {
+        kind: 'join',
+        target: 'User',
+        from: 'ownerEmail',
+        to: 'email',
+      },
     );
   });
 });

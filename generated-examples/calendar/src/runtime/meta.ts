@@ -37,6 +37,7 @@ export type ValueType =
  * - `many-to-one`: `from` (an attribute of this table) holds the key of one target record.
  * - `many-to-many`: `from` (a list attribute of this table) holds the keys of target records.
  * - `one-to-many`: target records whose attribute `to` holds this record's key.
+ * - `join`: target records whose attribute `to` holds a value of this record's attribute `from`.
  */
 export type RelationshipMeta =
   | {
@@ -58,6 +59,19 @@ export type RelationshipMeta =
       readonly targetKey: string;
       /** What deleting a target record does to this one (absent: nothing, as in Harper). */
       readonly onDelete?: ReferentialAction;
+    }
+  | {
+      /**
+       * `@relationship(from: a, to: b)`: records of the target whose `b` holds a value of this
+       * record's `a` (each of its values, for a list), neither being a key. A list field holds
+       * every such record in key order, a single one the first of them.
+       */
+      readonly kind: 'join';
+      readonly target: string;
+      /** Attribute of this table whose value (or values) is looked for. */
+      readonly from: string;
+      /** Attribute of the target table that holds it (it may be a list). */
+      readonly to: string;
     }
   | {
       readonly kind: 'one-to-many';

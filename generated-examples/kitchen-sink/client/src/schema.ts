@@ -265,7 +265,10 @@ export interface Descriptors {
     readonly create: NewTag;
     readonly patch: TagPatch;
     readonly fields: { readonly id: StringField; readonly label: StringField };
-    readonly relationships: { readonly posts: Many<Descriptors['Post']> };
+    readonly relationships: {
+      readonly posts: Many<Descriptors['Post']>;
+      readonly authors: Many<Descriptors['Author']>;
+    };
   };
 }
 

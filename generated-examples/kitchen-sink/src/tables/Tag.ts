@@ -2,6 +2,7 @@
 // change the schema and run codegen again.
 
 import type { TableMeta } from '../runtime/meta.js';
+import type { Author } from './Author.js';
 import type { Post } from './Post.js';
 
 /** A record of the `Tag` table, as stored and returned. */
@@ -16,6 +17,12 @@ export interface Tag {
    * Present only when a query selects it; never written.
    */
   posts?: Post[];
+  /**
+   * Authors who list this tag's label among their own tags: a join of two attributes, neither a key.
+   * Relationship (join): `Author` records whose `tags` holds this record's `label`.
+   * Present only when a query selects it; never written.
+   */
+  authors?: Author[];
 }
 
 /** The body that creates or replaces a `Tag` (POST, PUT). */
@@ -75,6 +82,19 @@ export const meta: TableMeta = {
       indexed: false,
       timestamp: null,
       relationship: { kind: 'one-to-many', target: 'Post', to: 'tagIds', localKey: 'id' },
+    },
+    {
+      name: 'authors',
+      type: { kind: 'table', name: 'Author' },
+      list: true,
+      nonNull: false,
+      elementNonNull: false,
+      primaryKey: false,
+      indexed: false,
+      timestamp: null,
+      relationship: { kind: 'join', target: 'Author', from: 'label', to: 'tags' },
+      description:
+        "Authors who list this tag's label among their own tags: a join of two attributes, neither a key.",
     },
   ],
 };

@@ -621,7 +621,8 @@ export class Table<
     this.referrersFound ??= [...this.tables.all()].flatMap((table) =>
       table.meta.attributes.flatMap((attribute): Referrer[] => {
         const relationship = attribute.relationship;
-        if (relationship === null || relationship.kind === 'one-to-many') return [];
+        if (relationship === null) return [];
+        if (relationship.kind === 'one-to-many' || relationship.kind === 'join') return [];
         if (relationship.target !== this.name || relationship.onDelete === undefined) return [];
         return [
           {

@@ -281,7 +281,8 @@ class Planner {
   ): Promise<Candidate | null> {
     const hop = comparison.hops[0]!;
     const relationship = hop.attribute.relationship;
-    if (relationship === null) return null;
+    // A join between two non-key attributes is followed record by record, not driven from its side.
+    if (relationship === null || relationship.kind === 'join') return null;
     let foreignKey: AttributeMeta | undefined;
     if (relationship.kind !== 'one-to-many') {
       foreignKey = attributeOf(table, relationship.from);

@@ -2,11 +2,13 @@
 // it is replaced on every generation.
 /**
  * Following `@relationship` attributes from one record to the records it relates to: many-to-one
- * (`from` holds one key), many-to-many (`from` holds a list of keys) and one-to-many (records of
- * the target whose `to` attribute holds this record's key).
+ * (`from` holds one key), many-to-many (`from` holds a list of keys), one-to-many (records of
+ * the target whose `to` attribute holds this record's key) and joins (records of the target whose
+ * `to` holds a value of this record's `from`).
  */
 import type { AttributeMeta, SchemaMeta, TableMeta } from '../meta.js';
 import { attributeOf } from '../meta.js';
+import { indexValuesOf } from '../store/indexValues.js';
 import { STORE_LIMITS } from '../store/limits.js';
 import type { Batches, Key, ReadTxn, RecordEntry, StoredValue } from '../store/types.js';
 import { AnswerBudget, type AnswerLimits } from './budget.js';
@@ -42,7 +44,34 @@ export async function* relatedEntries(
     }
     case 'one-to-many':
       yield* referencingEntries(txn, target, relationship.to, key);
+      return;
+    case 'join':
+      yield* joinedEntries(txn, target, relationship.to, record[relationship.from]);
   }
+}
+
+/**
+ * Records of `target` whose attribute `to` holds one of the values `held` is (a value, or a list
+ * of them), each once, in key order.
+ */
+async function* joinedEntries(
+  txn: ReadTxn,
+  target: TableMeta,
+  to: string,
+  held: unknown,
+): Batches<RecordEntry> {
+  const values = [...new Set(indexValuesOf(held).filter(isKey))];
+  if (values.length === 0) return;
+  if (values.length === 1) {
+    yield* referencingEntries(txn, target, to, values[0]!);
+    return;
+  }
+  const found = new Map<Key, RecordEntry>();
+  for (const value of values) {
+    for await (const batch of referencingEntries(txn, target, to, value))
+      for (const entry of batch) found.set(entry.key, entry);
+  }
+  if (found.size > 0) yield [...found.values()].sort((a, b) => compareValues(a.key, b.key));
 }
 
 /** Records of `target` whose attribute `to` (a key or a list of keys) holds `key`, in key order. */
@@ -93,6 +122,15 @@ export function holdsKey(value: unknown, key: Key): boolean {
   );
 }
 
+/**
+ * Whether the relationship holds one related record (or none) rather than a list: many-to-one,
+ * and a join on a single field.
+ */
+export function isSingle(attribute: AttributeMeta): boolean {
+  const kind = attribute.relationship?.kind;
+  return kind === 'many-to-one' || (kind === 'join' && !attribute.list);
+}
+
 export function isKey(value: unknown): value is Key {
   return typeof value === 'string' || (typeof value === 'number' && !Number.isNaN(value));
 }
@@ -138,12 +176,13 @@ export async function resolveRelationship(
   const target = targetTable(schema, attribute);
   const values: StoredValue[] = [];
   if (relationship.kind === 'one-to-many' && !isKey(key)) return values;
+  const single = isSingle(attribute);
   for await (const batch of relatedEntries(txn, target, attribute, key as Key, record)) {
     for (const entry of batch) {
       budget.resolved(entry.value);
-      if (relationship.kind === 'many-to-one') return entry.value;
+      if (single) return entry.value;
       values.push(entry.value);
     }
   }
-  return relationship.kind === 'many-to-one' ? null : values;
+  return single ? null : values;
 }

@@ -19,7 +19,7 @@ import type { Key, ReadTxn, StoredValue } from '../store/types.js';
 import { AnswerBudget, type AnswerLimits } from './budget.js';
 import { isIsoDateTimeWithZone } from './dates.js';
 import { comparisonMatches, instantOf, localMatches } from './match.js';
-import { relatedEntries, targetTable } from './relationships.js';
+import { isSingle, relatedEntries, targetTable } from './relationships.js';
 import { formatInZone } from './timezone.js';
 import type {
   Comparison,
@@ -191,7 +191,7 @@ export class Shaper {
     record: ShapedRecord,
     filters: RelatedFilters,
   ): Promise<unknown> {
-    const relationship = attribute.relationship!;
+    const single = isSingle(attribute);
     const target = targetTable(this.schema, attribute);
     const conditions = filters.get(attribute.name) ?? NO_CONDITIONS;
     let innerFilters = this.innerFilters.get(conditions);
@@ -208,9 +208,7 @@ export class Shaper {
       record.value,
     )) {
       for (const entry of batch) {
-        const kept =
-          relationship.kind === 'many-to-one' ||
-          (await this.holdAll(conditions, entry.key, entry.value));
+        const kept = single || (await this.holdAll(conditions, entry.key, entry.value));
         this.budget.resolved(entry.value, kept);
         if (!kept) continue;
         const relatedRecord = { key: entry.key, value: entry.value, version: entry.version };
@@ -220,11 +218,11 @@ export class Shaper {
           const inner = await this.resolve(nested.items, relatedRecord, innerFilters);
           value = this.object(target, nested, relatedRecord, innerFilters, inner);
         }
-        if (relationship.kind === 'many-to-one') return value;
+        if (single) return value;
         shaped.push(value);
       }
     }
-    return relationship.kind === 'many-to-one' ? undefined : shaped;
+    return single ? undefined : shaped;
   }
 
   /** Whether a related record satisfies every condition on its relationship, in order. */

@@ -337,7 +337,10 @@ export class Access {
         `read ${hop.to.name} records (through ${hop.from.name}.${hop.attribute.name})`,
       );
     }
-    if (relationship.kind === 'one-to-many') {
+    if (relationship.kind === 'join') {
+      this.checkNamed(hop.from, relationship.from, `${hop.from.name}.${hop.attribute.name}`);
+      this.checkNamed(hop.to, relationship.to, `${hop.from.name}.${hop.attribute.name}`);
+    } else if (relationship.kind === 'one-to-many') {
       this.checkNamed(hop.to, relationship.to, `${hop.from.name}.${hop.attribute.name}`);
     } else {
       this.checkNamed(hop.from, relationship.from, `${hop.from.name}.${hop.attribute.name}`);

@@ -121,14 +121,21 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
           relationship:
             relationship.kind === 'one-to-many'
               ? { kind: relationship.kind, target: relationship.target, to: relationship.to }
-              : {
-                  kind: relationship.kind,
-                  target: relationship.target,
-                  from: relationship.from,
-                  ...(relationship.onDelete === undefined
-                    ? {}
-                    : { onDelete: relationship.onDelete }),
-                },
+              : relationship.kind === 'join'
+                ? {
+                    kind: relationship.kind,
+                    target: relationship.target,
+                    from: relationship.from,
+                    to: relationship.to,
+                  }
+                : {
+                    kind: relationship.kind,
+                    target: relationship.target,
+                    from: relationship.from,
+                    ...(relationship.onDelete === undefined
+                      ? {}
+                      : { onDelete: relationship.onDelete }),
+                  },
         }),
     ...(attribute.description === undefined ? {} : { description: attribute.description }),
   };
