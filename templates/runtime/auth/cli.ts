@@ -14,15 +14,13 @@
  * command line, where other users of the machine could see it.
  */
 import { createInterface } from 'node:readline';
-import { loadConfig } from '../config.js';
 import type { SchemaMeta } from '../meta.js';
-import { openLmdbStore } from '../store/lmdb.js';
-import { openPostgresStore } from '../store/postgres.js';
+import { openStoreBeside } from '../store/beside.js';
 import type { Store } from '../store/types.js';
 import { MAX_PASSWORD_BYTES } from './passwords.js';
 import { Policy } from './policy.js';
 import { runtimeRoles, type RolesConfig } from './roles.js';
-import { NoSuchUserError, usernameProblem, UserDirectory, withSystemTables } from './users.js';
+import { NoSuchUserError, usernameProblem, UserDirectory } from './users.js';
 
 const USAGE = `usage: npm run users -- <command>
   add <name> --role <role>   add a user (the password is read from the terminal or stdin)
@@ -57,7 +55,7 @@ export async function runUsersCommand<DB>(
     // The password first: nothing is opened for a command that cannot go on.
     const password =
       parsed.kind === 'add' || parsed.kind === 'passwd' ? await readPassword(input) : undefined;
-    store = await openStore(schema, env);
+    store = await openStoreBeside(schema, env);
     users = await UserDirectory.open(store);
     switch (parsed.kind) {
       case 'add':
@@ -142,28 +140,6 @@ function parseArguments(
     default:
       return `unknown command "${command}"`;
   }
-}
-
-async function openStore(
-  schema: SchemaMeta,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Store> {
-  const config = loadConfig(env);
-  const silent = (): void => {};
-  if (config.databaseUrl !== null) {
-    return openPostgresStore(withSystemTables(schema), {
-      url: config.databaseUrl,
-      log: silent,
-      poolSize: 1,
-    });
-  }
-  // The running server (if any) builds indexes; this process only writes the system tables.
-  return openLmdbStore(withSystemTables(schema), {
-    path: config.dataDir,
-    log: silent,
-    buildIndexes: false,
-    shared: true,
-  });
 }
 
 /** The password: asked twice on a terminal, else the first line of `input`. */

@@ -27,6 +27,7 @@ import type {
   StoreWriteOptions,
   WriteTxn,
 } from './types.js';
+import { countOf, entriesKept, plannerHints } from './views.js';
 
 /** Each expiring table's time to live in milliseconds, by table name. */
 export type Lifetimes = ReadonlyMap<string, number>;
@@ -71,9 +72,7 @@ class ExpiringTxn<T extends ReadTxn> implements ReadTxn {
     private readonly at: number,
   ) {
     // Estimates only compare selectivities in the planner: expired records may count there.
-    if (inner.estimateIndex) this.estimateIndex = inner.estimateIndex.bind(inner);
-    if (inner.estimateCount) this.estimateCount = inner.estimateCount.bind(inner);
-    if (inner.indexReady) this.indexReady = inner.indexReady.bind(inner);
+    Object.assign(this, plannerHints(inner));
   }
 
   async get(table: string, key: Key): Promise<RecordEntry | undefined> {
@@ -112,14 +111,12 @@ class ExpiringTxn<T extends ReadTxn> implements ReadTxn {
     }
     // An index entry carries no version: its record says whether it is still there.
     for await (const batch of this.inner.scanIndex(table, attribute, range, options)) {
-      const records = await this.inner.getMany(
+      const live = await entriesKept(
+        this.inner,
         table,
-        batch.map((entry) => entry.key),
+        batch,
+        (record) => !this.expired(table, record),
       );
-      const live = batch.filter((_, i) => {
-        const record = records[i];
-        return record !== undefined && !this.expired(table, record);
-      });
       if (live.length > 0) yield live;
     }
   }
@@ -133,16 +130,12 @@ class ExpiringTxn<T extends ReadTxn> implements ReadTxn {
     // A limited count compares selectivities in the planner; it answers nothing to the client.
     if (limit !== undefined || !this.lifetimes.has(table))
       return this.inner.countIndex(table, attribute, range, limit);
-    let count = 0;
-    for await (const batch of this.scanIndex(table, attribute, range)) count += batch.length;
-    return count;
+    return countOf(this.scanIndex(table, attribute, range));
   }
 
   async count(table: string): Promise<number> {
     if (!this.lifetimes.has(table)) return this.inner.count(table);
-    let count = 0;
-    for await (const batch of this.scan(table)) count += batch.length;
-    return count;
+    return countOf(this.scan(table));
   }
 
   private expired(table: string, entry: RecordEntry): boolean {

@@ -10,13 +10,10 @@
  * the store's interface, so indexes, the commit log and subscribers see ordinary commits.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { loadConfig } from './config.js';
 import { log } from './log.js';
-import { withSystemTables } from './auth/users.js';
 import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
 import { storesValues } from './store/evolution.js';
-import { openLmdbStore } from './store/lmdb.js';
-import { openPostgresStore } from './store/postgres.js';
+import { openStoreBeside } from './store/beside.js';
 import { indexValueOf } from './store/indexValues.js';
 import type { Key, Store, StoredValue, WriteTxn } from './store/types.js';
 import { RecordValidator } from './validate.js';
@@ -410,7 +407,7 @@ export async function runConvert(
   }
   let store: Store;
   try {
-    store = await openStore(schema, env);
+    store = await openStoreBeside(schema, env);
   } catch (error) {
     console.error(
       `cannot open the store: ${error instanceof Error ? error.message : String(error)}`,
@@ -440,27 +437,4 @@ export async function runConvert(
   } finally {
     await store.close();
   }
-}
-
-/** The store the configuration names, opened beside a server that may be running. */
-async function openStore(
-  schema: SchemaMeta,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Store> {
-  const config = loadConfig(env);
-  const silent = (): void => {};
-  if (config.databaseUrl !== null) {
-    return openPostgresStore(withSystemTables(schema), {
-      url: config.databaseUrl,
-      log: silent,
-      poolSize: 1,
-    });
-  }
-  // The running server (if any) builds indexes; this process only writes records.
-  return openLmdbStore(withSystemTables(schema), {
-    path: config.dataDir,
-    log: silent,
-    buildIndexes: false,
-    shared: true,
-  });
 }

@@ -22,6 +22,7 @@ import type {
   RecordEntry,
   ScanOptions,
 } from '../store/types.js';
+import { countOf, entriesKept, plannerHints } from '../store/views.js';
 import type { Access } from './policy.js';
 
 /** `txn` as `access` may read it; `txn` itself for a role that reads everything. */
@@ -38,9 +39,7 @@ class GuardedTxn implements ReadTxn {
     private readonly inner: ReadTxn,
     private readonly access: Access,
   ) {
-    if (inner.estimateIndex) this.estimateIndex = inner.estimateIndex.bind(inner);
-    if (inner.estimateCount) this.estimateCount = inner.estimateCount.bind(inner);
-    if (inner.indexReady) this.indexReady = inner.indexReady.bind(inner);
+    Object.assign(this, plannerHints(inner));
   }
 
   async get(table: string, key: Key): Promise<RecordEntry | undefined> {
@@ -89,14 +88,9 @@ class GuardedTxn implements ReadTxn {
         yield batch;
         continue;
       }
-      const records = await this.inner.getMany(
-        table,
-        batch.map((entry) => entry.key),
+      const seen = await entriesKept(this.inner, table, batch, (record) =>
+        this.access.visible(table, record.value),
       );
-      const seen = batch.filter((_, i) => {
-        const record = records[i];
-        return record !== undefined && this.access.visible(table, record.value);
-      });
       if (seen.length > 0) yield seen;
     }
   }
@@ -113,17 +107,13 @@ class GuardedTxn implements ReadTxn {
       if (policy.hidden.has(attribute)) throw this.access.forbidden(`read ${table}.${attribute}`);
       return this.inner.countIndex(table, attribute, range, limit);
     }
-    let count = 0;
-    for await (const batch of this.scanIndex(table, attribute, range)) count += batch.length;
-    return count;
+    return countOf(this.scanIndex(table, attribute, range));
   }
 
   async count(table: string): Promise<number> {
     const policy = this.access.table(table);
     if (policy.read === true) return this.inner.count(table);
-    let count = 0;
-    for await (const batch of this.scan(table)) count += batch.length;
-    return count;
+    return countOf(this.scan(table));
   }
 
   /** The entry as the role sees it, or undefined when it may not see it. */
