@@ -79,6 +79,22 @@ describe('a server with two workers', () => {
     }
   });
 
+  it('relays a message published through either worker to subscribers on both', async () => {
+    const wsUrl = server.url.replace(/^http/, 'ws');
+    const subscribers: EventClient[] = [];
+    for (let i = 0; i < 4; i++) subscribers.push(await connect(`${wsUrl}/Product/m1`));
+    for (let i = 0; i < 2; i++)
+      expect((await fresh('POST', '/Product/m1?publish', { note: i })).status).toBe(204);
+    for (const client of subscribers) {
+      const events = await client.next(2);
+      expect(events.map((event) => [event.type, event.value])).toEqual([
+        ['message', { note: 0 }],
+        ['message', { note: 1 }],
+      ]);
+      client.close();
+    }
+  });
+
   it('answers queries on every worker with the writes of both', async () => {
     for (let i = 0; i < 6; i++) {
       expect(
