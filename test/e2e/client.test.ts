@@ -408,6 +408,22 @@ describe('the generated client against the kitchen-sink server', () => {
       });
       subscription.close();
     });
+
+    it('hears a message published to the record, which stores nothing', async () => {
+      const { Counter } = client.tables;
+      const key = transport === 'sse' ? 73 : 74;
+      const events = new Events();
+      const subscription = Counter.subscribe(key, events.handler, { transport });
+      await events.readies(1);
+      await Counter.publish(key, { hello: transport });
+      expect((await events.until(2))[1]).toMatchObject({
+        type: 'message',
+        id: key,
+        value: { hello: transport },
+      });
+      expect(await Counter.get(key)).toBeUndefined();
+      subscription.close();
+    });
   });
 
   it('reports a subscription the server refuses, without reconnecting', async () => {

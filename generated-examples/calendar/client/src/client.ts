@@ -2,7 +2,7 @@
 // it is replaced on every generation.
 /**
  * The typed client of a generated server: one `TableClient` per exported table (`get`, `create`,
- * `put`, `patch`, `delete`, `query`, `subscribe`), typed by the wire form of its records, and the
+ * `put`, `patch`, `delete`, `query`, `subscribe`, `publish`), typed by the wire form of its records, and the
  * credentials calls (`login`, `logout`, `me`). `src/index.ts` binds it to the schema's tables.
  */
 import { Query, queryOf, queryString } from './builder.js';
@@ -58,6 +58,11 @@ export interface TableClient<D extends ClientDescriptor> {
   patch(id: D['key'], changes: D['patch'], options?: WriteOptions): Promise<void>;
   /** Deletes the record (also when there is none). */
   delete(id: D['key'], options?: WriteOptions): Promise<void>;
+  /**
+   * Sends `message` (any JSON value) to the record's subscribers as a `message` event; nothing is
+   * stored (`POST /T/<id>?publish`, contract 8.5).
+   */
+  publish(id: D['key'], message: unknown): Promise<void>;
   /** The matching records, or what the query's `select` makes of them. */
   query<R = D['record']>(query?: QueryInput<D, R>): Promise<R[]>;
   /** `query`, with the number of every match, whatever the limit. */
@@ -154,6 +159,9 @@ function tableClient<D extends ClientDescriptor>(
     },
     async delete(id, options) {
       await transport.request('DELETE', recordPath(table, id), { headers: preconditions(options) });
+    },
+    async publish(id, message) {
+      await transport.request('POST', `${recordPath(table, id)}?publish`, { body: message });
     },
     async query<R>(query?: QueryInput<D, R>) {
       const answer = await transport.request('GET', collection(table, queryString(query)));
