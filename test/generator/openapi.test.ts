@@ -63,7 +63,7 @@ interface Operation {
 }
 interface Document {
   info: { description: string };
-  paths: Record<string, Record<string, Operation | unknown>>;
+  paths: Record<string, Record<string, unknown>>;
   components: {
     parameters: Record<string, { name: string; in: string }>;
     headers: Record<string, unknown>;
