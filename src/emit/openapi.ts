@@ -379,7 +379,9 @@ function sharedHeaders(): JsonSchema {
     'Content-Range': string(
       '`items <first>-<last>/<total>`, with `Prefer: count=exact`: total is the number of all matches.',
     ),
-    Location: string("The new record's key, relative to the collection's URL."),
+    Location: string(
+      "The new record's key, relative to the collection's URL (a POST of one record, not of an array).",
+    ),
     'Preference-Applied': string('`return=representation` when the record is answered.'),
     'Retry-After': {
       description: 'Seconds to wait before asking again (when the server knows).',

@@ -31,8 +31,9 @@ addFormats.default(ajv);
 
 /**
  * Checks one answer against the document: its status is listed for the operation (not only the
- * catch-all `default`), the headers the document lists for it are all sent, and its body fits
- * the response's JSON schema (which, for an error, holds the `code` values of that status).
+ * catch-all `default`), the headers the document lists for it are all sent (the requests below
+ * are those they apply to: `Content-Range` with `Prefer: count=exact`, `Location` for one record),
+ * and its body fits the response's JSON schema (for an error, the `code` values of that status).
  */
 async function conforms(template: string, method: string, answer: globalThis.Response) {
   let response = OPENAPI.paths[template]?.[method]?.responses[String(answer.status)];
