@@ -11,6 +11,7 @@ import type {
   SchemaMeta,
   TableMeta,
 } from '../../templates/runtime/meta.js';
+import { ERROR_CODES, type ErrorCode } from '../../templates/runtime/http/errors.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -163,27 +164,252 @@ function jsonResponse(description: string, schema: JsonSchema): JsonSchema {
 }
 
 const ERROR = { $ref: '#/components/responses/Error' };
-/** What every table operation may answer besides its own answers (contract section 12). */
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const parameter = (name: string): JsonSchema => ({ $ref: `#/components/parameters/${name}` });
+const header = (name: string): JsonSchema => ({ $ref: `#/components/headers/${name}` });
+
+/** The codes any request to the server may be answered with: its own limits, access and failures. */
+const ANY_REQUEST: readonly ErrorCode[] = [
+  'BAD_URL',
+  'URL_TOO_LONG',
+  'HOST_NOT_ALLOWED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'INTERNAL_ERROR',
+  'UNAVAILABLE',
+  'STORE_EXHAUSTED',
+];
+/** What a request answered with a value in a negotiated format may add. */
+const ANSWERED: readonly ErrorCode[] = [...ANY_REQUEST, 'NOT_ACCEPTABLE'];
+/** What a query string may add (contract section 5). */
+const QUERIED: readonly ErrorCode[] = [
+  'QUERY_SYNTAX',
+  'QUERY_UNKNOWN_ATTRIBUTE',
+  'QUERY_INVALID_VALUE',
+  'QUERY_UNSUPPORTED',
+  'QUERY_TOO_COMPLEX',
+  'ANSWER_TOO_LARGE',
+];
+/** What a request with a body may add (reading and decoding it, the origin check of writes). */
+const WITH_BODY: readonly ErrorCode[] = [
+  'REQUEST_ABORTED',
+  'BODY_REQUIRED',
+  'MALFORMED_BODY',
+  'BODY_NOT_RECORD',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'ORIGIN_NOT_ALLOWED',
+];
+
+/** The codes a write of records of `table` may add, from what its schema declares. */
+function writeCodes(table: TableMeta): ErrorCode[] {
+  const codes: ErrorCode[] = [...WITH_BODY, 'VALIDATION_FAILED', 'INVALID_KEY', 'WRITE_CONFLICT'];
+  if (table.attributes.some((attribute) => attribute.unique === true))
+    codes.push('UNIQUE_VIOLATION');
+  return codes;
+}
+
+/**
+ * The codes a delete may add. `RECORD_REFERENCED` whenever the schema has a RESTRICT relationship
+ * at all: a cascade from this table can reach a record that another one restricts.
+ */
+function deleteCodes(schema: SchemaMeta): ErrorCode[] {
+  const restricts = schema.tables.some((table) =>
+    table.attributes.some(
+      (attribute) =>
+        attribute.relationship !== null &&
+        (attribute.relationship.kind === 'many-to-one' ||
+          attribute.relationship.kind === 'many-to-many') &&
+        attribute.relationship.onDelete === 'RESTRICT',
+    ),
+  );
+  return [
+    'ORIGIN_NOT_ALLOWED',
+    'WRITE_CONFLICT',
+    ...(restricts ? ['RECORD_REFERENCED' as const] : []),
+  ];
+}
+
+/** The headers an error answer of `status` may carry. */
+function errorHeaders(status: number): JsonSchema | undefined {
+  if (status === 429 || status === 503) return { 'Retry-After': header('Retry-After') };
+  return undefined;
+}
+
+/**
+ * The error answers of one operation, one per status, each listing the catalogue's codes
+ * (`ERROR_CODES`, in its order) it may carry as an `enum` on `code`. Derived from the catalogue so
+ * that a code's status is never stated twice.
+ */
+function errorResponses(...families: readonly (readonly ErrorCode[])[]): Record<string, unknown> {
+  const wanted = new Set(families.flat());
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const [code, status] of Object.entries(ERROR_CODES) as [ErrorCode, number][]) {
+    if (!wanted.has(code)) continue;
+    const codes = byStatus.get(status) ?? [];
+    codes.push(code);
+    byStatus.set(status, codes);
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    if (status === 401) {
+      responses['401'] = { $ref: '#/components/responses/Unauthenticated' };
+      continue;
+    }
+    const headers = errorHeaders(status);
+    responses[String(status)] = errorAnswer({
+      description: `An error: ${codes.map((code) => `\`${code}\``).join(', ')} (contract section 7).`,
+      ...(headers === undefined ? {} : { headers }),
+      content: {
+        'application/json': {
+          schema: { allOf: [ref('Error')], properties: { code: { enum: codes } } },
+        },
+      },
+    });
+  }
+  return { ...responses, default: ERROR };
+}
+
+/** The error answers `errorResponses` made, which `shareErrorAnswers` moves to the components. */
+const ERROR_ANSWERS = new WeakSet<object>();
+
+function errorAnswer(response: JsonSchema): JsonSchema {
+  ERROR_ANSWERS.add(response);
+  return response;
+}
+
+/**
+ * Replaces each error answer of the operations by a reference to `components.responses`, one
+ * entry per distinct answer (`Error400`, `Error400_2`, … in the order of first use), so that the
+ * many operations that share a list of codes do not each repeat it.
+ */
+function shareErrorAnswers(paths: Record<string, unknown>): Record<string, JsonSchema> {
+  const shared = new Map<string, string>();
+  const components: Record<string, JsonSchema> = {};
+  for (const item of Object.values(paths) as Record<string, unknown>[]) {
+    for (const operation of Object.values(item)) {
+      const responses = (operation as { responses?: Record<string, JsonSchema> }).responses;
+      if (responses === undefined) continue;
+      for (const [status, response] of Object.entries(responses)) {
+        if (!ERROR_ANSWERS.has(response)) continue;
+        const text = JSON.stringify(response);
+        let name = shared.get(text);
+        if (name === undefined) {
+          const taken = Object.keys(components).filter((key) =>
+            key.match(new RegExp(`^Error${status}(_|$)`)),
+          ).length;
+          name = `Error${status}${taken === 0 ? '' : `_${taken + 1}`}`;
+          shared.set(text, name);
+          components[name] = response;
+        }
+        responses[status] = { $ref: `#/components/responses/${name}` };
+      }
+    }
+  }
+  return components;
+}
+
+/** The content of a GET that also answers `Accept: text/event-stream` (contract 8.2, 8.3). */
+const EVENT_STREAM = {
+  'text/event-stream': {
+    schema: {
+      type: 'string',
+      description:
+        'With `Accept: text/event-stream`: the current state, then every change, as Server-Sent Events. ' +
+        'Each event is `data: <JSON>` with `{"id": <key>, "type": "put"|"delete"|"message", "value": <record, absent on delete>, "version": <ms>, "localTime": <ms>}`; ' +
+        'a change is preceded by `id: <its version>`, an event of the initial state has none. ' +
+        'To resume after a reconnect, send `Last-Event-ID` (a browser EventSource does) or `resume=<version>`: ' +
+        'the missed changes come, then `event: ready` with `{"type":"ready","resumed":true|false,"version":<v>,"localTime":<ms>}`.',
+    },
+  },
+};
+
+/** The `components.parameters` and `components.headers` the operations refer to. */
+function sharedParameters(): JsonSchema {
+  const headerParameter = (name: string, description: string, schema: JsonSchema = {}) => ({
+    name,
+    in: 'header',
+    required: false,
+    description,
+    schema: { type: 'string', ...schema },
+  });
+  return {
+    PreferReturn: headerParameter(
+      'Prefer',
+      '`return=representation`: answer the stored record (200, or 201 when it was created) with `Preference-Applied`; `return=minimal` (the default): 204.',
+      { examples: ['return=representation', 'return=minimal'] },
+    ),
+    PreferCount: headerParameter(
+      'Prefer',
+      '`count=exact`: the number of all matches, ignoring limit and offset, in `Content-Range`.',
+      { examples: ['count=exact'] },
+    ),
+    IfNoneMatchRead: headerParameter(
+      'If-None-Match',
+      'ETags the client holds: 304 without a body when the answer has one of them.',
+    ),
+    IfMatch: headerParameter(
+      'If-Match',
+      'Write only when the record exists at one of these ETags (`*`: exists at all); else 412 `PRECONDITION_FAILED` and nothing is written.',
+    ),
+    IfNoneMatchWrite: headerParameter(
+      'If-None-Match',
+      'Write only when the record does not exist (`*`) or is at none of these ETags; else 412 `PRECONDITION_FAILED` and nothing is written.',
+    ),
+    LastEventId: headerParameter(
+      'Last-Event-ID',
+      'With `Accept: text/event-stream`: the version of the last event received; the stream resumes after it (contract 8.3). Wins over `resume=`.',
+    ),
+    Resume: {
+      name: 'resume',
+      in: 'query',
+      required: false,
+      allowEmptyValue: true,
+      description:
+        'With `Accept: text/event-stream` (or on the WebSocket URL): resume after this version (contract 8.3); empty: the initial state.',
+      schema: { type: 'string' },
+    },
+  };
+}
+
+function sharedHeaders(): JsonSchema {
+  const string = (description: string) => ({ description, schema: { type: 'string' } });
+  return {
+    ETag: string("The answer's strong entity tag; send it in If-None-Match or If-Match."),
+    'Content-Range': string(
+      '`items <first>-<last>/<total>`, with `Prefer: count=exact`: total is the number of all matches.',
+    ),
+    Location: string(
+      "The new record's key, relative to the collection's URL (a POST of one record, not of an array).",
+    ),
+    'Preference-Applied': string('`return=representation` when the record is answered.'),
+    'Retry-After': {
+      description: 'Seconds to wait before asking again (when the server knows).',
+      schema: { type: 'integer', minimum: 0 },
+    },
+    'WWW-Authenticate': string('The schemes the server takes: Basic and Bearer.'),
+  };
+}
+
+const ETAG = { ETag: header('ETag') };
+/** What every `/auth/…` operation may answer besides its own answers (contract section 12). */
 const ACCESS_ERRORS = {
   '401': { $ref: '#/components/responses/Unauthenticated' },
   '403': { $ref: '#/components/responses/Forbidden' },
 };
-const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
-function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
+function tablePaths(schema: SchemaMeta, table: TableMeta, paths: Record<string, unknown>): void {
   const segment = table.exportName;
   if (segment === null) return;
   const name = table.name;
   const key = table.attributes.find((attribute) => attribute.primaryKey);
+  const keyType = key?.type.kind === 'scalar' ? key.type.name : 'String';
   const idParameter = {
     name: 'id',
     in: 'path',
     required: true,
     description: `The record's ${table.primaryKey}.`,
-    schema:
-      key === undefined
-        ? { type: 'string' }
-        : scalarSchema(key.type.kind === 'scalar' ? key.type.name : 'String', false),
+    schema: scalarSchema(keyType, false),
   };
   const queryParameters = table.attributes.map((attribute) => ({
     name: attribute.name,
@@ -193,59 +419,158 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
       'A condition: `v` (equals) or `op=v` with op one of eq, ne, lt, le, gt, ge, sw, ew, ct, in, out (contract section 5).',
     schema: { type: 'string' },
   }));
+  // A declared attribute named `resume` wins over the reserved parameter (contract 8.3).
+  const resume = table.attributes.some((attribute) => attribute.name === 'resume')
+    ? []
+    : [parameter('Resume')];
+  const written = (description: string) => ({
+    '200': {
+      description: `${description}, answered with \`Prefer: return=representation\`.`,
+      headers: { ...ETAG, 'Preference-Applied': header('Preference-Applied') },
+      content: { 'application/json': { schema: ref(name) } },
+    },
+    '201': {
+      description: 'Created, answered with `Prefer: return=representation`.',
+      headers: { ...ETAG, 'Preference-Applied': header('Preference-Applied') },
+      content: { 'application/json': { schema: ref(name) } },
+    },
+    '204': { description: `${description}.`, headers: ETAG },
+  });
+  const writeErrors = errorResponses(ANSWERED, writeCodes(table), ['PRECONDITION_FAILED']);
+  const preconditions = [parameter('IfMatch'), parameter('IfNoneMatchWrite')];
+  const realtime = (what: string) => ({
+    'x-websocket': `ws://host${what} (WebSocket upgrade): ${
+      what.endsWith('/')
+        ? 'every existing record, then every change in the table'
+        : 'the current record, then every change of it'
+    }; events as in the text/event-stream answer of GET (contract section 8).`,
+  });
   paths[`/${segment}/{id}`] = {
     parameters: [idParameter],
+    ...realtime(`/${segment}/{id}`),
     get: {
       operationId: `get${name}`,
       summary: `One ${name} record.`,
+      description:
+        'Takes `select()` and `timezone=` in the query string (contract section 5); `Accept: text/event-stream` subscribes to the record.',
+      parameters: [parameter('IfNoneMatchRead'), parameter('LastEventId'), ...resume],
       responses: {
-        '200': jsonResponse('The record.', ref(name)),
-        '304': { description: 'Not modified (If-None-Match).' },
+        '200': {
+          description: 'The record.',
+          headers: ETAG,
+          content: { 'application/json': { schema: ref(name) }, ...EVENT_STREAM },
+        },
+        '304': { description: 'Not modified (If-None-Match).', headers: ETAG },
         '404': { description: 'No such record, or none the role may see (empty body).' },
-        ...ACCESS_ERRORS,
-        default: ERROR,
+        ...errorResponses(ANSWERED, QUERIED),
       },
     },
     put: {
       operationId: `put${name}`,
       summary: `Create or replace one ${name} record.`,
+      parameters: [parameter('PreferReturn'), ...preconditions],
       requestBody: {
         required: true,
         content: { 'application/json': { schema: ref(`${name}Replace`) } },
       },
-      responses: { '204': { description: 'Written.' }, ...ACCESS_ERRORS, default: ERROR },
+      responses: { ...written('Written'), ...writeErrors },
     },
     patch: {
       operationId: `patch${name}`,
       summary: `Merge attributes into one ${name} record.`,
+      parameters: [parameter('PreferReturn'), ...preconditions],
       requestBody: {
         required: true,
         content: { 'application/json': { schema: ref(`${name}Patch`) } },
       },
-      responses: { '204': { description: 'Written.' }, ...ACCESS_ERRORS, default: ERROR },
+      responses: { ...written('Written'), ...writeErrors },
+    },
+    post: {
+      operationId: `publish${name}`,
+      summary: `Publish a message to the subscribers of one ${name} record (nothing is stored).`,
+      description:
+        'Only with the `publish` query parameter (`POST /T/{id}?publish`, contract section 8.5): without it the answer is 405 `METHOD_NOT_ALLOWED`. Subscribers get `{"type": "message", "value": <the body>, …}`; the role needs update on every record.',
+      parameters: [
+        {
+          name: 'publish',
+          in: 'query',
+          required: true,
+          allowEmptyValue: true,
+          description: 'Present (with no value): makes the POST a message.',
+          schema: { type: 'string', maxLength: 0 },
+        },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: {} } } },
+      responses: {
+        '204': { description: 'Sent to the subscribers.' },
+        ...errorResponses(ANY_REQUEST, WITH_BODY, ['INVALID_KEY', 'METHOD_NOT_ALLOWED']),
+      },
     },
     delete: {
       operationId: `delete${name}`,
       summary: `Delete one ${name} record.`,
+      parameters: preconditions,
       responses: {
         '200': jsonResponse('Deleted (also when nothing existed).', { const: true }),
-        ...ACCESS_ERRORS,
-        default: ERROR,
+        ...errorResponses(ANSWERED, deleteCodes(schema), ['PRECONDITION_FAILED']),
       },
     },
   };
+  const attributes = table.attributes.map((attribute) => attribute.name);
+  const attributeGet = (method: 'get' | 'head') => ({
+    operationId: `${method}${name}Attribute`,
+    summary: `One attribute of a ${name} record${method === 'head' ? ' (headers only)' : ''}.`,
+    description:
+      'A relationship attribute answers its related record(s); an attribute the record lacks is null.',
+    parameters: [parameter('IfNoneMatchRead')],
+    responses: {
+      '200': {
+        description: "The attribute's value.",
+        headers: ETAG,
+        content: { 'application/json': { schema: {} } },
+      },
+      '304': { description: 'Not modified (If-None-Match).', headers: ETAG },
+      '404': { description: 'No such record, or none the role may see (empty body).' },
+      ...errorResponses(ANSWERED, ['ANSWER_TOO_LARGE']),
+    },
+  });
+  paths[`/${segment}/{id}.{attribute}`] = {
+    parameters: [
+      idParameter,
+      {
+        name: 'attribute',
+        in: 'path',
+        required: true,
+        description: `An attribute of ${name}.`,
+        schema: { type: 'string', enum: attributes },
+      },
+    ],
+    get: attributeGet('get'),
+    head: attributeGet('head'),
+  };
   paths[`/${segment}/`] = {
+    ...realtime(`/${segment}/`),
     get: {
       operationId: `query${name}`,
       summary: `${name} records matching a query.`,
-      parameters: queryParameters,
+      description:
+        '`Accept: text/event-stream` subscribes to the matching records (contract 8.2); the same URL as a WebSocket too.',
+      parameters: [
+        ...queryParameters,
+        parameter('PreferCount'),
+        parameter('LastEventId'),
+        ...resume,
+      ],
       responses: {
-        '200': jsonResponse('The matching records the role may see.', {
-          type: 'array',
-          items: ref(name),
-        }),
-        ...ACCESS_ERRORS,
-        default: ERROR,
+        '200': {
+          description: 'The matching records the role may see.',
+          headers: { 'Content-Range': header('Content-Range') },
+          content: {
+            'application/json': { schema: { type: 'array', items: ref(name) } },
+            ...EVENT_STREAM,
+          },
+        },
+        ...errorResponses(ANSWERED, QUERIED, ['INDEX_BUILDING']),
       },
     },
     post: {
@@ -261,7 +586,21 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
           },
         },
       },
-      responses: { '201': jsonResponse('The new key(s).', {}), ...ACCESS_ERRORS, default: ERROR },
+      responses: {
+        '201': {
+          description: 'The new key (with `Location`), or for an array the new keys.',
+          headers: { Location: header('Location') },
+          content: { 'application/json': { schema: {} } },
+        },
+        ...errorResponses(
+          ANSWERED,
+          writeCodes(table),
+          ['RECORD_EXISTS'],
+          keyType === 'Int' || keyType === 'Long' || keyType === 'Float'
+            ? ['KEY_SPACE_EXHAUSTED']
+            : [],
+        ),
+      },
     },
     delete: {
       operationId: `deleteMatching${name}`,
@@ -269,8 +608,7 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
       parameters: queryParameters,
       responses: {
         '200': jsonResponse('Deleted.', { const: true }),
-        ...ACCESS_ERRORS,
-        default: ERROR,
+        ...errorResponses(ANSWERED, QUERIED, deleteCodes(schema), ['INDEX_BUILDING']),
       },
     },
   };
@@ -280,8 +618,7 @@ function tablePaths(table: TableMeta, paths: Record<string, unknown>): void {
       summary: `A description of the ${name} table.`,
       responses: {
         '200': jsonResponse('The description.', { type: 'object' }),
-        ...ACCESS_ERRORS,
-        default: ERROR,
+        ...errorResponses(ANSWERED),
       },
     },
   };
@@ -326,7 +663,7 @@ function authPaths(paths: Record<string, unknown>): void {
       responses: {
         '200': TOKENS,
         '401': { $ref: '#/components/responses/Unauthenticated' },
-        '429': { $ref: '#/components/responses/Error' },
+        '429': errorResponses(['TOO_MANY_ATTEMPTS'])['429'],
         default: ERROR,
       },
     },
@@ -390,7 +727,12 @@ function authPaths(paths: Record<string, unknown>): void {
         },
         required: ['username', 'password', 'role'],
       }),
-      responses: { '201': jsonResponse('The user.', USER), ...ACCESS_ERRORS, default: ERROR },
+      responses: {
+        '201': jsonResponse('The user.', USER),
+        ...ACCESS_ERRORS,
+        '409': errorResponses(['USER_EXISTS'])['409'],
+        default: ERROR,
+      },
     },
   };
   paths['/auth/users/{name}'] = {
@@ -468,6 +810,19 @@ function serverPaths(paths: Record<string, unknown>): void {
   };
 }
 
+/**
+ * What the document says in words: OpenAPI has no object for a WebSocket, so the real-time URLs are
+ * described here and in each path's `x-websocket`.
+ */
+const DOCUMENT_DESCRIPTION =
+  'Real-time: every `/T/` and `/T/{id}` URL (a query string too) is also a WebSocket URL ' +
+  '(`ws://host/T/?price=lt=10`), and answers a GET with `Accept: text/event-stream` as Server-Sent Events. ' +
+  'OpenAPI cannot describe a WebSocket; its events are those of the event stream, one JSON message each ' +
+  "(CBOR or MessagePack when the upgrade asks), and a message sent on a record's socket goes to its other subscribers " +
+  '(contract section 8). The query language (`price=lt=100`, groups, `select()`, `sort()`, `limit()`) is described ' +
+  'in words only (contract section 5); answers are described in JSON, the other formats (CBOR, MessagePack, CSV) ' +
+  'carry the same values.';
+
 export interface OpenApiOptions {
   readonly title: string;
   readonly version: string;
@@ -484,12 +839,13 @@ export function openApiDocument(schema: SchemaMeta, options: OpenApiOptions): Js
     schemas[`${table.name}Create`] = objectSchema(attributes, 'create', table.sealed);
     schemas[`${table.name}Replace`] = objectSchema(attributes, 'replace', table.sealed);
     schemas[`${table.name}Patch`] = objectSchema(attributes, 'patch', table.sealed);
-    tablePaths(table, paths);
+    tablePaths(schema, table, paths);
   }
   serverPaths(paths);
+  const errorAnswers = shareErrorAnswers(paths);
   return {
     openapi: '3.1.0',
-    info: { title: options.title, version: options.version },
+    info: { title: options.title, version: options.version, description: DOCUMENT_DESCRIPTION },
     // Which of these a request needs depends on the roles file (src/roles.ts): without
     // credentials a request has the anonymous role, or (from this machine, with AUTHORIZE_LOCAL)
     // the super user's.
@@ -500,16 +856,17 @@ export function openApiDocument(schema: SchemaMeta, options: OpenApiOptions): Js
       responses: {
         Error: jsonResponse('An error (contract section 7).', ref('Error')),
         Unauthenticated: {
-          ...jsonResponse('Missing or wrong credentials (`UNAUTHENTICATED`).', ref('Error')),
-          headers: {
-            'WWW-Authenticate': {
-              description: 'The schemes the server takes: Basic and Bearer.',
-              schema: { type: 'string' },
-            },
-          },
+          ...jsonResponse('Missing or wrong credentials (`UNAUTHENTICATED`).', {
+            allOf: [ref('Error')],
+            properties: { code: { const: 'UNAUTHENTICATED' } },
+          }),
+          headers: { 'WWW-Authenticate': header('WWW-Authenticate') },
         },
         Forbidden: jsonResponse('The role may not do this (`FORBIDDEN`).', ref('Error')),
+        ...errorAnswers,
       },
+      parameters: sharedParameters(),
+      headers: sharedHeaders(),
       securitySchemes: {
         basicAuth: { type: 'http', scheme: 'basic', description: 'A user of the server.' },
         bearerAuth: {
