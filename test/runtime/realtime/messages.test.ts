@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSchema } from '../../../src/frontend/index.js';
 import type { Hooks } from '../../../templates/runtime/hooks.js';
@@ -156,6 +157,24 @@ describe('messages between servers on one PostgreSQL database', () => {
       });
       expect(published.status).toBe(204);
       expect(messagesIn(await subscriber.next(1))).toEqual([['r9', { from: 'a' }]]);
+      // Something else on the channel that is no message of these servers is logged and dropped.
+      const other = new pg.Client({ connectionString: env['DATABASE_URL'] });
+      await other.connect();
+      try {
+        await other.query("SELECT pg_notify('codegen_messages', 'codegen someone-else {not json')");
+      } finally {
+        await other.end();
+      }
+      expect(
+        (
+          await fetch(`${a.url}/Room/r9?publish`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify('still heard'),
+          })
+        ).status,
+      ).toBe(204);
+      expect(messagesIn(await subscriber.next(1))).toEqual([['r9', 'still heard']]);
       // Too long for NOTIFY: refused whole, so no server hears half of it.
       const tooLong = await fetch(`${a.url}/Room/r9?publish`, {
         method: 'POST',

@@ -294,7 +294,15 @@ function relayMessages(messages: MessageBus, store: Store): void {
     });
   };
   store.onBroadcast((payload) => {
-    messages.deliver(JSON.parse(payload) as PublishedMessage);
+    let message: PublishedMessage;
+    try {
+      message = JSON.parse(payload) as PublishedMessage;
+    } catch (error) {
+      // Another program on the channel, not one of these servers: nothing to hand on.
+      log.warn('a message from another server could not be read', { err: error });
+      return;
+    }
+    messages.deliver(message);
   });
 }
 
