@@ -25,6 +25,7 @@ import type { MessageBus, PublishedMessage } from './realtime/messages.js';
 import { expiringStore, ExpirySweeper, type Lifetimes } from './store/expiring.js';
 import { checkRetyped } from './storedTypes.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
+import { storeWith } from './store/wrap.js';
 
 export interface ServerOptions<DB = unknown> {
   /** Where the configuration is read from; `process.env` by default. */
@@ -329,8 +330,7 @@ function sweepIntervalsOf(schema: SchemaMeta): Map<string, number> {
 
 /** `store`, calling `committed` after each of its writes that changed something has committed. */
 function tellingCommits(store: Store, committed: () => void): Store {
-  const telling: Store = {
-    read: () => store.read(),
+  return storeWith(store, {
     write: async <T>(
       work: (txn: WriteTxn) => T | Promise<T>,
       writeOptions?: StoreWriteOptions,
@@ -339,18 +339,7 @@ function tellingCommits(store: Store, committed: () => void): Store {
       if (result.changes.length > 0) committed();
       return result;
     },
-    onCommit: (listener) => store.onCommit(listener),
-    refresh: () => store.refresh(),
-    lastVersion: () => store.lastVersion(),
-    changesSince: (version, limit) => store.changesSince(version, limit),
-    close: () => store.close(),
-  };
-  if (store.retypedAttributes !== undefined) {
-    telling.retypedAttributes = () => store.retypedAttributes?.() ?? [];
-    telling.settleRetyped = (names) => store.settleRetyped?.(names) ?? Promise.resolve();
-  }
-  if (store.indexesBuilt === undefined) return telling;
-  return { ...telling, indexesBuilt: () => store.indexesBuilt?.() ?? Promise.resolve() };
+  });
 }
 
 /** What the server was doing when it could not start. */

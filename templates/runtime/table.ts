@@ -761,13 +761,13 @@ export class Table<
     }
   }
 
-  /** Refuses a key that cannot be stored (wrong type, too long), before any transaction. */
   /** `key` when it can be a key of this table; 400 `INVALID_KEY` otherwise. */
   checkedKey(key: unknown): Key {
     this.checkKey(key);
     return key as Key;
   }
 
+  /** Refuses a key that cannot be stored (wrong type, too long), before any transaction. */
   private checkKey(key: unknown): void {
     const problems: Problem[] = [];
     this.validator.checkKeyValue(key, problems);

@@ -30,6 +30,7 @@ import type {
   WriteTxn,
 } from './types.js';
 import { countOf, entriesKept, plannerHints } from './views.js';
+import { storeWith } from './wrap.js';
 
 /** Each expiring table's time to live in milliseconds, by table name. */
 export type Lifetimes = ReadonlyMap<string, number>;
@@ -37,24 +38,14 @@ export type Lifetimes = ReadonlyMap<string, number>;
 /** `store` with the expired records of `lifetimes`' tables left out of every read. */
 export function expiringStore(store: Store, lifetimes: Lifetimes, now: () => number): Store {
   if (lifetimes.size === 0) return store;
-  const expiring: Store = {
+  return storeWith(store, {
     read: () => new ExpiringTxn(store.read(), lifetimes, now()),
     write: <T>(
       work: (txn: WriteTxn) => T | Promise<T>,
       options?: StoreWriteOptions,
     ): Promise<Committed<T>> =>
       store.write((txn) => work(new ExpiringWriteTxn(txn, lifetimes, now())), options),
-    onCommit: (listener) => store.onCommit(listener),
-    refresh: () => store.refresh(),
-    lastVersion: () => store.lastVersion(),
-    changesSince: (version, limit) => store.changesSince(version, limit),
-    close: () => store.close(),
-  };
-  if (store.backup !== undefined)
-    expiring.backup = (directory: string) => store.backup?.(directory) ?? Promise.resolve();
-  if (store.indexesBuilt !== undefined)
-    expiring.indexesBuilt = () => store.indexesBuilt?.() ?? Promise.resolve();
-  return expiring;
+  });
 }
 
 /** Whether a record of a table whose records live `lifetime` ms, written at `version`, is gone at `at`. */
