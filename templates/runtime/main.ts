@@ -21,7 +21,7 @@ import { buildsIndexes, isClusterWorker, joinCluster, runPrimary } from './clust
 import { DataDirLockedError, lockDataDir } from './store/dataDirLock.js';
 import { openLmdbStore } from './store/lmdb.js';
 import { MAX_BROADCAST_BYTES, openPostgresStore } from './store/postgres.js';
-import type { MessageBus, PublishedMessage } from './realtime/messages.js';
+import type { MessageBus } from './realtime/messages.js';
 import { expiringStore, ExpirySweeper, type Lifetimes } from './store/expiring.js';
 import { checkRetyped } from './storedTypes.js';
 import type { Committed, Store, StoreWriteOptions, WriteTxn } from './store/types.js';
@@ -287,22 +287,12 @@ function readOpenApi(url: URL): Buffer | undefined {
 function relayMessages(messages: MessageBus, store: Store): void {
   if (store.broadcast === undefined || store.onBroadcast === undefined) return;
   messages.maxBytes = MAX_BROADCAST_BYTES;
-  messages.relay = (message) => {
-    store.broadcast?.(JSON.stringify(message)).catch((error: unknown) => {
+  messages.relay = (text) => {
+    store.broadcast?.(text).catch((error: unknown) => {
       log.error('a message could not be sent to the other servers', { err: error });
     });
   };
-  store.onBroadcast((payload) => {
-    let message: PublishedMessage;
-    try {
-      message = JSON.parse(payload) as PublishedMessage;
-    } catch (error) {
-      // Another program on the channel, not one of these servers: nothing to hand on.
-      log.warn('a message from another server could not be read', { err: error });
-      return;
-    }
-    messages.deliver(message);
-  });
+  store.onBroadcast((text) => messages.deliverText(text));
 }
 
 /** The time to live of each table with `@table(expiration:)`, in milliseconds. */
@@ -472,7 +462,7 @@ export async function serve<DB>(
           log.error('reading the commit log failed', { err: error });
         });
       },
-      othersPublished: (message) => running.app.messages.deliver(message),
+      othersPublished: (text) => running.app.messages.deliverText(text),
       stop,
     });
     peers.committed = joined.committed;

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { encode as encodeCbor } from 'cbor-x';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSchema } from '../../../src/frontend/index.js';
@@ -175,6 +176,14 @@ describe('messages between servers on one PostgreSQL database', () => {
         ).status,
       ).toBe(204);
       expect(messagesIn(await subscriber.next(1))).toEqual([['r9', 'still heard']]);
+      // A big integer (CBOR) travels as its JSON digits, as a JSON subscriber gets it anyway.
+      const big = await fetch(`${a.url}/Room/r9?publish`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/cbor' },
+        body: encodeCbor({ big: 2n ** 70n }),
+      });
+      expect(big.status).toBe(204);
+      expect(messagesIn(await subscriber.next(1))).toEqual([['r9', { big: 2 ** 70 }]]);
       // Too long for NOTIFY: refused whole, so no server hears half of it.
       const tooLong = await fetch(`${a.url}/Room/r9?publish`, {
         method: 'POST',

@@ -17,15 +17,17 @@
  * (SIGKILL) takes its workers with it: each exits when its channel to the primary closes.
  */
 import cluster, { type Worker } from 'node:cluster';
-import type { PublishedMessage } from './realtime/messages.js';
 
 /** What workers and the primary tell each other. */
 type ClusterMessage =
   | { readonly kind: 'listening'; readonly url: string }
   /** A worker committed: the others read the commit log now. */
   | { readonly kind: 'committed' }
-  /** A worker published a message (contract 8.5): the others hand it to their subscribers. */
-  | { readonly kind: 'published'; readonly message: PublishedMessage }
+  /**
+   * A worker published a message (contract 8.5), as its JSON text: the others hand it to their
+   * subscribers.
+   */
+  | { readonly kind: 'published'; readonly text: string }
   /** The primary stops the workers: close gracefully and exit. */
   | { readonly kind: 'stop' };
 
@@ -147,17 +149,17 @@ export function joinCluster(
   url: string,
   handlers: {
     readonly othersCommitted: () => void;
-    readonly othersPublished: (message: PublishedMessage) => void;
+    readonly othersPublished: (text: string) => void;
     readonly stop: () => void;
   },
-): { readonly committed: () => void; readonly published: (message: PublishedMessage) => void } {
+): { readonly committed: () => void; readonly published: (text: string) => void } {
   const send = (message: ClusterMessage): void => {
     if (process.connected) process.send?.(message);
   };
   process.on('message', (message: unknown) => {
     if (!isClusterMessage(message)) return;
     if (message.kind === 'committed') handlers.othersCommitted();
-    else if (message.kind === 'published') handlers.othersPublished(message.message);
+    else if (message.kind === 'published') handlers.othersPublished(message.text);
     else if (message.kind === 'stop') handlers.stop();
   });
   // The primary is gone (killed): nobody supervises this worker or owns the data directory.
@@ -166,7 +168,7 @@ export function joinCluster(
   // One message per turn of the event loop however many commits it saw: a nudge, not a payload.
   let nudged = false;
   return {
-    published: (message) => send({ kind: 'published', message }),
+    published: (text) => send({ kind: 'published', text }),
     committed: () => {
       if (nudged) return;
       nudged = true;

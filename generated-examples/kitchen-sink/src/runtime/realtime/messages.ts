@@ -9,9 +9,11 @@
  * The bus is the one place messages go through: the real-time hub listens to it, and the server
  * sets `relay` to carry each message to the other processes serving the same data (the other
  * workers, or the other servers on one PostgreSQL database), which hand it to their own bus with
- * `deliver`.
+ * `deliverText`.
  */
 import { clientError } from '../http/errors.js';
+import { toJson } from '../http/json.js';
+import { log } from '../log.js';
 import type { Key } from '../store/types.js';
 
 export interface PublishedMessage {
@@ -28,8 +30,12 @@ export type MessageListener = (message: PublishedMessage, origin?: object) => vo
 
 export class MessageBus {
   readonly #listeners = new Set<MessageListener>();
-  /** Carries a message published here to the other processes serving the same data. */
-  relay: ((message: PublishedMessage) => void) | undefined;
+  /**
+   * Carries a message published here, as its JSON text (the form every channel carries: a big
+   * integer as digits, bytes as base64, as JSON subscribers get them), to the other processes
+   * serving the same data, which hand it to `deliverText`.
+   */
+  relay: ((text: string) => void) | undefined;
   /** The longest message, as JSON bytes, that `relay` can carry; undefined: no limit. */
   maxBytes: number | undefined;
 
@@ -39,19 +45,39 @@ export class MessageBus {
    */
   publish(table: string, key: Key, value: unknown, origin?: object): void {
     const message: PublishedMessage = { table, key, value, localTime: Date.now() };
-    if (this.maxBytes !== undefined && Buffer.byteLength(JSON.stringify(message)) > this.maxBytes) {
+    const text = this.relay === undefined ? undefined : toJson(message);
+    if (
+      text !== undefined &&
+      this.maxBytes !== undefined &&
+      Buffer.byteLength(text) > this.maxBytes
+    ) {
       throw clientError(
         'PAYLOAD_TOO_LARGE',
         `A message may hold at most ${this.maxBytes} bytes as JSON on this engine (PostgreSQL's NOTIFY carries them to the other servers)`,
       );
     }
     this.deliver(message, origin);
-    this.relay?.(message);
+    if (text !== undefined) this.relay?.(text);
   }
 
-  /** Hands a message to this process's listeners only (one another process published). */
+  /** Hands a message to this process's listeners only. */
   deliver(message: PublishedMessage, origin?: object): void {
     for (const listener of this.#listeners) listener(message, origin);
+  }
+
+  /**
+   * Hands the JSON text of a message another process published to this process's listeners; a
+   * text that is no message (another program on the channel) is logged and dropped.
+   */
+  deliverText(text: string): void {
+    let message: PublishedMessage;
+    try {
+      message = JSON.parse(text) as PublishedMessage;
+    } catch (error) {
+      log.warn('a message from another server could not be read', { err: error });
+      return;
+    }
+    this.deliver(message);
   }
 
   /** Registers a listener; returns the function that removes it. */
