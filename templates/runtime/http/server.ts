@@ -50,10 +50,10 @@ import { acceptsEventStream, CONTENT_TYPES, negotiate, type Format } from './neg
 import { OriginGuard } from './origin.js';
 import { Router, type Route } from './router.js';
 
-/** What the real-time module (WebSocket, Server-Sent Events) is handed by the HTTP server. */
 /** `POST /T/<id>?publish`: the query that makes a POST of a record a message (contract 8.5). */
 const PUBLISH_PARAMETER = 'publish';
 
+/** What the real-time module (WebSocket, Server-Sent Events) is handed by the HTTP server. */
 export interface RealtimeHandler {
   /**
    * A WebSocket upgrade request, authenticated (`access`): the server's `upgrade` event is this

@@ -118,24 +118,15 @@ function describeAttribute(attribute: AttributeMeta): AttributeDescription {
     ...(relationship === null
       ? {}
       : {
-          relationship:
-            relationship.kind === 'one-to-many'
-              ? { kind: relationship.kind, target: relationship.target, to: relationship.to }
-              : relationship.kind === 'join'
-                ? {
-                    kind: relationship.kind,
-                    target: relationship.target,
-                    from: relationship.from,
-                    to: relationship.to,
-                  }
-                : {
-                    kind: relationship.kind,
-                    target: relationship.target,
-                    from: relationship.from,
-                    ...(relationship.onDelete === undefined
-                      ? {}
-                      : { onDelete: relationship.onDelete }),
-                  },
+          relationship: {
+            kind: relationship.kind,
+            target: relationship.target,
+            ...('from' in relationship ? { from: relationship.from } : {}),
+            ...('to' in relationship ? { to: relationship.to } : {}),
+            ...('onDelete' in relationship && relationship.onDelete !== undefined
+              ? { onDelete: relationship.onDelete }
+              : {}),
+          },
         }),
     ...(attribute.description === undefined ? {} : { description: attribute.description }),
   };

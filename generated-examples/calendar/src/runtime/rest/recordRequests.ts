@@ -2,7 +2,8 @@
 // it is replaced on every generation.
 /**
  * Requests on one record: `/T/<id>` (GET, HEAD, PUT, PATCH, DELETE), `/T/<id>.<attribute>`
- * (GET, HEAD), and `POST /T/<id>?publish`, a message to its subscribers. Contract section 4; ETags and preconditions per section 6.
+ * (GET, HEAD), and `POST /T/<id>?publish`, a message to its subscribers. Contract section 4;
+ * ETags and preconditions per section 6.
  */
 import { guardedReads } from '../auth/guardedTxn.js';
 import type { Access } from '../auth/policy.js';

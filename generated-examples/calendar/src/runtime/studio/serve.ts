@@ -154,12 +154,12 @@ function studioAttribute(
     const table = segments.get(relationship.target);
     // Relationships into tables without @export do not exist for clients (contract section 4).
     if (table === undefined) return undefined;
-    related =
-      relationship.kind === 'one-to-many'
-        ? { kind: relationship.kind, table, to: relationship.to }
-        : relationship.kind === 'join'
-          ? { kind: relationship.kind, table, from: relationship.from, to: relationship.to }
-          : { kind: relationship.kind, table, from: relationship.from };
+    related = {
+      kind: relationship.kind,
+      table,
+      ...('from' in relationship ? { from: relationship.from } : {}),
+      ...('to' in relationship ? { to: relationship.to } : {}),
+    };
   }
   return {
     name: attribute.name,
