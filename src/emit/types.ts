@@ -202,7 +202,7 @@ function computedDoc(attribute: AttributeMeta): string[] {
  * Attributes a client may write: everything but relationships, server-set timestamps and
  * computed attributes.
  */
-function writableAttributes(table: TableMeta): AttributeMeta[] {
+export function writableAttributes(table: TableMeta): AttributeMeta[] {
   return table.attributes.filter(
     (attribute) => !attribute.relationship && !attribute.timestamp && !attribute.computed,
   );

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Access } from './auth/policy.js';
+import { computedAttributes } from './computed.js';
 import { ClientError } from './errors.js';
 import { clientError } from './http/errors.js';
 import type { AttributeMeta, ReferentialAction, SchemaMeta, TableMeta } from './meta.js';
@@ -123,7 +124,7 @@ export class Table<
     this.updatedTime = meta.attributes.filter((attribute) => attribute.timestamp === 'updated');
     this.numericKeys = isNumericKeyType(meta.keyType);
     this.uniques = meta.attributes.filter((attribute) => attribute.unique === true);
-    this.computed = meta.attributes.filter((attribute) => attribute.computed !== undefined);
+    this.computed = computedAttributes(meta);
     this.tables = tables ?? new TableSet(schema, store);
     this.tables.add(this as unknown as AnyTable);
     this.hooks = this.tables.hooksOf(meta.name);
