@@ -9,10 +9,11 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { log } from './log.js';
-import type { AttributeMeta, SchemaMeta, TableMeta } from './meta.js';
+import { graphqlType, type AttributeMeta, type SchemaMeta, type TableMeta } from './meta.js';
 import { storesValues } from './store/evolution.js';
 import { openStoreBeside } from './store/beside.js';
 import { indexValueOf } from './store/indexValues.js';
+import { otherHolder } from './store/unique.js';
 import type { Key, Store, StoredValue, WriteTxn } from './store/types.js';
 import { RecordValidator } from './validate.js';
 
@@ -157,7 +158,7 @@ export async function findMisfits(
     for (const tally of counts) {
       found.push({
         name: `${table.name}.${tally.attribute.name}`,
-        type: typeText(tally.attribute),
+        type: graphqlType(tally.attribute),
         count: tally.count,
         convertible: tally.convertible,
         keys: tally.keys,
@@ -180,13 +181,6 @@ function targetsOf(
     if (attributes.length > 0) targets.push({ table, attributes });
   }
   return targets;
-}
-
-/** The attribute's type as the schema writes it: `Int`, `[String!]!`. */
-export function typeText(attribute: AttributeMeta): string {
-  const element = attribute.type.name;
-  const value = attribute.list ? `[${element}${attribute.elementNonNull ? '!' : ''}]` : element;
-  return attribute.nonNull ? `${value}!` : value;
 }
 
 /** The start-up report of one attribute's misfits: a line for the log. */
@@ -310,7 +304,7 @@ export async function convertAttribute(
   }
   return {
     name: `${table.name}.${name}`,
-    type: typeText(attribute),
+    type: graphqlType(attribute),
     converted,
     cleared,
     left,
@@ -334,14 +328,7 @@ async function heldByAnother(
 ): Promise<boolean> {
   const indexed = indexValueOf(value);
   if (indexed === undefined || indexed === null) return false;
-  const point = {
-    start: { value: indexed, inclusive: true },
-    end: { value: indexed, inclusive: true },
-  };
-  for await (const batch of txn.scanIndex(table.name, attribute.name, point, { expected: 2 })) {
-    if (batch.some((entry) => entry.key !== key)) return true;
-  }
-  return false;
+  return (await otherHolder(txn, table.name, attribute.name, indexed, key)) !== undefined;
 }
 
 function without(record: StoredValue, name: string): StoredValue {

@@ -14,6 +14,7 @@ import { clientError } from './http/errors.js';
 import type { AttributeMeta, ReferentialAction, SchemaMeta, TableMeta } from './meta.js';
 import { indexValueOf } from './store/indexValues.js';
 import { STORE_LIMITS } from './store/limits.js';
+import { otherHolder } from './store/unique.js';
 import { queryString, type AnyQueryInput, type TableDescriptor } from './query/builder.js';
 import { matchingEntries, parseQuery } from './query/index.js';
 import { holdsKey, referencingEntries } from './query/relationships.js';
@@ -562,13 +563,8 @@ export class Table<
           { index: `${this.name}.${attribute.name}`, retryAfter: 1 },
         );
       }
-      const point = {
-        start: { value: indexed, inclusive: true },
-        end: { value: indexed, inclusive: true },
-      };
-      for await (const batch of txn.scanIndex(this.name, attribute.name, point, { expected: 2 })) {
-        const other = batch.find((entry) => entry.key !== key);
-        if (other === undefined) continue;
+      const other = await otherHolder(txn, this.name, attribute.name, indexed, key);
+      if (other !== undefined) {
         throw clientError(
           'UNIQUE_VIOLATION',
           `${this.name} ${JSON.stringify(other.key)} already has ${attribute.name} ${JSON.stringify(value)}, which is @unique; choose another value`,

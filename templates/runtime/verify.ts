@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CONFIG_VARIABLES } from './config.js';
-import type { SchemaMeta, TableMeta } from './meta.js';
+import { graphqlType, type SchemaMeta, type TableMeta } from './meta.js';
 import { indexValuesOf } from './store/indexValues.js';
 import { openLmdbSnapshot, type LmdbSnapshot } from './store/lmdbSnapshot.js';
-import { StoredTypes, typeText } from './storedTypes.js';
+import { StoredTypes } from './storedTypes.js';
 
 export type ProblemKind =
   /** A table's or a declared index's database is not in the environment. */
@@ -345,7 +345,7 @@ class Verification {
         kind: 'type-mismatch',
         table: table.name,
         attribute: attribute.name,
-        message: `record ${show(key)} holds ${show(value)}, which does not fit ${typeText(attribute)}; ${
+        message: `record ${show(key)} holds ${show(value)}, which does not fit ${graphqlType(attribute)}; ${
           fit.kind === 'convertible'
             ? `npm run convert -- ${name} converts it`
             : `it does not convert: npm run convert -- ${name} --clear clears it`
